@@ -1,0 +1,37 @@
+# The two set-up commands of the README: `make serve` (the main job) and `make test` (the whole suite).
+# Both create .venv and install paramstack with what it needs on first use (again when pyproject changes).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: serve test install default-model bench lint
+
+serve: $(STAMP)
+	$(BIN)/paramstack init --demo
+	$(BIN)/paramstack serve
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+$(STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch==2.13.0 (CPU) first, so no resolver ever reaches for a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Rebuild the embedded default model and demo adapters shipped in src/paramstack/assets/.
+default-model: $(STAMP)
+	$(BIN)/python -m paramstack.train.default_model --output-dir src/paramstack/assets
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench

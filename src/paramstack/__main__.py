@@ -1,0 +1,3 @@
+from paramstack.cli.main import app
+
+app()

@@ -1,0 +1,60 @@
+"""Tenant + requested model -> (engine, model, adapter). The one place adapter names are mapped.
+
+Public model ids a tenant can call:
+- ``<model>``: a base model the tenant may use, served with the tenant's default adapter if it has one;
+- ``<model>:<adapter>``: that base with one of the tenant's adapters.
+An adapter the tenant may not use is reported as not existing (404), like another tenant's resource.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paramstack.engine.protocol import Engine
+from paramstack.errors import ModelNotFound, PermissionDenied
+from paramstack.tenancy.models import Tenant
+
+ADAPTER_SEPARATOR = ":"
+
+
+@dataclass(frozen=True)
+class Target:
+    public_id: str  # what the client asked for and sees echoed back
+    model: str  # the configured base model name
+    engine: Engine
+    adapter: str | None  # the backend's adapter name; None = the base model
+
+
+class ModelRouter:
+    def __init__(self, engines: dict[str, Engine]) -> None:
+        self._engines = engines
+
+    @property
+    def model_names(self) -> list[str]:
+        return list(self._engines)
+
+    def engine(self, model: str) -> Engine:
+        return self._engines[model]
+
+    def visible_models(self, tenant: Tenant) -> list[str]:
+        ids: list[str] = []
+        for model in self._allowed_models(tenant):
+            ids.append(model)
+            ids.extend(f"{model}{ADAPTER_SEPARATOR}{adapter}" for adapter in tenant.adapters)
+        return ids
+
+    def resolve(self, tenant: Tenant, requested: str) -> Target:
+        model, _, adapter = requested.partition(ADAPTER_SEPARATOR)
+        if model not in self._engines:
+            raise ModelNotFound(f"The model '{requested}' does not exist", param="model")
+        if model not in self._allowed_models(tenant):
+            raise PermissionDenied(
+                f"tenant {tenant.org_id!r} may not use model '{model}'", param="model", code="model_not_allowed"
+            )
+        if adapter and adapter not in tenant.adapters:
+            raise ModelNotFound(f"The model '{requested}' does not exist", param="model")
+        return Target(public_id=requested, model=model, engine=self._engines[model],
+                      adapter=adapter or tenant.default_adapter)
+
+    def _allowed_models(self, tenant: Tenant) -> list[str]:
+        return [m for m in tenant.models if m in self._engines]

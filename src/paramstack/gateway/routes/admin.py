@@ -1,0 +1,92 @@
+"""The admin API: tenants and their keys. Every call needs an admin key (``paramstack init`` prints one)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from paramstack.gateway.services import Services, services
+from paramstack.tenancy.models import ORG_ID_PATTERN, TenantSpec
+from paramstack.tenancy.store import parse_spec
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+Svc = Annotated[Services, Depends(services)]
+
+
+class NewTenant(TenantSpec):
+    org_id: str = Field(pattern=ORG_ID_PATTERN)
+
+
+class NewKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="", max_length=200)
+
+
+@router.get("/tenants")
+async def list_tenants(request: Request, svc: Svc) -> dict[str, Any]:
+    svc.admin(request)
+    return {"object": "list", "data": [t.model_dump(mode="json") for t in svc.tenants.list()]}
+
+
+@router.post("/tenants", status_code=201)
+async def add_tenant(request: Request, body: NewTenant, svc: Svc) -> dict[str, Any]:
+    svc.admin(request)
+    spec = parse_spec(body.model_dump(exclude={"org_id"}))
+    return svc.tenants.add(body.org_id, spec).model_dump(mode="json")
+
+
+@router.get("/tenants/{org_id}")
+async def show_tenant(org_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+    svc.admin(request)
+    return svc.tenants.get(org_id).model_dump(mode="json")
+
+
+@router.patch("/tenants/{org_id}")
+async def update_tenant(org_id: str, request: Request, svc: Svc,
+                        changes: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    svc.admin(request)
+    tenant = svc.tenants.update(org_id, changes)
+    svc.authenticator.forget_all()
+    return tenant.model_dump(mode="json")
+
+
+@router.post("/tenants/{org_id}/disable")
+async def disable_tenant(org_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+    svc.admin(request)
+    tenant = svc.tenants.set_status(org_id, "disabled")
+    svc.authenticator.forget_all()
+    return tenant.model_dump(mode="json")
+
+
+@router.post("/tenants/{org_id}/enable")
+async def enable_tenant(org_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+    svc.admin(request)
+    tenant = svc.tenants.set_status(org_id, "active")
+    svc.authenticator.forget_all()
+    return tenant.model_dump(mode="json")
+
+
+@router.get("/tenants/{org_id}/keys")
+async def list_keys(org_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+    svc.admin(request)
+    svc.tenants.get(org_id)
+    return {"object": "list", "data": [k.model_dump(mode="json") for k in svc.keys.list(org_id)]}
+
+
+@router.post("/tenants/{org_id}/keys", status_code=201)
+async def create_key(org_id: str, request: Request, svc: Svc,
+                     body: Annotated[NewKey | None, Body()] = None) -> dict[str, Any]:
+    svc.admin(request)
+    svc.tenants.get(org_id)
+    key, secret = svc.keys.create(org_id, name=body.name if body else "")
+    return {**key.model_dump(mode="json"), "api_key": secret}
+
+
+@router.delete("/keys/{key_id}")
+async def revoke_key(key_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+    svc.admin(request)
+    key = svc.keys.revoke(key_id)
+    svc.authenticator.forget_all()
+    return key.model_dump(mode="json")

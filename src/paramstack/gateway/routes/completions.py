@@ -1,0 +1,44 @@
+"""POST /v1/chat/completions and POST /v1/completions (one handler shape for both)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from paramstack.gateway.responses import ResponseShape, complete, stream
+from paramstack.gateway.schemas import ChatCompletionRequest, CompletionRequest
+from paramstack.gateway.services import Services, services
+
+router = APIRouter(tags=["completions"])
+SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
+async def _serve(request: Request, body: ChatCompletionRequest | CompletionRequest, shape: ResponseShape,
+                 svc: Services) -> JSONResponse | StreamingResponse:
+    pipeline = svc.pipeline
+    prepared = await pipeline.prepare(request.headers.get("authorization"), body)
+    headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
+    events = pipeline.execute(prepared)
+    if body.stream:
+        return StreamingResponse(stream(events, prepared, shape, body.include_usage),
+                                 media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
+    result = await complete(events, prepared, shape)
+    if "attestation" in result:
+        headers["x-paramstack-attestation"] = str(result["attestation"].get("compact", ""))
+        if not headers["x-paramstack-attestation"]:
+            del headers["x-paramstack-attestation"]
+    return JSONResponse(result, headers=headers)
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request, body: ChatCompletionRequest,
+                           svc: Annotated[Services, Depends(services)]) -> JSONResponse | StreamingResponse:
+    return await _serve(request, body, ResponseShape("chat"), svc)
+
+
+@router.post("/v1/completions")
+async def text_completions(request: Request, body: CompletionRequest,
+                           svc: Annotated[Services, Depends(services)]) -> JSONResponse | StreamingResponse:
+    return await _serve(request, body, ResponseShape("text"), svc)

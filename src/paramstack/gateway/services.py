@@ -1,0 +1,39 @@
+"""Everything a request handler may use, built once by ``create_app`` and reached through ``services()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from paramstack.engine.router import ModelRouter
+from paramstack.gateway.pipeline import Pipeline
+from paramstack.observability.metrics import GatewayMetrics
+from paramstack.settings import Settings
+from paramstack.tenancy.authenticator import Authenticator, Caller
+from paramstack.tenancy.keys import KeyStore
+from paramstack.tenancy.store import TenantStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: DatabaseEngine
+    tenants: TenantStore
+    keys: KeyStore
+    authenticator: Authenticator
+    router: ModelRouter
+    metrics: GatewayMetrics
+    pipeline: Pipeline
+    ready: bool = False
+
+    def admin(self, request: Request) -> Caller:
+        return self.authenticator.authenticate(request.headers.get("authorization"), scope="admin")
+
+    def tenant_caller(self, request: Request) -> Caller:
+        return self.authenticator.authenticate(request.headers.get("authorization"), scope="tenant")
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services

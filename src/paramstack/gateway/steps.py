@@ -1,0 +1,123 @@
+"""The narrow interfaces of the request path's steps (see ``pipeline.py``), one per room.
+
+Each room implements its step (metering/, guard/, rag/, attest/); ``create_app`` builds them once and
+hands them to the ``Pipeline``. A step that is not configured is ``None`` and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from paramstack.engine.protocol import ChatMessage, SamplingParams
+from paramstack.tenancy.authenticator import Caller
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """Who calls what: handed to every step after the model is resolved."""
+
+    request_id: str
+    caller: Caller
+    public_model: str
+    model: str
+    adapter: str | None
+    sampling: SamplingParams
+    created: int  # unix seconds, as in OpenAI's responses
+    request_digest: str  # SHA-256 of the canonical request body (no prompt text is kept)
+
+    @property
+    def org_id(self) -> str:
+        return self.caller.org_id
+
+
+@dataclass(frozen=True)
+class UsageCounts:
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class Ticket(Protocol):
+    """An admitted call. ``settle`` is called exactly once, with what the call really used."""
+
+    headers: Mapping[str, str]
+
+    async def settle(self, usage: UsageCounts, *, delivered: bool) -> int:
+        """Record the usage; returns its cost in micro-units."""
+        ...
+
+
+class AdmissionControl(Protocol):
+    async def admit(self, call: CallInfo, reserve_tokens: int) -> Ticket:
+        """Raise RateLimited/QuotaExceeded (429), or ServiceUnavailable when the limiter cannot decide."""
+        ...
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    type: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass
+class GuardedText:
+    text: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+class OutputFilter(Protocol):
+    def feed(self, delta: str) -> str: ...
+
+    def finish(self) -> str: ...
+
+    @property
+    def findings(self) -> list[Finding]: ...
+
+
+class GuardStep(Protocol):
+    def check_input(self, call: CallInfo, policy: str, text: str) -> GuardedText:
+        """The text to send on (masked where the policy says), or raise ContentBlocked."""
+        ...
+
+    def output_filter(self, call: CallInfo, policy: str) -> OutputFilter: ...
+
+
+@dataclass(frozen=True)
+class Source:
+    document: str
+    chunk: int
+    score: float
+
+
+class RetrievalStep(Protocol):
+    async def augment(self, call: CallInfo, collection: str,
+                      messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], list[Source]]: ...
+
+
+class SigningStep(Protocol):
+    def sign(self, call: CallInfo, output_text: str) -> dict[str, Any]:
+        """The attestation object of a finished completion."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    call: CallInfo
+    status: str  # "ok", "cancelled", "blocked", "error:<code>"
+    usage: UsageCounts
+    cost_micros: int
+    latency_ms: float
+    findings: list[Finding]
+    attestation_digest: str | None
+
+
+class AuditStep(Protocol):
+    async def record(self, record: AuditRecord) -> None: ...

@@ -1,0 +1,126 @@
+"""Text normalisation for the pattern and classifier checks, with a map back to the original offsets.
+
+Attackers hide "ignore previous instructions" behind look-alike letters (Cyrillic "о", fullwidth "ｉ",
+mathematical bold "𝐢"), zero-width characters, combining marks, Turkish dotted/dotless i, leetspeak
+("1gn0r3") and spacing ("i g n o r e"). The jailbreak and toxicity checks therefore look at a folded
+form of the text: lower-case ASCII wherever a Latin letter was meant. Findings must still point into
+the text the user sent, so every normalised character remembers the index it came from.
+
+Cost matters (this runs on every request): the common case (no invisible characters, no spaced-out
+letters) is one ``str.translate`` and one ``lower`` with no per-character Python loop; the offset map
+is only built when characters are actually removed.
+
+The PII check does NOT use this form: leetspeak folding would turn digits into letters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Zero-width, bidi controls, soft hyphen, variation selectors, tag characters and combining marks.
+# Combining marks go too: "ı̇gnore" or "ïgnöre" built from combining sequences fold to plain letters.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff"
+    "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+
+# Letters spelled out one by one: "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e" (at least 3 letters).
+_SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*+/]){2,}[^\W\d_](?![^\W\d_])")
+_SPACED_SEPARATORS = frozenset(" .-_*+/")
+
+# Leetspeak: only characters that stand for letters inside words; "!" and "|" are left alone because
+# folding them would glue punctuation onto words ("rules!" -> "rulesi").
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+
+# Cyrillic and Greek letters that look like Latin ones (the usual homoglyph attack set).
+_CONFUSABLES = {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h", "ԁ": "d", "ԛ": "q",
+    "ԝ": "w", "ɡ": "g", "ɩ": "i", "ı": "i", "ℓ": "l",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ω": "w",
+}
+
+# Unicode blocks whose characters fold to one ASCII letter or digit via NFKD (accents, fullwidth,
+# mathematical alphanumerics, circled letters, superscripts).
+_FOLDABLE_RANGES = (
+    (0x00C0, 0x024F), (0x1E00, 0x1EFF), (0xFF01, 0xFF5E), (0x1D400, 0x1D7FF), (0x2460, 0x24FF),
+    (0x2070, 0x209F), (0x0370, 0x03FF), (0x0400, 0x04FF), (0x2100, 0x214F),
+)
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for low, high in _FOLDABLE_RANGES:
+        for code in range(low, high + 1):
+            decomposed = unicodedata.normalize("NFKD", chr(code))
+            base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+            if len(base) == 1 and base.isascii() and base.isalnum():
+                table[code] = base.lower()
+    for source, target in _CONFUSABLES.items():
+        table[ord(source)] = target
+        if len(source.upper()) == 1:
+            table[ord(source.upper())] = target
+    table[ord("İ")] = "i"  # "İ".lower() is two characters; fold it before lower() can see it
+    table[ord("I")] = "i"
+    for source, target in _LEET.items():
+        table[ord(source)] = target
+    for space in "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000":
+        table[ord(space)] = " "
+    return table
+
+
+# A constant built once at import: translate tables are read-only in use.
+_FOLD = _build_fold_table()
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """The folded text and, when characters were removed, the original index of each character."""
+
+    text: str
+    original_length: int
+    offsets: tuple[int, ...] | None = None  # None: same length, index i maps to i
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span ``[start, end)`` of the folded text back to a span of the original text."""
+        if self.offsets is None:
+            return start, end
+        if not self.offsets:
+            return 0, 0
+        first = self.offsets[min(start, len(self.offsets) - 1)]
+        last = self.offsets[max(min(end, len(self.offsets)) - 1, 0)] + 1
+        return first, max(first, last)
+
+
+def _remove(text: str, pattern: re.Pattern[str], offsets: list[int] | None,
+            keep: frozenset[str] | None = None) -> tuple[str, list[int] | None]:
+    """Drop the characters ``pattern`` matches (or, with ``keep``, the separators inside its matches)."""
+    removed: list[int] = []
+    for match in pattern.finditer(text):
+        if keep is None:
+            removed.extend(range(match.start(), match.end()))
+        else:
+            removed.extend(i for i in range(match.start(), match.end()) if text[i] in keep)
+    if not removed:
+        return text, offsets
+    gone = set(removed)
+    kept = [i for i in range(len(text)) if i not in gone]
+    base = offsets if offsets is not None else range(len(text))
+    return "".join(text[i] for i in kept), [base[i] for i in kept]
+
+
+def normalize(text: str) -> NormalizedText:
+    """Fold ``text`` for matching: invisible characters out, look-alikes and leetspeak to ASCII, lower case."""
+    original_length = len(text)
+    offsets: list[int] | None = None
+    if not text.isascii():
+        text, offsets = _remove(text, _INVISIBLE, None)
+    folded = text.translate(_FOLD).lower()
+    if len(folded) != len(text):  # cannot happen after folding "İ", but never trust a Unicode corner
+        folded = "".join(ch.translate(_FOLD).lower()[:1] or ch for ch in text)
+    folded, offsets = _remove(folded, _SPACED_LETTERS, offsets, keep=_SPACED_SEPARATORS)
+    return NormalizedText(folded, original_length, tuple(offsets) if offsets is not None else None)

@@ -1,0 +1,56 @@
+"""Prometheus metrics of one gateway (own registry per app, so two apps in one process never collide).
+
+Names follow the OpenTelemetry GenAI semantic conventions where they exist
+(gen_ai.server.request.duration, gen_ai.server.time_to_first_token, gen_ai.client.token.usage),
+with dots as underscores as Prometheus wants them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from paramstack.gateway.steps import UsageCounts
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536)
+
+
+class GatewayMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        labels = ("tenant", "model")
+        self.request_duration = Histogram(
+            "gen_ai_server_request_duration_seconds", "Time to serve one generation request.",
+            [*labels, "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.time_to_first_token = Histogram(
+            "gen_ai_server_time_to_first_token_seconds", "Time from request to the first output text.",
+            labels, buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.token_usage = Histogram(
+            "gen_ai_client_token_usage", "Tokens per request by type (input, output).",
+            [*labels, "gen_ai_token_type"], buckets=TOKEN_BUCKETS, registry=self.registry)
+        self.tokens = Counter(
+            "paramstack_tokens", "Tokens processed, by tenant, model and type.",
+            [*labels, "gen_ai_token_type"], registry=self.registry)
+        self.requests = Counter(
+            "paramstack_requests", "Generation requests by outcome.", [*labels, "status"], registry=self.registry)
+        self.errors = Counter(
+            "paramstack_http_errors", "Error responses by HTTP status and error code.",
+            ("status_code", "code"), registry=self.registry)
+        self.in_flight = Gauge(
+            "paramstack_requests_in_flight", "Generation requests being served.", registry=self.registry)
+
+    def observe_completion(self, tenant: str, model: str, status: str, seconds: float, usage: UsageCounts) -> None:
+        self.request_duration.labels(tenant, model, status).observe(seconds)
+        self.requests.labels(tenant, model, status).inc()
+        for token_type, count in (("input", usage.prompt_tokens), ("output", usage.completion_tokens)):
+            self.token_usage.labels(tenant, model, token_type).observe(count)
+            self.tokens.labels(tenant, model, token_type).inc(count)
+
+    def observe_error(self, status_code: int, code: str | None) -> None:
+        self.errors.labels(str(status_code), code or "none").inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

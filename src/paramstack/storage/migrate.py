@@ -1,0 +1,22 @@
+"""Apply the Alembic migrations programmatically (``paramstack init`` and the tests use this)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    command.upgrade(alembic_config(engine), "head")

@@ -1,0 +1,17 @@
+"""Alembic environment: runs against the engine handed over by ``storage/migrate.py``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from paramstack.storage.database import METADATA, create_db_engine
+from paramstack.storage.tables import import_all_tables
+
+import_all_tables()
+config = context.config
+engine = config.attributes.get("engine") or create_db_engine(config.get_main_option("sqlalchemy.url"))
+
+with engine.begin() as connection:
+    context.configure(connection=connection, target_metadata=METADATA, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,14 @@
+"""The list of modules that declare tables on METADATA (Alembic's autogenerate and env need them all)."""
+
+from __future__ import annotations
+
+import importlib
+
+TABLE_MODULES = (
+    "paramstack.tenancy.tables",
+)
+
+
+def import_all_tables() -> None:
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
