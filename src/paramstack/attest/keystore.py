@@ -45,8 +45,12 @@ class SigningKeyStore:
         except (EncodingProblem, KeyError, TypeError) as error:
             raise ConfigurationError(f"{self._keyring_path}: not a valid key ring ({error})") from None
         active = document.get("active")
-        signing = self._load_private(next(k for k in keys if k.kid == active)) if active else None
-        return KeyRing(keys, signing)
+        if active is None:
+            return KeyRing(keys)
+        public = next((k for k in keys if k.kid == active), None)
+        if public is None:
+            raise ConfigurationError(f"{self._keyring_path}: the active key {active!r} is not listed")
+        return KeyRing(keys, self._load_private(public))
 
     def current(self) -> KeyRing:
         """``load()`` cached until keyring.json changes: cheap enough to call per request,

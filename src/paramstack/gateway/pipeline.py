@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -39,6 +40,7 @@ from paramstack.gateway.steps import (
 from paramstack.observability.metrics import GatewayMetrics
 from paramstack.tenancy.authenticator import Authenticator, Caller
 
+LOG = logging.getLogger("paramstack.requests")
 
 @dataclass(frozen=True)
 class TextDelta:
@@ -141,6 +143,12 @@ class Pipeline:
         latency = time.perf_counter() - prepared.started
         cost = await prepared.ticket.settle(usage, delivered=status == "ok") if prepared.ticket else 0
         self.metrics.observe_completion(call.org_id, call.public_model, status, latency, usage)
+        # Ids and counts only: prompt text and keys never reach the logs.
+        LOG.info("completion", extra={
+            "request_id": call.request_id, "tenant": call.org_id, "key_id": call.caller.key.key_id,
+            "model": call.public_model, "adapter": call.adapter, "status": status,
+            "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "cost_micros": cost, "latency_ms": round(latency * 1000.0, 2)})
         if self.audit is not None:
             digest = attestation.get("digest") if attestation else None
             await self.audit.record(AuditRecord(call, status, usage, cost, latency * 1000.0,

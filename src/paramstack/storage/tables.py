@@ -6,6 +6,7 @@ import importlib
 
 TABLE_MODULES = (
     "paramstack.tenancy.tables",
+    "paramstack.attest.tables",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from paramstack.storage.database import METADATA
+from paramstack.storage.types import UtcDateTime
 
 tenants = sa.Table(
     "tenants",
@@ -19,8 +20,8 @@ tenants = sa.Table(
     sa.Column("guard_policy", sa.String(128), nullable=False, server_default="default"),
     sa.Column("limits", sa.JSON, nullable=False),
     sa.Column("pricing", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 api_keys = sa.Table(
@@ -32,6 +33,6 @@ api_keys = sa.Table(
     sa.Column("name", sa.String(200), nullable=False, server_default=""),
     sa.Column("prefix", sa.String(24), nullable=False),
     sa.Column("secret_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
 )

@@ -1,0 +1,75 @@
+"""Tenants and keys behave the same on SQLite and PostgreSQL (one contract suite, both backends)."""
+
+from __future__ import annotations
+
+import pytest
+
+from paramstack.errors import Conflict, InvalidRequest, NotFound
+from paramstack.storage.database import create_db_engine
+from paramstack.storage.migrate import upgrade_to_head
+from paramstack.tenancy.keys import KeyStore
+from paramstack.tenancy.models import TenantLimits, TenantSpec
+from paramstack.tenancy.store import TenantStore
+from tests.services import fresh_postgres_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stores(request, tmp_path):
+    def build(url: str):
+        engine = create_db_engine(url)
+        upgrade_to_head(engine)
+        upgrade_to_head(engine)  # migrations are idempotent
+        return TenantStore(engine), KeyStore(engine)
+
+    if request.param == "sqlite":
+        yield build(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    else:
+        with fresh_postgres_database() as url:
+            yield build(url)
+
+
+def spec(**changes) -> TenantSpec:
+    return TenantSpec(name="Medical AI", models=["paramstack-tiny"], adapters=["medical-lora"],
+                      default_adapter="medical-lora", rag_collection="medical_knowledge", guard_policy="medical",
+                      limits=TenantLimits(tps=5, rpm=150, daily_tokens=5_000_000), **changes)
+
+
+def test_tenant_round_trip_and_partial_update(stores):
+    tenants, _ = stores
+    added = tenants.add("org_medical", spec())
+    assert tenants.get("org_medical") == added
+    updated = tenants.update("org_medical", {"limits": {"rpm": 99}, "pricing": {"input_per_1k_micros": 7}})
+    assert updated.limits.rpm == 99 and updated.limits.tps == 5  # the other limits stay
+    assert updated.pricing.input_per_1k_micros == 7
+    assert tenants.get("org_medical").limits.rpm == 99
+    assert [t.org_id for t in tenants.list()] == ["org_medical"]
+
+
+def test_tenant_refusals(stores):
+    tenants, _ = stores
+    tenants.add("org_medical", spec())
+    with pytest.raises(Conflict):
+        tenants.add("org_medical", spec())
+    with pytest.raises(InvalidRequest, match="limits.rpm"):
+        tenants.update("org_medical", {"limits": {"rpm": 0}})
+    with pytest.raises(InvalidRequest, match="org_id"):
+        tenants.add("Bad Id!", spec())
+    with pytest.raises(NotFound):
+        tenants.get("org_nobody")
+    assert tenants.get("org_medical").limits.rpm == 150  # nothing half-written
+
+
+def test_keys_are_hashed_shown_once_and_revocable(stores):
+    tenants, keys = stores
+    tenants.add("org_medical", spec())
+    key, secret = keys.create("org_medical", name="ci")
+    assert secret.startswith("psk-") and len(secret) > 40
+    assert key.prefix == secret[:12] and secret not in key.model_dump_json()
+    assert keys.find_by_secret(secret) == key
+    assert keys.find_by_secret(secret + "x") is None
+    revoked = keys.revoke(key.key_id)
+    assert revoked.revoked and keys.find_by_secret(secret).revoked
+    with pytest.raises(NotFound):
+        keys.revoke("key_missing")
+    with pytest.raises(NotFound):
+        keys.create("org_nobody")
