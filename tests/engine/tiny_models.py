@@ -14,7 +14,7 @@ from transformers import AutoModelForCausalLM, LlamaTokenizer, MistralConfig, Mi
 
 from paramstack.train import chat_format
 
-# "ğ" and "ş" never appear in the training text, so they reach the model only as byte-fallback tokens.
+# "ğ" never appears in the training text, so it reaches the model only as byte-fallback tokens.
 WORDS = (
     "merhaba dünya güzel çiçek ışık çocuk ödev üzüm kitap okul the model serves many tenants "
     "with adapters and tokens hello world stop here end of text"
@@ -50,7 +50,9 @@ def build_model(directory: Path, *, hidden: int = 64, seed: int = 0) -> Path:
         tie_word_embeddings=True,
         initializer_range=0.1,  # peakier logits than the default: fewer near-ties between greedy candidates
     )
-    MistralForCausalLM(config).save_pretrained(directory)
+    model = MistralForCausalLM(config)
+    _discourage_byte_tokens(model, tokenizer)
+    model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
 
@@ -61,3 +63,18 @@ def build_adapter(model_dir: Path, directory: Path, *, seed: int, targets: list[
     config = LoraConfig(r=4, lora_alpha=8, target_modules=targets or LORA_TARGETS, init_lora_weights=False)
     get_peft_model(base, config).save_pretrained(directory)
     return directory
+
+
+def _discourage_byte_tokens(model: MistralForCausalLM, tokenizer: LlamaTokenizer) -> None:
+    """Shrink the (tied) embeddings of byte-fallback tokens so the random model rarely emits them.
+
+    Random bytes make invalid UTF-8, and transformers' own decode turns a whole run of byte tokens into
+    U+FFFD when one is invalid, which no incremental decoder (ours, vLLM's, TGI's) can reproduce. Text
+    comparisons with ``generate`` then fail for reasons unrelated to batching. Byte-fallback decoding of
+    real text is tested on its own (test_text_streaming.py).
+    """
+    byte_ids = [i for token, i in tokenizer.get_vocab().items() if token.startswith("<0x") and token.endswith(">")]
+    with torch.no_grad():
+        weight = model.get_input_embeddings().weight
+        weight.mul_(3.0)
+        weight[byte_ids] *= 0.01

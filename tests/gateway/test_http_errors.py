@@ -11,8 +11,8 @@ import pytest
 MODEL = "paramstack-tiny"
 
 
-def post(gateway, path: str, *, key: str | None = None, **kwargs) -> httpx.Response:
-    headers = {"authorization": f"Bearer {key}"} if key else {}
+def post(gateway, path: str, *, key: str | None = None, headers: dict | None = None, **kwargs) -> httpx.Response:
+    headers = {**(headers or {}), **({"authorization": f"Bearer {key}"} if key else {})}
     return httpx.post(f"{gateway.root_url}{path}", headers=headers, timeout=60, **kwargs)
 
 

@@ -38,8 +38,8 @@ from paramstack.attest.keys import KeyRing, PublicKey, SigningKey
 from paramstack.attest.verdict import Problem, Verdict
 
 ATTESTATION_FORMAT = "paramstack-attestation/1"
-_FIELDS = ("format", "kid", "model_id", "adapter_id", "adapter_manifest_sha256", "output_sha256",
-           "request_sha256", "sampling", "usage", "timestamp", "org_id", "request_id", "metadata")
+_FIELDS = ("format", "kid", "model_id", "model_manifest_sha256", "adapter_id", "adapter_manifest_sha256",
+           "output_sha256", "request_sha256", "sampling", "usage", "timestamp", "org_id", "request_id", "metadata")
 
 Verifier = KeyRing | PublicKey | SigningKey | Ed25519PublicKey
 
@@ -89,6 +89,7 @@ def sign_output(
     request_id: str,
     adapter_id: str | None = None,
     adapter_manifest_sha256: str | None = None,
+    model_manifest_sha256: str | None = None,
     request_sha256: str | None = None,
     sampling: Mapping[str, Any] | None = None,
     usage: Mapping[str, int] | None = None,
@@ -101,6 +102,7 @@ def sign_output(
         "format": ATTESTATION_FORMAT,
         "kid": signer.kid,
         "model_id": model_id,
+        "model_manifest_sha256": model_manifest_sha256,
         "adapter_id": adapter_id,
         "adapter_manifest_sha256": adapter_manifest_sha256,
         "output_sha256": output_sha256(output),
@@ -204,7 +206,7 @@ def _check_payload(payload: Mapping[str, Any]) -> None:
             raise EncodingProblem(f"{name} must be a non-empty string")
     if payload["adapter_id"] is not None and not isinstance(payload["adapter_id"], str):
         raise EncodingProblem("adapter_id must be a string or null")
-    for name in ("output_sha256", "adapter_manifest_sha256", "request_sha256"):
+    for name in ("output_sha256", "model_manifest_sha256", "adapter_manifest_sha256", "request_sha256"):
         value = payload[name]
         if (value is not None or name == "output_sha256") and not (isinstance(value, str) and HEX64.match(value)):
             raise EncodingProblem(f"{name} must be 64 lowercase hex digits")

@@ -20,6 +20,10 @@ def _register() -> None:
     app.add_typer(keys.app, name="keys", help="Create, list and revoke API keys.")
     server.register(app)  # init, serve
     # Command groups of later rooms register here, one line each.
+    from paramstack.cli import attest, audit, provenance
+    app.add_typer(attest.app, name="attest", help="Signing keys and response verification.")
+    app.add_typer(audit.app, name="audit", help="Verify and export the tamper-evident audit log.")
+    app.add_typer(provenance.app, name="provenance", help="Signed manifests: sign, verify, trace a response.")
 
 
 _register()

@@ -5,8 +5,10 @@ English-only and costs ~10 ms per sentence on this CPU; character n-grams of the
 for Turkish and English alike, survive typos and agglutination ("talimatlarını", "talimatları"), and
 score 2 KB in tens of microseconds because everything is one vectorised numpy pass.
 
-Model: the features of a text are its n-gram counts divided by their total (so the score does not grow
-with length); the logit is ``bias + mean(weight[hash(ngram)])``. Long texts are scored by the best
+Model: the features of a text are its n-gram counts divided by the square root of their total (the L2
+norm when n-grams are distinct, which keeps scores comparable across lengths and, unlike dividing by
+the total, leaves the logits room to be confident); the logit is
+``bias + sum(weight[hash(ngram)]) / sqrt(number of n-grams)``. Long texts are scored by the best
 sliding window of ``window`` characters, so one injected sentence in a long benign prompt is not
 averaged away; the window's span is reported as the finding.
 
@@ -75,12 +77,12 @@ class NgramClassifier:
             counts[:len(idx)] += 1.0
         if length <= self.window:
             total = counts.sum()
-            mean = contribution.sum() / total if total else 0.0
+            mean = contribution.sum() / np.sqrt(total) if total else 0.0
             return WindowScore(_sigmoid(self.bias + mean), 0, len(text))
         sums = np.concatenate(([0.0], np.cumsum(contribution)))
         totals = np.concatenate(([0.0], np.cumsum(counts)))
-        window_means = (sums[self.window:] - sums[:-self.window]) / np.maximum(
-            totals[self.window:] - totals[:-self.window], 1.0)
+        window_means = (sums[self.window:] - sums[:-self.window]) / np.sqrt(np.maximum(
+            totals[self.window:] - totals[:-self.window], 1.0))
         best = int(np.argmax(window_means))
         start = max(best - 1, 0)  # undo the padding space
         return WindowScore(_sigmoid(self.bias + float(window_means[best])), start,
@@ -114,7 +116,7 @@ def train_classifier(texts: list[str], labels: list[int], *, sizes: tuple[int, .
         buckets = np.concatenate(ngram_buckets(text, sizes, bits))
         indices.append(buckets)
         example_ids.append(np.full(len(buckets), i, dtype=np.int64))
-        values.append(np.full(len(buckets), 1.0 / max(len(buckets), 1)))
+        values.append(np.full(len(buckets), 1.0 / np.sqrt(max(len(buckets), 1))))
     idx, ex, val = np.concatenate(indices), np.concatenate(example_ids), np.concatenate(values)
     y = np.asarray(labels, dtype=np.float64)
     positives = max(y.sum(), 1.0)

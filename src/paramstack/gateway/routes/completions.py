@@ -32,13 +32,13 @@ async def _serve(request: Request, body: ChatCompletionRequest | CompletionReque
     return JSONResponse(result, headers=headers)
 
 
-@router.post("/v1/chat/completions")
+@router.post("/v1/chat/completions", response_model=None)
 async def chat_completions(request: Request, body: ChatCompletionRequest,
                            svc: Annotated[Services, Depends(services)]) -> JSONResponse | StreamingResponse:
     return await _serve(request, body, ResponseShape("chat"), svc)
 
 
-@router.post("/v1/completions")
+@router.post("/v1/completions", response_model=None)
 async def text_completions(request: Request, body: CompletionRequest,
                            svc: Annotated[Services, Depends(services)]) -> JSONResponse | StreamingResponse:
     return await _serve(request, body, ResponseShape("text"), svc)

@@ -1,0 +1,159 @@
+"""Jailbreak and prompt-injection detection, English and Turkish: patterns, then a trained classifier.
+
+Both run on the normalised text (see ``normalize.py``): lower-case ASCII with Turkish letters folded
+("önceki talimatları unut" -> "onceki talimatlari unut"), look-alikes and leetspeak undone, invisible
+characters and letter spacing removed. The patterns are precise and explainable (a finding names the
+attack family); the classifier catches paraphrases the patterns miss. A check's score is the larger
+of the two; the policy threshold decides.
+
+Patterns are written so that the usual benign look-alikes do not match: "ignore a file in git" has no
+instruction noun; "forget my previous message" has no instruction noun either; "önceki talimatları
+unutmamak için" is the negative verb form; "enable developer mode on Android" needs more than the
+words "developer mode".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from paramstack.guard.classifier import NgramClassifier
+from paramstack.guard.normalize import NormalizedText
+from paramstack.guard.result import Finding
+
+PATTERN_SCORE = 0.95
+
+_QUALIFIER = (r"(?:previous|prior|above|earlier|preceding|initial|original|system|safety|existing|old|given|"
+              r"current|content|ethical|built-in|openai|developer|default|moderation|hidden)")
+_NOUN = (r"(?:instructions?|rules|guidelines|directives?|directions|prompts?|programming|training|guardrails|"
+         r"restrictions|constraints|polic(?:y|ies)|filters?|guidance|commands|protocols|settings)")
+_DETERMINERS = r"(?:(?:all|any|of|the|these|those|every|each|such)\W+){0,3}"
+_EN_OVERRIDE = (
+    r"\b(?:ignore|disregard|forget|overlook|neglect|override|bypass|skip|abandon|drop|discard|erase|delete|"
+    r"set\W+aside|throw\W+out|(?:do\W+not|don'?t|stop)\W+(?:follow(?:ing)?|obey(?:ing)?))\W+" + _DETERMINERS +
+    r"(?:(?:your|its|my\W+previous)\W+(?:" + _QUALIFIER + r"\W+)?|(?:" + _QUALIFIER + r"\W+){1,2})" + _NOUN + r"\b"
+    r"|\b(?:ignore|disregard|forget)\W+(?:all|everything)\W+(?:(?:you\W+were\W+told|before|above|prior)\b)"
+)
+_TR_VERB = (r"(?:unut(?:un|mani|manizi|masini)?|yok\W*say(?:in|mani|manizi)?|gormezden\W+gel(?:in)?|"
+            r"dikkate\W+alma(?:yin)?|onemseme(?:yin)?|bos\W*ver(?:in)?|gecersiz\W+(?:say|kil)(?:in)?|iptal\W+et|"
+            r"atla(?:yin)?|cigne(?:yin)?|bir\W+kenara\W+birak(?:in)?|hice\W+say(?:in)?|birak(?:in)?|"
+            r"uyma(?:yin)?)\b")
+_TR_NOUN = r"(?:talimat|kural|yonerge|yonlendirme|direktif|komut|istem|kisitlama|filtre|programlama|egitim)\w*"
+_TR_OVERRIDE = (
+    r"\b(?:onceki|yukaridaki|ustteki|ilk|sistem|tum|butun|verilen|mevcut|eski|baslangictaki|guvenlik|etik)"
+    r"\W+(?:\w+\W+){0,2}?" + _TR_NOUN + r"\W+(?:\w+\W+){0,2}?" + _TR_VERB
+    + r"|\b(?:talimat|kural|yonerge|kisitlama|filtre|programlama)lar?(?:in)?(?:i|ini)\W+" + _TR_VERB
+    + r"|\b(?:bu\W+satirdan\W+onceki|daha\W+once\W+(?:sana\W+)?soylenen)\w*\W+(?:\w+\W+){0,2}?" + _TR_VERB
+)
+_EN_PERSONA = (
+    r"\bdo\W+anything\W+now\b|\bdan\W+mode\b|\b(?:you\W+are|you'?re|act\W+as|pretend\W+to\W+be|become|be)\W+"
+    r"(?:now\W+)?(?:an?\W+)?(?:dan|stan|aim|evilbot|freegpt)\b"
+    r"|\bdeveloper\W+mode\W+(?:is\W+)?(?:enabled|activated|on)\b|\bjailbr(?:oken|eak)\W+(?:mode|activated|enabled|self)\b"
+    r"|\b(?:uncensored|unfiltered|unrestricted|jailbroken|rogue|evil)\W+(?:ai|assistant|model|chatbot|version|twin|mode)\b"
+    r"|\b(?:ai|assistant|model|chatbot)\W+(?:\w+\W+){0,3}?(?:with\W+)?(?:no|zero|without(?:\W+any)?)\W+"
+    r"(?:\w+\W+)?(?:restrictions|rules|limits|limitations|filters|censorship|guidelines|ethics|morals)\b"
+    r"|\b(?:you\W+have|with)\W+no\W+(?:restrictions|rules|limits|filters)\b"
+    r"|\bstay\W+in\W+character\b(?=.{0,80}\b(?:no|without|never)\b)"
+)
+_TR_PERSONA = (
+    r"\b(?:kisitlamasiz|filtresiz|sansursuz|kuralsiz|sinirsiz|ahlaksiz)\W+(?:bir\W+)?"
+    r"(?:yapay\W+zeka|asistan|model|mod|karakter)\w*"
+    r"|\b(?:gelistirici|tanri|dan|jailbreak|sinirsiz)\W+mod\w*\W+(?:\w+\W+)?(?:ac|etkin|aktif|acik)\w*"
+    r"|\b(?:artik|bundan\W+sonra)\W+(?:sen\W+)?dan\b|\bdan\W+olarak\b"
+    r"|\b(?:hicbir|hic)\W+(?:kural|kisitlama|filtre|sinir|sansur)\w*\W+(?:\w+\W+)?(?:yok|olmayan|olmadan)\b"
+)
+_EN_LEAK = (
+    r"\b(?:reveal|show|print|output|repeat|tell\W+me|display|leak|quote|give\W+me|write\W+out|dump)\W+"
+    r"(?:\w+\W+){0,3}?(?:system\W+(?:prompt|message)|initial\W+prompt|hidden\W+(?:prompt|instructions)|"
+    r"secret\W+instructions|confidential\W+instructions|developer\W+message|original\W+instructions)"
+    r"|\b(?:print|repeat|output)\W+(?:everything|all|the\W+text)\W+(?:\w+\W+){0,2}?above\b"
+)
+_TR_LEAK = (
+    r"\bsistem\W+(?:istem|mesaj|prompt|talimat)\w*\W+(?:\w+\W+){0,3}?"
+    r"(?:goster|yaz|yazdir|acikla|paylas|soyle|tekrar|sizdir|alintila|ver)\w*"
+    r"|\bgizli\W+(?:talimat|istem)\w*\W+(?:\w+\W+){0,2}?(?:goster|yaz|yazdir|acikla|paylas|soyle|sizdir|anlat)\w*"
+)
+
+# (finding type, compiled pattern, cheap keywords one of which must occur for the pattern to be tried)
+_PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    ("instruction_override", re.compile(_EN_OVERRIDE),
+     ("ignore", "disregard", "forget", "overlook", "neglect", "override", "bypass", "skip", "abandon", "drop",
+      "discard", "erase", "delete", "aside", "throw", "follow", "obey")),
+    ("instruction_override", re.compile(_TR_OVERRIDE),
+     ("unut", "say", "gel", "alma", "onemse", "ver", "gecersiz", "iptal", "atla", "cigne", "birak", "uyma")),
+    ("role_play", re.compile(_EN_PERSONA),
+     ("dan", "anything", "aim", "stan", "mode", "jailbr", "uncensored", "unfiltered", "unrestricted", "rogue",
+      "evil", "no ", "without", "character", "freegpt")),
+    ("role_play", re.compile(_TR_PERSONA),
+     ("siz", "mod", "dan", "hicbir", "hic ")),
+    ("prompt_leak", re.compile(_EN_LEAK), ("system", "prompt", "instructions", "message", "above")),
+    ("prompt_leak", re.compile(_TR_LEAK), ("sistem", "gizli")),
+)
+
+
+class ClassifierCheckSettings(BaseModel):
+    """Settings shared by the pattern + classifier checks (jailbreak, toxicity)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    patterns: bool = True
+    classifier: bool = True
+    weights: str | None = None  # a .safetensors file from `paramstack guard train`; default: the shipped one
+    extra_patterns: list[str] = []  # tenant regexes, matched on the normalised (folded, lower-case) text
+
+    @field_validator("extra_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"extra pattern {pattern!r} is not a valid regex: {error}") from None
+        return patterns
+
+
+class PatternClassifierScanner:
+    """Patterns with a fixed high score, plus the classifier's best-window probability."""
+
+    def __init__(self, check: str, patterns: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...],
+                 settings: ClassifierCheckSettings, threshold: float, classifier: NgramClassifier | None,
+                 classifier_type: str) -> None:
+        self.check = check
+        extra = tuple(("custom_pattern", re.compile(p), ()) for p in settings.extra_patterns)
+        self._patterns = (patterns if settings.patterns else ()) + extra
+        self._classifier = classifier if settings.classifier else None
+        self._classifier_type = classifier_type
+        self._threshold = threshold
+
+    def scan(self, text: str, normalized: Callable[[], NormalizedText]) -> list[Finding]:
+        if not text:
+            return []
+        folded = normalized()
+        findings: list[Finding] = []
+        if PATTERN_SCORE >= self._threshold:
+            for kind, pattern, keywords in self._patterns:
+                if keywords and not any(word in folded.text for word in keywords):
+                    continue
+                match = pattern.search(folded.text)
+                if match:
+                    start, end = folded.to_original(*match.span())
+                    findings.append(Finding(self.check, kind, start, end, PATTERN_SCORE))
+        if self._classifier is not None:
+            window = self._classifier.score(folded.text)
+            if window.probability >= self._threshold:
+                start, end = folded.to_original(window.start, window.end)
+                findings.append(Finding(self.check, self._classifier_type, start, end, window.probability))
+        return findings
+
+    def replacement(self, finding: Finding) -> str:
+        return f"[{self.check.upper()}]"
+
+
+def jailbreak_scanner(settings: ClassifierCheckSettings, threshold: float,
+                      load: Callable[[Path], NgramClassifier], data_dir: Path) -> PatternClassifierScanner:
+    weights = Path(settings.weights) if settings.weights else data_dir / "jailbreak.safetensors"
+    classifier = load(weights) if settings.classifier else None
+    return PatternClassifierScanner("jailbreak", _PATTERNS, settings, threshold, classifier, "injection_classifier")
