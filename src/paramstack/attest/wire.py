@@ -52,6 +52,7 @@ class AttestedResponse:
     response_id: str | None = None
     model: str | None = None
     usage: Mapping[str, Any] | None = None
+    kind: str = "pair"  # "body" (a completion body), "stream" (an SSE transcript) or "pair"
 
 
 def read_response(document: Any) -> AttestedResponse:
@@ -79,7 +80,7 @@ def read_response(document: Any) -> AttestedResponse:
             raise EncodingProblem("'output' must be a string")
         return AttestedResponse(document["output"], document["attestation"])
     return AttestedResponse(_body_text(document), document["attestation"], _opt_str(document, "id"),
-                            _opt_str(document, "model"), _opt_map(document, "usage"))
+                            _opt_str(document, "model"), _opt_map(document, "usage"), "body")
 
 
 def verify_response(document: Any, public_key: Verifier) -> Verdict:
@@ -91,12 +92,16 @@ def verify_response(document: Any, public_key: Verifier) -> Verdict:
     verdict = verify_output(response.attestation, response.output, public_key)
     if not verdict:
         return verdict
+    if response.kind == "pair":
+        return verdict
     payload = verdict.details["attestation"]
     bound = [("id", response.response_id, payload["request_id"]), ("model", response.model, payload["model_id"])]
-    if response.usage is not None and payload["usage"] is not None:
-        bound += [(f"usage.{k}", response.usage.get(k), v) for k, v in payload["usage"].items()]
+    # a streamed response carries usage only when the client asked for it
+    if payload["usage"] is not None and (response.usage is not None or response.kind == "body"):
+        usage = response.usage or {}
+        bound += [(f"usage.{k}", usage.get(k), v) for k, v in payload["usage"].items()]
     for name, seen, attested in bound:
-        if seen is not None and seen != attested:
+        if seen != attested:
             return Verdict.fail(Problem.FIELD_MISMATCH, f"response {name} {seen!r} differs from the attested "
                                 f"{attested!r}", name, **verdict.details)
     return verdict
@@ -144,7 +149,7 @@ def _read_sse(lines: Iterable[str]) -> AttestedResponse:
                 parts.append(_text(piece))
     if attestation is None:
         raise EncodingProblem("no attestation event in the stream (was it cut short?)")
-    return AttestedResponse("".join(parts), attestation, response_id, model, usage)
+    return AttestedResponse("".join(parts), attestation, response_id, model, usage, "stream")
 
 
 def _text(value: Any) -> str:

@@ -27,7 +27,7 @@ from paramstack.guard.result import Finding
 PATTERN_SCORE = 0.95
 
 _QUALIFIER = (r"(?:previous|prior|above|earlier|preceding|initial|original|system|safety|existing|old|given|"
-              r"current|content|ethical|built-in|openai|developer|default|moderation|hidden)")
+              r"current|content|ethical|built-in|openai|developer|default|moderation|hidden|usual)")
 _NOUN = (r"(?:instructions?|rules|guidelines|directives?|directions|prompts?|programming|training|guardrails|"
          r"restrictions|constraints|polic(?:y|ies)|filters?|guidance|commands|protocols|settings)")
 _DETERMINERS = r"(?:(?:all|any|of|the|these|those|every|each|such)\W+){0,3}"
@@ -36,8 +36,12 @@ _EN_OVERRIDE = (
     r"set\W+aside|throw\W+out|(?:do\W+not|don'?t|stop)\W+(?:follow(?:ing)?|obey(?:ing)?))\W+" + _DETERMINERS +
     r"(?:(?:your|its|my\W+previous)\W+(?:" + _QUALIFIER + r"\W+)?|(?:" + _QUALIFIER + r"\W+){1,2})" + _NOUN + r"\b"
     r"|\b(?:ignore|disregard|forget)\W+(?:all|everything)\W+(?:(?:you\W+were\W+told|before|above|prior)\b)"
+    r"|\b(?:ignore|disregard|forget)\W+(?:whatever|what|everything)\W+(?:the\W+system|you\W+were|they|"
+    r"(?:your|the)\W+(?:developers?|creators?|admins?|operators?))\W+(?:\w+\W+){0,2}?(?:told|said|gave|instructed)\b"
+    r"|\b(?:previous|prior|earlier|old|original)\W+(?:instructions|directives|rules|guidelines)\W+(?:are|were)\W+"
+    r"(?:now\W+)?(?:void|cancell?ed|invalid|revoked|no\W+longer\W+valid)\b"
 )
-_TR_VERB = (r"(?:unut(?:un|mani|manizi|masini)?|yok\W*say(?:in|mani|manizi)?|gormezden\W+gel(?:in)?|"
+_TR_VERB = (r"(?:unut(?:un|mani|manizi|masini)?|yok\W*say(?:in|mani|manizi|mana)?|gormezden\W+gel(?:in)?|"
             r"dikkate\W+alma(?:yin)?|onemseme(?:yin)?|bos\W*ver(?:in)?|gecersiz\W+(?:say|kil)(?:in)?|iptal\W+et|"
             r"atla(?:yin)?|cigne(?:yin)?|bir\W+kenara\W+birak(?:in)?|hice\W+say(?:in)?|birak(?:in)?|"
             r"uyma(?:yin)?)\b")
@@ -45,13 +49,15 @@ _TR_NOUN = r"(?:talimat|kural|yonerge|yonlendirme|direktif|komut|istem|kisitlama
 _TR_OVERRIDE = (
     r"\b(?:onceki|yukaridaki|ustteki|ilk|sistem|tum|butun|verilen|mevcut|eski|baslangictaki|guvenlik|etik)"
     r"\W+(?:\w+\W+){0,2}?" + _TR_NOUN + r"\W+(?:\w+\W+){0,2}?" + _TR_VERB
-    + r"|\b(?:talimat|kural|yonerge|kisitlama|filtre|programlama)lar?(?:in)?(?:i|ini)\W+" + _TR_VERB
+    + r"|\b(?:talimat|kural|yonerge|kisitlama|filtre|programlama)\w{0,8}\W+" + _TR_VERB
+    + r"|\b(?:sistemin|sana)\W+(?:\w+\W+){0,2}?(?:soylediklerini|verdiklerini|verilenleri)\W+" + _TR_VERB
+    + r"|\b(?:onceki|eski|ilk)\W+(?:talimat|direktif|kural|yonerge)\w*\W+(?:artik\W+)?(?:gecersiz|iptal)\b"
     + r"|\b(?:bu\W+satirdan\W+onceki|daha\W+once\W+(?:sana\W+)?soylenen)\w*\W+(?:\w+\W+){0,2}?" + _TR_VERB
 )
 _EN_PERSONA = (
-    r"\bdo\W+anything\W+now\b|\bdan\W+mode\b|\b(?:you\W+are|you'?re|act\W+as|pretend\W+to\W+be|become|be)\W+"
+    r"\bdan\W+mode\b|\b(?:you\W+are|you'?re|act\W+as|pretend\W+to\W+be|become|be)\W+"
     r"(?:now\W+)?(?:an?\W+)?(?:dan|stan|aim|evilbot|freegpt)\b"
-    r"|\bdeveloper\W+mode\W+(?:is\W+)?(?:enabled|activated|on)\b|\bjailbr(?:oken|eak)\W+(?:mode|activated|enabled|self)\b"
+    r"|\bdeveloper\W+mode\W+(?:is\W+)?(?:now\W+)?(?:enabled|activated)\b|\bjailbr(?:oken|eak)\W+(?:mode|activated|enabled|self)\b"
     r"|\b(?:uncensored|unfiltered|unrestricted|jailbroken|rogue|evil)\W+(?:ai|assistant|model|chatbot|version|twin|mode)\b"
     r"|\b(?:ai|assistant|model|chatbot)\W+(?:\w+\W+){0,3}?(?:with\W+)?(?:no|zero|without(?:\W+any)?)\W+"
     r"(?:\w+\W+)?(?:restrictions|rules|limits|limitations|filters|censorship|guidelines|ethics|morals)\b"
@@ -61,7 +67,8 @@ _EN_PERSONA = (
 _TR_PERSONA = (
     r"\b(?:kisitlamasiz|filtresiz|sansursuz|kuralsiz|sinirsiz|ahlaksiz)\W+(?:bir\W+)?"
     r"(?:yapay\W+zeka|asistan|model|mod|karakter)\w*"
-    r"|\b(?:gelistirici|tanri|dan|jailbreak|sinirsiz)\W+mod\w*\W+(?:\w+\W+)?(?:ac|etkin|aktif|acik)\w*"
+    r"|\b(?:gelistirici|tanri|dan|jailbreak|sinirsiz)\W+mod\w*\W+(?:\w+\W+)?"
+    r"(?:ac|acik|etkin|aktif|etkinlestir|aktif\W+et|aktiflestir)\b"
     r"|\b(?:artik|bundan\W+sonra)\W+(?:sen\W+)?dan\b|\bdan\W+olarak\b"
     r"|\b(?:hicbir|hic)\W+(?:kural|kisitlama|filtre|sinir|sansur)\w*\W+(?:\w+\W+)?(?:yok|olmayan|olmadan)\b"
 )
@@ -81,11 +88,12 @@ _TR_LEAK = (
 _PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ("instruction_override", re.compile(_EN_OVERRIDE),
      ("ignore", "disregard", "forget", "overlook", "neglect", "override", "bypass", "skip", "abandon", "drop",
-      "discard", "erase", "delete", "aside", "throw", "follow", "obey")),
+      "discard", "erase", "delete", "aside", "throw", "follow", "obey", "void", "cancel", "invalid", "revoked",
+      "longer")),
     ("instruction_override", re.compile(_TR_OVERRIDE),
      ("unut", "say", "gel", "alma", "onemse", "ver", "gecersiz", "iptal", "atla", "cigne", "birak", "uyma")),
     ("role_play", re.compile(_EN_PERSONA),
-     ("dan", "anything", "aim", "stan", "mode", "jailbr", "uncensored", "unfiltered", "unrestricted", "rogue",
+     ("dan", "aim", "stan", "mode", "jailbr", "uncensored", "unfiltered", "unrestricted", "rogue",
       "evil", "no ", "without", "character", "freegpt")),
     ("role_play", re.compile(_TR_PERSONA),
      ("siz", "mod", "dan", "hicbir", "hic ")),

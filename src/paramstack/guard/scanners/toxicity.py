@@ -1,0 +1,66 @@
+"""Toxicity and hate speech, English and Turkish: a lexicon of regexes plus the trained classifier.
+
+The lexicon (``guard/data/toxicity_lexicon.yaml``) has two levels: *strong* entries (threats, incitement,
+dehumanising a group) score 0.95 on their own; *mild* ones (insults) score 0.6, below the shipped
+threshold, because insult words appear in plenty of benign requests ("my boss called me stupid, how do
+I answer?"); there the classifier, trained on such hard cases, decides. The check's score is the
+largest of the lexicon and classifier scores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from paramstack.errors import ConfigurationError
+from paramstack.guard.classifier import NgramClassifier
+from paramstack.guard.normalize import NormalizedText
+from paramstack.guard.result import Finding
+from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings, PatternClassifierScanner
+
+STRONG_SCORE = 0.95
+MILD_SCORE = 0.6
+
+
+def load_lexicon(path: Path) -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        strong = re.compile("|".join(f"(?:{p})" for p in data["strong"]))
+        mild = re.compile("|".join(f"(?:{p})" for p in data["mild"]))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as error:
+        raise ConfigurationError(f"toxicity lexicon {path}: {error}") from None
+    return (("threat_or_hate", strong, ()), ("insult", mild, ()))
+
+
+class ToxicityScanner(PatternClassifierScanner):
+    """Same shape as the jailbreak check, except that lexicon levels carry their own scores."""
+
+    def __init__(self, lexicon: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...],
+                 settings: ClassifierCheckSettings, threshold: float, classifier: NgramClassifier | None) -> None:
+        super().__init__("toxicity", (), settings, threshold, classifier, "toxicity_classifier")
+        self._lexicon = lexicon if settings.patterns else ()
+
+    def scan(self, text: str, normalized: Callable[[], NormalizedText]) -> list[Finding]:
+        findings = super().scan(text, normalized)
+        if not self._lexicon or not text:
+            return findings
+        folded = normalized()
+        for kind, pattern, _ in self._lexicon:
+            score = STRONG_SCORE if kind == "threat_or_hate" else MILD_SCORE
+            if score < self._threshold:
+                continue
+            match = pattern.search(folded.text)
+            if match:
+                start, end = folded.to_original(*match.span())
+                findings.append(Finding(self.check, kind, start, end, score))
+        return findings
+
+
+def toxicity_scanner(settings: ClassifierCheckSettings, threshold: float,
+                     load: Callable[[Path], NgramClassifier], data_dir: Path) -> ToxicityScanner:
+    weights = Path(settings.weights) if settings.weights else data_dir / "toxicity.safetensors"
+    classifier = load(weights) if settings.classifier else None
+    return ToxicityScanner(load_lexicon(data_dir / "toxicity_lexicon.yaml"), settings, threshold, classifier)
