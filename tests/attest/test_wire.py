@@ -98,7 +98,7 @@ def test_streamed_response_verifies_over_the_full_text(keyring):
 
 def test_streamed_response_with_a_changed_or_missing_piece_fails(keyring):
     transcript = _sse(keyring)
-    assert verify_response(transcript.replace("yardımcı", "yardimci"), keyring).problem is Problem.HASH_MISMATCH
+    assert verify_response(transcript.replace("\"Merhaba", "\"merhaba", 1), keyring).problem is Problem.HASH_MISMATCH
     cut = _sse(keyring, include_attestation=False)
     verdict = verify_response(cut, keyring)
     assert verdict.problem is Problem.MALFORMED and "no attestation" in verdict.message
