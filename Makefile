@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: serve test install default-model bench lint
+.PHONY: serve test install default-model bench lint chromium
 
 serve: $(STAMP)
 	$(BIN)/paramstack init --demo
@@ -35,3 +35,8 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+
+# The labelling page's browser test (tests/web) drives Debian's Chromium through Playwright's
+# executable_path: a distribution package, never a browser downloaded by `playwright install`.
+chromium:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)

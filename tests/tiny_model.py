@@ -31,7 +31,7 @@ def build_tiny_model(out_dir: Path, adapters: Sequence[str] = DEMO_ADAPTERS, see
     tokenizer = load_tokenizer(model_dir)
     torch.manual_seed(seed)
     config = PretrainConfig(hidden_size=64, layers=2, heads=2, kv_heads=2, intermediate_size=128,
-                            context_length=512, bf16=False)
+                            context_length=2048, bf16=False)
     model = build_model(config, tokenizer)
     model.save_pretrained(model_dir)
     for index, name in enumerate(adapters):

@@ -19,7 +19,12 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from paramstack.attest.settings import AttestSettings
+from paramstack.deploy.settings import CanarySettings
 from paramstack.errors import ConfigurationError
+from paramstack.guard.settings import GuardSettings
+from paramstack.metering.settings import MeteringSettings
+from paramstack.rag.settings import RagSettings
 
 DEFAULT_MODEL_NAME = "paramstack-tiny"
 
@@ -43,6 +48,15 @@ class ModelSettings(BaseModel):
     upstream_model: str | None = None  # the name the upstream knows the base model by
     api_key: SecretStr | None = None
     timeout_s: float = Field(default=60.0, gt=0)
+    # openai: resilience (engine/retry.py, engine/fallback.py). Retries only failures with no output yet.
+    retries: int = Field(default=2, ge=0, le=10)
+    retry_backoff_s: float = Field(default=0.2, ge=0)
+    runtime_lora: bool = True  # load a registered adapter version via /v1/load_lora_adapter before its first use
+    upstream_adapter_dir: str | None = None  # adapters_dir as the upstream server sees it (default: same path)
+    fallback_model: str | None = None  # another configured model that answers when this one fails
+    hybrid_percent: int = Field(default=0, ge=0, le=100)  # share of requests sent to fallback_model on purpose
+    breaker_failures: int = Field(default=5, ge=1)  # failures in a row that open the circuit
+    breaker_reset_s: float = Field(default=30.0, gt=0)  # open circuit: seconds before one trial request
 
     @model_validator(mode="after")
     def _backend_fields(self) -> ModelSettings:
@@ -50,6 +64,8 @@ class ModelSettings(BaseModel):
             raise ValueError(f"model {self.name!r}: backend 'local' needs 'path' (a model directory)")
         if self.backend == "openai" and not self.base_url:
             raise ValueError(f"model {self.name!r}: backend 'openai' needs 'base_url'")
+        if self.hybrid_percent and not self.fallback_model:
+            raise ValueError(f"model {self.name!r}: hybrid_percent needs fallback_model")
         return self
 
 
@@ -67,6 +83,11 @@ class Settings(BaseSettings):
     max_tokens_limit: int = Field(default=4096, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     models: list[ModelSettings] = Field(default_factory=list)
+    metering: MeteringSettings = Field(default_factory=MeteringSettings)
+    attest: AttestSettings = Field(default_factory=AttestSettings)
+    guard: GuardSettings = Field(default_factory=GuardSettings)
+    canary: CanarySettings = Field(default_factory=CanarySettings)
+    rag: RagSettings = Field(default_factory=RagSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -90,6 +111,10 @@ class Settings(BaseSettings):
         names = [m.name for m in self.models]
         if len(set(names)) != len(names):
             raise ValueError(f"models: names must be unique, got {names}")
+        for model in self.models:
+            if model.fallback_model is not None and model.fallback_model not in set(names) - {model.name}:
+                raise ValueError(f"model {model.name!r}: fallback_model {model.fallback_model!r} is not another "
+                                 "configured model")
         return self
 
     def embedded_default_model(self) -> ModelSettings:
@@ -106,6 +131,14 @@ class Settings(BaseSettings):
 
     def model(self, name: str) -> ModelSettings | None:
         return next((m for m in self.models if m.name == name), None)
+
+    def artifact_dirs(self, model: str, adapter: str | None) -> tuple[Path | None, Path | None]:
+        """The directories of a local model and of one of its adapters (None where not local)."""
+        settings = self.model(model)
+        if settings is None or settings.backend != "local":
+            return None, None
+        adapter_dir = settings.adapters_dir / adapter if adapter and settings.adapters_dir else None
+        return settings.path, adapter_dir
 
 
 def config_file_path() -> Path | None:

@@ -46,4 +46,4 @@ def reference(model_dir: Path, adapters_dir: Path, engine: LocalEngine):
     """Plain transformers + PEFT generation, the behaviour the engine must reproduce."""
     from reference import ReferenceGenerator
 
-    return ReferenceGenerator(model_dir, adapters_dir, ADAPTERS, stop_token_ids=sorted(engine._stop_token_ids))
+    return ReferenceGenerator(model_dir, adapters_dir, ADAPTERS, stop_token_ids=sorted(engine.stop_token_ids))

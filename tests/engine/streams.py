@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from dataclasses import dataclass
 
 from paramstack.engine.protocol import ChatMessage, GenerationChunk, GenerationRequest, SamplingParams
-
-_ids = itertools.count()
 
 
 @dataclass
@@ -27,7 +25,7 @@ def request(prompt: str | None = None, *, chat: str | None = None, adapter: str 
             **sampling: object) -> GenerationRequest:
     sampling.setdefault("temperature", 0.0)
     messages = [ChatMessage(role="user", content=chat)] if chat is not None else None
-    return GenerationRequest(request_id=f"req-{next(_ids)}", model="tiny", prompt=prompt, messages=messages,
+    return GenerationRequest(request_id=f"req-{uuid.uuid4().hex[:8]}", model="tiny", prompt=prompt, messages=messages,
                              adapter=adapter, sampling=SamplingParams(**sampling))  # type: ignore[arg-type]
 
 

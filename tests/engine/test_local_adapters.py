@@ -27,19 +27,20 @@ def test_adapters_found_in_adapters_dir_at_start(engine):
 
 def test_load_and_unload_while_another_adapter_is_generating(bare_engine, adapters_dir, reference):
     prompt = "the model serves many tenants with"
-    expected = {a: reference.greedy(a, 60, prompt=prompt)[0] for a in (None, "support", "legal")}
+    expected = {a: reference.greedy(a, n, prompt=prompt)[0] for a, n in ((None, 60), ("support", 150),
+                                                                          ("legal", 60))}
 
     async def run():
         assert bare_engine.adapters() == []
         await bare_engine.load_adapter("support", str(adapters_dir / "support"))
-        running = asyncio.create_task(collect(bare_engine, request(prompt, adapter="support", max_tokens=60)))
-        await asyncio.sleep(0.05)
+        stream = bare_engine.generate(request(prompt, adapter="support", max_tokens=150))
+        first = await anext(stream)  # the support row is decoding from now on
+        rest = asyncio.create_task(collect_rest(stream))
         await bare_engine.load_adapter("legal", str(adapters_dir / "legal"))  # between the running row's steps
         legal = await collect(bare_engine, request(prompt, adapter="legal", max_tokens=60))
-        unloading = asyncio.create_task(bare_engine.unload_adapter("legal"))
-        support = await running
-        await unloading
-        return support.text, legal.text
+        await bare_engine.unload_adapter("legal")
+        assert not rest.done(), "the support row should still be running"
+        return first.text + await rest, legal.text
 
     support_text, legal_text = asyncio.run(run())
     assert support_text == expected["support"]
@@ -56,15 +57,20 @@ def test_load_and_unload_while_another_adapter_is_generating(bare_engine, adapte
     assert bare_engine.adapters() == []
 
 
+async def collect_rest(stream) -> str:
+    return "".join([chunk.text async for chunk in stream])
+
+
 def test_unload_waits_for_the_adapters_running_requests(bare_engine, adapters_dir, reference):
     prompt = "kitap okul"
     expected = reference.greedy("sales", 50, prompt=prompt)[0]
 
     async def run():
-        await bare_engine.load_adapter("sales", str(adapters_dir / "sales"))
-        stream = bare_engine.generate(request(prompt, adapter="sales", max_tokens=50))
+        # Versioned names, as the adapter registry writes them.
+        await bare_engine.load_adapter("sales@v2", str(adapters_dir / "sales"))
+        stream = bare_engine.generate(request(prompt, adapter="sales@v2", max_tokens=50))
         first = await anext(stream)
-        await bare_engine.unload_adapter("sales")  # returns once the running row is done
+        await bare_engine.unload_adapter("sales@v2")  # returns once the running row is done
         rest = [chunk async for chunk in stream]
         return first.text + "".join(c.text for c in rest), rest[-1].finish_reason
 
@@ -81,8 +87,9 @@ def test_adapter_name_conflicts_and_unknown_names(engine, adapters_dir):
             await engine.unload_adapter("nobody")
         with pytest.raises(NotFound, match="nobody"):
             await collect(engine, request("merhaba", adapter="nobody"))
-        with pytest.raises(InvalidRequest):
-            await engine.load_adapter("../escape", str(adapters_dir / "legal"))
+        for bad_name in ("../escape", "v1.2", "__base__", ""):
+            with pytest.raises(InvalidRequest):
+                await engine.load_adapter(bad_name, str(adapters_dir / "legal"))
 
     asyncio.run(run())
 

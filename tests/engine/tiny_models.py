@@ -15,10 +15,11 @@ from transformers import AutoModelForCausalLM, LlamaTokenizer, MistralConfig, Mi
 from paramstack.train import chat_format
 
 # "ğ" never appears in the training text, so it reaches the model only as byte-fallback tokens.
-WORDS = (
-    "merhaba dünya güzel çiçek ışık çocuk ödev üzüm kitap okul the model serves many tenants "
-    "with adapters and tokens hello world stop here end of text"
-).split()
+WORDS = [
+    "merhaba", "dünya", "güzel", "çiçek", "ışık", "çocuk", "ödev", "üzüm", "kitap", "okul", "the", "model",
+    "serves", "many", "tenants", "with", "adapters", "and", "tokens", "hello", "world", "stop", "here", "end",
+    "of", "text",
+]
 MAX_POSITIONS = 256
 LORA_TARGETS = ["q_proj", "v_proj", "o_proj", "gate_proj"]
 

@@ -8,18 +8,9 @@ import time
 
 import httpx
 
+from tests.gateway.prometheus_text import metric
+
 MODEL = "paramstack-tiny"
-
-
-def metric(gateway, name: str, **labels: str) -> float:
-    text = httpx.get(f"{gateway.root_url}/metrics").text
-    total = 0.0
-    for line in text.splitlines():
-        if not line.startswith(name + "{"):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def test_sse_framing_is_openais(gateway):
@@ -29,21 +20,28 @@ def test_sse_framing_is_openais(gateway):
         assert response.headers["content-type"].startswith("text/event-stream")
         raw = response.read().decode()
     events = [e for e in raw.split("\n\n") if e]
-    assert all(e.startswith("data: ") for e in events)
     assert events[-1] == "data: [DONE]"
-    chunks = [json.loads(e.removeprefix("data: ")) for e in events[:-1]]
+    # paramstack's one addition: a named event with the attestation, just before [DONE].
+    assert events[-2].startswith("event: attestation\ndata: ")
+    assert all(e.startswith("data: ") for e in events[:-2])
+    chunks = [json.loads(e.split("data: ", 1)[1]) for e in events[:-1]]
     assert {c["object"] for c in chunks} == {"chat.completion.chunk"}
     assert len({c["id"] for c in chunks}) == 1
     assert all("usage" not in c for c in chunks)  # not asked for: no usage field at all
+    assert chunks[-1]["choices"] == [] and chunks[-1]["attestation"]["signature"]
 
 
 def test_client_disconnect_stops_generation(gateway):
     org = "org_ailydian"
-    before = metric(gateway, "paramstack_requests_total", tenant=org, status="cancelled")
     body = {"model": MODEL, "messages": [{"role": "user", "content": "Tell me a long story"}],
-            "max_tokens": 400, "stream": True, "temperature": 1.0, "seed": 1}
-    with httpx.stream("POST", f"{gateway.base_url}/chat/completions", json=body, timeout=60,
-                      headers={"authorization": f"Bearer {gateway.key(org)}"}) as response:
+            "max_tokens": 400, "temperature": 0}
+    headers = {"authorization": f"Bearer {gateway.key(org)}"}
+    whole = httpx.post(f"{gateway.base_url}/chat/completions", json=body, headers=headers, timeout=120).json()
+    assert whole["choices"][0]["finish_reason"] == "length"  # this prompt really runs to max_tokens
+    before = metric(gateway, "paramstack_requests_total", tenant=org, status="cancelled")
+    tokens_before = metric(gateway, "gen_ai_client_token_usage_sum", tenant=org, gen_ai_token_type="output")
+    with httpx.stream("POST", f"{gateway.base_url}/chat/completions", json={**body, "stream": True}, timeout=60,
+                      headers=headers) as response:
         lines = response.iter_lines()
         for _ in range(3):
             next(lines)
@@ -52,6 +50,9 @@ def test_client_disconnect_stops_generation(gateway):
                                                  status="cancelled") == before:
         time.sleep(0.2)
     assert metric(gateway, "paramstack_requests_total", tenant=org, status="cancelled") == before + 1
+    # Generation stopped early: the cancelled request was charged far fewer tokens than a full one.
+    tokens_after = metric(gateway, "gen_ai_client_token_usage_sum", tenant=org, gen_ai_token_type="output")
+    assert 0 < tokens_after - tokens_before < 400
 
 
 def test_metrics_follow_genai_conventions(gateway):

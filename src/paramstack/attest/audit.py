@@ -34,6 +34,7 @@ from paramstack.attest.checkpoints import Checkpoint, sign_checkpoint
 from paramstack.attest.errors import AttestationInputError, AuditLogUnavailable, SigningKeyUnavailable
 from paramstack.attest.keys import KeyRing, SigningKey
 from paramstack.attest.tables import HEAD_ID, audit_checkpoints, audit_entries, audit_head
+from paramstack.attest.timestamps import TimestampAuthority
 
 GENESIS_HASH = "0" * 64
 _MAX_INT = 2**53 - 1  # JSON-safe integers (JCS, JavaScript verifiers)
@@ -185,6 +186,16 @@ class AuditLog:
         with self._engine.begin() as conn:
             conn.execute(audit_checkpoints.update().where(audit_checkpoints.c.id == checkpoint_id)
                          .values(tsa_token=token))
+
+    def timestamp_checkpoints(self, tsa: TimestampAuthority) -> list[int]:
+        """Fetch an RFC 3161 token for every checkpoint that has none (outside any append: a TSA is a
+        network call). Returns the ids stamped; run it periodically or after ``checkpoint()``."""
+        stamped = []
+        for checkpoint in self.checkpoints():
+            if checkpoint.tsa_token is None and checkpoint.id is not None:
+                self.set_checkpoint_token(checkpoint.id, tsa.timestamp(checkpoint.signature_bytes()))
+                stamped.append(checkpoint.id)
+        return stamped
 
     def export(self, *, since: datetime | None = None, until: datetime | None = None,
                org_id: str | None = None) -> Iterator[dict[str, Any]]:

@@ -19,14 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from cryptography import x509
 from sqlalchemy.engine import Connection, Engine
 
 from paramstack.attest.audit import GENESIS_HASH, entry_hash
 from paramstack.attest.checkpoints import Checkpoint, check_checkpoint_signature
 from paramstack.attest.keys import KeyRing
 from paramstack.attest.tables import HEAD_ID, audit_checkpoints, audit_entries, audit_head
+from paramstack.attest.timestamps import check_timestamp
 from paramstack.attest.verdict import Finding, Problem, Verdict
-
 
 _Add = Callable[[Problem, str, "str | int"], None]
 
@@ -37,18 +38,21 @@ class _Prev:
     entry_hash: str
 
 
-def verify_audit_chain(engine: Engine, keyring: KeyRing | None = None, *, max_findings: int = 100) -> Verdict:
-    """Valid, or the findings (up to ``max_findings``) naming each damaged entry by sequence number."""
+def verify_audit_chain(engine: Engine, keyring: KeyRing | None = None, *, max_findings: int = 100,
+                       tsa_roots: list[x509.Certificate] | None = None) -> Verdict:
+    """Valid, or the findings (up to ``max_findings``) naming each damaged entry by sequence number.
+    With ``tsa_roots``, the RFC 3161 tokens of the checkpoints are verified too."""
     started = time.perf_counter()
     try:
         with engine.connect() as conn:
-            return _verify(conn, keyring, max_findings, started)
+            return _verify(conn, keyring, max_findings, started, tsa_roots)
     except sa.exc.DBAPIError as error:
         message = str(error.orig or error).splitlines()[0][:300]
         return Verdict.fail(Problem.UNREADABLE, f"the audit database cannot be read: {message}", "database")
 
 
-def _verify(conn: Connection, keyring: KeyRing | None, max_findings: int, started: float) -> Verdict:
+def _verify(conn: Connection, keyring: KeyRing | None, max_findings: int, started: float,
+            tsa_roots: list[x509.Certificate] | None) -> Verdict:
     findings: list[Finding] = []
     total = 0
 
@@ -64,6 +68,13 @@ def _verify(conn: Connection, keyring: KeyRing | None, max_findings: int, starte
         finding = check_checkpoint_signature(checkpoint, keyring)
         if finding is not None:
             add(finding.problem, finding.message, finding.where or "checkpoint")
+    stamped = 0
+    for checkpoint in checkpoints if tsa_roots else ():
+        if checkpoint.tsa_token is not None:
+            stamped += 1
+            _, problem = check_timestamp(checkpoint.tsa_token, checkpoint.signature_bytes(), tsa_roots)
+            if problem:
+                add(Problem.BAD_TIMESTAMP, f"checkpoint {checkpoint.id}: {problem}", f"checkpoint {checkpoint.id}")
     by_seq: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
@@ -120,6 +131,7 @@ def _verify(conn: Connection, keyring: KeyRing | None, max_findings: int, starte
         "head_seq": head["seq"] if head else None,
         "checkpoints": len(checkpoints),
         "checkpoint_signatures_checked": keyring is not None,
+        "checkpoint_timestamps_checked": stamped if tsa_roots else None,
         "last_checkpoint_seq": max((c.seq for c in checkpoints), default=None),
         "findings_total": total,
         "seconds": round(time.perf_counter() - started, 3),

@@ -40,6 +40,10 @@ class Checkpoint:
     def message(self) -> bytes:
         return checkpoint_message(self.seq, self.entry_hash, self.ts_us, self.kid)
 
+    def signature_bytes(self) -> bytes:
+        """What an RFC 3161 token stamps (timestamps.py)."""
+        return b64url_decode(self.signature)
+
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "seq": self.seq, "entry_hash": self.entry_hash,
                 "timestamp": format_time(from_micros(self.ts_us)), "kid": self.kid,

@@ -10,7 +10,6 @@ from pathlib import Path
 from paramstack.errors import ArtifactError
 
 
-
 def file_sha256(path: Path) -> str:
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cryptography import x509
+
 from paramstack.attest.canonical import (
     HEX64,
     EncodingProblem,
@@ -33,10 +35,12 @@ from paramstack.attest.digests import hash_files, list_files
 from paramstack.attest.dsse import open_envelope, sign_envelope
 from paramstack.attest.errors import ManifestVerificationFailed
 from paramstack.attest.keys import KeyRing
+from paramstack.attest.timestamps import TimestampAuthority, check_timestamp
 from paramstack.attest.verdict import Finding, Problem, Verdict
 from paramstack.errors import ArtifactError
 
 MANIFEST_FILE = "paramstack.manifest.json"
+TIMESTAMP_FILE = "paramstack.manifest.tsr"  # RFC 3161 token over the manifest's signature
 MANIFEST_PREFIX = "paramstack.manifest"  # the manifest and its sidecars (an RFC 3161 token) are not subjects
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 # A URN, not a URL: paramstack owns no domain to host a schema at; in-toto accepts any URI here.
@@ -151,9 +155,11 @@ def manifest_digest(artifact_dir: Path | str) -> str | None:
         return None
 
 
-def verify_manifest(artifact_dir: Path | str, keyring: KeyRing) -> Verdict:
+def verify_manifest(artifact_dir: Path | str, keyring: KeyRing,
+                    tsa_roots: list[x509.Certificate] | None = None) -> Verdict:
     """Valid, or what failed: missing manifest, malformed, unknown key, bad signature, expired key,
-    and every missing, changed or extra file by name."""
+    and every missing, changed or extra file by name. With ``tsa_roots``, a timestamp token beside the
+    manifest (``timestamp_manifest``) must verify too."""
     root = Path(artifact_dir)
     where = str(root / MANIFEST_FILE)
     if not (root / MANIFEST_FILE).is_file():
@@ -173,7 +179,27 @@ def verify_manifest(artifact_dir: Path | str, keyring: KeyRing) -> Verdict:
         return Verdict.fail(Problem.EXPIRED_KEY, f"key {opened.key.kid} was no longer valid when the manifest "
                             "was signed", "signature", **details)
     findings = _compare_files(root, manifest.files)
+    token_path = root / TIMESTAMP_FILE
+    if tsa_roots and token_path.is_file():
+        signature = b64std_decode(_load_envelope(root)["signatures"][0]["sig"])
+        stamped_at, problem = check_timestamp(token_path.read_bytes(), signature, tsa_roots)
+        if problem:
+            findings.append(Finding(Problem.BAD_TIMESTAMP, f"{TIMESTAMP_FILE}: {problem}", TIMESTAMP_FILE))
+        details["timestamp"] = format_time(stamped_at) if stamped_at else None
     return Verdict(tuple(findings), details)
+
+
+def timestamp_manifest(artifact_dir: Path | str, tsa: TimestampAuthority) -> Path:
+    """Fetch an RFC 3161 token over the manifest's signature and keep it beside the manifest."""
+    root = Path(artifact_dir)
+    envelope = _load_envelope(root)
+    try:
+        signature = b64std_decode(envelope["signatures"][0]["sig"])
+    except (EncodingProblem, KeyError, IndexError, TypeError):
+        raise ArtifactError(f"{root / MANIFEST_FILE}: malformed manifest (no signature)") from None
+    target = root / TIMESTAMP_FILE
+    target.write_bytes(tsa.timestamp(signature))
+    return target
 
 
 def ensure_artifact_verified(artifact_dir: Path | str, keyring: KeyRing) -> Manifest:

@@ -81,7 +81,7 @@ class LineageNode:
             "found": self.manifest is not None,
             "verified": None if self.verdict is None else self.verdict.valid,
             "problem": self.verdict.message if self.verdict is not None and not self.verdict else None,
-            "findings": [f.to_dict() for f in self.verdict.findings] if self.verdict else [],
+            "findings": [f.to_dict() for f in self.verdict.findings] if self.verdict is not None else [],
             "created_by": self.manifest.predicate.get("created_by") if self.manifest else None,
             "created_at": self.manifest.predicate.get("created_at") if self.manifest else None,
             "config": self.manifest.predicate.get("config") if self.manifest else None,

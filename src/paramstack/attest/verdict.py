@@ -34,6 +34,8 @@ class Problem(StrEnum):
     HEAD_MISMATCH = "head_mismatch"
     CHECKPOINT_MISMATCH = "checkpoint_mismatch"
     UNREADABLE = "unreadable"
+    # RFC 3161
+    BAD_TIMESTAMP = "bad_timestamp"
 
 
 @dataclass(frozen=True)

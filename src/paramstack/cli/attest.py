@@ -12,6 +12,7 @@ from paramstack.attest.canonical import EncodingProblem, utc_now
 from paramstack.attest.keys import KeyRing, load_public_key_text
 from paramstack.attest.keystore import SigningKeyStore
 from paramstack.attest.settings import attest_settings_of
+from paramstack.attest.timestamps import TimestampAuthority, load_tsa_roots
 from paramstack.attest.verdict import Verdict
 from paramstack.attest.wire import verify_response
 from paramstack.cli.output import cli_errors, emit, fail
@@ -35,6 +36,28 @@ def key_store(keys_dir: Path | None) -> SigningKeyStore:
 
     settings = load_settings()
     return SigningKeyStore(attest_settings_of(settings).resolved_keys_dir(settings.home))
+
+
+TsaUrl = Annotated[str | None, typer.Option("--tsa-url", help="RFC 3161 time-stamping authority "
+                                           "(default: settings' attest.tsa_url).")]
+TsaCert = Annotated[Path | None, typer.Option("--tsa-cert", help="The TSA's root certificate (PEM): "
+                                             "also verify RFC 3161 timestamps.")]
+
+
+def timestamp_authority(tsa_url: str | None) -> TimestampAuthority:
+    settings = None
+    if tsa_url is None:
+        from paramstack.settings import load_settings
+
+        settings = attest_settings_of(load_settings())
+        tsa_url = settings.tsa_url
+    if not tsa_url:
+        fail("no time-stamping authority: pass --tsa-url or set attest.tsa_url")
+    return TimestampAuthority(tsa_url, timeout_s=settings.tsa_timeout_s if settings else 10.0)
+
+
+def tsa_roots(tsa_cert: Path | None) -> list[Any] | None:
+    return load_tsa_roots(tsa_cert) if tsa_cert is not None else None
 
 
 def verification_keys(public_key: str | None, keys_url: str | None, keys_dir: Path | None) -> KeyRing:

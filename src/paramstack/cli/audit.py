@@ -13,7 +13,16 @@ import typer
 
 from paramstack.attest.audit import AuditLog
 from paramstack.attest.audit_verify import verify_audit_chain
-from paramstack.cli.attest import JsonFlag, KeysDir, finish, key_store
+from paramstack.cli.attest import (
+    JsonFlag,
+    KeysDir,
+    TsaCert,
+    TsaUrl,
+    finish,
+    key_store,
+    timestamp_authority,
+    tsa_roots,
+)
 from paramstack.cli.output import cli_errors, emit, fail
 
 app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log.")
@@ -32,12 +41,14 @@ def _engine(database_url: str | None) -> sa.engine.Engine:
 @app.command("verify")
 def verify(database_url: DatabaseUrl = None, keys_dir: KeysDir = None,
            max_findings: Annotated[int, typer.Option(min=1, help="Report at most N findings.")] = 100,
-           as_json: JsonFlag = False) -> None:
+           tsa_cert: TsaCert = None, as_json: JsonFlag = False) -> None:
     """Re-hash the whole chain; name every modified, deleted, inserted or reordered entry (exit 1)."""
     with cli_errors():
         engine = _engine(database_url)
         keyring = key_store(keys_dir).load().without_signer()
-    verdict = verify_audit_chain(engine, keyring if len(keyring) else None, max_findings=max_findings)
+        roots = tsa_roots(tsa_cert)
+    verdict = verify_audit_chain(engine, keyring if len(keyring) else None, max_findings=max_findings,
+                                 tsa_roots=roots)
     finish(verdict, as_json, _render_verdict)
 
 
@@ -75,6 +86,18 @@ def checkpoint(database_url: DatabaseUrl = None, keys_dir: KeysDir = None, as_js
     result: dict[str, Any] = made.to_dict() if made else {"checkpoint": None}
     emit(result, as_json, lambda r: f"checkpoint {r['id']}: seq {r['seq']} hash {r['entry_hash'][:16]}..."
          if r.get("id") else "the audit log is empty: nothing to checkpoint")
+
+
+@app.command("timestamp")
+def timestamp(database_url: DatabaseUrl = None, tsa_url: TsaUrl = None, as_json: JsonFlag = False) -> None:
+    """Get an RFC 3161 timestamp for every checkpoint that has none."""
+    with cli_errors():
+        log = AuditLog(_engine(database_url))
+        try:
+            stamped = log.timestamp_checkpoints(timestamp_authority(tsa_url))
+        except sa.exc.DBAPIError as error:
+            fail(f"cannot use the audit log: {str(error.orig or error).splitlines()[0]}")
+    emit({"stamped": stamped}, as_json, lambda r: f"timestamped {len(r['stamped'])} checkpoint(s)")
 
 
 def _moment(text: str | None, flag: str) -> datetime | None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from paramstack.attest.canonical import EncodingProblem
-from paramstack.attest.manifest import KINDS, read_manifest, verify_manifest, write_manifest
+from paramstack.attest.manifest import KINDS, read_manifest, timestamp_manifest, verify_manifest, write_manifest
 from paramstack.attest.provenance import ManifestRegistry, lineage, render_lineage
 from paramstack.attest.verdict import Problem, Verdict
 from paramstack.attest.wire import read_response, verify_response
@@ -19,8 +19,12 @@ from paramstack.cli.attest import (
     KeysDir,
     KeysUrl,
     PublicKeyOpt,
+    TsaCert,
+    TsaUrl,
     finish,
     key_store,
+    timestamp_authority,
+    tsa_roots,
     verification_keys,
 )
 from paramstack.cli.output import cli_errors, emit, fail
@@ -52,18 +56,28 @@ def sign(directory: Path,
 @app.command("verify")
 def verify(directory: Path,
            recursive: Annotated[bool, typer.Option(help="Also verify every ancestor found.")] = False,
-           search: Search = None, keys_dir: KeysDir = None, as_json: JsonFlag = False) -> None:
+           search: Search = None, keys_dir: KeysDir = None, tsa_cert: TsaCert = None,
+           as_json: JsonFlag = False) -> None:
     """Re-hash DIR and check its manifest: valid (exit 0) or the changed/missing/extra file (exit 1)."""
     with cli_errors():
         keyring = key_store(keys_dir).load().without_signer()
+        roots = tsa_roots(tsa_cert)
     if not recursive:
-        finish(verify_manifest(directory, keyring), as_json, _render_manifest_verdict)
+        finish(verify_manifest(directory, keyring, roots), as_json, _render_manifest_verdict)
         return
     with cli_errors():
         root = read_manifest(directory)
         registry = ManifestRegistry(_search_dirs(search, [directory.parent]))
     tree = lineage(root.digest, registry, keyring)
     _finish_tree(tree.to_dict(), tree.ok, render_lineage(tree), as_json)
+
+
+@app.command("timestamp")
+def timestamp(directory: Path, tsa_url: TsaUrl = None, as_json: JsonFlag = False) -> None:
+    """Get an RFC 3161 timestamp over DIR's manifest signature (kept beside it)."""
+    with cli_errors():
+        path = timestamp_manifest(directory, timestamp_authority(tsa_url))
+    emit({"token": str(path)}, as_json, lambda r: f"timestamp written to {r['token']}")
 
 
 @app.command("show")
@@ -80,7 +94,7 @@ def show(source: Annotated[Path, typer.Argument(help="A saved response (JSON or 
             response_verdict, start = None, read_manifest(source).digest
         else:
             response_verdict, start = _response_start(source.read_bytes(), keyring)
-    result: dict[str, Any] = {"response": response_verdict.to_dict() if response_verdict else None}
+    result: dict[str, Any] = {"response": None if response_verdict is None else response_verdict.to_dict()}
     lines = [] if response_verdict is None else [_render_response_line(response_verdict)]
     ok = response_verdict is None or response_verdict.valid
     if start is None:

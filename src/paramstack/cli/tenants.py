@@ -8,6 +8,7 @@ import typer
 
 from paramstack.cli.context import CliContext
 from paramstack.cli.output import cli_errors, emit
+from paramstack.guard.gateway_step import ensure_policy_exists
 from paramstack.tenancy.models import Tenant
 from paramstack.tenancy.money import format_micros, parse_micros
 from paramstack.tenancy.store import parse_spec
@@ -81,7 +82,9 @@ def add(org_id: OrgId, name: Name = None, model: Models = None, adapter: Adapter
         changes = _changes(name or org_id, model, adapter, default_adapter, rag_collection, guard_policy, tps, rpm,
                            max_concurrent, daily_tokens, price_input, price_output, currency)
         changes.setdefault("models", [m.name for m in ctx.settings.models])
-        tenant = ctx.tenants.add(org_id, parse_spec(changes))
+        spec = parse_spec(changes)
+        ensure_policy_exists(spec.guard_policy, ctx.settings.guard)
+        tenant = ctx.tenants.add(org_id, spec)
     emit(tenant_view(tenant), as_json, _render)
 
 
@@ -111,7 +114,10 @@ def update(org_id: OrgId, name: Name = None, model: Models = None, adapter: Adap
     with cli_errors():
         changes = _changes(name, model, adapter, default_adapter, rag_collection, guard_policy, tps, rpm,
                            max_concurrent, daily_tokens, price_input, price_output, currency)
-        tenant = CliContext.load().tenants.update(org_id, changes)
+        ctx = CliContext.load()
+        if guard_policy is not None:
+            ensure_policy_exists(guard_policy, ctx.settings.guard)
+        tenant = ctx.tenants.update(org_id, changes)
     emit(tenant_view(tenant), as_json, _render)
 
 

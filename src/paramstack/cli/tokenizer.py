@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +13,7 @@ from paramstack.cli.output import cli_errors, emit
 app = typer.Typer(no_args_is_help=True, help="Train tokenizers.")
 
 
-class ModelType(str, Enum):
+class ModelType(StrEnum):
     bpe = "bpe"
     unigram = "unigram"
 

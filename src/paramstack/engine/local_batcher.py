@@ -8,7 +8,7 @@ steps and never race a forward. Each turn of its loop:
 3. admits waiting rows up to ``max_batch_size``: prefills them together (left padding, mask, position
    ids), samples their first token and merges their KV cache into the running batch;
 4. runs one decode step for every running row in ONE forward, rows with different adapters side by side
-   (PEFT ``adapter_names``, "__base__" for no adapter), then retires rows that finished.
+   (PEFT's mixed-batch LoRA path, "__base__" for no adapter), then retires rows that finished.
 
 A request that arrives mid-generation therefore starts at the next step rather than after the batch.
 """
@@ -30,19 +30,18 @@ from typing import Any
 import torch
 
 from paramstack.engine import model_loading
+from paramstack.engine.adapter_set import AdapterSet
 from paramstack.engine.kv_batch import KvBatch, left_pad_ids, new_cache, positions_from_mask
 from paramstack.engine.rows import Row
 from paramstack.engine.sampling import next_tokens
-from paramstack.errors import Conflict, NotFound, ServiceUnavailable
+from paramstack.errors import NotFound, ServiceUnavailable
 
 log = logging.getLogger(__name__)
-
-BASE_ADAPTER = "__base__"  # PEFT's name for "no adapter" in a mixed batch
 
 
 @dataclass
 class EngineStats:
-    """Counters of the worker, for tests, benchmarks and metrics. ``snapshot`` copies are safe to read."""
+    """Counters of the worker, for tests, benchmarks and metrics (``stats()`` hands out copies)."""
 
     prefill_batches: int = 0
     decode_steps: int = 0
@@ -76,7 +75,7 @@ _STOP = object()
 
 class BatchScheduler:
     def __init__(self, model: Any, *, pad_token_id: int, max_batch_size: int, device: torch.device) -> None:
-        self._model = model
+        self._adapters = AdapterSet(model)
         self._pad_token_id = pad_token_id
         self._max_batch_size = max_batch_size
         self._device = device
@@ -85,12 +84,7 @@ class BatchScheduler:
         self._waiting: deque[Row] = deque()
         self._active: list[Row] = []
         self._batch: KvBatch | None = None
-        self._unloading: dict[str, list[Future[None]]] = {}
         self._stats = EngineStats()
-        # Adapter names requests may use. Written by the worker (load) and by callers (unload hides a
-        # name at once, before its weights go); the lock keeps reads from other threads consistent.
-        self._names_lock = threading.Lock()
-        self._servable: set[str] = set(getattr(model, "peft_config", {}) or {})
         self._closed = False
         self._submit_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="paramstack-local-engine", daemon=True)
@@ -99,12 +93,10 @@ class BatchScheduler:
     # ----- called from other threads -------------------------------------------------------------
 
     def adapter_names(self) -> list[str]:
-        with self._names_lock:
-            return sorted(self._servable)
+        return self._adapters.names()
 
     def serves(self, adapter: str | None) -> bool:
-        with self._names_lock:
-            return adapter is None or adapter in self._servable
+        return self._adapters.serves(adapter)
 
     def submit(self, row: Row) -> None:
         self._put(row)
@@ -114,24 +106,18 @@ class BatchScheduler:
         self._inbox.put(_WAKE)
 
     def load_adapter(self, name: str, path: Path) -> Future[None]:
+        self._adapters.check_new(name)
         done: Future[None] = Future()
-        with self._names_lock:
-            if name in self._servable:
-                done.set_exception(Conflict(f"adapter {name!r} is already loaded; unload it first"))
-                return done
         self._put(_LoadAdapter(name, path, done))
         return done
 
     def unload_adapter(self, name: str) -> Future[None]:
         """Hide ``name`` from new requests now; its weights go once its running requests finish."""
-        done: Future[None] = Future()
-        with self._names_lock:
-            if name not in self._servable:
-                done.set_exception(NotFound(f"adapter {name!r} is not loaded"))
-                return done
+        with self._submit_lock:
             if self._closed:
                 raise ServiceUnavailable("the local engine is closed")
-            self._servable.discard(name)
+            self._adapters.hide(name)
+        done: Future[None] = Future()
         self._put(_UnloadAdapter(name, done))
         return done
 
@@ -154,19 +140,32 @@ class BatchScheduler:
     # ----- the worker thread -----------------------------------------------------------------------
 
     def _run(self) -> None:
-        # Tensors made here never need gradients; inference mode also skips version counting.
-        with torch.inference_mode():
-            while self._take_inbox(block=not self._active and not self._waiting):
-                try:
-                    self._drop_cancelled()
-                    self._finish_unloads()
-                    self._admit()
-                    if self._active:
-                        self._decode_step()
-                except Exception as error:  # never let one bad turn stop the service for every tenant
-                    log.exception("local engine step failed; failing the rows in the batch")
-                    self._fail_active(error)
-        self._shut_down()
+        try:
+            # Tensors made here never need gradients; inference mode also skips version counting.
+            with torch.inference_mode():
+                while self._take_inbox(block=self._idle):
+                    try:
+                        self._drop_cancelled()
+                        self._finish_unloads()
+                        self._admit()
+                        if self._active:
+                            self._decode_step()
+                    except Exception as error:  # one bad turn must not stop the service for every tenant
+                        log.exception("local engine step failed; failing the rows in the batch")
+                        self._fail_active(error)
+        except BaseException:
+            log.exception("local engine worker stopped unexpectedly")
+            raise
+        finally:
+            # Whatever ended the loop, nobody may be left waiting for chunks that will never come.
+            with self._submit_lock:
+                self._closed = True
+            self._shut_down()
+
+    @property
+    def _idle(self) -> bool:
+        """Nothing to compute and nothing to settle: the worker may sleep until the inbox has news."""
+        return not (self._active or self._waiting or self._adapters.unloads_pending)
 
     def _take_inbox(self, *, block: bool) -> bool:
         """Move everything queued into the scheduler; False once asked to stop."""
@@ -179,36 +178,21 @@ class BatchScheduler:
             elif isinstance(item, _LoadAdapter):
                 self._attach(item)
             elif isinstance(item, _UnloadAdapter):
-                self._unloading.setdefault(item.name, []).append(item.done)
+                self._adapters.schedule_unload(item.name, item.done)
             item = _get_nowait(self._inbox)
         return True
 
     def _attach(self, command: _LoadAdapter) -> None:
         try:
-            model_loading.check_adapter(command.path, model_loading.base_of(self._model))
-            if command.name in self._unloading:
-                raise Conflict(f"adapter {command.name!r} is still being unloaded; try again")
-            self._model = model_loading.attach_adapter(self._model, command.name, command.path)
+            self._adapters.attach(command.name, command.path)
         except Exception as error:
             command.done.set_exception(error)
-            return
-        with self._names_lock:
-            self._servable.add(command.name)
-        command.done.set_result(None)
+        else:
+            command.done.set_result(None)
 
     def _finish_unloads(self) -> None:
-        if not self._unloading:
-            return
-        in_use = {row.adapter for row in (*self._active, *self._waiting)}
-        for name in [n for n in self._unloading if n not in in_use]:
-            waiters = self._unloading.pop(name)
-            try:
-                self._model = model_loading.detach_adapter(self._model, name)
-            except Exception as error:
-                log.exception("unloading adapter %s failed", name)
-                _settle(waiters, error)
-            else:
-                _settle(waiters, None)
+        if self._adapters.unloads_pending:
+            self._adapters.finish_unloads({row.adapter for row in (*self._active, *self._waiting)})
 
     def _drop_cancelled(self) -> None:
         for row in [r for r in self._waiting if r.cancelled]:
@@ -222,7 +206,7 @@ class BatchScheduler:
         rows: list[Row] = []
         while self._waiting and len(rows) < room:
             row = self._waiting.popleft()
-            if row.adapter is not None and row.adapter not in _loaded(self._model):
+            if row.adapter is not None and not self._adapters.is_loaded(row.adapter):
                 self._fail(row, NotFound(f"adapter {row.adapter!r} is not loaded"))
             else:
                 rows.append(row)
@@ -297,16 +281,20 @@ class BatchScheduler:
         }
         if self._forward_kwargs.logits_to_keep:
             kwargs["logits_to_keep"] = 1  # the lm_head over the last position only
-        if _loaded(self._model):
-            kwargs["adapter_names"] = [row.adapter or BASE_ADAPTER for row in rows]
-        return self._model(**kwargs).logits[:, -1, :]
+        self._adapters.route([row.adapter for row in rows])
+        return self._adapters.transformer(**kwargs).logits[:, -1, :]
 
     def _accept_tokens(self, rows: list[Row], logits: torch.Tensor) -> None:
+        flushes = set()
         for row, token in zip(rows, next_tokens([row.sampler for row in rows], logits), strict=True):
             chunk = row.accept(token)
             self._stats.tokens_generated += 1
             if chunk is not None:
                 row.send(chunk)
+                flushes.add(row.sink.flush)
+        # One hand-over per client event loop per step, not one per chunk (each costs a loop wake-up).
+        for flush in flushes:
+            flush()
 
     def _retire(self) -> None:
         """Drop finished and cancelled rows from the batch so the next step no longer computes them."""
@@ -348,8 +336,7 @@ class BatchScheduler:
                 self._fail(row, closed)
         self._active, self._batch = [], None
         self._waiting.clear()
-        for waiters in self._unloading.values():
-            _settle(waiters, closed)
+        self._adapters.fail_unloads(closed)
         while (item := _get_nowait(self._inbox)) is not None:
             if isinstance(item, Row):
                 self._fail(item, closed)
@@ -371,20 +358,8 @@ def _forward_style(model: Any) -> _ForwardStyle:
     )
 
 
-def _loaded(model: Any) -> dict[str, Any]:
-    return getattr(model, "peft_config", None) or {}
-
-
 def _get_nowait(inbox: queue.SimpleQueue[Any]) -> Any:
     try:
         return inbox.get_nowait()
     except queue.Empty:
         return None
-
-
-def _settle(waiters: list[Future[None]], error: BaseException | None) -> None:
-    for done in waiters:
-        if error is None:
-            done.set_result(None)
-        else:
-            done.set_exception(error)

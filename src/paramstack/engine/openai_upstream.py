@@ -2,52 +2,101 @@
 
 Adapters map to the upstream's model names the way vLLM serves LoRA modules: the adapter's name is the
 model id (``--lora-modules name=path``); no adapter means ``upstream_model`` (or the model's own name).
+
+Runtime LoRA: an adapter version the upstream does not serve yet (not in its ``/v1/models``) but whose path
+was registered (``register_adapter``) is loaded with ``POST /v1/load_lora_adapter`` before the first request
+is sent to it, once, even under concurrent first requests. vLLM exposes that endpoint only when started with
+``VLLM_ALLOW_RUNTIME_LORA_UPDATING=True``; without it the error says so.
+
+Retries: see ``retry.py`` (no output yet and the upstream most likely did no work).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import httpx
 
+from paramstack.engine.adapter_paths import upstream_adapter_path
 from paramstack.engine.protocol import GenerationChunk, GenerationRequest
+from paramstack.engine.retry import RetryPolicy, retryable_error, retryable_status
 from paramstack.errors import ContextLengthExceeded, InvalidRequest, UpstreamError
 from paramstack.settings import ModelSettings
 
 # Without the upstream's tokenizer we reserve an upper bound: byte-fallback tokenizers never use more
 # than one token per UTF-8 byte, plus the chat template's few tokens per message.
 TEMPLATE_TOKENS_PER_MESSAGE = 8
+# How often a missing adapter may trigger a fresh look at the upstream's /v1/models.
+SERVED_REFRESH_S = 5.0
+
+Sleep = Callable[[float], Coroutine[Any, Any, None]]
 
 
 class OpenAIUpstreamEngine:
-    def __init__(self, settings: ModelSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, settings: ModelSettings, *, transport: httpx.AsyncBaseTransport | None = None,
+                 retry: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep) -> None:
         assert settings.base_url
         headers = {"authorization": f"Bearer {settings.api_key.get_secret_value()}"} if settings.api_key else {}
         self._settings = settings
         self._client = httpx.AsyncClient(base_url=settings.base_url.rstrip("/"), headers=headers,
                                          timeout=settings.timeout_s, transport=transport)
-        self._adapters: dict[str, str] = {}
+        self._retry = retry or RetryPolicy(retries=settings.retries, backoff_s=settings.retry_backoff_s)
+        self._sleep = sleep
+        self._adapters: dict[str, str] = {}  # loaded by us: name -> path
+        self._known_paths: dict[str, str] = {}  # registered, loaded on first use
+        self._served: set[str] = set()  # what the upstream lists in /v1/models
+        self._served_checked_at = float("-inf")
+        self._locks: dict[str, asyncio.Lock] = {}
 
     @classmethod
     def from_settings(cls, settings: ModelSettings) -> OpenAIUpstreamEngine:
         return cls(settings)
 
     def adapters(self) -> list[str]:
-        return list(self._adapters)
+        return sorted(set(self._adapters) | (self._served - {self._base_name}))
+
+    def register_adapter(self, name: str, path: str) -> None:
+        """Remember where an adapter version lives (as the upstream sees it); it is loaded on first use."""
+        self._known_paths[name] = path
 
     async def load_adapter(self, name: str, path: str) -> None:
-        response = await self._client.post("/v1/load_lora_adapter", json={"lora_name": name, "lora_path": path})
-        if response.status_code >= 400:
+        response = await self._post_admin("/v1/load_lora_adapter", {"lora_name": name, "lora_path": path})
+        if response.status_code in (404, 405):
+            raise UpstreamError(f"upstream {self._settings.base_url} cannot load adapter {name!r} at run time: "
+                                "start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, or list it in --lora-modules")
+        # vLLM answers 400 "already been loaded" to a repeat: the goal (adapter served) is reached.
+        if response.status_code >= 400 and "already" not in response.text.lower():
             raise UpstreamError(f"upstream refused to load adapter {name!r}: {response.text[:200]}")
         self._adapters[name] = path
+        self._known_paths[name] = path
+        self._served.add(name)
 
     async def unload_adapter(self, name: str) -> None:
-        response = await self._client.post("/v1/unload_lora_adapter", json={"lora_name": name})
+        response = await self._post_admin("/v1/unload_lora_adapter", {"lora_name": name})
         if response.status_code >= 400:
             raise UpstreamError(f"upstream refused to unload adapter {name!r}: {response.text[:200]}")
         self._adapters.pop(name, None)
+        self._served.discard(name)
+
+    async def ensure_adapter(self, name: str) -> None:
+        """Make sure the upstream serves ``name`` before traffic goes to it (load it if we know its path)."""
+        if name in self._served or name in self._adapters:
+            return
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        async with lock:  # concurrent first requests: one load, the others wait for it
+            if name in self._served:
+                return
+            await self._refresh_served()
+            if name in self._served:
+                return
+            path = self._known_paths.get(name)
+            if path is not None and self._settings.runtime_lora:
+                await self.load_adapter(name, upstream_adapter_path(self._settings, path))
+            # Unknown path: send the request anyway; the upstream's own "model not found" is the answer.
 
     async def count_prompt_tokens(self, request: GenerationRequest) -> int:
         if request.messages is not None:
@@ -55,24 +104,60 @@ class OpenAIUpstreamEngine:
         return len((request.prompt or "").encode("utf-8")) + 1
 
     async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
+        if request.adapter and request.adapter in self._known_paths:
+            await self.ensure_adapter(request.adapter)
         path, body = self._request_body(request)
-        try:
-            async with self._client.stream("POST", path, json=body) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise _upstream_error(response)
-                async for chunk in _parse_stream(response, chat=request.messages is not None):
-                    yield chunk
-        except httpx.HTTPError as error:
-            raise UpstreamError(f"upstream {self._settings.base_url} failed: {type(error).__name__}") from None
+        chat = request.messages is not None
+        for attempt in range(self._retry.attempts):
+            last = attempt == self._retry.attempts - 1
+            produced = False
+            try:
+                async with self._client.stream("POST", path, json=body) as response:
+                    if response.status_code >= 400:
+                        await response.aread()
+                        if retryable_status(response.status_code) and not last:
+                            await self._sleep(self._retry.delay(attempt, response.headers.get("retry-after")))
+                            continue
+                        raise _upstream_error(response)
+                    async for chunk in _parse_stream(response, chat=chat):
+                        produced = True
+                        yield chunk
+                    return
+            except httpx.HTTPError as error:
+                if not produced and not last and retryable_error(error):
+                    await self._sleep(self._retry.delay(attempt))
+                    continue
+                raise UpstreamError(f"upstream {self._settings.base_url} failed: {type(error).__name__}") from None
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    @property
+    def _base_name(self) -> str:
+        return self._settings.upstream_model or self._settings.name
+
+    async def _post_admin(self, path: str, body: dict[str, str]) -> httpx.Response:
+        try:
+            return await self._client.post(path, json=body)
+        except httpx.HTTPError as error:
+            raise UpstreamError(f"upstream {self._settings.base_url} failed: {type(error).__name__}") from None
+
+    async def _refresh_served(self) -> None:
+        now = time.monotonic()
+        if now - self._served_checked_at < SERVED_REFRESH_S:
+            return
+        self._served_checked_at = now
+        try:
+            response = await self._client.get("/v1/models")
+            if response.status_code == 200:
+                self._served |= {m["id"] for m in response.json().get("data", []) if isinstance(m, dict)}
+        except (httpx.HTTPError, ValueError, KeyError):
+            pass  # an upstream without a usable /v1/models: rely on loading or on the request itself
+
     def _request_body(self, request: GenerationRequest) -> tuple[str, dict[str, Any]]:
         sampling = request.sampling
         body: dict[str, Any] = {
-            "model": request.adapter or self._settings.upstream_model or self._settings.name,
+            "model": request.adapter or self._base_name,
             "max_tokens": sampling.max_tokens, "temperature": sampling.temperature, "top_p": sampling.top_p,
             "stream": True, "stream_options": {"include_usage": True},
         }

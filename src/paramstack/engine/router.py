@@ -9,10 +9,14 @@ An adapter the tenant may not use is reported as not existing (404), like anothe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from paramstack.engine.protocol import Engine
 from paramstack.errors import ModelNotFound, PermissionDenied
 from paramstack.tenancy.models import Tenant
+
+if TYPE_CHECKING:
+    from paramstack.engine.versions import VersionRouting
 
 ADAPTER_SEPARATOR = ":"
 
@@ -26,8 +30,9 @@ class Target:
 
 
 class ModelRouter:
-    def __init__(self, engines: dict[str, Engine]) -> None:
+    def __init__(self, engines: dict[str, Engine], *, versions: VersionRouting | None = None) -> None:
         self._engines = engines
+        self._versions = versions  # adapter -> version (canary split, stable channel) + per-version metrics
 
     @property
     def model_names(self) -> list[str]:
@@ -43,7 +48,8 @@ class ModelRouter:
             ids.extend(f"{model}{ADAPTER_SEPARATOR}{adapter}" for adapter in tenant.adapters)
         return ids
 
-    def resolve(self, tenant: Tenant, requested: str) -> Target:
+    def resolve(self, tenant: Tenant, requested: str, *, sticky_key: str | None = None) -> Target:
+        """``sticky_key`` (the end user: ``user`` field or API key) keeps a user on one canary version."""
         model, _, adapter = requested.partition(ADAPTER_SEPARATOR)
         if model not in self._engines:
             raise ModelNotFound(f"The model '{requested}' does not exist", param="model")
@@ -53,8 +59,10 @@ class ModelRouter:
             )
         if adapter and adapter not in tenant.adapters:
             raise ModelNotFound(f"The model '{requested}' does not exist", param="model")
-        return Target(public_id=requested, model=model, engine=self._engines[model],
-                      adapter=adapter or tenant.default_adapter)
+        engine, engine_adapter = self._engines[model], adapter or tenant.default_adapter
+        if self._versions is not None and engine_adapter:
+            engine, engine_adapter = self._versions.route(tenant.org_id, engine_adapter, engine, sticky_key)
+        return Target(public_id=requested, model=model, engine=engine, adapter=engine_adapter)
 
     def _allowed_models(self, tenant: Tenant) -> list[str]:
         return [m for m in tenant.models if m in self._engines]

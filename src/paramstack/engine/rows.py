@@ -8,14 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from paramstack.engine.detokenizer import IncrementalDetokenizer
 from paramstack.engine.protocol import FinishReason, GenerationChunk, SamplingParams
 from paramstack.engine.stopping import StopStringBuffer
 
-# Receives every chunk of the row, or the exception that ended it. Called on the worker thread.
-Deliver = Callable[[GenerationChunk | BaseException], None]
+
+class ChunkSink(Protocol):
+    """Where a row's chunks go (the client's event loop). Both methods are called on the worker thread."""
+
+    def post(self, item: GenerationChunk | BaseException) -> None:
+        """Stage a chunk, or the exception that ended the row. RuntimeError: nobody listens any more."""
+        ...
+
+    @property
+    def flush(self) -> Callable[[], None]:
+        """Hands staged items over; rows sharing a receiver share this callable, so a step calls it once."""
+        ...
 
 
 @dataclass(eq=False)
@@ -24,7 +34,7 @@ class Row:
     prompt_ids: list[int]
     adapter: str | None
     params: SamplingParams
-    deliver: Deliver
+    sink: ChunkSink
     detokenizer: IncrementalDetokenizer
     stop_token_ids: Collection[int]
     sampler: Any  # sampling.RowSampler; typed loosely so this module stays free of torch
@@ -64,10 +74,12 @@ class Row:
     def fail(self, error: BaseException) -> None:
         self.failed = True
         self.send(error)
+        self.sink.flush()
 
     def send(self, item: GenerationChunk | BaseException) -> None:
+        """Stage ``item``; the scheduler flushes the sinks once per step."""
         try:
-            self.deliver(item)
+            self.sink.post(item)
         except RuntimeError:
             self.cancelled = True  # the client's event loop is closed: nobody is listening any more
 

@@ -10,19 +10,34 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from paramstack import __version__
+from paramstack.attest.audit import AuditLog
+from paramstack.attest.gateway_steps import AuditRecorder, ResponseSigner
+from paramstack.attest.keystore import SigningKeyStore
+from paramstack.deploy.gateway_wiring import build_version_routing
 from paramstack.engine.factory import build_engine
+from paramstack.engine.fallback import wire_fallbacks
 from paramstack.engine.router import ModelRouter
+from paramstack.engine.sticky import StickyKeyMiddleware
+from paramstack.engine.version_tap import GuardBlockTap
 from paramstack.gateway.body_limit import BodySizeLimit
 from paramstack.gateway.error_handlers import install_error_handlers
 from paramstack.gateway.pipeline import Pipeline
-from paramstack.gateway.routes import admin, completions, health, models
+from paramstack.gateway.routes import admin, completions, health, models, usage
+from paramstack.gateway.routes import embeddings as embeddings_routes
+from paramstack.gateway.routes import rag as rag_routes
+from paramstack.gateway.routes.attestation import build_attestation_router
 from paramstack.gateway.services import Services
+from paramstack.guard.gateway_step import PolicyGuards
+from paramstack.metering.factory import build_admission
 from paramstack.observability.metrics import GatewayMetrics
+from paramstack.rag.builder import build_rag
+from paramstack.rag.retrieval import RagRetrieval
 from paramstack.settings import Settings
 from paramstack.storage.database import create_db_engine
 from paramstack.tenancy.authenticator import Authenticator
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.store import TenantStore
+from paramstack.web import routes as labelling_page
 
 LOG = logging.getLogger("paramstack.gateway")
 
@@ -33,11 +48,22 @@ def create_app(settings: Settings) -> FastAPI:
     authenticator = Authenticator(keys, tenants)
     metrics = GatewayMetrics()
     engines = {model.name: build_engine(model) for model in settings.models}
-    router = ModelRouter(engines)
-    pipeline = Pipeline(authenticator=authenticator, router=router, metrics=metrics,
-                        max_tokens_limit=settings.max_tokens_limit)
+    versions = build_version_routing(database, settings.canary, metrics)  # registry stable + canary split
+    router = ModelRouter(wire_fallbacks(engines, settings.models), versions=versions)
+    signing_keys = SigningKeyStore(settings.attest.resolved_keys_dir(settings.home))
+    signing_keys.load_or_create()
+    audit_log = AuditLog(database, signing_keys.current, checkpoint_every=settings.attest.checkpoint_every,
+                         checkpoint_interval_s=settings.attest.checkpoint_interval_s)
+    admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry)
+    rag = build_rag(settings, database, metrics.registry) if settings.rag.enabled else None
+    guards = PolicyGuards(settings.guard)
+    pipeline = Pipeline(authenticator=authenticator, router=router, metrics=metrics, guard=guards,
+                        max_tokens_limit=settings.max_tokens_limit, admission=admission,
+                        retrieval=RagRetrieval(rag) if rag is not None else None,
+                        signer=ResponseSigner(signing_keys.current, settings.artifact_dirs),
+                        audit=GuardBlockTap(AuditRecorder(audit_log), metrics, versions.labels_for))
     svc = Services(settings=settings, database=database, tenants=tenants, keys=keys,
-                   authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline)
+                   authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline, rag=rag)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -53,12 +79,20 @@ def create_app(settings: Settings) -> FastAPI:
             svc.ready = False
             for engine in engines.values():
                 await engine.aclose()
+            await admission.aclose()
+            if rag is not None:
+                rag.close()
             database.dispose()
 
     app = FastAPI(title="paramstack gateway", version=__version__, lifespan=lifespan)
     app.state.services = svc
     install_error_handlers(app, metrics)
-    for module in (completions, models, health, admin):
+    for module in (completions, models, health, admin, usage):
         app.include_router(module.router)
+    app.include_router(build_attestation_router(signing_keys.current))
+    app.include_router(rag_routes.router)
+    app.include_router(embeddings_routes.router)
+    app.add_middleware(StickyKeyMiddleware)  # added first: the body size limit runs outside it
+    app.include_router(labelling_page.router)  # /label/: human review of preference pairs
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -1,7 +1,7 @@
 """The request path, in one readable place.
 
-authenticate key -> resolve tenant, model, adapter -> admit (rate limit, reserve quota) -> guard input
--> RAG augment -> engine (stream) -> guard output (hold-back buffer) -> sign -> settle usage -> audit.
+authenticate key -> resolve tenant, model, adapter -> guard input -> RAG augment -> admit (rate limit,
+reserve quota) -> engine (stream) -> guard output (hold-back buffer) -> sign -> settle usage -> audit.
 
 ``prepare`` does everything that can refuse a call, before any byte of the response is sent (so a refusal
 is a proper HTTP status). ``execute`` runs the engine and yields events; it settles and audits in its
@@ -10,21 +10,24 @@ is a proper HTTP status). ``execute`` runs the engine and yields events; it sett
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
+
+import anyio
 
 from paramstack.engine.protocol import ChatMessage, GenerationRequest, SamplingParams
 from paramstack.engine.router import ModelRouter, Target
 from paramstack.errors import InvalidRequest, ParamstackError
+from paramstack.gateway.request_digest import request_digest
 from paramstack.gateway.schemas import ChatCompletionRequest, CompletionRequest, SamplingFields
 from paramstack.gateway.steps import (
     AdmissionControl,
+    Attestation,
     AuditRecord,
     AuditStep,
     CallInfo,
@@ -41,6 +44,8 @@ from paramstack.observability.metrics import GatewayMetrics
 from paramstack.tenancy.authenticator import Authenticator, Caller
 
 LOG = logging.getLogger("paramstack.requests")
+CLIENT_CLOSED_REQUEST = 499  # nginx's code for a client that went away: used in the audit log only
+
 
 @dataclass(frozen=True)
 class TextDelta:
@@ -51,7 +56,7 @@ class TextDelta:
 class Finished:
     finish_reason: str
     usage: UsageCounts
-    attestation: dict[str, Any] | None
+    attestation: Attestation | None
 
 
 @dataclass
@@ -83,113 +88,128 @@ class Pipeline:
     signer: SigningStep | None = None
     audit: AuditStep | None = None
 
-    async def prepare(self, authorization: str | None, body: ChatCompletionRequest | CompletionRequest) -> PreparedCall:
+    async def prepare(self, authorization: str | None, body: ChatCompletionRequest | CompletionRequest,
+                      raw_body: Mapping[str, Any]) -> PreparedCall:
+        started = time.perf_counter()
         caller = self.authenticator.authenticate(authorization)
         assert caller.tenant is not None  # tenant keys always have one
         target = self.router.resolve(caller.tenant, body.model)
-        call = self._call_info(caller, target, body)
-
-        messages, prompt = _messages_or_prompt(body)
+        call = self._call_info(caller, target, body, raw_body)
         findings: list[Finding] = []
-        if self.guard is not None:
-            messages, prompt, findings = self._guard_input(call, messages, prompt)
-        sources: list[Source] = []
-        if self.retrieval is not None and messages is not None and self._wants_rag(caller, body):
-            messages, sources = await self.retrieval.augment(call, caller.tenant.rag_collection or "", messages)
-
-        generation = GenerationRequest(request_id=call.request_id, model=target.model, adapter=target.adapter,
-                                       sampling=call.sampling, messages=messages, prompt=prompt)
-        prompt_tokens = await target.engine.count_prompt_tokens(generation)
-        ticket = None
-        if self.admission is not None:
-            ticket = await self.admission.admit(call, prompt_tokens + call.sampling.max_tokens)
+        try:
+            messages, prompt = _messages_or_prompt(body)
+            if self.guard is not None:
+                messages, prompt = self._guard_input(call, messages, prompt, findings)
+            sources: list[Source] = []
+            if self.retrieval is not None and messages is not None and self._wants_rag(caller, body):
+                messages, sources = await self.retrieval.augment(call, caller.tenant.rag_collection or "", messages)
+            generation = GenerationRequest(request_id=call.request_id, model=target.model, adapter=target.adapter,
+                                           sampling=call.sampling, messages=messages, prompt=prompt)
+            prompt_tokens = await target.engine.count_prompt_tokens(generation)
+            ticket = None
+            if self.admission is not None:
+                ticket = await self.admission.admit(call, prompt_tokens + call.sampling.max_tokens)
+        except ParamstackError as refusal:
+            # Refused before any token was produced: nothing to charge, but the audit trail records it.
+            await self._record(call, f"refused:{refusal.code}", refusal.status_code, UsageCounts(0, 0), 0,
+                               time.perf_counter() - started, findings, None)
+            raise
         output_filter = self.guard.output_filter(call, caller.tenant.guard_policy) if self.guard else None
-        return PreparedCall(call, target, generation, ticket, output_filter, sources, findings)
+        return PreparedCall(call, target, generation, ticket, output_filter, sources, findings, started)
 
     async def execute(self, prepared: PreparedCall) -> AsyncIterator[TextDelta | Finished]:
-        call, usage, status = prepared.call, UsageCounts(0, 0), "cancelled"
+        call, usage = prepared.call, UsageCounts(0, 0)
+        status, http_status = "cancelled", CLIENT_CLOSED_REQUEST
         text_parts: list[str] = []
-        labels = (call.org_id, call.public_model)
         try:
-            async for chunk in prepared.target.engine.generate(prepared.generation):
-                usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
-                safe = prepared.output_filter.feed(chunk.text) if prepared.output_filter else chunk.text
-                if safe:
-                    if not text_parts:
-                        self.metrics.time_to_first_token.labels(*labels).observe(time.perf_counter() - prepared.started)
-                    text_parts.append(safe)
-                    yield TextDelta(safe)
-                if chunk.finish_reason is not None:
+            # aclosing: a consumer that stops early (client gone) closes the engine's stream at once, which
+            # cancels the row in the batch instead of letting it generate for nobody.
+            async with aclosing(prepared.target.engine.generate(prepared.generation)) as chunks:
+                async for chunk in chunks:
+                    usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
+                    safe = prepared.output_filter.feed(chunk.text) if prepared.output_filter else chunk.text
+                    if safe:
+                        if not text_parts:
+                            self.metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
+                                time.perf_counter() - prepared.started)
+                        text_parts.append(safe)
+                        yield TextDelta(safe)
+                    if chunk.finish_reason is None:
+                        continue
                     tail = prepared.output_filter.finish() if prepared.output_filter else ""
                     if tail:
                         text_parts.append(tail)
                         yield TextDelta(tail)
-                    attestation = self.signer.sign(call, "".join(text_parts)) if self.signer else None
-                    status = "ok"
+                    attestation = self.signer.sign(call, "".join(text_parts), usage) if self.signer else None
+                    status, http_status = "ok", 200
                     yield Finished(chunk.finish_reason, usage, attestation)
-                    prepared.findings.extend(prepared.output_filter.findings if prepared.output_filter else [])
-                    await self._settle_and_audit(prepared, usage, status, attestation)
+                    await self._settle_and_audit(prepared, usage, status, http_status, attestation)
                     return
         except ParamstackError as error:
-            status = f"error:{error.code}"
+            status, http_status = f"error:{error.code}", error.status_code
             raise
         finally:
             if status != "ok":
-                await self._settle_and_audit(prepared, usage, status, None)
+                # The client's disconnect cancels this task; the bookkeeping must still finish, or the
+                # quota reservation and the concurrency slot would leak and the audit trail miss the call.
+                with anyio.CancelScope(shield=True):
+                    await self._settle_and_audit(prepared, usage, status, http_status, None)
 
-    async def _settle_and_audit(self, prepared: PreparedCall, usage: UsageCounts, status: str,
-                                attestation: dict[str, Any] | None) -> None:
-        call = prepared.call
-        latency = time.perf_counter() - prepared.started
+    async def _settle_and_audit(self, prepared: PreparedCall, usage: UsageCounts, status: str, http_status: int,
+                                attestation: Attestation | None) -> None:
         cost = await prepared.ticket.settle(usage, delivered=status == "ok") if prepared.ticket else 0
-        self.metrics.observe_completion(call.org_id, call.public_model, status, latency, usage)
+        output_findings = list(prepared.output_filter.findings) if prepared.output_filter else []
+        await self._record(prepared.call, status, http_status, usage, cost, time.perf_counter() - prepared.started,
+                           prepared.findings + output_findings, attestation)
+
+    async def _record(self, call: CallInfo, status: str, http_status: int, usage: UsageCounts, cost: int,
+                      seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
+        self.metrics.observe_completion(call.org_id, call.public_model, status.partition(":")[0], seconds, usage)
+        self.metrics.observe_findings(call.org_id, findings)
         # Ids and counts only: prompt text and keys never reach the logs.
         LOG.info("completion", extra={
             "request_id": call.request_id, "tenant": call.org_id, "key_id": call.caller.key.key_id,
             "model": call.public_model, "adapter": call.adapter, "status": status,
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-            "cost_micros": cost, "latency_ms": round(latency * 1000.0, 2)})
+            "cost_micros": cost, "latency_ms": round(seconds * 1000.0, 2)})
         if self.audit is not None:
-            digest = attestation.get("digest") if attestation else None
-            await self.audit.record(AuditRecord(call, status, usage, cost, latency * 1000.0,
-                                                prepared.findings, digest))
+            await self.audit.record(AuditRecord(call, status, http_status, usage, cost, seconds * 1000.0, findings,
+                                                attestation.digest() if attestation else None))
 
-    def _call_info(self, caller: Caller, target: Target, body: SamplingFields) -> CallInfo:
+    def _call_info(self, caller: Caller, target: Target, body: SamplingFields,
+                   raw_body: Mapping[str, Any]) -> CallInfo:
         max_tokens = body.max_tokens or self.default_max_tokens
         if max_tokens > self.max_tokens_limit:
             raise InvalidRequest(f"max_tokens is {max_tokens}; this server allows at most {self.max_tokens_limit}",
                                  param="max_tokens", code="invalid_value")
         sampling = SamplingParams(max_tokens=max_tokens, temperature=body.temperature, top_p=body.top_p,
                                   stop=body.stop_sequences, seed=body.seed)
-        canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return CallInfo(
-            request_id=f"chatcmpl-{uuid.uuid4().hex}",
-            caller=caller,
-            public_model=target.public_id,
-            model=target.model,
-            adapter=target.adapter,
-            sampling=sampling,
-            created=int(time.time()),
-            request_digest=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+            request_id=f"chatcmpl-{uuid.uuid4().hex}", caller=caller, public_model=target.public_id,
+            model=target.model, adapter=target.adapter, sampling=sampling, created=int(time.time()),
+            request_digest=request_digest(raw_body),
         )
 
-    def _guard_input(self, call: CallInfo, messages: list[ChatMessage] | None,
-                     prompt: str | None) -> tuple[list[ChatMessage] | None, str | None, list[Finding]]:
+    def _guard_input(self, call: CallInfo, messages: list[ChatMessage] | None, prompt: str | None,
+                     findings: list[Finding]) -> tuple[list[ChatMessage] | None, str | None]:
+        """The tenant's policy on every text the caller wrote (assistant turns are the model's, not input).
+
+        Findings are collected into ``findings`` even when a block ends the call, so the audit names them.
+        """
         assert self.guard is not None and call.caller.tenant is not None
-        policy = call.caller.tenant.guard_policy
-        findings: list[Finding] = []
+        guard, policy = self.guard, call.caller.tenant.guard_policy
+
+        def checked(text: str) -> str:
+            result = guard.check_input(call, policy, text)
+            findings.extend(result.findings)
+            if result.blocked or result.text is None:
+                raise guard.blocked(policy, result)
+            return result.text
+
         if prompt is not None:
-            guarded = self.guard.check_input(call, policy, prompt)
-            return None, guarded.text, guarded.findings
-        checked: list[ChatMessage] = []
-        for message in messages or []:
-            if message.role == "assistant":
-                checked.append(message)
-                continue
-            guarded = self.guard.check_input(call, policy, message.content)
-            findings.extend(guarded.findings)
-            checked.append(ChatMessage(role=message.role, content=guarded.text))
-        return checked, None, findings
+            return None, checked(prompt)
+        return [m if m.role == "assistant" else ChatMessage(role=m.role, content=checked(m.content))
+                for m in messages or []], None
 
     @staticmethod
     def _wants_rag(caller: Caller, body: SamplingFields) -> bool:

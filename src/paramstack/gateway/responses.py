@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from paramstack.attest.wire import attach_attestation, attestation_sse_event
 from paramstack.errors import ParamstackError
 from paramstack.gateway.pipeline import Finished, PreparedCall, TextDelta
 from paramstack.gateway.schemas import error_body
-from paramstack.gateway.steps import Source, UsageCounts
+from paramstack.gateway.steps import Attestation, Source, UsageCounts
 
 Kind = Literal["chat", "text"]
 
@@ -52,15 +54,16 @@ def sources_body(sources: list[Source]) -> list[dict[str, Any]]:
 
 
 async def complete(events: AsyncIterator[TextDelta | Finished], prepared: PreparedCall,
-                   shape: ResponseShape) -> dict[str, Any]:
-    """Collect a whole completion into one response body."""
+                   shape: ResponseShape) -> tuple[dict[str, Any], Attestation | None]:
+    """Collect a whole completion into one response body (and its attestation, for the header)."""
     parts: list[str] = []
     finished: Finished | None = None
-    async for event in events:
-        if isinstance(event, TextDelta):
-            parts.append(event.text)
-        else:
-            finished = event
+    async with aclosing(events):
+        async for event in events:
+            if isinstance(event, TextDelta):
+                parts.append(event.text)
+            else:
+                finished = event
     assert finished is not None, "the pipeline always ends a completed generation with Finished"
     call = prepared.call
     body: dict[str, Any] = {
@@ -72,34 +75,35 @@ async def complete(events: AsyncIterator[TextDelta | Finished], prepared: Prepar
     if prepared.sources:
         body["sources"] = sources_body(prepared.sources)
     if finished.attestation is not None:
-        body["attestation"] = finished.attestation
-    return body
+        attach_attestation(body, finished.attestation)  # type: ignore[arg-type]
+    return body, finished.attestation
 
 
 async def stream(events: AsyncIterator[TextDelta | Finished], prepared: PreparedCall, shape: ResponseShape,
                  include_usage: bool) -> AsyncIterator[bytes]:
-    """Server-sent events exactly as OpenAI sends them, then paramstack's attestation chunk, then [DONE]."""
+    """Server-sent events exactly as OpenAI sends them; paramstack's sources and attestation chunks (empty
+    ``choices``, like OpenAI's usage chunk) come last, just before ``data: [DONE]``."""
     call = prepared.call
     base = {"id": call.request_id, "object": shape.chunk_object_name, "created": call.created,
             "model": call.public_model, "system_fingerprint": None}
     extra_usage = {"usage": None} if include_usage else {}
     try:
-        if shape.kind == "chat":
-            yield _sse({**base, "choices": [shape.delta_choice(None, None, first=True)], **extra_usage})
-        async for event in events:
-            if isinstance(event, TextDelta):
-                yield _sse({**base, "choices": [shape.delta_choice(event.text, None)], **extra_usage})
-                continue
-            yield _sse({**base, "choices": [shape.delta_choice(None, event.finish_reason)], **extra_usage})
-            if include_usage:
-                yield _sse({**base, "choices": [], "usage": usage_body(event.usage)})
-            trailer: dict[str, Any] = {}
-            if prepared.sources:
-                trailer["sources"] = sources_body(prepared.sources)
-            if event.attestation is not None:
-                trailer["attestation"] = event.attestation
-            if trailer:
-                yield _sse({**base, "choices": [], **trailer})
+        async with aclosing(events):
+            if shape.kind == "chat":
+                yield _sse({**base, "choices": [shape.delta_choice(None, None, first=True)], **extra_usage})
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    yield _sse({**base, "choices": [shape.delta_choice(event.text, None)], **extra_usage})
+                    continue
+                yield _sse({**base, "choices": [shape.delta_choice(None, event.finish_reason)], **extra_usage})
+                if include_usage:
+                    yield _sse({**base, "choices": [], "usage": usage_body(event.usage)})
+                if prepared.sources:
+                    yield _sse({**base, "choices": [], "sources": sources_body(prepared.sources)})
+                if event.attestation is not None:
+                    yield attestation_sse_event(event.attestation, response_id=call.request_id,
+                                                model=call.public_model, created=call.created,
+                                                object_type=shape.chunk_object_name).encode("utf-8")
     except ParamstackError as error:
         # Headers are gone already: report the error the way OpenAI does mid-stream, then end.
         yield _sse(error_body(error.message, error.error_type, error.param, error.code))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from sqlalchemy.engine import Engine as DatabaseEngine
@@ -14,6 +15,9 @@ from paramstack.settings import Settings
 from paramstack.tenancy.authenticator import Authenticator, Caller
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.store import TenantStore
+
+if TYPE_CHECKING:
+    from paramstack.rag.service import RagService
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Services:
     metrics: GatewayMetrics
     pipeline: Pipeline
     ready: bool = False
+    rag: RagService | None = None  # None when rag.enabled is false
 
     def admin(self, request: Request) -> Caller:
         return self.authenticator.authenticate(request.headers.get("authorization"), scope="admin")

@@ -7,10 +7,12 @@ hands them to the ``Pipeline``. A step that is not configured is ``None`` and sk
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from paramstack.engine.protocol import ChatMessage, SamplingParams
+from paramstack.errors import ContentBlocked
+from paramstack.guard.result import Finding, GuardResult
 from paramstack.tenancy.authenticator import Caller
 
 
@@ -58,21 +60,6 @@ class AdmissionControl(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    type: str
-    start: int
-    end: int
-    score: float
-
-
-@dataclass
-class GuardedText:
-    text: str
-    findings: list[Finding] = field(default_factory=list)
-
-
 class OutputFilter(Protocol):
     def feed(self, delta: str) -> str: ...
 
@@ -83,9 +70,11 @@ class OutputFilter(Protocol):
 
 
 class GuardStep(Protocol):
-    def check_input(self, call: CallInfo, policy: str, text: str) -> GuardedText:
-        """The text to send on (masked where the policy says), or raise ContentBlocked."""
+    def check_input(self, call: CallInfo, policy: str, text: str) -> GuardResult:
+        """The policy's verdict on one input text (masked text, findings, or a block)."""
         ...
+
+    def blocked(self, policy: str, result: GuardResult) -> ContentBlocked: ...
 
     def output_filter(self, call: CallInfo, policy: str) -> OutputFilter: ...
 
@@ -102,16 +91,23 @@ class RetrievalStep(Protocol):
                       messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], list[Source]]: ...
 
 
+class Attestation(Protocol):
+    """A signed statement over one response (see attest/response.py)."""
+
+    def digest(self) -> str: ...
+
+
 class SigningStep(Protocol):
-    def sign(self, call: CallInfo, output_text: str) -> dict[str, Any]:
-        """The attestation object of a finished completion."""
+    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts) -> Attestation:
+        """Sign exactly the text the client received."""
         ...
 
 
 @dataclass(frozen=True)
 class AuditRecord:
     call: CallInfo
-    status: str  # "ok", "cancelled", "blocked", "error:<code>"
+    status: str  # "ok", "cancelled", "refused:<code>", "error:<code>"
+    http_status: int
     usage: UsageCounts
     cost_micros: int
     latency_ms: float

@@ -5,12 +5,24 @@ English-only and costs ~10 ms per sentence on this CPU; character n-grams of the
 for Turkish and English alike, survive typos and agglutination ("talimatlarını", "talimatları"), and
 score 2 KB in tens of microseconds because everything is one vectorised numpy pass.
 
-Model: the features of a text are its n-gram counts divided by the square root of their total (the L2
-norm when n-grams are distinct, which keeps scores comparable across lengths and, unlike dividing by
-the total, leaves the logits room to be confident); the logit is
-``bias + sum(weight[hash(ngram)]) / sqrt(number of n-grams)``. Long texts are scored by the best
-sliding window of ``window`` characters, so one injected sentence in a long benign prompt is not
-averaged away; the window's span is reported as the finding.
+Model: the features of a text (or of one scoring window) are the *distinct* hashed n-gram buckets it
+contains, as a binary vector scaled to unit L2 norm: ``x = 1[bucket present] / sqrt(number of distinct
+buckets)``; the logit is ``bias + sum(weight[b] for distinct b) / sqrt(number of distinct b)``. Binary,
+unit-norm features make the score length- and repetition-robust: the logit is bounded by
+``|bias| + sqrt(d) * max|weight|`` over the d distinct n-grams, whatever the text's length, and repeating
+text adds no n-gram it did not already have, so "inininin...", "hahaha", "!!!!!!", a table or a looping
+answer scores like one copy of its unit. (An earlier version divided raw *counts* by the square root of
+their total, which is the L2 norm only when every n-gram is distinct: a repeated n-gram contributed
+``weight * N / sqrt(N) = weight * sqrt(N)``, so repetition inflated logits without bound and innocent
+repetitive outputs were blocked.) ``text_features`` is the one feature function: training calls it on
+each example, and scoring applies exactly it to every window.
+
+Long texts are scored by the best sliding window of ``window`` n-gram start positions, so one injected
+sentence in a long benign prompt is not averaged away; the window's span is reported as the finding.
+All windows are scored in one vectorised pass: an occurrence of bucket b at position i is the first of
+its kind in exactly the windows that start after b's previous occurrence and no later than i, so each
+occurrence adds its weight to one contiguous range of window starts (a difference array; the previous
+occurrence comes from one sort of ``bucket * positions + position`` keys).
 
 Weights are stored as safetensors (float16, 2**bits buckets; 128 KB at 16 bits), written and read here
 with numpy alone so that serving needs no ML framework.
@@ -29,6 +41,7 @@ from paramstack.errors import ConfigurationError
 
 _MULTIPLIER = np.uint64(1_000_003)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+MIN_FEATURES = 1
 
 
 def ngram_buckets(text: str, sizes: tuple[int, ...], bits: int) -> list[np.ndarray]:
@@ -46,6 +59,37 @@ def ngram_buckets(text: str, sizes: tuple[int, ...], bits: int) -> list[np.ndarr
             hashed = hashed * _MULTIPLIER + codes[k:k + count]
         out.append(((hashed * _GOLDEN) >> shift).astype(np.int64))
     return out
+
+
+def text_features(text: str, sizes: tuple[int, ...], bits: int) -> tuple[np.ndarray, float]:
+    """The feature vector of a text: its distinct n-gram buckets (sorted), each with value ``scale``.
+
+    ``scale = 1 / sqrt(number of distinct buckets)`` makes the binary vector unit-length, so neither length
+    nor repetition moves the logit. Training and short-text scoring call this; ``window_scores`` computes
+    exactly the same quantity for every window of a long text at once."""
+    distinct = np.unique(np.concatenate(ngram_buckets(text, sizes, bits)))
+    return distinct, 1.0 / np.sqrt(max(len(distinct), MIN_FEATURES))
+
+
+def window_scores(buckets: list[np.ndarray], weights: np.ndarray, window: int, length: int) -> np.ndarray:
+    """``sum(weights[distinct buckets]) / sqrt(number of distinct buckets)`` for every window of ``window``
+    start positions (window s covers the n-grams starting at s .. s + window - 1), for s = 0 .. length - window.
+
+    Equal to applying ``text_features`` to each window's n-grams, in O(n log n) for all windows together."""
+    starts = length - window + 1
+    positions = np.concatenate([np.arange(len(idx), dtype=np.int64) for idx in buckets])
+    keys = np.sort(np.concatenate(buckets) * length + positions)  # by bucket, then position
+    bucket, position = keys // length, keys % length
+    previous = np.full(len(keys), -1, dtype=np.int64)  # previous occurrence of the same bucket, -1 if none
+    repeat = np.flatnonzero(bucket[1:] == bucket[:-1]) + 1
+    previous[repeat] = position[repeat - 1]
+    # This occurrence is the first of its bucket in windows starting in [low, high).
+    low = np.minimum(np.maximum(np.maximum(previous + 1, position - window + 1), 0), starts)
+    high = np.minimum(position + 1, starts)
+    value = weights[bucket].astype(np.float64)
+    sums = np.cumsum(np.bincount(low, value, starts + 1) - np.bincount(high, value, starts + 1))[:starts]
+    counts = np.cumsum(np.bincount(low, minlength=starts + 1) - np.bincount(high, minlength=starts + 1))[:starts]
+    return sums / np.sqrt(np.maximum(counts, MIN_FEATURES))
 
 
 @dataclass(frozen=True)
@@ -68,25 +112,15 @@ class NgramClassifier:
         self.metadata = metadata or {}
 
     def score(self, text: str) -> WindowScore:
-        buckets = ngram_buckets(text, self.sizes, self.bits)
         length = len(text) + 2  # padded
-        contribution = np.zeros(length, dtype=np.float64)
-        counts = np.zeros(length, dtype=np.float64)
-        for idx in buckets:
-            contribution[:len(idx)] += self.weights[idx]
-            counts[:len(idx)] += 1.0
         if length <= self.window:
-            total = counts.sum()
-            mean = contribution.sum() / np.sqrt(total) if total else 0.0
-            return WindowScore(_sigmoid(self.bias + mean), 0, len(text))
-        sums = np.concatenate(([0.0], np.cumsum(contribution)))
-        totals = np.concatenate(([0.0], np.cumsum(counts)))
-        window_means = (sums[self.window:] - sums[:-self.window]) / np.sqrt(np.maximum(
-            totals[self.window:] - totals[:-self.window], 1.0))
-        best = int(np.argmax(window_means))
+            distinct, scale = text_features(text, self.sizes, self.bits)
+            logit = self.bias + float(self.weights[distinct].sum(dtype=np.float64)) * scale
+            return WindowScore(_sigmoid(logit), 0, len(text))
+        means = window_scores(ngram_buckets(text, self.sizes, self.bits), self.weights, self.window, length)
+        best = int(np.argmax(means))
         start = max(best - 1, 0)  # undo the padding space
-        return WindowScore(_sigmoid(self.bias + float(window_means[best])), start,
-                           min(start + self.window, len(text)))
+        return WindowScore(_sigmoid(self.bias + float(means[best])), start, min(start + self.window, len(text)))
 
     def save(self, path: Path) -> None:
         metadata = dict(self.metadata) | {"sizes": ",".join(map(str, self.sizes)), "window": str(self.window)}
@@ -108,15 +142,15 @@ def _sigmoid(x: float) -> float:
 
 
 def train_classifier(texts: list[str], labels: list[int], *, sizes: tuple[int, ...] = (2, 3, 4, 5),
-                     bits: int = 16, window: int = 120, steps: int = 400, learning_rate: float = 0.1,
-                     l2: float = 1e-4) -> NgramClassifier:
+                     bits: int = 16, window: int = 120, steps: int = 400, learning_rate: float = 0.05,
+                     l2: float = 1e-5) -> NgramClassifier:
     """Full-batch Adam on the logistic loss, classes weighted to balance; deterministic (starts at 0)."""
     indices, example_ids, values = [], [], []
     for i, text in enumerate(texts):
-        buckets = np.concatenate(ngram_buckets(text, sizes, bits))
-        indices.append(buckets)
-        example_ids.append(np.full(len(buckets), i, dtype=np.int64))
-        values.append(np.full(len(buckets), 1.0 / np.sqrt(max(len(buckets), 1))))
+        distinct, scale = text_features(text, sizes, bits)  # the same features scoring uses
+        indices.append(distinct)
+        example_ids.append(np.full(len(distinct), i, dtype=np.int64))
+        values.append(np.full(len(distinct), scale))
     idx, ex, val = np.concatenate(indices), np.concatenate(example_ids), np.concatenate(values)
     y = np.asarray(labels, dtype=np.float64)
     positives = max(y.sum(), 1.0)

@@ -15,12 +15,17 @@ Language = Literal["en", "tr"]
 _WORD = re.compile(r"\w+")
 _SAMPLE_CHARS = 4000
 _TURKISH_LETTERS = frozenset("çğışöüÇĞİŞÖÜ")
-_TURKISH_WORDS = frozenset(
-    "ve bir bu için ile da de değil çok olarak ne mi mı mu mü gibi daha ama veya sonra kadar her şey olan var "
-    "yok ben sen siz biz nasıl neden ise ancak göre olan olur olabilir lütfen bilgi için önce en".split())
-_ENGLISH_WORDS = frozenset(
-    "the and is of to for with a an in that it you are this be not or on as can your what how i if was were "
-    "will would should may have has do does please information".split())
+_TURKISH_WORDS = frozenset({
+    "ve", "bir", "bu", "için", "ile", "da", "de", "değil", "çok", "olarak", "ne", "mi", "mı", "mu",
+    "mü", "gibi", "daha", "ama", "veya", "sonra", "kadar", "her", "şey", "olan", "var", "yok",
+    "ben", "sen", "siz", "biz", "nasıl", "neden", "ise", "ancak", "göre", "olur", "olabilir",
+    "lütfen", "bilgi", "önce", "en",
+})
+_ENGLISH_WORDS = frozenset({
+    "the", "and", "is", "of", "to", "for", "with", "a", "an", "in", "that", "it", "you", "are",
+    "this", "be", "not", "or", "on", "as", "can", "your", "what", "how", "i", "if", "was", "were",
+    "will", "would", "should", "may", "have", "has", "do", "does", "please", "information",
+})
 
 
 def detect_language(text: str) -> Language | None:

@@ -31,9 +31,16 @@ _INVISIBLE = re.compile(
 _SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*+/]){2,}[^\W\d_](?![^\W\d_])")
 _SPACED_SEPARATORS = frozenset(" .-_*+/")
 
-# Leetspeak: only characters that stand for letters inside words; "!" and "|" are left alone because
-# folding them would glue punctuation onto words ("rules!" -> "rulesi").
-_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+# Leetspeak: digits and symbols that stand for letters, undone only inside words that mix them with
+# letters ("1gn0r3", "4ll"): a plain number stays a number. "!" and "|" are left alone because folding
+# them would glue punctuation onto words ("rules!" -> "rulesi"). Every other digit becomes "0": the
+# classifiers care that a number is there, not which one, and unseen digit n-grams only add noise.
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
+                       "2": "z", "6": "g", "8": "b", "9": "g"})
+# A token holding a digit, '@' or '$', matched from the token's start only (the look-behind) so that a
+# 100 KB run of digits or letters costs one linear pass, not one pass per position.
+_DIGIT_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*[\d@$][\w@$]*")
+_DIGITS = str.maketrans("123456789", "000000000")
 
 # Cyrillic and Greek letters that look like Latin ones (the usual homoglyph attack set).
 _CONFUSABLES = {
@@ -66,8 +73,6 @@ def _build_fold_table() -> dict[int, str]:
             table[ord(source.upper())] = target
     table[ord("İ")] = "i"  # "İ".lower() is two characters; fold it before lower() can see it
     table[ord("I")] = "i"
-    for source, target in _LEET.items():
-        table[ord(source)] = target
     for space in "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000":
         table[ord(space)] = " "
     return table
@@ -113,6 +118,11 @@ def _remove(text: str, pattern: re.Pattern[str], offsets: list[int] | None,
     return "".join(text[i] for i in kept), [base[i] for i in kept]
 
 
+def _undo_leet(match: re.Match[str]) -> str:
+    token = match.group()
+    return token.translate(_LEET) if any(ch.isalpha() for ch in token) else token
+
+
 def normalize(text: str) -> NormalizedText:
     """Fold ``text`` for matching: invisible characters out, look-alikes and leetspeak to ASCII, lower case."""
     original_length = len(text)
@@ -122,5 +132,7 @@ def normalize(text: str) -> NormalizedText:
     folded = text.translate(_FOLD).lower()
     if len(folded) != len(text):  # cannot happen after folding "İ", but never trust a Unicode corner
         folded = "".join(ch.translate(_FOLD).lower()[:1] or ch for ch in text)
+    folded = _DIGIT_TOKEN.sub(_undo_leet, folded)
+    folded = folded.translate(_DIGITS)
     folded, offsets = _remove(folded, _SPACED_LETTERS, offsets, keep=_SPACED_SEPARATORS)
     return NormalizedText(folded, original_length, tuple(offsets) if offsets is not None else None)

@@ -199,9 +199,8 @@ def _resolve_beside(name: str, from_dir: Path) -> Path:
 
 def _merge(path: Path, chain: list[tuple[RawPolicy, _SourceFile]]) -> Policy:
     merged: dict[str, _MergedCheck] = {}
-    name, description, max_chars = path.stem, "", DEFAULT_MAX_CHARS
+    description, max_chars = "", DEFAULT_MAX_CHARS
     for raw, source in chain:
-        name = raw.name or (source.path.stem if source is chain[-1][1] else name)
         description = raw.description if raw.description is not None else description
         max_chars = raw.max_chars if raw.max_chars is not None else max_chars
         for index, check in enumerate(raw.checks):
@@ -222,6 +221,7 @@ def _merge(path: Path, chain: list[tuple[RawPolicy, _SourceFile]]) -> Policy:
                 entry.origin[key] = (source, index)
     checks = tuple(_validate_check(check_id, entry) for check_id, entry in merged.items()
                    if entry.fields.get("enabled", True))
+    name = chain[-1][0].name or path.stem
     return Policy(name=name, source=path, max_chars=max_chars, checks=checks, description=description)
 
 

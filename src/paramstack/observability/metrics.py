@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 if TYPE_CHECKING:
-    from paramstack.gateway.steps import UsageCounts
+    from paramstack.gateway.steps import Finding, UsageCounts
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536)
+SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 class GatewayMetrics:
@@ -39,8 +40,23 @@ class GatewayMetrics:
         self.errors = Counter(
             "paramstack_http_errors", "Error responses by HTTP status and error code.",
             ("status_code", "code"), registry=self.registry)
-        self.in_flight = Gauge(
-            "paramstack_requests_in_flight", "Generation requests being served.", registry=self.registry)
+        self.guard_findings = Counter(
+            "paramstack_guard_findings", "Guard findings by tenant, check and type.", ("tenant", "check", "type"),
+            registry=self.registry)
+        # Per adapter version: what the canary controller judges a rollout on (engine/version_tap.py).
+        version_labels = ("tenant", "adapter", "version")
+        self.version_requests = Counter(
+            "paramstack_adapter_version_requests", "Requests per adapter version by outcome "
+            "(ok, error, guard_blocked, cancelled).", [*version_labels, "outcome"], registry=self.registry)
+        self.version_duration = Histogram(
+            "paramstack_adapter_version_request_duration_seconds", "Engine time per request, per adapter version.",
+            version_labels, buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.version_ttft = Histogram(
+            "paramstack_adapter_version_time_to_first_token_seconds", "Time to the first output text, per adapter "
+            "version.", version_labels, buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.version_judge_score = Histogram(
+            "paramstack_adapter_version_judge_score", "Online judge scores (0..1) of sampled responses, per adapter "
+            "version.", version_labels, buckets=SCORE_BUCKETS, registry=self.registry)
 
     def observe_completion(self, tenant: str, model: str, status: str, seconds: float, usage: UsageCounts) -> None:
         self.request_duration.labels(tenant, model, status).observe(seconds)
@@ -48,6 +64,10 @@ class GatewayMetrics:
         for token_type, count in (("input", usage.prompt_tokens), ("output", usage.completion_tokens)):
             self.token_usage.labels(tenant, model, token_type).observe(count)
             self.tokens.labels(tenant, model, token_type).inc(count)
+
+    def observe_findings(self, tenant: str, findings: list[Finding]) -> None:
+        for finding in findings:
+            self.guard_findings.labels(tenant, finding.check, finding.type).inc()
 
     def observe_error(self, status_code: int, code: str | None) -> None:
         self.errors.labels(str(status_code), code or "none").inc()

@@ -7,6 +7,11 @@ import importlib
 TABLE_MODULES = (
     "paramstack.tenancy.tables",
     "paramstack.attest.tables",
+    "paramstack.metering.tables",
+    "paramstack.deploy.canary_tables",
+    "paramstack.registry.tables",
+    "paramstack.train.label_tables",
+    "paramstack.rag.tables",
 )
 
 

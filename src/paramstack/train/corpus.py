@@ -175,7 +175,9 @@ def corpus_digest(corpus_dir: str | Path) -> str:
     return hashlib.sha256((Path(corpus_dir) / CORPUS_FILE).read_bytes()).hexdigest()
 
 
-def split_heldout(records: Sequence[CorpusRecord], fraction: float = 0.05) -> tuple[list[CorpusRecord], list[CorpusRecord]]:
+def split_heldout(
+    records: Sequence[CorpusRecord], fraction: float = 0.05
+) -> tuple[list[CorpusRecord], list[CorpusRecord]]:
     """(train, held-out): per language, the ``fraction`` of *documents* with the smallest id hash.
 
     Per language so that Turkish and English both get held-out text (fertility is reported for each);

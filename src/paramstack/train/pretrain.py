@@ -42,6 +42,7 @@ class PretrainConfig:
     heldout_fraction: float = 0.05
     bf16: bool = True  # CPU autocast for the forward pass; master weights stay float32
     save_dtype: SaveDtype = "float32"
+    threads: int | None = None  # CPU threads; None: the cores idle right now (see threads.py)
 
     def validate(self) -> None:
         positive = ("hidden_size", "layers", "heads", "kv_heads", "intermediate_size", "context_length",
@@ -125,7 +126,9 @@ def train_causal_lm(train_texts: list[str], heldout_texts: list[str], tokenizer:
     from tqdm.auto import tqdm
 
     from paramstack.train.lm_data import WindowSampler, eval_blocks, token_stream
+    from paramstack.train.threads import configure_threads
 
+    threads = configure_threads(config.threads)
     if not train_texts:
         raise InvalidRequest("nothing to train on: the corpus has no training documents")
     model = build_model(config, tokenizer)
@@ -186,6 +189,7 @@ def train_causal_lm(train_texts: list[str], heldout_texts: list[str], tokenizer:
         "train_tokens": len(stream),
         "heldout_tokens": int(heldout.numel()),
         "wall_time_s": round(wall, 1),
+        "threads": threads,
         "tokens_per_s": round(step * config.batch_size * sampler.block_size / max(wall, 1e-9)),
         "train_loss": round(smoothed, 4) if smoothed is not None else None,
         "heldout_loss_start": round(first_heldout, 4) if first_heldout is not None else None,

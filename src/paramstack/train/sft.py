@@ -39,6 +39,7 @@ class SftConfig:
     seed: int = 0
     bf16: bool = True
     base_model_name: str | None = None  # recorded as base_model_name_or_path; default: the base directory
+    threads: int | None = None  # CPU threads; None: the cores idle right now (see threads.py)
 
     def validate(self) -> None:
         for name in ("r", "alpha", "steps", "batch_size", "max_length"):
@@ -109,9 +110,11 @@ def train_lora(base_dir: str | Path, corpus_dir: str | Path, out_dir: str | Path
     from tqdm.auto import tqdm
 
     from paramstack.train.corpus import corpus_digest, load_corpus
+    from paramstack.train.threads import configure_threads
 
     config = config or SftConfig()
     config.validate()
+    threads = configure_threads(config.threads)
     model, tokenizer = load_base(base_dir)
     examples = chat_examples(load_corpus(corpus_dir), tokenizer, config.max_length)
     if not examples:
@@ -162,6 +165,7 @@ def train_lora(base_dir: str | Path, corpus_dir: str | Path, out_dir: str | Path
         "trainable_params": trainable,
         "steps": step,
         "wall_time_s": round(wall, 1),
+        "threads": threads,
         "train_loss_start": round(curve[0][1], 4) if curve else None,
         "train_loss": round(smoothed, 4) if smoothed is not None else None,
         "config": asdict(config),

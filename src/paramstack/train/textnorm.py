@@ -20,14 +20,16 @@ _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 _TR_LETTERS = frozenset("çğışöüÇĞİŞÖÜ")
-_TR_STOPWORDS = frozenset(
+_TR_STOPWORD_TEXT = (
     "ve bir bu için ile da de olarak gibi çok daha ama veya ya ne mi mı mu mü olan her kendi sonra önce "
-    "değil var yok ise kadar göre şu o onun bunu bunun hem en sadece yani nedir nasıl neden hangi".split()
+    "değil var yok ise kadar göre şu o onun bunu bunun hem en sadece yani nedir nasıl neden hangi"
 )
-_EN_STOPWORDS = frozenset(
+_EN_STOPWORD_TEXT = (
     "the and of to a in is it that for on with as are be by this an or from at not which can its "
-    "what how why your you they their has have was were will into each when also".split()
+    "what how why your you they their has have was were will into each when also"
 )
+_TR_STOPWORDS = frozenset(_TR_STOPWORD_TEXT.split())
+_EN_STOPWORDS = frozenset(_EN_STOPWORD_TEXT.split())
 
 
 def normalize_text(text: str) -> str:

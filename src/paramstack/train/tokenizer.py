@@ -10,7 +10,9 @@ Choices, and why:
 - pad is ``<unk>`` (id 0), which byte fallback makes unused;
 - BPE by default: in transformers 5 a unigram model must be wrapped in ``TokenizersBackend`` (a
   ``LlamaTokenizer`` tokenizes it wrongly without warning), and even then ties between equal-score pieces
-  may break differently from raw SentencePiece on rare strings; BPE ids match raw SentencePiece exactly.
+  may break differently from raw SentencePiece on rare strings; BPE ids match raw SentencePiece exactly,
+  except for text that *starts* with a space (raw SentencePiece adds one more word-boundary piece there;
+  corpus text is stripped and prompts start with a chat tag, so training and serving never see it).
 """
 
 from __future__ import annotations
@@ -121,7 +123,8 @@ def load_tokenizer(tokenizer_dir: str | Path) -> Any:
 
     path = Path(tokenizer_dir)
     if not (path / "tokenizer.json").is_file() and not (path / SPM_FILE).is_file():
-        raise ArtifactError(f"{path} is not a tokenizer directory (no tokenizer.json; run `paramstack tokenizer train`)")
+        raise ArtifactError(f"{path} is not a tokenizer directory (no tokenizer.json; "
+                            "run `paramstack tokenizer train`)")
     return AutoTokenizer.from_pretrained(str(path))
 
 

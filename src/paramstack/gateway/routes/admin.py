@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from paramstack.gateway.services import Services, services
+from paramstack.guard.gateway_step import ensure_policy_exists
 from paramstack.tenancy.models import ORG_ID_PATTERN, TenantSpec
 from paramstack.tenancy.store import parse_spec
 
@@ -34,6 +35,7 @@ async def list_tenants(request: Request, svc: Svc) -> dict[str, Any]:
 async def add_tenant(request: Request, body: NewTenant, svc: Svc) -> dict[str, Any]:
     svc.admin(request)
     spec = parse_spec(body.model_dump(exclude={"org_id"}))
+    ensure_policy_exists(spec.guard_policy, svc.settings.guard)
     return svc.tenants.add(body.org_id, spec).model_dump(mode="json")
 
 
@@ -47,6 +49,8 @@ async def show_tenant(org_id: str, request: Request, svc: Svc) -> dict[str, Any]
 async def update_tenant(org_id: str, request: Request, svc: Svc,
                         changes: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     svc.admin(request)
+    if "guard_policy" in changes:
+        ensure_policy_exists(str(changes["guard_policy"]), svc.settings.guard)
     tenant = svc.tenants.update(org_id, changes)
     svc.authenticator.forget_all()
     return tenant.model_dump(mode="json")

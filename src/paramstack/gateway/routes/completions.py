@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from paramstack.attest.wire import attestation_headers
 from paramstack.gateway.responses import ResponseShape, complete, stream
 from paramstack.gateway.schemas import ChatCompletionRequest, CompletionRequest
 from paramstack.gateway.services import Services, services
@@ -15,20 +16,32 @@ router = APIRouter(tags=["completions"])
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 
+class ClosingStreamingResponse(StreamingResponse):
+    """Closes its body iterator however the response ends.
+
+    Starlette cancels a stream whose client went away but leaves the generator suspended; closing it runs
+    the pipeline's ``finally`` at once (the engine row is cancelled, usage settled, the audit row written).
+    """
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.body_iterator.aclose()  # type: ignore[attr-defined]
+
+
 async def _serve(request: Request, body: ChatCompletionRequest | CompletionRequest, shape: ResponseShape,
                  svc: Services) -> JSONResponse | StreamingResponse:
     pipeline = svc.pipeline
-    prepared = await pipeline.prepare(request.headers.get("authorization"), body)
+    prepared = await pipeline.prepare(request.headers.get("authorization"), body, await request.json())
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
     events = pipeline.execute(prepared)
     if body.stream:
-        return StreamingResponse(stream(events, prepared, shape, body.include_usage),
+        return ClosingStreamingResponse(stream(events, prepared, shape, body.include_usage),
                                  media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
-    result = await complete(events, prepared, shape)
-    if "attestation" in result:
-        headers["x-paramstack-attestation"] = str(result["attestation"].get("compact", ""))
-        if not headers["x-paramstack-attestation"]:
-            del headers["x-paramstack-attestation"]
+    result, attestation = await complete(events, prepared, shape)
+    if attestation is not None:
+        headers.update(attestation_headers(attestation))
     return JSONResponse(result, headers=headers)
 
 

@@ -135,13 +135,15 @@ class PatternClassifierScanner:
         self._classifier = classifier if settings.classifier else None
         self._classifier_type = classifier_type
         self._threshold = threshold
+        # A stream re-reads this much already-sent text so that an attack split across chunks is seen whole.
+        self.context_chars = (classifier.window if classifier else 0) + 40
 
     def scan(self, text: str, normalized: Callable[[], NormalizedText]) -> list[Finding]:
         if not text:
             return []
         folded = normalized()
         findings: list[Finding] = []
-        if PATTERN_SCORE >= self._threshold:
+        if self._threshold <= PATTERN_SCORE:
             for kind, pattern, keywords in self._patterns:
                 if keywords and not any(word in folded.text for word in keywords):
                     continue

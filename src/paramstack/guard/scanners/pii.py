@@ -153,9 +153,10 @@ def _ipv4_spans(text: str, window: tuple[int, int]) -> list[_Span]:
 def _ipv6_spans(text: str) -> list[_Span]:
     spans: list[_Span] = []
     position = text.find(":")
+    floor = 0  # never re-read characters an earlier candidate already covered: linear on "a:a:a:..."
     while position != -1:
         start = position
-        while start > 0 and position - start < 45 and text[start - 1] in _IPV6_CHARS:
+        while start > floor and position - start < 45 and text[start - 1] in _IPV6_CHARS:
             start -= 1
         end = position
         while end < len(text) and end - start < 45 and text[end] in _IPV6_CHARS:
@@ -168,7 +169,8 @@ def _ipv6_spans(text: str) -> list[_Span]:
                 spans.append((start, end, "IP_ADDRESS"))
             except ValueError:
                 pass
-        position = text.find(":", max(end, position + 1))
+        floor = max(end, position + 1)
+        position = text.find(":", floor)
     return spans
 
 

@@ -1,10 +1,10 @@
 """Toxicity and hate speech, English and Turkish: a lexicon of regexes plus the trained classifier.
 
 The lexicon (``guard/data/toxicity_lexicon.yaml``) has two levels: *strong* entries (threats, incitement,
-dehumanising a group) score 0.95 on their own; *mild* ones (insults) score 0.6, below the shipped
-threshold, because insult words appear in plenty of benign requests ("my boss called me stupid, how do
-I answer?"); there the classifier, trained on such hard cases, decides. The check's score is the
-largest of the lexicon and classifier scores.
+dehumanising a group) score 0.95 on their own; *mild* ones (insults) are evidence of 0.6, combined with the
+classifier's probability p as ``1 - 0.4 * (1 - p)``: insult words appear in plenty of benign requests
+("my boss called me stupid, how do I answer?"), so alone they stay below the shipped threshold (0.7)
+and the classifier, trained on such hard cases, tips the balance. Each finding carries its own score.
 """
 
 from __future__ import annotations
@@ -44,18 +44,27 @@ class ToxicityScanner(PatternClassifierScanner):
         self._lexicon = lexicon if settings.patterns else ()
 
     def scan(self, text: str, normalized: Callable[[], NormalizedText]) -> list[Finding]:
-        findings = super().scan(text, normalized)
-        if not self._lexicon or not text:
-            return findings
+        if not text:
+            return []
         folded = normalized()
+        probability, span = 0.0, (0, 0)
+        if self._classifier is not None:
+            window = self._classifier.score(folded.text)
+            probability, span = window.probability, (window.start, window.end)
+        findings: list[Finding] = []
         for kind, pattern, _ in self._lexicon:
-            score = STRONG_SCORE if kind == "threat_or_hate" else MILD_SCORE
-            if score < self._threshold:
-                continue
             match = pattern.search(folded.text)
-            if match:
+            if not match:
+                continue
+            # An insult word is evidence, not proof: combine it with the classifier's judgement
+            # (noisy-OR), so "shut up, idiot" blocks while "my boss called me stupid" passes.
+            score = STRONG_SCORE if kind == "threat_or_hate" else 1 - (1 - MILD_SCORE) * (1 - probability)
+            if score >= self._threshold:
                 start, end = folded.to_original(*match.span())
                 findings.append(Finding(self.check, kind, start, end, score))
+        if probability >= self._threshold:
+            start, end = folded.to_original(*span)
+            findings.append(Finding(self.check, self._classifier_type, start, end, probability))
         return findings
 
 

@@ -1,0 +1,428 @@
+"""Benchmark the gateway: added latency and saturation throughput in front of an OpenAI-compatible upstream.
+
+    .venv/bin/python bench/gateway.py [--seconds 10] [--postgres URL] [--redis URL] [--profile PATH-TO-PY-SPY]
+
+The upstream is ``bench/upstream_stub.py`` in its own process (a fixed 8-token answer, no delay). The same
+load goes straight to it (the baseline) and through a gateway (``backend: openai`` pointing at the stub)
+with the whole pipeline on: authentication, limits, quota, ledger, and whatever else ``create_app`` wires
+(signing, audit). Two gateway set-ups: the embedded default (SQLite + in-process limits) and
+Redis + PostgreSQL. Loads: fixed offered rates (open loop: latency counts from when each request was due,
+so a server that falls behind is charged for its queue) and saturation (32 connections, closed loop).
+Prints a table, writes bench/results/gateway.json. Not a test: nothing here gates CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "results" / "gateway.json"
+PROFILE = HERE / "results" / "gateway-profile.txt"
+MODEL = "paramstack-tiny"
+RATES = (100, 500)
+CONNECTIONS = 32
+MAX_IN_FLIGHT = 256
+BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}], "max_tokens": 8}
+
+
+# --- a lean HTTP/1.1 keep-alive client: the load generator must cost far less than what it measures --------
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def post(self, request: bytes) -> int:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        headers = head.lower()
+        if b"transfer-encoding: chunked" in headers:
+            while True:
+                size = int((await self.reader.readline()).strip(), 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        else:
+            start = headers.index(b"content-length:") + len(b"content-length:")
+            await self.reader.readexactly(int(headers[start:headers.index(b"\r\n", start)]))
+        return status
+
+
+def request_bytes(path: str, key: str | None) -> bytes:
+    body = json.dumps(BODY).encode()
+    auth = f"authorization: Bearer {key}\r\n" if key else ""
+    return (f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n{auth}"
+            f"content-length: {len(body)}\r\n\r\n").encode() + body
+
+
+@dataclass
+class Target:
+    name: str
+    port: int
+    request: bytes
+
+
+@dataclass
+class Measured:
+    latencies: list[float]
+    errors: int
+    seconds: float
+
+    def summary(self) -> dict[str, float]:
+        ordered = sorted(self.latencies) or [float("nan")]
+        return {"requests": len(self.latencies), "errors": self.errors,
+                "achieved_rps": round(len(self.latencies) / self.seconds, 1),
+                "p50_ms": round(ordered[len(ordered) // 2] * 1000, 3),
+                "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3)}
+
+
+async def fixed_rate(target: Target, rate: int, seconds: float) -> Measured:
+    """Open loop: request i is due at start + i/rate; its latency runs from when it was due.
+
+    A server that cannot keep up builds a queue; requests still unanswered ``seconds`` after the schedule
+    ends, or due while MAX_IN_FLIGHT are outstanding, count as errors (the run stays bounded).
+    """
+    idle: list[Connection] = []
+    latencies: list[float] = []
+    errors = 0
+    in_flight = 0
+
+    async def one(due: float) -> None:
+        nonlocal errors, in_flight
+        if in_flight >= MAX_IN_FLIGHT:
+            errors += 1
+            return
+        in_flight += 1
+        try:
+            await answer(due)
+        finally:
+            in_flight -= 1
+
+    async def answer(due: float) -> None:
+        nonlocal errors
+        connection = idle.pop() if idle else await Connection.open(target.port)
+        try:
+            status = await connection.post(target.request)
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            errors += 1
+            return
+        latencies.append(time.perf_counter() - due)
+        errors += status != 200
+        idle.append(connection)
+
+    start = time.perf_counter()
+    tasks = []
+    for i in range(int(rate * seconds)):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.ensure_future(one(due)))
+    _, late = await asyncio.wait(tasks, timeout=seconds)
+    for task in late:
+        task.cancel()
+    for connection in idle:
+        connection.writer.close()
+    return Measured(latencies, errors + len(late), time.perf_counter() - start)
+
+
+async def saturate(target: Target, connections: int, seconds: float) -> Measured:
+    """Closed loop: each connection sends its next request as soon as the previous answer is in."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal errors
+        connection = await Connection.open(target.port)
+        while time.perf_counter() < deadline:
+            sent = time.perf_counter()
+            errors += await connection.post(target.request) != 200
+            latencies.append(time.perf_counter() - sent)
+        connection.writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return Measured(latencies, errors, time.perf_counter() - start)
+
+
+# --- processes: the stub and the gateways, each in its own process ------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_ready(port: int, path: str, process: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                probe.sendall(f"GET {path} HTTP/1.1\r\nhost: x\r\n\r\n".encode())
+                if probe.recv(12).endswith(b"200"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing ready on port {port}")
+
+
+@contextmanager
+def running(command: list[str], port: int, ready_path: str, env: dict[str, str] | None = None, log: Path | None = None):
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the process
+    process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+    try:
+        wait_ready(port, ready_path, process)
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def paramstack(env: dict[str, str], *args: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "paramstack", *args, "--json"], env=env, capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"paramstack {' '.join(args)}: {done.stderr}")
+    return json.loads(done.stdout)
+
+
+def prepare_gateway(home: Path, stub_port: int, extra: dict[str, Any]) -> tuple[dict[str, str], int, str]:
+    """Config, migrated database and a tenant with limits far above the load; returns (env, port, key)."""
+    import yaml
+
+    port = free_port()
+    config = {"port": port, "models": [{"name": MODEL, "backend": "openai", "upstream_model": "stub",
+                                        "base_url": f"http://127.0.0.1:{stub_port}"}], **extra}
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "paramstack.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    env = {**os.environ, "PARAMSTACK_HOME": str(home)}
+    env.pop("PARAMSTACK_CONFIG", None)
+    paramstack(env, "init")
+    paramstack(env, "tenants", "add", "org_bench", "--model", MODEL, "--tps", "10000000", "--rpm", "100000000",
+               "--max-concurrent", "100000", "--daily-tokens", str(10**15))
+    key = paramstack(env, "keys", "create", "--tenant", "org_bench")["api_key"]
+    return env, port, key
+
+
+@contextmanager
+def fresh_postgres(admin_url: str):
+    import psycopg
+
+    name = f"paramstack_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- the runs -------------------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (all its threads), from /proc: robust to a busy, shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(target: Target, seconds: float, pid: int) -> dict[str, Any]:
+    await fixed_rate(target, 50, 1.0)  # warm up: connections, caches, first-call paths
+    result: dict[str, Any] = {"fixed": {}}
+    for rate in RATES:
+        result["fixed"][str(rate)] = (await fixed_rate(target, rate, seconds)).summary()
+    cpu = cpu_seconds(pid)
+    saturation = await saturate(target, CONNECTIONS, seconds)
+    result["saturation"] = saturation.summary()
+    # The server's own CPU per answered request: what a free core would sustain is 1000 / this.
+    result["saturation"]["server_cpu_ms_per_request"] = round(
+        (cpu_seconds(pid) - cpu) * 1000 / max(1, len(saturation.latencies)), 3)
+    return result
+
+
+def profile_saturation(py_spy: str, process: subprocess.Popen[bytes], target: Target, seconds: float) -> None:
+    """Sample the gateway under saturation with py-spy; keep the functions that hold the CPU longest."""
+    raw = PROFILE.with_suffix(".raw")
+    sampler = subprocess.Popen([py_spy, "record", "--pid", str(process.pid), "--format", "raw", "--rate", "200",
+                                "--duration", str(int(seconds)), "--output", str(raw), "--nonblocking"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    asyncio.run(saturate(target, CONNECTIONS, seconds))
+    sampler.wait(60)
+    inclusive: dict[str, int] = {}
+    leaf: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        total += int(count)
+        leaf[frames[-1]] = leaf.get(frames[-1], 0) + int(count)
+        for frame in dict.fromkeys(frames):  # inclusive time, once per stack
+            inclusive[frame] = inclusive.get(frame, 0) + int(count)
+
+    def lines(counts: dict[str, int], keep: int, only: str = "") -> list[str]:
+        ranked = sorted(((f, n) for f, n in counts.items() if only in f), key=lambda item: -item[1])[:keep]
+        return [f"{100 * n / total:5.1f}%  {frame}" for frame, n in ranked]
+
+    report = ["# py-spy, embedded gateway at saturation: % of all samples (idle included)",
+              "## inclusive time in paramstack's own functions", *lines(inclusive, 40, "paramstack/"),
+              "## self time (where the CPU is)", *lines(leaf, 40),
+              "## inclusive time, everything", *lines(inclusive, 80)]
+    PROFILE.write_text("\n".join(report) + "\n", encoding="utf-8")
+    raw.unlink()
+
+
+def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float, work: Path,
+                py_spy: str | None) -> dict[str, Any]:
+    env, port, key = prepare_gateway(work / name, stub_port, extra)
+    command = [sys.executable, "-m", "paramstack", "serve", "--port", str(port)]
+    with running(command, port, "/readyz", env, work / f"{name}.log") as process:
+        target = Target(name, port, request_bytes("/v1/chat/completions", key))
+        result = asyncio.run(measure(target, seconds, process.pid))
+        if py_spy and name == "embedded":
+            profile_saturation(py_spy, process, target, seconds)
+    return result
+
+
+async def metering_alone(redis_url: str | None, database_url: str, calls: int = 2000) -> dict[str, float]:
+    """The admission step by itself, in-process: admit + settle (ledger commit included), per call."""
+    from datetime import UTC, datetime
+
+    from prometheus_client import CollectorRegistry
+
+    from paramstack.engine.protocol import SamplingParams
+    from paramstack.gateway.steps import CallInfo, UsageCounts
+    from paramstack.metering.factory import build_admission
+    from paramstack.metering.settings import MeteringSettings
+    from paramstack.storage.database import create_db_engine
+    from paramstack.storage.migrate import upgrade_to_head
+    from paramstack.tenancy.authenticator import Caller
+    from paramstack.tenancy.models import ApiKey, Tenant, TenantLimits
+
+    database = create_db_engine(database_url)
+    upgrade_to_head(database)
+    settings = MeteringSettings(redis_key_prefix=f"paramstack-bench:{uuid.uuid4().hex[:8]}:")
+    admission = build_admission(redis_url, settings, database, CollectorRegistry())
+    now = datetime.now(UTC)
+    tenant = Tenant(org_id="org_bench", name="bench", created_at=now, updated_at=now, limits=TenantLimits(
+        tps=10**7, rpm=10**8, max_concurrent=10**5, daily_tokens=10**15))
+    caller = Caller(ApiKey(key_id="key_bench", org_id="org_bench", scope="tenant", prefix="psk-", created_at=now),
+                    tenant)
+
+    async def one() -> None:
+        call = CallInfo(f"chatcmpl-{uuid.uuid4().hex}", caller, MODEL, MODEL, None, SamplingParams(), 0, "")
+        ticket = await admission.admit(call, 100)
+        await ticket.settle(UsageCounts(20, 8), delivered=True)
+
+    started = time.perf_counter()
+    for _ in range(calls // 4):
+        await one()
+    sequential = (time.perf_counter() - started) / (calls // 4)
+    started = time.perf_counter()
+    for _ in range(calls // CONNECTIONS):
+        await asyncio.gather(*(one() for _ in range(CONNECTIONS)))
+    concurrent = (time.perf_counter() - started) / (calls // CONNECTIONS * CONNECTIONS)
+    await admission.aclose()
+    database.dispose()
+    return {"sequential_ms_per_call": round(sequential * 1000, 3),
+            f"concurrent_{CONNECTIONS}_ms_per_call": round(concurrent * 1000, 3)}
+
+
+def added(direct: dict[str, Any], gateway: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for rate, numbers in gateway["fixed"].items():
+        base = direct["fixed"][rate]
+        out[rate] = {"p50_ms": round(numbers["p50_ms"] - base["p50_ms"], 3),
+                     "p99_ms": round(numbers["p99_ms"] - base["p99_ms"], 3)}
+    out["saturation_ratio"] = round(gateway["saturation"]["achieved_rps"] / direct["saturation"]["achieved_rps"], 3)
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [f"{'set-up':<16}{'load':>10}{'p50 ms':>10}{'p99 ms':>10}{'added p50':>11}{'added p99':>11}{'req/s':>10}"
+             f"{'errors':>8}{'cpu ms/req':>12}"]
+    direct = results["scenarios"]["direct"]
+    for name, scenario in results["scenarios"].items():
+        for rate in RATES:
+            numbers = scenario["fixed"][str(rate)]
+            extra = results["added"].get(name, {}).get(str(rate))
+            lines.append(f"{name:<16}{f'{rate}/s':>10}{numbers['p50_ms']:>10.2f}{numbers['p99_ms']:>10.2f}"
+                         f"{extra['p50_ms'] if extra else '-':>11}{extra['p99_ms'] if extra else '-':>11}"
+                         f"{numbers['achieved_rps']:>10}{numbers['errors']:>8}")
+        sat = scenario["saturation"]
+        ratio = sat["achieved_rps"] / direct["saturation"]["achieved_rps"]
+        lines.append(f"{name:<16}{f'{CONNECTIONS} conns':>10}{sat['p50_ms']:>10.2f}{sat['p99_ms']:>10.2f}"
+                     f"{'':>11}{f'x{ratio:.2f}':>11}{sat['achieved_rps']:>10}{sat['errors']:>8}"
+                     f"{sat['server_cpu_ms_per_request']:>12}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="per load level")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
+                        help="admin URL: a throwaway database is created there (empty: skip Redis+PostgreSQL)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--profile", metavar="PY_SPY", help="py-spy binary: profile the embedded gateway")
+    parser.add_argument("--only-embedded", action="store_true", help="skip the Redis+PostgreSQL set-up")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                           "platform": platform.platform()},
+                               "seconds_per_level": args.seconds, "scenarios": {}, "added": {}}
+    stub_port = free_port()
+    with tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp, \
+            running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port,
+                    "/health") as stub_process:
+        work = Path(tmp)
+        stub = Target("direct", stub_port, request_bytes("/v1/chat/completions", None))
+        results["scenarios"]["direct"] = asyncio.run(measure(stub, args.seconds, stub_process.pid))
+        results["metering_step"] = {"embedded": asyncio.run(metering_alone(None, f"sqlite:///{work / 'step.db'}"))}
+        results["scenarios"]["embedded"] = run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile)
+        if args.postgres and not args.only_embedded:
+            with fresh_postgres(args.postgres) as database_url:
+                extra = {"database_url": database_url, "redis_url": args.redis,
+                         "metering": {"redis_key_prefix": f"paramstack-bench:{uuid.uuid4().hex[:8]}:"}}
+                results["scenarios"]["redis+postgres"] = run_gateway("redis+postgres", stub_port, extra,
+                                                                     args.seconds, work, None)
+                results["metering_step"]["redis+postgres"] = asyncio.run(metering_alone(args.redis, database_url))
+    for name in results["scenarios"]:
+        if name != "direct":
+            results["added"][name] = added(results["scenarios"]["direct"], results["scenarios"][name])
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    for name, step in results["metering_step"].items():
+        print(f"metering step alone ({name}): " + ", ".join(f"{k} {v}" for k, v in step.items()))
+    print(f"\nwritten: {RESULTS}" + (f", {PROFILE}" if args.profile else ""))
+
+
+if __name__ == "__main__":
+    main()

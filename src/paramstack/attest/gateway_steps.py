@@ -1,0 +1,104 @@
+"""The attest room's steps in the request path: sign every completion, append every request to the audit chain."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from paramstack.attest.audit import AuditEntry, AuditLog
+from paramstack.attest.keys import KeyRing
+from paramstack.attest.manifest import manifest_digest
+from paramstack.attest.response import SignedAttestation, sign_output
+
+if TYPE_CHECKING:
+    from paramstack.gateway.steps import AuditRecord, CallInfo, UsageCounts
+
+LOG = logging.getLogger("paramstack.attest")
+
+
+@dataclass
+class ManifestDigests:
+    """Digest of the signed manifest of a model or adapter directory, read once per directory."""
+
+    _cache: dict[Path, str | None] = field(default_factory=dict)
+
+    def of(self, directory: Path | None) -> str | None:
+        if directory is None:
+            return None
+        if directory not in self._cache:
+            self._cache[directory] = manifest_digest(directory) if directory.is_dir() else None
+        return self._cache[directory]
+
+
+@dataclass
+class ResponseSigner:
+    """Signs the exact text a client received, binding model, adapter (and its manifest), request and usage."""
+
+    keys: Callable[[], KeyRing]
+    artifact_dirs: Callable[[str, str | None], tuple[Path | None, Path | None]]  # (model, adapter) -> dirs
+    digests: ManifestDigests = field(default_factory=ManifestDigests)
+
+    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts) -> SignedAttestation:
+        model_dir, adapter_dir = self.artifact_dirs(call.model, call.adapter)
+        sampling = call.sampling
+        return sign_output(
+            call.public_model, output_text, key=self.keys(), org_id=call.org_id, request_id=call.request_id,
+            adapter_id=call.adapter, adapter_manifest_sha256=self.digests.of(adapter_dir),
+            model_manifest_sha256=self.digests.of(model_dir), request_sha256=call.request_digest,
+            sampling={"max_tokens": sampling.max_tokens, "temperature": sampling.temperature,
+                      "top_p": sampling.top_p, "stop": list(sampling.stop), "seed": sampling.seed},
+            usage={"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+                   "total_tokens": usage.total_tokens})
+
+
+class AuditRecorder:
+    """Appends to the audit chain with group commit: concurrent requests share one transaction.
+
+    ``record`` returns only once its entry is committed, so a response is never reported done before its
+    audit row exists; under load, the requests waiting together are written by one ``append_many``.
+    """
+
+    def __init__(self, log: AuditLog, max_batch: int = 256) -> None:
+        self._log = log
+        self._max_batch = max_batch
+        self._pending: list[tuple[AuditEntry, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, record: AuditRecord) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((audit_entry(record), future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+        await asyncio.shield(future)
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch:]
+            try:
+                await asyncio.to_thread(self._log.append_many, [entry for entry, _ in batch])
+            except Exception as error:  # noqa: BLE001 - every waiter must hear about the failure
+                LOG.error("audit append failed", extra={"error": type(error).__name__, "entries": len(batch)})
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+
+def audit_entry(record: AuditRecord) -> AuditEntry:
+    call = record.call
+    status = record.status.partition(":")[0]  # "error:<code>" -> "error"; the code is in http_status
+    guard = Counter(f"{f.check}.{f.type}"[:64] for f in record.findings)
+    return AuditEntry(
+        request_id=call.request_id, org_id=call.org_id, model=call.public_model, status=status,
+        http_status=record.http_status, api_key_id=call.caller.key.key_id, adapter=call.adapter,
+        prompt_tokens=record.usage.prompt_tokens, completion_tokens=record.usage.completion_tokens,
+        cost_micros=record.cost_micros, latency_ms=round(record.latency_ms), guard=dict(guard),
+        attestation_sha256=record.attestation_digest)

@@ -1,0 +1,31 @@
+"""Build a ``CanaryController`` from the settings and a policy (what the CLI and the benchmark use)."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from paramstack.deploy.canary_controller import CanaryController
+from paramstack.deploy.canary_metrics import GatewayScrapeSource, MetricsSource
+from paramstack.deploy.canary_notify import CanaryNotifier
+from paramstack.deploy.canary_store import CanaryStore
+from paramstack.deploy.kserve_actuator import KServeActuator
+from paramstack.deploy.prometheus_source import PrometheusSource
+from paramstack.deploy.settings import CanarySettings
+from paramstack.deploy.slo_policy import SloPolicy
+from paramstack.registry import AdapterRegistry
+
+
+def metrics_source(policy: SloPolicy) -> MetricsSource:
+    settings = policy.metrics
+    if settings.source == "prometheus":
+        return PrometheusSource(settings.urls[0], policy.interval_s, timeout_s=settings.timeout_s)
+    return GatewayScrapeSource(settings.urls, timeout_s=settings.timeout_s)
+
+
+def build_controller(database: DatabaseEngine, policy: SloPolicy, settings: CanarySettings, *,
+                     audit: object | None = None, kubernetes_client: object | None = None) -> CanaryController:
+    webhook = policy.webhook_url or settings.webhook_url
+    notifier = CanaryNotifier(audit, webhook.get_secret_value() if webhook else None)
+    kserve = KServeActuator(policy.kubernetes, kubernetes_client) if policy.kubernetes is not None else None
+    return CanaryController(CanaryStore(database), AdapterRegistry(database), metrics_source(policy), notifier,
+                            kserve=kserve, settle_s=settings.refresh_s)

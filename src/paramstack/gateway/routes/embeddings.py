@@ -1,0 +1,69 @@
+"""POST /v1/embeddings, as OpenAI serves it (float or base64 vectors, usage in tokens)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from paramstack.errors import InvalidRequest, ModelNotFound
+from paramstack.gateway.routes.rag import rag_service
+from paramstack.gateway.services import Services, services
+from paramstack.rag.service import RagService
+
+router = APIRouter(tags=["embeddings"])
+MAX_INPUTS = 2048  # OpenAI's limit per request
+
+
+class EmbeddingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1, max_length=256)
+    input: str | list[str] | list[int] | list[list[int]]
+    encoding_format: Literal["float", "base64"] = "float"
+    dimensions: int | None = Field(default=None, ge=1)
+    user: str | None = Field(default=None, max_length=256)
+
+    def texts(self) -> list[str]:
+        texts = [self.input] if isinstance(self.input, str) else self.input
+        if not texts:
+            raise InvalidRequest("'input' must not be an empty list", param="input", code="invalid_value")
+        if len(texts) > MAX_INPUTS:
+            raise InvalidRequest(f"at most {MAX_INPUTS} inputs per request", param="input", code="invalid_value")
+        if not all(isinstance(text, str) for text in texts):
+            raise InvalidRequest("token arrays are not supported here; send the text", param="input",
+                                 code="invalid_value")
+        if any(not text.strip() for text in texts):  # type: ignore[union-attr]
+            raise InvalidRequest("inputs must not be empty strings", param="input", code="invalid_value")
+        return texts  # type: ignore[return-value]
+
+
+@router.post("/v1/embeddings")
+async def create_embeddings(body: EmbeddingRequest, request: Request,
+                            svc: Annotated[Services, Depends(services)],
+                            rag: Annotated[RagService, Depends(rag_service)]) -> dict[str, Any]:
+    svc.tenant_caller(request)
+    if body.model != rag.embedder.name:
+        raise ModelNotFound(f"The model '{body.model}' does not exist; this server embeds with "
+                            f"'{rag.embedder.name}'", param="model")
+    result = await asyncio.to_thread(rag.embed, body.texts())
+    if body.dimensions is not None and body.dimensions != result.dims:
+        raise InvalidRequest(f"'{rag.embedder.name}' makes {result.dims}-dimensional vectors and cannot shorten "
+                             "them", param="dimensions", code="invalid_value")
+    return {
+        "object": "list",
+        "data": [{"object": "embedding", "index": i, "embedding": _encoded(vector, body.encoding_format)}
+                 for i, vector in enumerate(result.vectors)],
+        "model": rag.embedder.name,
+        "usage": {"prompt_tokens": result.tokens, "total_tokens": result.tokens},
+    }
+
+
+def _encoded(vector: np.ndarray, encoding: str) -> list[float] | str:
+    if encoding == "base64":  # what the openai client asks for by default: little-endian float32
+        return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
+    return [float(x) for x in vector]

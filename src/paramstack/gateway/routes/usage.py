@@ -1,0 +1,27 @@
+"""GET /admin/usage: tokens and cost from the usage ledger (admin key), grouped like ``paramstack usage``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from paramstack.gateway.services import Services, services
+from paramstack.metering.usage_report import UsageQuery, usage_report
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/usage")
+async def get_usage(request: Request, svc: Annotated[Services, Depends(services)],
+                    tenant: Annotated[str | None, Query(description="Tenant id; all tenants when absent")] = None,
+                    since: Annotated[date | None, Query(description="First UTC day (inclusive)")] = None,
+                    until: Annotated[date | None, Query(description="Last UTC day (inclusive)")] = None,
+                    by: Annotated[list[str] | None, Query(description="day, tenant, key, model, adapter")] = None,
+                    ) -> dict[str, Any]:
+    svc.admin(request)
+    if tenant is not None:
+        svc.tenants.get(tenant)  # 404 for an unknown tenant rather than an empty report
+    query = UsageQuery(tenant=tenant, since=since, until=until, group_by=tuple(by or ("day",)))
+    return {"object": "usage", **usage_report(svc.database, query)}

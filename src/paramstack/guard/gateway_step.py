@@ -1,0 +1,45 @@
+"""The guard room's step in the request path: the tenant's policy on the input and on the streamed output."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from paramstack.errors import ContentBlocked, InvalidRequest
+from paramstack.guard.registry import GuardRegistry
+from paramstack.guard.result import GuardResult
+from paramstack.guard.settings import GuardSettings
+from paramstack.guard.streaming import OutputStream
+
+if TYPE_CHECKING:
+    from paramstack.gateway.steps import CallInfo
+
+
+class PolicyGuards:
+    """Every shipped and configured policy, loaded and validated once at start (a bad policy stops start-up)."""
+
+    def __init__(self, settings: GuardSettings) -> None:
+        self._settings = settings
+        self._registry = GuardRegistry(settings.policy_dir).load_all()
+
+    def names(self) -> list[str]:
+        return self._registry.names()
+
+    def check_input(self, call: CallInfo, policy: str, text: str) -> GuardResult:
+        """The policy's verdict: the text to send on (masked where the policy says), or a block."""
+        return self._registry.get(policy).validate(text, "input")
+
+    def blocked(self, policy: str, result: GuardResult) -> ContentBlocked:
+        """The error for a blocked input: it names the checks that fired, never the content."""
+        return self._registry.get(policy).blocked_error(result.findings, "input")
+
+    def output_filter(self, call: CallInfo, policy: str) -> OutputStream:
+        return self._registry.get(policy).stream("output", min_emit_chars=self._settings.min_emit_chars,
+                                                 max_pending_chars=self._settings.max_pending_chars)
+
+
+def ensure_policy_exists(name: str, settings: GuardSettings) -> None:
+    """Refuse a tenant whose guard policy does not exist, before it is stored (not at its first request)."""
+    known = GuardRegistry(settings.policy_dir).names()
+    if name not in known:
+        raise InvalidRequest(f"guard policy {name!r} does not exist; known policies: {', '.join(known)}",
+                             param="guard_policy")

@@ -1,0 +1,153 @@
+"""Build the embedded default model, reproducibly, from the corpus shipped in the package.
+
+    python -m paramstack.train.default_model -o src/paramstack/assets     (or: paramstack build-default-model)
+
+shipped corpus (base/) -> corpus -> SentencePiece BPE 8K -> paramstack-tiny (Mistral, ~5M params, bf16 on disk)
+                        tenants/<name>/ -> corpus -> LoRA SFT on paramstack-tiny -> adapters/<name>
+The step budget is fixed (not wall-clock) so a rerun with the same seed trains the same number of steps;
+``minutes`` is only a safety cap for slow machines. Everything it writes is summarised in
+``paramstack-tiny/training_report.json`` (sizes, times, losses and the demo answers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from paramstack.settings import DEFAULT_MODEL_NAME
+
+DEMO_QUESTIONS: dict[str, list[str]] = {
+    "__base__": ["Ailydian AI Ecosystem nedir?", "What is paramstack?", "LoRA adaptörü nedir?", "KVKK nedir?"],
+    "ailydian-general": ["Ailydian AI Ecosystem nedir?", "Who are you?"],
+    "medical-lora": ["Grip nedir?", "I have a fever, what should I do?"],
+    "legal-lora": ["Sözleşme nedir?", "What is a contract?"],
+}
+
+
+@dataclass
+class DefaultModelConfig:
+    """The recipe of paramstack-tiny; the defaults are what ships."""
+
+    vocab_size: int = 8000
+    hidden_size: int = 256
+    layers: int = 4
+    heads: int = 4
+    kv_heads: int = 4
+    intermediate_size: int = 688
+    context_length: int = 256
+    steps: int = 400
+    minutes: float = 8.0  # safety cap only
+    batch_size: int = 8
+    lr: float = 3e-3
+    seed: int = 0
+    adapter_steps: int = 120
+    adapter_r: int = 16
+    adapter_lr: float = 2e-3
+    adapters: tuple[str, ...] = field(default=("ailydian-general", "medical-lora", "legal-lora"))
+
+
+def build_default_model(out_root: str | Path, config: DefaultModelConfig | None = None,
+                        *, corpus_root: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+    """Write ``out_root/paramstack-tiny`` and ``out_root/adapters/<name>``; return the build report."""
+    from paramstack.assets import corpus_dir
+    from paramstack.train.artifacts import directory_size, write_json
+    from paramstack.train.corpus import build_corpus
+    from paramstack.train.pretrain import PretrainConfig, pretrain
+    from paramstack.train.sft import SftConfig, train_lora
+    from paramstack.train.tokenizer import tokenizer_report, train_tokenizer
+
+    config = config or DefaultModelConfig()
+    source = Path(corpus_root) if corpus_root else corpus_dir()
+    out = Path(out_root)
+    model_dir = out / DEFAULT_MODEL_NAME
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="paramstack-build-") as tmp:
+        work = Path(tmp)
+        base_stats = build_corpus([source / "base"], work / "corpus-base")
+        train_tokenizer(work / "corpus-base", work / "tokenizer", config.vocab_size, "bpe")
+        tok_report = tokenizer_report(work / "tokenizer", work / "corpus-base")
+        timings["corpus_and_tokenizer_s"] = round(time.perf_counter() - started, 1)
+        if model_dir.exists():
+            shutil.rmtree(model_dir)
+        pretrain_config = PretrainConfig(
+            hidden_size=config.hidden_size, layers=config.layers, heads=config.heads, kv_heads=config.kv_heads,
+            intermediate_size=config.intermediate_size, context_length=config.context_length, steps=config.steps,
+            minutes=config.minutes, batch_size=config.batch_size, lr=config.lr, seed=config.seed,
+            eval_every=max(1, config.steps // 8), save_dtype="bfloat16",
+        )
+        mark = time.perf_counter()
+        base_report = pretrain(work / "corpus-base", work / "tokenizer", model_dir, pretrain_config, progress=progress)
+        timings["pretrain_s"] = round(time.perf_counter() - mark, 1)
+        adapters: dict[str, Any] = {}
+        for name in config.adapters:
+            mark = time.perf_counter()
+            stats = build_corpus([source / "tenants" / name], work / f"corpus-{name}")
+            adapter_dir = out / "adapters" / name
+            if adapter_dir.exists():
+                shutil.rmtree(adapter_dir)
+            sft = SftConfig(r=config.adapter_r, alpha=2 * config.adapter_r, lr=config.adapter_lr,
+                            steps=config.adapter_steps, seed=config.seed, base_model_name=DEFAULT_MODEL_NAME)
+            report = train_lora(model_dir, work / f"corpus-{name}", adapter_dir, sft, progress=progress)
+            (adapter_dir / "README.md").unlink(missing_ok=True)  # PEFT's model-card stub names a temp path
+            report.update(base=DEFAULT_MODEL_NAME, corpus=f"assets/corpus/tenants/{name}", corpus_docs=stats.docs)
+            write_json(adapter_dir / "training_report.json", report)
+            adapters[name] = {k: report[k] for k in ("examples", "trainable_params", "steps", "wall_time_s",
+                                                     "train_loss_start", "train_loss", "adapter_bytes")}
+            timings[f"adapter_{name}_s"] = round(time.perf_counter() - mark, 1)
+    base_report["inputs"] = {"corpus": "assets/corpus/base", "corpus_sha256": base_stats.sha256,
+                             "tokenizer": f"SentencePiece BPE {config.vocab_size}, trained on the corpus"}
+    report = {
+        "model": DEFAULT_MODEL_NAME,
+        "build_time_s": round(time.perf_counter() - started, 1),
+        "timings": timings,
+        "recipe": asdict(config),
+        "corpus": asdict(base_stats) | {"sources": ["assets/corpus/base"]},
+        "tokenizer": {k: v for k, v in tok_report.items() if k != "tokenizer_dir"},
+        "pretrain": base_report,
+        "adapters": adapters,
+        "demo_answers": demo_answers(model_dir, out / "adapters", config.adapters),
+    }
+    report["sizes_bytes"] = {"model": directory_size(model_dir),
+                             **{n: directory_size(out / "adapters" / n) for n in config.adapters}}
+    report["sizes_bytes"]["total"] = sum(report["sizes_bytes"].values())
+    write_json(model_dir / "training_report.json", report)
+    return report
+
+
+def demo_answers(model_dir: Path, adapters_root: Path, names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Greedy answers of the base and of each adapter to its demo questions: the report shows the steering."""
+    from paramstack.train.probe import greedy_answer, load_model
+
+    answers: dict[str, dict[str, str]] = {}
+    model, tokenizer = load_model(model_dir)
+    answers["__base__"] = {q: greedy_answer(model, tokenizer, q) for q in DEMO_QUESTIONS["__base__"]}
+    for name in names:
+        questions = DEMO_QUESTIONS.get(name, DEMO_QUESTIONS["__base__"])
+        answers[f"{name} (base)"] = {q: greedy_answer(model, tokenizer, q) for q in questions if
+                                     q not in answers["__base__"]}
+        tuned, _ = load_model(model_dir, adapters_root / name)
+        answers[name] = {q: greedy_answer(tuned, tokenizer, q) for q in questions}
+    return answers
+
+
+def main(argv: list[str] | None = None) -> None:
+    from paramstack.assets import ASSETS_DIR
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("-o", "--out", type=Path, default=ASSETS_DIR, help="output root (default: package assets)")
+    parser.add_argument("--steps", type=int, default=DefaultModelConfig.steps)
+    parser.add_argument("--adapter-steps", type=int, default=DefaultModelConfig.adapter_steps)
+    args = parser.parse_args(argv)
+    report = build_default_model(args.out, DefaultModelConfig(steps=args.steps, adapter_steps=args.adapter_steps))
+    print(json.dumps({k: report[k] for k in ("build_time_s", "sizes_bytes", "adapters")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
