@@ -263,9 +263,7 @@ def test_guard_blocks_count_against_the_version_that_caused_them():
 
 
 def test_sticky_key_prefers_the_user_field_then_the_api_key():
-    from paramstack.engine.sticky import sticky_key_for
+    from paramstack.engine.sticky import sticky_key
 
-    assert sticky_key_for("Bearer k1", b'{"user": "alice"}') == "user:alice"
-    by_key = sticky_key_for("Bearer k1", b'{"model": "m"}')
-    assert by_key.startswith("key:") and by_key == sticky_key_for("Bearer k1", b"not json")
-    assert by_key != sticky_key_for("Bearer k2", b"{}") and "k1" not in by_key  # hashed, never the key
+    assert sticky_key("alice", "key_1") == "user:alice"
+    assert sticky_key(None, "key_1") == "key:key_1" != sticky_key(None, "key_2")

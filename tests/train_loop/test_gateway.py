@@ -60,8 +60,8 @@ def test_the_gateway_as_judge_is_retried_and_failures_are_recorded_with_their_co
                     "--judge-max-tokens", "24", "--judge-price-in", "500", "--judge-price-out", "1500")
     assert result.returncode == 1, result.stderr[-2000:]  # finished, with failed prompts
     report = json.loads(result.stdout)
-    assert report["failed"] == 2 and report["pairs"] == 0
+    assert report["failed"] == 2 and report["pairs"] == 0, report["failed_prompts"]
     usage = report["judge_usage_total"]
     assert usage["calls"] == 4 and usage["retries"] == 2 and usage["failures"] == 2
-    assert usage["prompt_tokens"] > 0 and usage["cost_micros"] > 0  # the gateway's usage, priced
+    assert usage["prompt_tokens"] > 0 and usage["cost_micros"] > 0, report  # the gateway's usage, priced
     assert all("no valid verdict after 2 attempts" in f["reason"] for f in report["failed_prompts"])

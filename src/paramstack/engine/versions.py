@@ -19,7 +19,6 @@ from collections.abc import Callable
 
 from paramstack.engine.canary import CanarySplit
 from paramstack.engine.protocol import Engine
-from paramstack.engine.sticky import current_sticky_key
 from paramstack.engine.version_tap import VersionLabels, VersionTap
 from paramstack.errors import ParamstackError
 from paramstack.observability.metrics import GatewayMetrics
@@ -44,7 +43,7 @@ class VersionRouting:
         if pinned is not None:
             engine_name = adapter
         else:
-            assignment = self._split.assign(org_id, name, sticky_key or current_sticky_key() or org_id)
+            assignment = self._split.assign(org_id, name, sticky_key or org_id)
             if assignment is not None:
                 engine_name, path = engine_adapter_name(name, assignment.version), assignment.path
             else:

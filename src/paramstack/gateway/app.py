@@ -17,7 +17,6 @@ from paramstack.deploy.gateway_wiring import build_version_routing
 from paramstack.engine.factory import build_engine
 from paramstack.engine.fallback import wire_fallbacks
 from paramstack.engine.router import ModelRouter
-from paramstack.engine.sticky import StickyKeyMiddleware
 from paramstack.engine.version_tap import GuardBlockTap
 from paramstack.gateway.body_limit import BodySizeLimit
 from paramstack.gateway.error_handlers import install_error_handlers
@@ -92,7 +91,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(build_attestation_router(signing_keys.current))
     app.include_router(rag_routes.router)
     app.include_router(embeddings_routes.router)
-    app.add_middleware(StickyKeyMiddleware)  # added first: the body size limit runs outside it
     app.include_router(labelling_page.router)  # /label/: human review of preference pairs
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -22,6 +22,7 @@ import anyio
 
 from paramstack.engine.protocol import ChatMessage, GenerationRequest, SamplingParams
 from paramstack.engine.router import ModelRouter, Target
+from paramstack.engine.sticky import sticky_key
 from paramstack.errors import InvalidRequest, ParamstackError
 from paramstack.gateway.request_digest import request_digest
 from paramstack.gateway.schemas import ChatCompletionRequest, CompletionRequest, SamplingFields
@@ -93,7 +94,7 @@ class Pipeline:
         started = time.perf_counter()
         caller = self.authenticator.authenticate(authorization)
         assert caller.tenant is not None  # tenant keys always have one
-        target = self.router.resolve(caller.tenant, body.model)
+        target = self.router.resolve(caller.tenant, body.model, sticky_key=sticky_key(body.user, caller.key.key_id))
         call = self._call_info(caller, target, body, raw_body)
         findings: list[Finding] = []
         try:

@@ -6,23 +6,32 @@ for Turkish and English alike, survive typos and agglutination ("talimatlarını
 score 2 KB in tens of microseconds because everything is one vectorised numpy pass.
 
 Model: the features of a text (or of one scoring window) are the *distinct* hashed n-gram buckets it
-contains, as a binary vector scaled to unit L2 norm: ``x = 1[bucket present] / sqrt(number of distinct
-buckets)``; the logit is ``bias + sum(weight[b] for distinct b) / sqrt(number of distinct b)``. Binary,
-unit-norm features make the score length- and repetition-robust: the logit is bounded by
-``|bias| + sqrt(d) * max|weight|`` over the d distinct n-grams, whatever the text's length, and repeating
-text adds no n-gram it did not already have, so "inininin...", "hahaha", "!!!!!!", a table or a looping
-answer scores like one copy of its unit. (An earlier version divided raw *counts* by the square root of
-their total, which is the L2 norm only when every n-gram is distinct: a repeated n-gram contributed
-``weight * N / sqrt(N) = weight * sqrt(N)``, so repetition inflated logits without bound and innocent
-repetitive outputs were blocked.) ``text_features`` is the one feature function: training calls it on
-each example, and scoring applies exactly it to every window.
+contains, as a binary vector scaled to unit L2 norm, ``x[b] = 1 / sqrt(d)`` for each of the d distinct
+buckets; the logit is ``bias + sum(weight[b] for the distinct b) / sqrt(d)``. Binary unit-norm features
+make the score length- and repetition-robust: repeating text adds no n-gram it did not already have, so
+"inininin...", "hahaha", "!!!!!!", a table or a looping answer scores like one copy of its repeating unit,
+and the logit is bounded by ``|bias| + sqrt(d) * max|weight|`` whatever the text's length. (The first
+version divided raw n-gram *counts* by the square root of their total, which is the L2 norm only when every
+n-gram is distinct: a repeated n-gram contributed ``weight * N / sqrt(N) = weight * sqrt(N)``, so repetition
+inflated logits without bound and innocent repetitive outputs were blocked.)
 
-Long texts are scored by the best sliding window of ``window`` n-gram start positions, so one injected
-sentence in a long benign prompt is not averaged away; the window's span is reported as the finding.
-All windows are scored in one vectorised pass: an occurrence of bucket b at position i is the first of
-its kind in exactly the windows that start after b's previous occurrence and no later than i, so each
-occurrence adds its weight to one contiguous range of window starts (a difference array; the previous
-occurrence comes from one sort of ``bucket * positions + position`` keys).
+Evidence floor: a text or window with fewer than ``min_features`` distinct n-grams (32 by default, i.e.
+shorter than about 8 characters, or a repetition of a tiny unit like "inin...") is normalised as if it had
+``min_features`` of them, the rest weighing nothing. So little evidence moves the score only a little
+from the prior, instead of a handful of hash buckets (often shared with Turkish suffixes like "-in",
+"-nin") deciding alone. Texts of ordinary length are unaffected.
+
+``text_features`` is the one feature function: training calls it on each example, short texts are scored
+with it, and ``window_scores`` computes exactly the same quantity for every window of a long text.
+Long texts are scored by the best sliding window of ``window`` characters, so one injected sentence in a
+long benign prompt is not averaged away; the window's span is reported as the finding. All windows are
+scored in one vectorised pass: an occurrence of bucket b at position i is the first of its kind in
+exactly the windows that start after b's previous occurrence and no later than i, so each occurrence adds
+its weight to one contiguous range of window starts (a difference array, then a cumulative sum; previous
+occurrences come from one sort of ``bucket * length + position`` keys).
+
+The feature scheme is recorded in the weights file (``features``, ``min_features``); a file trained with
+another scheme is refused at load rather than silently mis-scored.
 
 Weights are stored as safetensors (float16, 2**bits buckets; 128 KB at 16 bits), written and read here
 with numpy alone so that serving needs no ML framework.
@@ -41,7 +50,9 @@ from paramstack.errors import ConfigurationError
 
 _MULTIPLIER = np.uint64(1_000_003)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-MIN_FEATURES = 1
+# The feature scheme written into (and required of) every weights file; bump when features change.
+FEATURES = "distinct-ngrams-l2"
+MIN_FEATURES = 32
 
 
 def ngram_buckets(text: str, sizes: tuple[int, ...], bits: int) -> list[np.ndarray]:
@@ -61,21 +72,24 @@ def ngram_buckets(text: str, sizes: tuple[int, ...], bits: int) -> list[np.ndarr
     return out
 
 
-def text_features(text: str, sizes: tuple[int, ...], bits: int) -> tuple[np.ndarray, float]:
-    """The feature vector of a text: its distinct n-gram buckets (sorted), each with value ``scale``.
+def text_features(text: str, sizes: tuple[int, ...], bits: int,
+                  min_features: int = MIN_FEATURES) -> tuple[np.ndarray, float]:
+    """The feature vector of a text: its distinct n-gram buckets (sorted), each with the value ``scale``.
 
-    ``scale = 1 / sqrt(number of distinct buckets)`` makes the binary vector unit-length, so neither length
-    nor repetition moves the logit. Training and short-text scoring call this; ``window_scores`` computes
-    exactly the same quantity for every window of a long text at once."""
+    ``scale = 1 / sqrt(max(number of distinct buckets, min_features))``: the binary vector has unit length
+    (at most), so neither length nor repetition moves the logit. Training and short-text scoring call this;
+    ``window_scores`` computes exactly the same quantity for every window of a long text at once."""
     distinct = np.unique(np.concatenate(ngram_buckets(text, sizes, bits)))
-    return distinct, 1.0 / np.sqrt(max(len(distinct), MIN_FEATURES))
+    return distinct, 1.0 / np.sqrt(max(len(distinct), min_features, 1))
 
 
-def window_scores(buckets: list[np.ndarray], weights: np.ndarray, window: int, length: int) -> np.ndarray:
-    """``sum(weights[distinct buckets]) / sqrt(number of distinct buckets)`` for every window of ``window``
-    start positions (window s covers the n-grams starting at s .. s + window - 1), for s = 0 .. length - window.
+def window_scores(buckets: list[np.ndarray], weights: np.ndarray, window: int, length: int,
+                  min_features: int = MIN_FEATURES) -> np.ndarray:
+    """``sum(weights[distinct buckets]) / sqrt(max(number of distinct buckets, min_features))`` for every
+    window of ``window`` start positions (window s holds the n-grams starting at s .. s + window - 1), for
+    s = 0 .. length - window, where ``buckets`` is ``ngram_buckets`` of a text of padded ``length``.
 
-    Equal to applying ``text_features`` to each window's n-grams, in O(n log n) for all windows together."""
+    Equal to ``text_features`` applied to each window's n-grams, in O(n log n) for all windows together."""
     starts = length - window + 1
     positions = np.concatenate([np.arange(len(idx), dtype=np.int64) for idx in buckets])
     keys = np.sort(np.concatenate(buckets) * length + positions)  # by bucket, then position
@@ -89,7 +103,7 @@ def window_scores(buckets: list[np.ndarray], weights: np.ndarray, window: int, l
     value = weights[bucket].astype(np.float64)
     sums = np.cumsum(np.bincount(low, value, starts + 1) - np.bincount(high, value, starts + 1))[:starts]
     counts = np.cumsum(np.bincount(low, minlength=starts + 1) - np.bincount(high, minlength=starts + 1))[:starts]
-    return sums / np.sqrt(np.maximum(counts, MIN_FEATURES))
+    return sums / np.sqrt(np.maximum(counts, max(min_features, 1)))
 
 
 @dataclass(frozen=True)
@@ -103,36 +117,44 @@ class NgramClassifier:
     """Logistic regression over hashed character n-grams; ``score`` returns the best window."""
 
     def __init__(self, weights: np.ndarray, bias: float, sizes: tuple[int, ...], window: int,
-                 metadata: dict[str, str] | None = None) -> None:
+                 metadata: dict[str, str] | None = None, min_features: int = MIN_FEATURES) -> None:
         self.weights = weights.astype(np.float32)
         self.bias = float(bias)
         self.sizes = sizes
         self.bits = int(np.log2(len(weights)))
         self.window = window
+        self.min_features = min_features
         self.metadata = metadata or {}
 
     def score(self, text: str) -> WindowScore:
         length = len(text) + 2  # padded
         if length <= self.window:
-            distinct, scale = text_features(text, self.sizes, self.bits)
+            distinct, scale = text_features(text, self.sizes, self.bits, self.min_features)
             logit = self.bias + float(self.weights[distinct].sum(dtype=np.float64)) * scale
             return WindowScore(_sigmoid(logit), 0, len(text))
-        means = window_scores(ngram_buckets(text, self.sizes, self.bits), self.weights, self.window, length)
+        means = window_scores(ngram_buckets(text, self.sizes, self.bits), self.weights, self.window, length,
+                              self.min_features)
         best = int(np.argmax(means))
         start = max(best - 1, 0)  # undo the padding space
         return WindowScore(_sigmoid(self.bias + float(means[best])), start, min(start + self.window, len(text)))
 
     def save(self, path: Path) -> None:
-        metadata = dict(self.metadata) | {"sizes": ",".join(map(str, self.sizes)), "window": str(self.window)}
+        metadata = dict(self.metadata) | {"sizes": ",".join(map(str, self.sizes)), "window": str(self.window),
+                                          "features": FEATURES, "min_features": str(self.min_features)}
         save_safetensors(path, {"weights": self.weights.astype(np.float16),
                                 "bias": np.array([self.bias], dtype=np.float32)}, metadata)
 
     @classmethod
     def load(cls, path: Path) -> NgramClassifier:
         tensors, metadata = load_safetensors(path)
+        if metadata.get("features") != FEATURES:
+            raise ConfigurationError(
+                f"classifier weights {path}: trained with feature scheme {metadata.get('features', 'n-gram counts')!r}, "
+                f"this version scores with {FEATURES!r}; retrain them with `paramstack guard train`")
         try:
             sizes = tuple(int(n) for n in metadata["sizes"].split(","))
-            return cls(tensors["weights"], float(tensors["bias"][0]), sizes, int(metadata["window"]), metadata)
+            return cls(tensors["weights"], float(tensors["bias"][0]), sizes, int(metadata["window"]), metadata,
+                       int(metadata["min_features"]))
         except (KeyError, ValueError, IndexError) as error:
             raise ConfigurationError(f"classifier weights {path}: missing or bad field {error}") from None
 
@@ -143,11 +165,11 @@ def _sigmoid(x: float) -> float:
 
 def train_classifier(texts: list[str], labels: list[int], *, sizes: tuple[int, ...] = (2, 3, 4, 5),
                      bits: int = 16, window: int = 120, steps: int = 400, learning_rate: float = 0.05,
-                     l2: float = 1e-5) -> NgramClassifier:
+                     l2: float = 1e-5, min_features: int = MIN_FEATURES) -> NgramClassifier:
     """Full-batch Adam on the logistic loss, classes weighted to balance; deterministic (starts at 0)."""
     indices, example_ids, values = [], [], []
     for i, text in enumerate(texts):
-        distinct, scale = text_features(text, sizes, bits)  # the same features scoring uses
+        distinct, scale = text_features(text, sizes, bits, min_features)  # exactly what scoring uses
         indices.append(distinct)
         example_ids.append(np.full(len(distinct), i, dtype=np.int64))
         values.append(np.full(len(distinct), scale))
@@ -172,7 +194,7 @@ def train_classifier(texts: list[str], labels: list[int], *, sizes: tuple[int, .
         correction1, correction2 = 1 - beta1**step, 1 - beta2**step
         w -= learning_rate * (m_w / correction1) / (np.sqrt(v_w / correction2) + eps)
         b -= learning_rate * (m_b / correction1) / (np.sqrt(v_b / correction2) + eps)
-    return NgramClassifier(w.astype(np.float32), b, sizes, window)
+    return NgramClassifier(w.astype(np.float32), b, sizes, window, min_features=min_features)
 
 
 def save_safetensors(path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> None:

@@ -2,16 +2,30 @@
 
 The per-tenant gauges are set from what the limiter store reports at each admission and settle; with
 Redis every replica reports the shared values, so any replica's /metrics is current for the tenants it
-served recently.
+served recently. Label children are looked up once per tenant (``labels()`` costs more than ``set()``
+on the hot path), and the limit gauges are only touched when a tenant's limits change.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from paramstack.metering.plan import AdmissionPlan
 from paramstack.metering.storage.base import Decision, QuotaState
 from paramstack.tenancy.models import TenantLimits
+
+LIMIT_NAMES = ("tps", "rpm", "max_concurrent", "daily_tokens")
+
+
+@dataclass
+class _TenantSeries:
+    used: Any
+    reserved: Any
+    remaining: Any
+    limits: TenantLimits | None = None
 
 
 class MeteringMetrics:
@@ -38,17 +52,33 @@ class MeteringMetrics:
         self.ledger_failures = Counter(
             "paramstack_usage_ledger_failures", "Usage ledger writes that failed after retries.",
             registry=registry)
+        self._tenants: dict[str, _TenantSeries] = {}
+        self._outcomes: dict[tuple[str, str], Any] = {}
 
     def observe_admission(self, tenant: str, limits: TenantLimits, plan: AdmissionPlan, decision: Decision,
                           outcome: str) -> None:
-        self.admissions.labels(tenant, outcome).inc()
-        for name in ("tps", "rpm", "max_concurrent", "daily_tokens"):
-            self.limit.labels(tenant, name).set(getattr(limits, name))
+        counter = self._outcomes.get((tenant, outcome))
+        if counter is None:
+            counter = self._outcomes[(tenant, outcome)] = self.admissions.labels(tenant, outcome)
+        counter.inc()
+        series = self._series(tenant)
+        if series.limits != limits:
+            for name in LIMIT_NAMES:
+                self.limit.labels(tenant, name).set(getattr(limits, name))
+            series.limits = limits
         for quota, balance in zip(plan.quotas, decision.quotas, strict=True):
             if quota.scope.startswith("tenant "):
                 self.observe_quota(tenant, quota.limit, balance)
 
     def observe_quota(self, tenant: str, limit: int, balance: QuotaState) -> None:
-        self.quota_used.labels(tenant).set(balance.used)
-        self.quota_reserved.labels(tenant).set(balance.reserved)
-        self.quota_remaining.labels(tenant).set(max(0, limit - balance.used - balance.reserved))
+        series = self._series(tenant)
+        series.used.set(balance.used)
+        series.reserved.set(balance.reserved)
+        series.remaining.set(max(0, limit - balance.used - balance.reserved))
+
+    def _series(self, tenant: str) -> _TenantSeries:
+        series = self._tenants.get(tenant)
+        if series is None:
+            series = self._tenants[tenant] = _TenantSeries(
+                self.quota_used.labels(tenant), self.quota_reserved.labels(tenant), self.quota_remaining.labels(tenant))
+        return series
