@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,18 +56,12 @@ async def update_tenant(org_id: str, request: Request, svc: Svc,
     return tenant.model_dump(mode="json")
 
 
-@router.post("/tenants/{org_id}/disable")
-async def disable_tenant(org_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+@router.post("/tenants/{org_id}/{action}")
+async def set_tenant_status(org_id: str, action: Literal["disable", "enable"], request: Request,
+                            svc: Svc) -> dict[str, Any]:
+    """Disable a tenant (its keys stop working within the auth cache TTL everywhere) or enable it again."""
     svc.admin(request)
-    tenant = svc.tenants.set_status(org_id, "disabled")
-    svc.authenticator.forget_all()
-    return tenant.model_dump(mode="json")
-
-
-@router.post("/tenants/{org_id}/enable")
-async def enable_tenant(org_id: str, request: Request, svc: Svc) -> dict[str, Any]:
-    svc.admin(request)
-    tenant = svc.tenants.set_status(org_id, "active")
+    tenant = svc.tenants.set_status(org_id, "disabled" if action == "disable" else "active")
     svc.authenticator.forget_all()
     return tenant.model_dump(mode="json")
 
