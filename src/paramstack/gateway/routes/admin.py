@@ -56,16 +56,6 @@ async def update_tenant(org_id: str, request: Request, svc: Svc,
     return tenant.model_dump(mode="json")
 
 
-@router.post("/tenants/{org_id}/{action}")
-async def set_tenant_status(org_id: str, action: Literal["disable", "enable"], request: Request,
-                            svc: Svc) -> dict[str, Any]:
-    """Disable a tenant (its keys stop working within the auth cache TTL everywhere) or enable it again."""
-    svc.admin(request)
-    tenant = svc.tenants.set_status(org_id, "disabled" if action == "disable" else "active")
-    svc.authenticator.forget_all()
-    return tenant.model_dump(mode="json")
-
-
 @router.get("/tenants/{org_id}/keys")
 async def list_keys(org_id: str, request: Request, svc: Svc) -> dict[str, Any]:
     svc.admin(request)
@@ -88,3 +78,14 @@ async def revoke_key(key_id: str, request: Request, svc: Svc) -> dict[str, Any]:
     key = svc.keys.revoke(key_id)
     svc.authenticator.forget_all()
     return key.model_dump(mode="json")
+
+
+# Declared last: its path parameter would otherwise swallow /tenants/{org_id}/keys.
+@router.post("/tenants/{org_id}/{action}")
+async def set_tenant_status(org_id: str, action: Literal["disable", "enable"], request: Request,
+                            svc: Svc) -> dict[str, Any]:
+    """Disable a tenant (its keys stop working within the auth cache TTL everywhere) or enable it again."""
+    svc.admin(request)
+    tenant = svc.tenants.set_status(org_id, "disabled" if action == "disable" else "active")
+    svc.authenticator.forget_all()
+    return tenant.model_dump(mode="json")
