@@ -2,7 +2,9 @@
 
 Run: ``.venv/bin/python bench/guard.py [--quick]``. Prints tables and writes ``bench/results/guard.json``.
 Targets (issue 5): p50 <= 1 ms and p99 <= 5 ms on 2 KB; PII recall >= 0.98 on checksum entities;
-jailbreak detection >= 0.90 with <= 0.05 false positives on the project's held-out set.
+jailbreak detection >= 0.90 with <= 0.05 false positives on the project's held-out set; no block of
+repetitive or junk text (the rate is measured on generated families: looping prose, repeated short units,
+random letters, punctuation and byte-fallback runs).
 Presidio is optional (``pip install paramstack[guard]``); it runs regex-only and offline (a blank spaCy
 pipeline saved to a temporary directory, no model download), on exactly the same PII texts.
 """
@@ -200,6 +202,31 @@ def classifier_quality(guard: Guard, check: str, direction: str) -> dict[str, An
     return report
 
 
+def repetitive_texts(seed: int = 11) -> dict[str, list[str]]:
+    """Innocent texts that repeat or carry no content, by family (what small models emit when they loop)."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    unit = lambda k: "".join(rng.choice(letters) for _ in range(k))  # noqa: E731
+    return {
+        "prose_looped_2KB": [(p * 40)[:2048] for p in PROSE],
+        "unit_1_3_letters": [unit(rng.randint(1, 3)) * rng.randint(3, 300) for _ in range(400)],
+        "unit_1_3_letters_spaced": [(unit(rng.randint(1, 3)) + " ") * rng.randint(3, 200) for _ in range(200)],
+        "random_letters": [unit(rng.randint(1, 400)) for _ in range(200)],
+        "random_words": [" ".join(unit(rng.randint(1, 10)) for _ in range(rng.randint(1, 80))) for _ in range(200)],
+        "symbol_runs": [rng.choice("!?.-=*#_~+|/\\\ufffd\U0001f602") * rng.randint(3, 2048) for _ in range(100)],
+    }
+
+
+def repetitive_block_rates(guard: Guard) -> dict[str, Any]:
+    """Share of each family the policy blocks (input or output); every one of them is a false positive."""
+    report: dict[str, Any] = {}
+    for family, texts in repetitive_texts().items():
+        blocked = [t for t in texts if any(guard.validate(t, d).action == "block" for d in ("input", "output"))]
+        report[family] = {"block_rate": round(len(blocked) / len(texts), 4), "n": len(texts),
+                          "examples": sorted({t[:24] for t in blocked})[:5]}
+    return report
+
+
 def adversarial_times(guard: Guard) -> dict[str, float]:
     cases = {"digits_100k": "1" * 100_000, "email_ish_100k": "a." * 50_000 + "@", "ats_100k": "a@" * 50_000,
              "colons_100k": "a:" * 50_000, "spaced_letters_100k": "a " * 50_000, "ignore_x14k": "ignore " * 14_000,
@@ -235,6 +262,7 @@ def main() -> int:
 
     result["jailbreak"] = classifier_quality(guard, "jailbreak", "input")
     result["toxicity"] = classifier_quality(guard, "toxicity", "input")
+    result["repetitive_false_blocks"] = repetitive_block_rates(guard)
     result["adversarial_100KB"] = adversarial_times(guard)
     result["machine"] = {"load_average_1m": round(__import__("os").getloadavg()[0], 2),
                          "cpus": __import__("os").cpu_count()}
@@ -264,6 +292,9 @@ def print_tables(result: dict[str, Any]) -> None:
             split = split.replace("_policy_blocks", " (policy)")
             print(f"  {check + '/' + split:32s} {row['precision']:9.3f} {row['recall']:7.3f} "
                   f"{row['false_positive_rate']:8.3f}   {row['positives']}/{row['negatives']}")
+    print("\nRepetitive / junk texts blocked (all false positives)   block rate      n   examples")
+    for family, row in result["repetitive_false_blocks"].items():
+        print(f"  {family:40s} {row['block_rate']:13.3f} {row['n']:6d}   {row['examples']}")
     print("\nAdversarial 100 KB inputs (ms):", result["adversarial_100KB"])
     print(f"\nwrote {RESULTS}")
 

@@ -2,7 +2,9 @@
 
 ``paramstack guard train`` (or ``python -m paramstack.guard.train``) rewrites
 ``guard/data/{jailbreak,toxicity}.safetensors`` byte for byte the same on every run: training starts from
-zero weights, is full-batch, and has no randomness. Texts are normalised exactly as at serving time.
+zero weights, is full-batch, and has no randomness. Texts are normalised exactly as at serving time, and
+featurised exactly as at serving time: ``classifier.text_features`` (distinct n-grams, unit-normalised, with
+the evidence floor) is the one feature function, which the scorer applies to every sliding window.
 """
 
 from __future__ import annotations
