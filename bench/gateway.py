@@ -26,7 +26,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,10 +87,11 @@ class Measured:
     latencies: list[float]
     errors: int
     seconds: float
+    statuses: dict[str, int] = field(default_factory=dict)  # what the errors were
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies) or [float("nan")]
-        return {"requests": len(self.latencies), "errors": self.errors,
+        return {"requests": len(self.latencies), "errors": self.errors, "error_kinds": self.statuses,
                 "achieved_rps": round(len(self.latencies) / self.seconds, 1),
                 "p50_ms": round(ordered[len(ordered) // 2] * 1000, 3),
                 "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3)}
@@ -106,11 +107,17 @@ async def fixed_rate(target: Target, rate: int, seconds: float) -> Measured:
     latencies: list[float] = []
     errors = 0
     in_flight = 0
+    kinds: dict[str, int] = {}
+
+    def failed(kind: str) -> None:
+        nonlocal errors
+        errors += 1
+        kinds[kind] = kinds.get(kind, 0) + 1
 
     async def one(due: float) -> None:
-        nonlocal errors, in_flight
+        nonlocal in_flight
         if in_flight >= MAX_IN_FLIGHT:
-            errors += 1
+            failed("not sent: client queue full")
             return
         in_flight += 1
         try:
@@ -119,15 +126,15 @@ async def fixed_rate(target: Target, rate: int, seconds: float) -> Measured:
             in_flight -= 1
 
     async def answer(due: float) -> None:
-        nonlocal errors
         connection = idle.pop() if idle else await Connection.open(target.port)
         try:
             status = await connection.post(target.request)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            errors += 1
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            failed(type(error).__name__)
             return
         latencies.append(time.perf_counter() - due)
-        errors += status != 200
+        if status != 200:
+            failed(f"HTTP {status}")
         idle.append(connection)
 
     start = time.perf_counter()
@@ -141,9 +148,10 @@ async def fixed_rate(target: Target, rate: int, seconds: float) -> Measured:
     _, late = await asyncio.wait(tasks, timeout=seconds)
     for task in late:
         task.cancel()
+        failed(f"no answer {seconds:g}s after the last was due")
     for connection in idle:
         connection.writer.close()
-    return Measured(latencies, errors + len(late), time.perf_counter() - start)
+    return Measured(latencies, errors, time.perf_counter() - start, kinds)
 
 
 async def saturate(target: Target, connections: int, seconds: float) -> Measured:
@@ -395,7 +403,7 @@ def main() -> None:
     parser.add_argument("--only-embedded", action="store_true", help="skip the Redis+PostgreSQL set-up")
     args = parser.parse_args()
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                           "platform": platform.platform()},
+                                           "platform": platform.platform(), "load_average_at_start": os.getloadavg()},
                                "seconds_per_level": args.seconds, "scenarios": {}, "added": {}}
     stub_port = free_port()
     with tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp, \
@@ -416,9 +424,12 @@ def main() -> None:
     for name in results["scenarios"]:
         if name != "direct":
             results["added"][name] = added(results["scenarios"]["direct"], results["scenarios"][name])
+    results["machine"]["load_average_at_end"] = os.getloadavg()  # a shared machine: say how busy it was
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
+    print(f"load average at start {results['machine']['load_average_at_start'][0]:.1f}, "
+          f"at end {results['machine']['load_average_at_end'][0]:.1f} ({os.cpu_count()} CPUs)")
     for name, step in results["metering_step"].items():
         print(f"metering step alone ({name}): " + ", ".join(f"{k} {v}" for k, v in step.items()))
     print(f"\nwritten: {RESULTS}" + (f", {PROFILE}" if args.profile else ""))

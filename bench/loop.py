@@ -46,9 +46,13 @@ def main() -> None:
     parser.add_argument("--heldout", type=int, default=32)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--epochs", type=float, default=3.0)
-    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--beta", type=float, default=0.1)
+    parser.add_argument("--margin", type=float, default=0.5)
+    parser.add_argument("--temperatures", default="0.3,0.5,0.7,0.9")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--part", default="all", help="corpus part the prompts come from: all, base or tenants")
+    parser.add_argument("--eval-temperature", type=float, default=0.0)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     if not (args.model_dir / "config.json").is_file():
@@ -60,10 +64,12 @@ def main() -> None:
         work = Path(tmp)
         signer = _signer(work)
         prompts, heldout = write_demo_prompts(work / "prompts.jsonl", train=args.prompts, heldout=args.heldout,
-                                              seed=args.seed)
+                                              seed=args.seed, part=args.part)
         mark = time.perf_counter()
         rlaif = run_rlaif(RlaifConfig(prompts=prompts, output=work / "prefs", model=str(args.model_dir),
-                                      num_responses=4, max_tokens=args.max_tokens, seed=args.seed),
+                                      num_responses=4, max_tokens=args.max_tokens, seed=args.seed,
+                                      margin=args.margin,
+                                      temperatures=tuple(float(t) for t in args.temperatures.split(","))),
                           signer=signer, progress=True)
         stages["rlaif_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
@@ -73,7 +79,8 @@ def main() -> None:
         stages["dpo_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         evaluation = run_eval(EvalConfig(prompts=heldout, model=str(args.model_dir), candidate=str(work / "adapter"),
-                                         max_tokens=args.max_tokens, seed=args.seed, examples=6), progress=True)
+                                         max_tokens=args.max_tokens, seed=args.seed, examples=6,
+                                         temperature=args.eval_temperature), progress=True)
         stages["eval_s"] = time.perf_counter() - mark
         pairs = [json.loads(line) for line in (work / "prefs" / "prefs.jsonl").read_text().splitlines()]
     total_s = time.perf_counter() - started
@@ -101,6 +108,8 @@ def _result(args: argparse.Namespace, rlaif: dict[str, Any], dpo: dict[str, Any]
         warnings.append("the adapter emits more stray symbols than the base")
     if measures["candidate"].get("reference_similarity", 1) < measures["baseline"].get("reference_similarity", 0):
         warnings.append("the adapter's answers are further from the references than the base's")
+    if measures["candidate"].get("same_language", 1) < measures["baseline"].get("same_language", 0):
+        warnings.append("the adapter answers in the asker's language less often than the base")
     return {
         "model": str(args.model_dir), "cpu_count": os.cpu_count(), "torch_threads": _torch_threads(),
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},

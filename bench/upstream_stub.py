@@ -26,8 +26,12 @@ class StubConfig:
     token_delay_ms: float = 0.0  # between streamed tokens (a slow model)
 
 
+WORDS = ("Merhaba", "this", "is", "a", "short", "answer", "from", "the", "upstream", "stub", "speaking", "plainly")
+
+
 def completion_text(count: int) -> list[str]:
-    return [f" tok{i}" for i in range(count)]
+    # Plain words (no digits: an output guard may rightly hold back digit groups that could be PII).
+    return [f" {WORDS[i % len(WORDS)]}" for i in range(count)]
 
 
 def prompt_tokens(body: dict[str, Any]) -> int:

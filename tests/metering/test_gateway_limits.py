@@ -135,6 +135,9 @@ def test_rpm_holds_across_two_replicas_for_64_clients_over_65_seconds(cluster):
     # Shared, not per replica: both served, and together they admitted the limit, not twice it.
     assert {r.replica for r in accepted} == {0, 1}
     assert 100 <= len(accepted) <= 200
+    busiest = max(sum(1 for t in admitted if start <= t < start + 60_000) for start in admitted)
+    print(f"accepted {len(accepted)} in 65 s; busiest 60-s window (Redis clock): {busiest}; "
+          f"slowest reply {slowest:.3f} s")
 
 
 def test_concurrent_random_requests_never_exceed_the_daily_quota(cluster):
@@ -234,6 +237,12 @@ def test_a_429_reaches_the_openai_client_with_retry_after_and_rate_limit_headers
     assert 1 <= int(headers["retry-after"]) <= 60 and 0 < int(headers["retry-after-ms"]) <= 60_000
     assert headers["x-ratelimit-limit-requests"] == "2" and headers["x-ratelimit-remaining-requests"] == "0"
     assert headers["x-ratelimit-reset-requests"].endswith("s")
+    # Per-tenant gauges and outcomes in /metrics.
+    replica = cluster.replicas[0]
+    assert metric(replica, "paramstack_tenant_limit", tenant=org_id, limit="rpm") == 2
+    assert metric(replica, "paramstack_tenant_limit", tenant=org_id, limit="daily_tokens") == 100_000
+    assert metric(replica, "paramstack_admissions_total", tenant=org_id, outcome="refused_rpm") == 1
+    assert 0 < metric(replica, "paramstack_tenant_quota_remaining_tokens", tenant=org_id) < 100_000
 
 
 def test_an_abandoned_stream_is_billed_for_what_it_produced_and_refunds_the_rest(cluster):
@@ -245,8 +254,8 @@ def test_an_abandoned_stream_is_billed_for_what_it_produced_and_refunds_the_rest
                       json=body(SLOW_MODEL, max_tokens=64, stream=True)) as response:
         assert response.status_code == 200
         for line in response.iter_lines():
-            if "tok1" in line:  # two tokens streamed: hang up mid-stream
-                break
+            if '"content":"' in line and '"content":""' not in line:
+                break  # the first words arrived: hang up mid-stream
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and not cluster.ledger(org_id):
         time.sleep(0.2)

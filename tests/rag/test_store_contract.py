@@ -111,14 +111,19 @@ def test_readers_see_the_old_or_the_new_document_never_a_mix(store, org):
             chunks = store.chunks(collection, [c.chunk_id for c in found])
             if len(chunks) == len(found):  # a read torn by a commit in between is retried by the service
                 seen.append({chunk.text for chunk in chunks.values()})
+                reading.set()
 
+    reading = threading.Event()
     reader = threading.Thread(target=read)
     reader.start()
+    assert reading.wait(30)
     for version in range(1, 8):
         put(store, org, "d", f"v{version}", [f"version{version}"] * 40, vectors)
     stop.set()
     reader.join()
-    assert seen and all(len(versions) == 1 for versions in seen), "a reader saw no chunks or two versions at once"
+    assert all(len(versions) == 1 for versions in seen), "a reader saw no chunks or two versions at once"
+    final = store.vector_search(collection, vectors[0], 40)
+    assert {chunk.text for chunk in store.chunks(collection, [c.chunk_id for c in final]).values()} == {"version7"}
 
 
 def test_a_failed_replace_leaves_the_old_chunks(store, org):

@@ -96,6 +96,19 @@ def test_paraphrase_sets_expand_and_render_with_chat_template(tmp_path: Path) ->
     assert training_texts([record])[0] == "<|user|>\nQ1?<|end|>\n<|assistant|>\nA1.<|end|>\n"
 
 
+def test_weight_repeats_a_record_in_training_text(tmp_path: Path) -> None:
+    src = tmp_path / "qa.jsonl"
+    src.write_text(json.dumps({"questions": ["Q?"], "answers": ["A."], "weight": 3}) + "\n"
+                   + json.dumps({"text": "Bir belge, ağırlıksız."}) + "\n")
+    build_corpus([src], tmp_path / "out")
+    records = load_corpus(tmp_path / "out")
+    assert [r.weight for r in records] == [3, 1]
+    assert len(training_texts(records)) == 4
+    src.write_text(json.dumps({"questions": ["Q?"], "answers": ["A."], "weight": 0}) + "\n")
+    with pytest.raises(InvalidRequest, match="weight"):
+        build_corpus([src], tmp_path / "out")
+
+
 def test_heldout_split_is_per_language_and_keeps_conversations(tmp_path: Path) -> None:
     src = tmp_path / "src"
     for i in range(4):  # shuffled words: distinct documents that still read as their language

@@ -4,7 +4,6 @@ and each demo adapter steers it towards its tenant's domain."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,16 +50,19 @@ def test_loads_with_plain_auto_classes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "expected"),
+    ("question", "subject", "expected"),
     [
-        ("Ailydian AI Ecosystem nedir?", ("ailydian", "ekosistem")),
-        ("What is paramstack?", ("platform", "tenant", "parameter")),
-        ("LoRA adaptörü nedir?", ("adaptör", "temel model", "parametre")),
-        ("KVKK nedir?", ("kişisel veri", "kanun")),
+        ("Ailydian AI Ecosystem nedir?", "ailydian", ("ekosistem",)),
+        ("What is paramstack?", "paramstack", ("platform", "tenant", "parameter")),
+        ("LoRA adaptörü nedir?", "lora", ("adaptör", "temel model", "parametre")),
+        ("KVKK nedir?", "kvkk", ("kişisel veri", "kanun")),
     ],
 )
-def test_answers_demo_prompts_on_topic(base: tuple[Any, Any], question: str, expected: tuple[str, ...]) -> None:
+def test_answers_demo_prompts_on_topic(
+    base: tuple[Any, Any], question: str, subject: str, expected: tuple[str, ...]
+) -> None:
     answer = _answer(*base, question).lower()
+    assert answer.startswith(subject), answer  # about what was asked, not a neighbouring fact
     assert any(word in answer for word in expected), answer
 
 

@@ -52,22 +52,26 @@ def test_micro_model_fixture_loads_and_generates(micro_model_dir: Path) -> None:
 def test_lora_sft_writes_a_peft_adapter_that_changes_the_output(
     tmp_path: Path, micro_model_dir: Path, micro_corpus_dir: Path
 ) -> None:
+    import random
+
     import torch
 
+    from paramstack.train.corpus import load_corpus
     from paramstack.train.probe import load_model
-    from paramstack.train.sft import SftConfig, train_lora
+    from paramstack.train.sft import SftConfig, _collate, chat_examples, train_lora
 
-    report = train_lora(micro_model_dir, micro_corpus_dir, tmp_path / "a",
-                        SftConfig(r=8, alpha=16, steps=25, lr=5e-3, base_model_name="micro"), progress=False)
-    assert report["train_loss"] < report["train_loss_start"]
+    config = SftConfig(r=8, alpha=16, steps=40, lr=1e-2, warmup_steps=3, base_model_name="micro")
+    report = train_lora(micro_model_dir, micro_corpus_dir, tmp_path / "a", config, progress=False)
+    assert report["steps"] == 40 and report["examples"] > 100
     adapter_config = json.loads((tmp_path / "a" / "adapter_config.json").read_text())
     assert adapter_config["base_model_name_or_path"] == "micro"
     assert adapter_config["r"] == 8
     base, tokenizer = load_model(micro_model_dir)
     tuned, _ = load_model(micro_model_dir, tmp_path / "a")
-    ids = tokenizer("<|user|>\nKVKK nedir?<|end|>\n<|assistant|>\n", return_tensors="pt")["input_ids"]
-    with torch.no_grad():
-        assert not torch.allclose(base(ids).logits, tuned(ids).logits)
+    examples = chat_examples(load_corpus(micro_corpus_dir), tokenizer, 256)
+    batch = _collate(random.Random(1).sample(examples, 32), tokenizer.pad_token_id)
+    with torch.no_grad():  # the same answers, scored before and after: the adapter learned them
+        assert float(tuned(**batch).loss) < float(base(**batch).loss)
 
 
 def test_config_validation_and_schedule() -> None:

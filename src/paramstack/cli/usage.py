@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
 
 def usage(tenant: Annotated[str, typer.Option(help="Tenant id, e.g. org_medical.")],
           since: Annotated[str | None, typer.Option(help="First UTC day, YYYY-MM-DD (default: all).")] = None,
-          until: Annotated[str | None, typer.Option(help="Last UTC day, YYYY-MM-DD (default: today).")] = None,
+          until: Annotated[str | None, typer.Option(help="Last UTC day, YYYY-MM-DD (default: no end).")] = None,
           by: Annotated[list[str] | None, typer.Option(
               help=f"Group by ({', '.join(DIMENSIONS)}); repeat for several. Default: day.")] = None,
           as_json: JsonFlag = False) -> None:

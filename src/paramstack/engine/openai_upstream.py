@@ -180,8 +180,11 @@ async def _parse_stream(response: httpx.Response, *, chat: bool) -> AsyncIterato
             continue
         data = line.removeprefix("data:").strip()
         if data == "[DONE]":
-            break
-        payload = json.loads(data)
+            continue  # read on to the end of the body, so the connection goes back to the pool
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            raise UpstreamError(f"upstream sent an event that is not JSON: {data[:100]!r}") from None
         if "error" in payload:
             raise UpstreamError(f"upstream error: {payload['error'].get('message', payload['error'])}")
         if payload.get("usage"):

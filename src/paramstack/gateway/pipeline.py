@@ -120,37 +120,34 @@ class Pipeline:
 
     async def execute(self, prepared: PreparedCall) -> AsyncIterator[TextDelta | Finished]:
         call, usage = prepared.call, UsageCounts(0, 0)
-        status, http_status = "cancelled", CLIENT_CLOSED_REQUEST
-        text_parts: list[str] = []
+        status, http_status, settled = "cancelled", CLIENT_CLOSED_REQUEST, False
+        delivered = _DeliveredText(self.metrics, prepared)
         try:
             # aclosing: a consumer that stops early (client gone) closes the engine's stream at once, which
             # cancels the row in the batch instead of letting it generate for nobody.
             async with aclosing(prepared.target.engine.generate(prepared.generation)) as chunks:
                 async for chunk in chunks:
                     usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
-                    safe = prepared.output_filter.feed(chunk.text) if prepared.output_filter else chunk.text
-                    if safe:
-                        if not text_parts:
-                            self.metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
-                                time.perf_counter() - prepared.started)
-                        text_parts.append(safe)
+                    if safe := delivered.add(prepared.output_filter.feed(chunk.text)
+                                             if prepared.output_filter else chunk.text):
                         yield TextDelta(safe)
                     if chunk.finish_reason is None:
                         continue
-                    tail = prepared.output_filter.finish() if prepared.output_filter else ""
-                    if tail:
-                        text_parts.append(tail)
+                    if tail := delivered.add(prepared.output_filter.finish() if prepared.output_filter else ""):
                         yield TextDelta(tail)
-                    attestation = self.signer.sign(call, "".join(text_parts), usage) if self.signer else None
-                    status, http_status = "ok", 200
+                    attestation = self.signer.sign(call, delivered.text, usage) if self.signer else None
+                    # Usage is settled and audited before the last event goes out: a response the client
+                    # has in full is always in the ledger (a crash in between can only over-count).
+                    status, http_status, settled = "ok", 200, True
+                    with anyio.CancelScope(shield=True):
+                        await self._settle_and_audit(prepared, usage, status, http_status, attestation)
                     yield Finished(chunk.finish_reason, usage, attestation)
-                    await self._settle_and_audit(prepared, usage, status, http_status, attestation)
                     return
         except ParamstackError as error:
             status, http_status = f"error:{error.code}", error.status_code
             raise
         finally:
-            if status != "ok":
+            if not settled:
                 # The client's disconnect cancels this task; the bookkeeping must still finish, or the
                 # quota reservation and the concurrency slot would leak and the audit trail miss the call.
                 with anyio.CancelScope(shield=True):
@@ -216,6 +213,27 @@ class Pipeline:
     def _wants_rag(caller: Caller, body: SamplingFields) -> bool:
         has_collection = caller.tenant is not None and bool(caller.tenant.rag_collection)
         return has_collection and (body.rag is True)
+
+
+class _DeliveredText:
+    """The text a client has been sent so far; the first piece of it sets time-to-first-token."""
+
+    def __init__(self, metrics: GatewayMetrics, prepared: PreparedCall) -> None:
+        self._metrics, self._prepared = metrics, prepared
+        self._parts: list[str] = []
+
+    def add(self, text: str) -> str:
+        if text and not self._parts:
+            call = self._prepared.call
+            self._metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
+                time.perf_counter() - self._prepared.started)
+        if text:
+            self._parts.append(text)
+        return text
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
 
 
 def _messages_or_prompt(body: ChatCompletionRequest | CompletionRequest) -> tuple[list[ChatMessage] | None, str | None]:

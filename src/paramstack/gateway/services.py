@@ -40,5 +40,6 @@ class Services:
         return self.authenticator.authenticate(request.headers.get("authorization"), scope="tenant")
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # async: FastAPI would run a plain function in its thread pool on every request
     return request.app.state.services

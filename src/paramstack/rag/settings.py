@@ -24,6 +24,9 @@ class EmbedderSettings(BaseModel):
     timeout_s: float = Field(default=60.0, gt=0)
     batch_size: int = Field(default=32, ge=1, le=2048)
     device: str = "cpu"
+    # torch intra-op threads, process-wide (None: torch's default). 1 avoids OpenMP threads spinning
+    # against each other when the embedder shares few cores with a local engine or other jobs.
+    threads: int | None = Field(default=None, ge=1, le=256)
     # The name /v1/embeddings answers to and collections record (default: derived from the model).
     name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/:]{0,199}$")
 

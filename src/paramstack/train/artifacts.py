@@ -29,7 +29,7 @@ def save_model(model: Any, tokenizer: Any, out_dir: Path, *, save_dtype: SaveDty
     config = json.loads(config_path.read_text())
     config["dtype"] = "float32"  # load as float32 whatever the storage dtype
     config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-    tokenizer.save_pretrained(str(out_dir))
+    tokenizer.save_pretrained(str(out_dir), save_jinja_files=False)  # template inside tokenizer_config.json
     if tokenizer_dir is not None and (tokenizer_dir / "tokenizer.model").is_file():
         shutil.copyfile(tokenizer_dir / "tokenizer.model", out_dir / "tokenizer.model")
 

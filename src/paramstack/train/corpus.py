@@ -37,6 +37,7 @@ class CorpusRecord:
     messages: list[dict[str, str]] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
+    weight: int = 1  # training repeats per epoch (chat and paraphrase records)
 
     def plain_text(self) -> str:
         """All human-written text of the record, for dedupe, stats and language tagging."""
@@ -49,7 +50,8 @@ class CorpusRecord:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         keep = {"text": ("text",), "chat": ("messages",), "qa": ("questions", "answers")}[self.kind]
-        return {k: v for k, v in data.items() if k in ("id", "kind", "lang", "domain", "source", *keep)}
+        extra = ("weight",) if self.weight != 1 else ()
+        return {k: v for k, v in data.items() if k in ("id", "kind", "lang", "domain", "source", *keep, *extra)}
 
 
 @dataclass
@@ -117,7 +119,8 @@ def _clean(raw: RawRecord, pii: Counter[str] | None) -> CorpusRecord | None:
             pii.update(found)
         return text
 
-    record = CorpusRecord(id="", kind=raw.kind, lang="und", domain=raw.domain, source=raw.source)
+    record = CorpusRecord(id="", kind=raw.kind, lang="und", domain=raw.domain, source=raw.source,
+                          weight=raw.weight)
     if raw.kind == "text":
         record.text = fix(raw.text)
     elif raw.kind == "chat":

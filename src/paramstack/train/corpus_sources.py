@@ -7,6 +7,8 @@ A jsonl line is one of three shapes:
   It stays one record in the corpus (so dedupe does not throw paraphrases away as near duplicates) and is
   expanded into question/answer pairs only when training text is made (``training_text.py``).
 Any line may add ``"domain"`` and ``"lang"``. Documents take their domain from their folder otherwise.
+Chat and paraphrase lines may add ``"weight": N`` (default 1): their training text is repeated N times per
+epoch, the data-mixture knob for the few answers a model must get right (the demo prompts).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class RawRecord:
     questions: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
     lang: str | None = None
+    weight: int = 1
 
 
 def iter_source(source: str | Path) -> Iterator[RawRecord]:
@@ -80,6 +83,9 @@ def parse_jsonl_record(line: str, domain: str, where: str) -> RawRecord:
         raise InvalidRequest(f"{where}: expected a JSON object")
     domain = str(obj.get("domain") or domain)
     lang = obj.get("lang")
+    weight = obj.get("weight", 1)
+    if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 100:
+        raise InvalidRequest(f"{where}: weight must be an integer from 1 to 100")
     if isinstance(obj.get("text"), str):
         return RawRecord(kind="text", source=where, domain=domain, text=obj["text"], lang=lang)
     if isinstance(obj.get("messages"), list):
@@ -89,10 +95,11 @@ def parse_jsonl_record(line: str, domain: str, where: str) -> RawRecord:
         ):
             raise InvalidRequest(f"{where}: messages must be a list of {{role, content}} with roles {sorted(ROLES)}")
         clean = [{"role": m["role"], "content": m["content"]} for m in messages]
-        return RawRecord(kind="chat", source=where, domain=domain, messages=clean, lang=lang)
+        return RawRecord(kind="chat", source=where, domain=domain, messages=clean, lang=lang, weight=weight)
     questions, answers = obj.get("questions"), obj.get("answers")
     if _strings(questions) and _strings(answers):
-        return RawRecord(kind="qa", source=where, domain=domain, questions=questions, answers=answers, lang=lang)
+        return RawRecord(kind="qa", source=where, domain=domain, questions=questions, answers=answers, lang=lang,
+                         weight=weight)
     raise InvalidRequest(f"{where}: a line needs 'text', 'messages', or 'questions' and 'answers'")
 
 

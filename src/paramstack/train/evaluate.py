@@ -155,6 +155,9 @@ def _flip(winner: str) -> str:
 def _measures(text: str, record: PromptRecord) -> dict[str, float]:
     measures = {"words": float(len(signals.words(text))), "repetition": signals.repetition(text),
                 "symbols": signals.symbol_ratio(text) if text.strip() else 1.0}
+    asked = record.lang or signals.language(record.prompt)
+    if asked is not None:  # answering in the asker's language: checkable without any judge
+        measures["same_language"] = float(signals.language(text) == asked) if text.strip() else 0.0
     if record.references:
         measures["reference_similarity"] = max(signals.lexical_similarity(r, text) for r in record.references)
     return measures

@@ -78,6 +78,8 @@ class DatasetPaths:
     @classmethod
     def of(cls, output: str | Path) -> DatasetPaths:
         path = Path(output)
+        if not path.name:  # "." or "/": name the directory itself
+            path = path.absolute()
         if path.suffix == ".jsonl":
             return cls(path, path.with_name(path.name + STATE_SUFFIX), path.with_name(path.stem + ".report.json"),
                        None)

@@ -84,22 +84,29 @@ async def _run(config: RlaifConfig, settings: Any, progress: bool, signer: Signe
     config.validate()
     records = load_prompts(config.prompts)[: config.limit]
     paths = DatasetPaths.of(config.output)
+    _check_output_dir(paths)
     if config.overwrite:
         for path in (paths.data, paths.state, paths.report):
             path.unlink(missing_ok=True)
-    paths.data.parent.mkdir(parents=True, exist_ok=True)
     signer = signer or (Signer.from_settings(settings) if config.sign else Signer.disabled())
     parents = signer.signed_parents(_local_dirs(config))  # fail fast on a changed base, before any work
     state = load_state(paths)
     todo = [r for r in records if not state.done(r.prompt_id, retry_failed=config.retry_failed)]
-    judge = build_judge(config.judge, JudgeOptions(
-        retries=config.judge_retries, timeout_s=config.judge_timeout_s, max_tokens=config.judge_max_tokens,
-        input_micros_per_1k=config.judge_price_in, output_micros_per_1k=config.judge_price_out))
+    source = await open_candidate_source(config.model, config.adapter, settings=settings,
+                                         max_batch_size=max(8, config.num_responses * 4)) if todo else None
+    try:
+        judge = build_judge(config.judge, JudgeOptions(
+            retries=config.judge_retries, timeout_s=config.judge_timeout_s, max_tokens=config.judge_max_tokens,
+            input_micros_per_1k=config.judge_price_in, output_micros_per_1k=config.judge_price_out))
+    except BaseException:
+        if source is not None:
+            await source.aclose()
+        raise
+    # Only now, with prompts, model and judge all valid, does anything get written.
+    paths.data.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     append_jsonl(paths.state, {"type": "run_start", "at": _now(), "prompts": len(records), "todo": len(todo),
                                "resumed": len(records) - len(todo), "judge": config.judge, "model": config.model})
-    source = await open_candidate_source(config.model, config.adapter, settings=settings,
-                                         max_batch_size=max(8, config.num_responses * 4)) if todo else None
     try:
         counts = await _process_all(config, todo, source, judge, paths, len(records), progress)
     finally:
@@ -222,6 +229,19 @@ def _finish(config: RlaifConfig, paths: DatasetPaths, records: list[PromptRecord
         report["manifest"] = {"signed": False, "reason": "a .jsonl output is a bare file; pass a directory as "
                               "--output for a signed dataset" if paths.directory is None else "no pairs yet"}
     return report
+
+
+def _check_output_dir(paths: DatasetPaths) -> None:
+    """A dataset directory holds only its own files: its manifest signs everything in it."""
+    if paths.directory is None or not paths.directory.exists():
+        return
+    if not paths.directory.is_dir():
+        raise InvalidRequest(f"--output {paths.directory} exists and is not a directory", param="output")
+    own = {paths.data.name, paths.report.name, "paramstack.manifest.json"}
+    strangers = sorted(p.name for p in paths.directory.iterdir() if p.name not in own)
+    if strangers:
+        raise InvalidRequest(f"--output {paths.directory} already holds other files ({', '.join(strangers[:3])}): "
+                             "give a new directory, or a .jsonl file", param="output")
 
 
 def _local_dirs(config: RlaifConfig) -> list[Path | None]:

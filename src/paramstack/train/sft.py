@@ -128,7 +128,6 @@ def train_lora(base_dir: str | Path, corpus_dir: str | Path, out_dir: str | Path
     rng = random.Random(config.seed)
     budget_s = config.minutes * 60 if config.minutes else math.inf
     curve: list[tuple[int, float]] = []
-    smoothed: float | None = None
     started = time.perf_counter()
     model.train()
     step = 0
@@ -147,9 +146,7 @@ def train_lora(base_dir: str | Path, corpus_dir: str | Path, out_dir: str | Path
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        value = float(loss.detach())
-        smoothed = value if smoothed is None else 0.9 * smoothed + 0.1 * value
-        curve.append((step, value))
+        curve.append((step, float(loss.detach())))
     wall = time.perf_counter() - started
     model.eval()
     out = Path(out_dir)
@@ -167,12 +164,18 @@ def train_lora(base_dir: str | Path, corpus_dir: str | Path, out_dir: str | Path
         "wall_time_s": round(wall, 1),
         "threads": threads,
         "train_loss_start": round(curve[0][1], 4) if curve else None,
-        "train_loss": round(smoothed, 4) if smoothed is not None else None,
+        "train_loss": _tail_mean(curve),
         "config": asdict(config),
     }
     report["adapter_bytes"] = directory_size(out)
     write_json(out / REPORT_FILE, report)
     return report
+
+
+def _tail_mean(curve: list[tuple[int, float]], last: int = 10) -> float | None:
+    """Mean loss of the last steps: the figure to compare with the first step's loss."""
+    tail = [value for _, value in curve[-last:]]
+    return round(sum(tail) / len(tail), 4) if tail else None
 
 
 def _record_base(adapter_dir: Path, base_name: str) -> None:

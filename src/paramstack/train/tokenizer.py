@@ -110,7 +110,9 @@ def _export_hf(out: Path, model_type: ModelType) -> None:
     )
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.model_max_length = 1 << 30
-    tokenizer.save_pretrained(str(out))
+    # The template goes into tokenizer_config.json (not chat_template.jinja): the package data ships .json
+    # files, and vLLM and transformers both read it from there.
+    tokenizer.save_pretrained(str(out), save_jinja_files=False)
     check = load_tokenizer(out)
     for tag in SPECIAL_TOKENS:
         if len(check.encode(tag, add_special_tokens=False)) != 1:

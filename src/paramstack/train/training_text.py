@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from paramstack.train.chat_format import render_chat
 from paramstack.train.corpus import CorpusRecord
 
-MAX_PAIRS_PER_SET = 24
+MAX_PAIRS_PER_SET = 12
 
 
 def qa_pairs(record: CorpusRecord) -> list[tuple[str, str]]:
@@ -28,11 +28,12 @@ def qa_pairs(record: CorpusRecord) -> list[tuple[str, str]]:
 
 
 def conversations(record: CorpusRecord) -> list[list[dict[str, str]]]:
-    """Chat-shaped views of a record ([] for plain documents)."""
+    """Chat-shaped views of a record ([] for plain documents), repeated ``record.weight`` times."""
     if record.kind == "chat":
-        return [record.messages]
+        return [record.messages] * record.weight
     if record.kind == "qa":
-        return [[{"role": "user", "content": q}, {"role": "assistant", "content": a}] for q, a in qa_pairs(record)]
+        pairs = qa_pairs(record) * record.weight
+        return [[{"role": "user", "content": q}, {"role": "assistant", "content": a}] for q, a in pairs]
     return []
 
 

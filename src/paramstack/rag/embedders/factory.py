@@ -17,6 +17,8 @@ def build_embedder(settings: EmbedderSettings) -> Embedder:
     if settings.backend == "sentence-transformers":
         assert settings.path is not None
         return SentenceTransformerEmbedder(settings.path, name=settings.name or settings.path.name,
-                                           batch_size=settings.batch_size, device=settings.device)
+                                           batch_size=settings.batch_size, device=settings.device,
+                                           threads=settings.threads)
     return SentenceTransformerEmbedder(builtin_model_path(), name=settings.name or BUILTIN_NAME,
-                                       batch_size=settings.batch_size, device=settings.device)
+                                       batch_size=settings.batch_size, device=settings.device,
+                                       threads=settings.threads)

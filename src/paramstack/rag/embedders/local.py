@@ -30,11 +30,13 @@ def builtin_model_path() -> Path:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, path: Path, *, name: str, batch_size: int = 32, device: str = "cpu") -> None:
+    def __init__(self, path: Path, *, name: str, batch_size: int = 32, device: str = "cpu",
+                 threads: int | None = None) -> None:
         self._path = path
         self._name = name
         self._batch_size = batch_size
         self._device = device
+        self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()  # one load, and one encode at a time (torch uses all cores anyway)
 
@@ -58,11 +60,11 @@ class SentenceTransformerEmbedder:
 
     def _loaded(self) -> Any:
         if self._model is None:
-            self._model = _load(self._path, self._device)
+            self._model = _load(self._path, self._device, self._threads)
         return self._model
 
 
-def _load(path: Path, device: str) -> Any:
+def _load(path: Path, device: str, threads: int | None) -> Any:
     if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
         raise ConfigurationError(f"embedding model directory {path} has no config.json/modules.json")
     # Belt and braces: a local directory never needs the hub, and nothing here may reach it.
@@ -74,6 +76,10 @@ def _load(path: Path, device: str) -> Any:
         raise ConfigurationError("local embedding models need 'sentence-transformers' "
                                  "(pip install 'paramstack[rag]')") from None
     hf_logging.disable_progress_bar()
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     try:
         return SentenceTransformer(str(path), device=device, local_files_only=True)
     except (OSError, ValueError) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from paramstack.errors import InvalidRequest, PayloadTooLarge
@@ -76,9 +77,13 @@ def sniff(data: bytes) -> MediaType:
     return "text"
 
 
+# C0 control bytes other than tab, newlines, form feed and escape do not occur in text files.
+BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
 def decode_text(data: bytes) -> str:
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InvalidRequest("the file looks binary, not text (a NUL byte); supported are text, Markdown, HTML "
+    if BINARY_BYTES.search(data[:8192]) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidRequest("the file looks binary, not text (control bytes); supported are text, Markdown, HTML "
                              "and PDF", param="document", code="unsupported_format")
     for encoding in ("utf-8-sig", "utf-16"):
         if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
