@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import pytest
-
 import json
 from pathlib import Path
+
+import pytest
 
 from tests.gateway_process import RunningGateway, start_gateway, tiny_model_config
 from tests.services import fresh_postgres_database
@@ -30,7 +30,8 @@ def gateway(request, tiny_model, tmp_path_factory):
     model_dir, adapters_dir = tiny_model
     home = tmp_path_factory.mktemp(f"gateway-{request.param}")
     if request.param == "sqlite":
-        server = start_gateway(home, tiny_model_config(model_dir, adapters_dir, guard={"policy_dir": str(TEST_POLICIES)}))
+        server = start_gateway(home, tiny_model_config(model_dir, adapters_dir,
+                                                       guard={"policy_dir": str(TEST_POLICIES)}))
         lift_demo_limits(server)
         yield server
         server.stop()
