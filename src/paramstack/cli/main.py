@@ -1,6 +1,12 @@
-"""The ``paramstack`` command: one Typer app, one sub-app per command group (one file each)."""
+"""The ``paramstack`` command: one Typer app; each command group lives in its own file under ``cli/``.
+
+Groups with sub-commands expose ``app`` (a Typer); single commands expose ``register(app)``. None of them
+imports torch at start-up: heavy libraries load inside the commands that need them.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import typer
 
@@ -11,39 +17,31 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+# (module under paramstack.cli, command name, help) for groups of sub-commands
+GROUPS = (
+    ("tenants", "tenants", "Add, list, show, update, disable and enable tenants."),
+    ("keys", "keys", "Create, list and revoke API keys."),
+    ("guard", "guard", "Guardrails: check texts, test and train policies."),
+    ("corpus", "corpus", "Build training corpora (normalise, dedupe, PII scrub)."),
+    ("tokenizer", "tokenizer", "Train SentencePiece tokenizers."),
+    ("attest", "attest", "Signing keys and response verification."),
+    ("audit", "audit", "Verify and export the tamper-evident audit log."),
+    ("provenance", "provenance", "Signed manifests: sign, verify, trace a response to its data."),
+    ("rlaif", "rlaif", "RLAIF preference data; import/export for human labelling."),
+    ("adapters", "adapters", "Adapter registry: versions and the one tenants get."),
+    ("rag", "rag", "Per-tenant RAG collections."),
+    ("deploy", "deploy", "vLLM launch and KServe manifests."),
+    ("canary", "canary", "Canary rollouts of adapter versions with SLO checks."),
+)
+# modules that add single commands with register(app)
+COMMANDS = ("server", "usage", "cost_report", "generate", "pretrain", "sft", "default_model", "dpo", "eval")
+
 
 def _register() -> None:
-    # Imported here so that `paramstack --help` stays fast and no group imports torch at start-up.
-    from paramstack.cli import keys, server, tenants
-
-    app.add_typer(tenants.app, name="tenants", help="Add, list, show, update and disable tenants.")
-    app.add_typer(keys.app, name="keys", help="Create, list and revoke API keys.")
-    server.register(app)  # init, serve
-    # Command groups of later rooms register here, one line each.
-    from paramstack.cli import cost_report, usage  # metering
-    usage.register(app)  # usage
-    cost_report.register(app)  # cost-report
-    app.add_typer(__import__("paramstack.cli.guard", fromlist=["app"]).app, name="guard", help="Guardrails.")
-    from paramstack.cli import corpus, default_model, pretrain, sft, tokenizer  # training (train/)
-    app.add_typer(corpus.app, name="corpus", help="Build training corpora (normalise, dedupe, PII scrub).")
-    app.add_typer(tokenizer.app, name="tokenizer", help="Train SentencePiece tokenizers.")
-    pretrain.register(app)  # pretrain
-    sft.register(app)  # sft
-    default_model.register(app)  # build-default-model
-    from paramstack.cli import attest, audit, provenance
-    app.add_typer(attest.app, name="attest", help="Signing keys and response verification.")
-    app.add_typer(audit.app, name="audit", help="Verify and export the tamper-evident audit log.")
-    app.add_typer(provenance.app, name="provenance", help="Signed manifests: sign, verify, trace a response.")
-    app.add_typer(__import__("paramstack.cli.deploy", fromlist=["app"]).app, name="deploy", help="vLLM and KServe.")
-    app.add_typer(__import__("paramstack.cli.canary", fromlist=["app"]).app, name="canary", help="Canary rollouts.")
-    __import__("paramstack.cli.generate", fromlist=["register"]).register(app)  # generate
-    from paramstack.cli import adapters, dpo, rlaif  # the preference loop (train/rlaif, dpo, evaluate; registry/)
-    from paramstack.cli import eval as eval_cli
-    app.add_typer(rlaif.app, name="rlaif", help="RLAIF preference data; import/export for human labelling.")
-    dpo.register(app)  # dpo
-    eval_cli.register(app)  # eval
-    app.add_typer(adapters.app, name="adapters", help="Adapter registry: versions and the one tenants get.")
-    app.add_typer(__import__("paramstack.cli.rag", fromlist=["app"]).app, name="rag", help="RAG collections.")
+    for module, name, help_text in GROUPS:
+        app.add_typer(importlib.import_module(f"paramstack.cli.{module}").app, name=name, help=help_text)
+    for module in COMMANDS:
+        importlib.import_module(f"paramstack.cli.{module}").register(app)
 
 
 _register()
