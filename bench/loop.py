@@ -111,7 +111,8 @@ def _result(args: argparse.Namespace, rlaif: dict[str, Any], dpo: dict[str, Any]
     if measures["candidate"].get("same_language", 1) < measures["baseline"].get("same_language", 0):
         warnings.append("the adapter answers in the asker's language less often than the base")
     return {
-        "model": str(args.model_dir), "cpu_count": os.cpu_count(), "torch_threads": _torch_threads(),
+        "model": str(args.model_dir), "model_build": _model_build(args.model_dir), "cpu_count": os.cpu_count(),
+        "torch_threads": _torch_threads(),
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "minutes_total": round(total_s / 60, 2), "target_minutes": TARGET_MINUTES,
         "stages_s": {k: round(v, 1) for k, v in stages.items()},
@@ -131,6 +132,15 @@ def _result(args: argparse.Namespace, rlaif: dict[str, Any], dpo: dict[str, Any]
         "pair_examples": [{k: p[k] for k in ("prompt", "chosen", "rejected", "chosen_score", "rejected_score")}
                           for p in pairs[:3]],
     }
+
+
+def _model_build(model_dir: Path) -> dict[str, Any]:
+    """How the measured model was trained (a shorter pretraining memorises less and answers differently)."""
+    report = model_dir / "training_report.json"
+    if not report.is_file():
+        return {}
+    pretrain = json.loads(report.read_text()).get("pretrain", {})
+    return {k: pretrain.get(k) for k in ("params", "steps", "tokens_seen", "train_loss", "heldout_loss")}
 
 
 def _torch_threads() -> int:

@@ -140,13 +140,19 @@ def demo_answers(model_dir: Path, adapters_root: Path, names: tuple[str, ...]) -
 def main(argv: list[str] | None = None) -> None:
     from paramstack.assets import ASSETS_DIR
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("-o", "--out", type=Path, default=ASSETS_DIR, help="output root (default: package assets)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("-o", "--out", "--output-dir", dest="out", type=Path, default=ASSETS_DIR,
+                        help="output root (default: package assets)")
     parser.add_argument("--steps", type=int, default=DefaultModelConfig.steps)
     parser.add_argument("--adapter-steps", type=int, default=DefaultModelConfig.adapter_steps)
     args = parser.parse_args(argv)
     report = build_default_model(args.out, DefaultModelConfig(steps=args.steps, adapter_steps=args.adapter_steps))
-    print(json.dumps({k: report[k] for k in ("build_time_s", "sizes_bytes", "adapters")}, indent=2))
+    pretrain = report["pretrain"]
+    summary = {"build_time_s": report["build_time_s"], "params": pretrain["params"], "steps": pretrain["steps"],
+               "heldout_loss": pretrain["heldout_loss"], "heldout_loss_start": pretrain["heldout_loss_start"],
+               "fertility": report["tokenizer"]["fertility"], "sizes_bytes": report["sizes_bytes"],
+               "adapters": report["adapters"]}
+    print(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":
