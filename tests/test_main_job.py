@@ -57,3 +57,24 @@ def test_rerunning_init_replaces_the_printed_keys(main_job):
             return
         time.sleep(0.5)
     pytest.fail("the replaced key still works")
+
+
+def test_a_response_traces_back_to_the_corpus(main_job, tmp_path):
+    import httpx
+
+    response = httpx.post(f"{main_job.base_url}/chat/completions", timeout=60,
+                          headers={"authorization": f"Bearer {main_job.key('org_medical')}"},
+                          json={"model": "paramstack-tiny", "max_tokens": 8, "temperature": 0,
+                                "messages": [{"role": "user", "content": "KVKK nedir?"}]})
+    assert response.status_code == 200, response.text
+    attestation = response.json()["attestation"]
+    assert attestation["adapter_id"] == "medical-lora" and attestation["adapter_manifest_sha256"]
+    saved = tmp_path / "response.json"
+    saved.write_text(response.text, encoding="utf-8")
+    shown = main_job.cli("provenance", "show", str(saved), "--search", str(main_job.home), "--json")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    node, chain = json.loads(shown.stdout)["lineage"], []
+    while node:
+        chain.append((node["kind"], node["verified"]))
+        node = node["parents"][0] if node["parents"] else None
+    assert chain == [("adapter", True), ("base_model", True), ("corpus", True)]

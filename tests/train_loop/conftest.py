@@ -33,7 +33,8 @@ def signer(tmp_path):
 
 @dataclass
 class ChatServer:
-    """A real HTTP server speaking just enough of /v1/chat/completions; ``reply(body) -> (status, text)``."""
+    """A real HTTP server speaking just enough of /v1/chat/completions;
+    ``reply(body) -> (status, text)`` or ``(status, text, headers)``."""
 
     url: str
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -50,10 +51,12 @@ def chat_server() -> Iterator[Callable[[Callable[[dict[str, Any]], tuple[int, st
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 record.requests.append(body)
-                status, text = reply(body)
+                status, text, *extra = reply(body)
                 payload = text.encode()
                 try:
                     self.send_response(status)
+                    for name, value in (extra[0] if extra else {}).items():
+                        self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()

@@ -107,3 +107,21 @@ def test_dpo_refuses_a_dataset_with_too_few_pairs(tiny_model, tmp_path, monkeypa
     result = runner.invoke(app, ["dpo", "--base-model", str(model_dir), "--dataset", str(dataset),
                                  "--output-dir", str(tmp_path / "adapter"), "--qlora", "--min-pairs", "1"])
     assert result.exit_code == 2 and "--qlora" in result.stderr and "CUDA GPU" in result.stderr
+
+
+def test_a_rate_limited_candidate_endpoint_is_waited_out_not_failed(demo_prompts, chat_server, tmp_path):
+    prompts, _ = demo_prompts
+    calls = []
+
+    def limited(body):
+        calls.append(time.monotonic())
+        if len(calls) % 3:  # two refusals, then an answer, as a tenant over its TPS limit sees
+            return 429, '{"error": {"message": "Rate limit reached"}}', {"retry-after-ms": "50"}
+        return 200, completion(f"answer {len(calls)}: the same topic, told clearly.")
+
+    server = chat_server(limited)
+    report = run_rlaif(RlaifConfig(prompts=prompts, output=tmp_path / "p.jsonl", model=f"openai:{server.url}#m",
+                                   limit=1, num_responses=2, temperatures=(0.5,), margin=0),
+                       signer=Signer.disabled(), progress=False)
+    assert report["failed"] == 0 and report["pairs"] + report["skipped"] == 1
+    assert len(calls) == 6  # each candidate: 429, 429, 200

@@ -17,7 +17,8 @@ PARAMSTACK = [sys.executable, "-m", "paramstack"]
 
 
 # A judge's rubric ("You are a strict evaluator... reply with JSON only") reads like a role-override to an
-# injection classifier, so the judge tenant gets a policy without the input jailbreak block.
+# injection classifier, and it also flags some demo prompts ("How would you explain solar system to a new
+# colleague?"), so the loop's own tenant gets a policy without the input jailbreak block.
 JUDGE_POLICY = """name: judge
 extends: default
 checks:
@@ -33,19 +34,19 @@ def gateway(tiny_model, tmp_path_factory):
     (home / "policies" / "judge.yaml").write_text(JUDGE_POLICY)
     server = start_gateway(home, tiny_model_config(model_dir, adapters_dir,
                                                    guard={"policy_dir": str(home / "policies")}))
-    added = server.cli("tenants", "add", "judge", "--name", "Judge", "--model", "paramstack-tiny",
-                       "--guard-policy", "judge", "--tps", "50", "--json")
+    added = server.cli("tenants", "add", "loop", "--name", "Preference loop", "--model", "paramstack-tiny",
+                       "--adapter", "legal-lora", "--guard-policy", "judge", "--tps", "50", "--json")
     assert added.returncode == 0, added.stderr
-    key = server.cli("keys", "create", "--tenant", "judge", "--json")
+    key = server.cli("keys", "create", "--tenant", "loop", "--json")
     assert key.returncode == 0, key.stderr
-    server.tenants.append({"org_id": "judge", "api_key": json.loads(key.stdout)["api_key"],
-                           "models": ["paramstack-tiny"]})
+    server.tenants.append({"org_id": "loop", "api_key": json.loads(key.stdout)["api_key"],
+                           "models": ["paramstack-tiny", "paramstack-tiny:legal-lora"]})
     yield server
     server.stop()
 
 
-def _tenant_key(gateway, model_id: str) -> str:
-    return next(t["api_key"] for t in gateway.tenants if model_id in t["models"])
+def _loop_key(gateway) -> str:
+    return next(t["api_key"] for t in gateway.tenants if t["org_id"] == "loop")
 
 
 def _rlaif(gateway, tmp_path, *args: str, key: str) -> subprocess.CompletedProcess[str]:
@@ -60,7 +61,7 @@ def test_candidates_from_the_gateway_judged_offline(gateway, demo_prompts, tmp_p
     result = _rlaif(gateway, tmp_path, "--prompts", str(prompts), "--output", str(output), "--limit", "3",
                     "--model", f"openai:{gateway.base_url}#paramstack-tiny:legal-lora", "--max-tokens", "16",
                     "--margin", "0", "--concurrency", "2",
-                    key=_tenant_key(gateway, "paramstack-tiny:legal-lora"))
+                    key=_loop_key(gateway))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     report = json.loads(result.stdout)
     assert report["pairs"] + report["skipped"] == 3 and report["pairs"] >= 1
@@ -78,7 +79,7 @@ def test_the_gateway_as_judge_is_retried_and_failures_are_recorded_with_their_co
                     "--model", str(model_dir), "--max-tokens", "8", "--concurrency", "1",
                     "--judge", f"openai:{gateway.base_url}#paramstack-tiny", "--judge-retries", "1",
                     "--judge-max-tokens", "24", "--judge-price-in", "500", "--judge-price-out", "1500",
-                    key=next(t["api_key"] for t in gateway.tenants if t["org_id"] == "judge"))
+                    key=_loop_key(gateway))
     assert result.returncode == 1, result.stderr[-2000:]  # finished, with failed prompts
     report = json.loads(result.stdout)
     assert report["failed"] == 2 and report["pairs"] == 0, report["failed_prompts"]
