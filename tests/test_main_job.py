@@ -45,7 +45,8 @@ def test_rerunning_init_replaces_the_printed_keys(main_job):
     old_key = main_job.key("org_legal")
     again = main_job.cli("init", "--demo", "--json")
     assert again.returncode == 0, again.stderr
-    new_key = next(t["api_key"] for t in json.loads(again.stdout)["tenants"] if t["org_id"] == "org_legal")
+    main_job.tenants[:] = json.loads(again.stdout)["tenants"]  # later tests use the new keys
+    new_key = main_job.key("org_legal")
     fresh = openai.OpenAI(base_url=main_job.base_url, api_key=new_key, max_retries=0)
     assert [m.id for m in fresh.models.list()]
     stale = openai.OpenAI(base_url=main_job.base_url, api_key=old_key, max_retries=0)
