@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +50,10 @@ class LocalEngine:
         max_batch_size: int = 8,
         device: str = "cpu",
         name: str | None = None,
+        verify_artifact: Callable[[Path], object] | None = None,
     ) -> None:
+        """``verify_artifact`` (e.g. a signed-manifest check) raises ``ArtifactError`` for a directory that
+        must not be served: a failing model stops start-up, a failing adapter is left out (and logged)."""
         from paramstack.engine import model_loading
         from paramstack.engine.local_batcher import BatchScheduler
 
@@ -59,9 +62,13 @@ class LocalEngine:
         model_dir = Path(model_dir)
         self.name = name or model_dir.name
         torch_device = _torch_device(device)
+        if verify_artifact is not None:
+            verify_artifact(model_dir)
         model, tokenizer = model_loading.load_model(model_dir, str(torch_device))
         if adapters_dir is not None:
             for adapter_name, path in _adapter_dirs(Path(adapters_dir)):
+                if verify_artifact is not None and not _verified(verify_artifact, path):
+                    continue
                 model_loading.check_adapter(path, model_loading.base_of(model))
                 model = model_loading.attach_adapter(model, adapter_name, path)
         self._device = torch_device
@@ -81,7 +88,8 @@ class LocalEngine:
         )
 
     @classmethod
-    def from_settings(cls, settings: ModelSettings) -> LocalEngine:
+    def from_settings(cls, settings: ModelSettings,
+                      verify_artifact: Callable[[Path], object] | None = None) -> LocalEngine:
         if settings.backend != "local" or settings.path is None:
             raise ConfigurationError(f"model {settings.name!r} is not a local model")
         adapters_dir = settings.adapters_dir
@@ -91,7 +99,7 @@ class LocalEngine:
                      settings.name)
             adapters_dir = None
         return cls(settings.path, adapters_dir=adapters_dir, max_batch_size=settings.max_batch_size,
-                   device=settings.device, name=settings.name)
+                   device=settings.device, name=settings.name, verify_artifact=verify_artifact)
 
     # ----- the Engine protocol -------------------------------------------------------------------
 
@@ -243,6 +251,15 @@ def _torch_device(device: str) -> Any:
     if torch_device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigurationError(f"device {device!r} requested but this torch build sees no CUDA GPU")
     return torch_device
+
+
+def _verified(verify_artifact: Callable[[Path], object], path: Path) -> bool:
+    try:
+        verify_artifact(path)
+    except ArtifactError as error:
+        log.error("adapter %s not loaded: %s", path.name, error.message)
+        return False
+    return True
 
 
 def _adapter_dirs(adapters_dir: Path) -> list[tuple[str, Path]]:

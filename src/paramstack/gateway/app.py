@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -13,6 +14,7 @@ from paramstack import __version__
 from paramstack.attest.audit import AuditLog
 from paramstack.attest.gateway_steps import AuditRecorder, ResponseSigner
 from paramstack.attest.keystore import SigningKeyStore
+from paramstack.attest.manifest import ensure_artifact_verified
 from paramstack.deploy.gateway_wiring import build_version_routing
 from paramstack.engine.factory import build_engine
 from paramstack.engine.fallback import wire_fallbacks
@@ -46,11 +48,13 @@ def create_app(settings: Settings) -> FastAPI:
     tenants, keys = TenantStore(database), KeyStore(database)
     authenticator = Authenticator(keys, tenants)
     metrics = GatewayMetrics()
-    engines = {model.name: build_engine(model) for model in settings.models}
-    versions = build_version_routing(database, settings.canary, metrics)  # registry stable + canary split
-    router = ModelRouter(wire_fallbacks(engines, settings.models), versions=versions)
     signing_keys = SigningKeyStore(settings.attest.resolved_keys_dir(settings.home))
     signing_keys.load_or_create()
+    verify = (partial(ensure_artifact_verified, keyring=signing_keys.current())
+              if settings.attest.require_verified_manifests else None)
+    engines = {model.name: build_engine(model, verify) for model in settings.models}
+    versions = build_version_routing(database, settings.canary, metrics)  # registry stable + canary split
+    router = ModelRouter(wire_fallbacks(engines, settings.models), versions=versions)
     audit_log = AuditLog(database, signing_keys.current, checkpoint_every=settings.attest.checkpoint_every,
                          checkpoint_interval_s=settings.attest.checkpoint_interval_s)
     admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry)
