@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--heldout", type=int, default=32)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--epochs", type=float, default=3.0)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--beta", type=float, default=0.1)
     parser.add_argument("--margin", type=float, default=0.5)
     parser.add_argument("--temperatures", default="0.3,0.5,0.7,0.9")
@@ -108,6 +108,8 @@ def _result(args: argparse.Namespace, rlaif: dict[str, Any], dpo: dict[str, Any]
         warnings.append("the adapter emits more stray symbols than the base")
     if measures["candidate"].get("reference_similarity", 1) < measures["baseline"].get("reference_similarity", 0):
         warnings.append("the adapter's answers are further from the references than the base's")
+    if measures["candidate"]["words"] > 1.25 * measures["baseline"]["words"]:
+        warnings.append("the adapter's answers are over 25 % longer than the base's: a judge's length bias at work?")
     if measures["candidate"].get("same_language", 1) < measures["baseline"].get("same_language", 0):
         warnings.append("the adapter answers in the asker's language less often than the base")
     return {

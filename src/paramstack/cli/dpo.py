@@ -23,7 +23,7 @@ def dpo(
     lora_alpha: Annotated[int, typer.Option(help="LoRA alpha.")] = 32,
     lora_dropout: Annotated[float, typer.Option(help="LoRA dropout.")] = 0.0,
     beta: Annotated[float, typer.Option(help="DPO beta: how far from the base the adapter may move.")] = 0.1,
-    lr: Annotated[float, typer.Option(help="Peak learning rate (LoRA-sized).")] = 1e-3,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (LoRA-sized).")] = 5e-4,
     batch_size: Annotated[int, typer.Option(help="Pairs per step.")] = 4,
     max_length: Annotated[int, typer.Option(help="Prompt + answer tokens kept.")] = 256,
     heldout_fraction: Annotated[float, typer.Option(help="Share of prompts held out for evaluation.")] = 0.1,
