@@ -28,7 +28,7 @@ from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import AutoModelForCausalLM, AutoTokenizer, MistralConfig, MistralForCausalLM
 from transformers.utils import logging as transformers_logging
 
-from paramstack.engine.embedded_default import SHIPPED_MODEL_DIR
+from paramstack.assets import default_model_dir
 from paramstack.engine.local import LocalEngine
 from paramstack.engine.protocol import GenerationRequest, SamplingParams
 
@@ -48,8 +48,8 @@ LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", 
 
 
 def default_model(work: Path) -> tuple[Path, str]:
-    if (SHIPPED_MODEL_DIR / "config.json").is_file():
-        return SHIPPED_MODEL_DIR, f"embedded default model ({SHIPPED_MODEL_DIR})"
+    if (default_model_dir() / "config.json").is_file():
+        return default_model_dir(), f"embedded default model ({default_model_dir()})"
     model_dir = work / "fresh-model"
     tokenizer = fresh_tokenizer(model_dir)
     torch.manual_seed(0)
@@ -61,7 +61,7 @@ def default_model(work: Path) -> tuple[Path, str]:
     MistralForCausalLM(config).save_pretrained(model_dir)
     tokenizer.save_pretrained(model_dir)
     return model_dir, (f"FRESHLY INITIALISED model (hidden 256, 4 layers, vocab {config.vocab_size}): "
-                       f"{SHIPPED_MODEL_DIR} is not built yet")
+                       f"{default_model_dir()} is not built yet")
 
 
 def fresh_tokenizer(model_dir: Path):
@@ -194,8 +194,6 @@ def main() -> None:
         adapter_names = make_adapters(model_dir, work / "adapters", args.adapters)
         batch = requests(adapter_names, args.requests, args.max_tokens)
 
-        engine = LocalEngine(model_dir, adapters_dir=work / "adapters", max_batch_size=args.requests)
-        stop_ids = sorted(engine.stop_token_ids)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         base = AutoModelForCausalLM.from_pretrained(model_dir).eval()
         reference = PeftModel.from_pretrained(base, str(work / "adapters" / adapter_names[0]),
@@ -204,14 +202,19 @@ def main() -> None:
             reference.load_adapter(str(work / "adapters" / name), adapter_name=name)
         reference.eval()
 
-        # Warm-up: first forwards allocate and fill caches.
-        asyncio.run(engine_round(engine, batch[:2], concurrent=True))
-        baseline_round(reference, tokenizer, batch[:1], stop_ids)
         results = []
         for threads in thread_counts:
+            # The same thread count for both sides: the baseline runs in this thread, the engine in its
+            # worker (OpenMP's setting is per thread, so the engine takes it as a constructor argument).
             torch.set_num_threads(threads)
+            engine = LocalEngine(model_dir, adapters_dir=work / "adapters", max_batch_size=args.requests,
+                                 threads=threads)
+            stop_ids = sorted(engine.stop_token_ids)
+            # Warm-up: first forwards allocate and fill caches.
+            asyncio.run(engine_round(engine, batch[:2], concurrent=True))
+            baseline_round(reference, tokenizer, batch[:1], stop_ids)
             results.append(measure(engine, reference, tokenizer, batch, stop_ids, args.rounds))
-        asyncio.run(engine.aclose())
+            asyncio.run(engine.aclose())
 
     print(f"model: {model_note}")
     print(f"{args.requests} concurrent requests over {args.adapters} LoRA adapters, {args.max_tokens} new tokens "

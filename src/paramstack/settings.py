@@ -43,6 +43,8 @@ class ModelSettings(BaseModel):
     adapters_dir: Path | None = None
     max_batch_size: int = Field(default=8, ge=1, le=256)
     device: str = "cpu"
+    # CPU threads of the engine's worker (None: torch's default). Tiny models are fastest on one.
+    threads: int | None = Field(default=None, ge=1, le=256)
     # openai: any OpenAI-compatible server (vLLM, the gateway itself, ...)
     base_url: str | None = None
     upstream_model: str | None = None  # the name the upstream knows the base model by
@@ -123,6 +125,7 @@ class Settings(BaseSettings):
             backend="local",
             path=self.home / "models" / DEFAULT_MODEL_NAME,
             adapters_dir=self.home / "adapters",
+            threads=1,  # a 5M-parameter model: splitting its small matrices across threads only costs
         )
 
     @property

@@ -51,6 +51,7 @@ class LocalEngine:
         device: str = "cpu",
         name: str | None = None,
         verify_artifact: Callable[[Path], object] | None = None,
+        threads: int | None = None,
     ) -> None:
         """``verify_artifact`` (e.g. a signed-manifest check) raises ``ArtifactError`` for a directory that
         must not be served: a failing model stops start-up, a failing adapter is left out (and logged)."""
@@ -84,7 +85,7 @@ class LocalEngine:
         self._mailboxes_lock = threading.Lock()
         pad_token_id = next((t for t in (tokenizer.pad_token_id, tokenizer.eos_token_id) if t is not None), 0)
         self._scheduler: BatchScheduler = BatchScheduler(
-            model, pad_token_id=pad_token_id, max_batch_size=max_batch_size, device=torch_device
+            model, pad_token_id=pad_token_id, max_batch_size=max_batch_size, device=torch_device, threads=threads
         )
 
     @classmethod
@@ -99,7 +100,8 @@ class LocalEngine:
                      settings.name)
             adapters_dir = None
         return cls(settings.path, adapters_dir=adapters_dir, max_batch_size=settings.max_batch_size,
-                   device=settings.device, name=settings.name, verify_artifact=verify_artifact)
+                   device=settings.device, name=settings.name, verify_artifact=verify_artifact,
+                   threads=settings.threads)
 
     # ----- the Engine protocol -------------------------------------------------------------------
 
