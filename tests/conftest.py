@@ -17,3 +17,12 @@ def tiny_model(tmp_path_factory):
     from tests.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """The same test on a fresh migrated SQLite file and on a fresh PostgreSQL database."""
+    from tests.services import migrated_database
+
+    with migrated_database(request.param, tmp_path) as engine:
+        yield engine

@@ -60,3 +60,22 @@ def redis_reachable() -> bool:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
     except redis.RedisError:
         return False
+
+
+@contextmanager
+def migrated_database(kind: str, directory) -> Iterator[object]:
+    """A SQLAlchemy engine on a fresh, fully migrated database: ``kind`` is "sqlite" or "postgresql"."""
+    from paramstack.storage.database import create_db_engine
+    from paramstack.storage.migrate import upgrade_to_head
+
+    if kind == "sqlite":
+        engine = create_db_engine(f"sqlite:///{directory / 'paramstack.db'}")
+        upgrade_to_head(engine)
+        yield engine
+        engine.dispose()
+        return
+    with fresh_postgres_database() as url:
+        engine = create_db_engine(url)
+        upgrade_to_head(engine)
+        yield engine
+        engine.dispose()

@@ -7,24 +7,6 @@ import pytest
 from paramstack.deploy.canary_store import CanaryStore
 from paramstack.errors import Conflict, InvalidRequest
 from paramstack.registry import AdapterRegistry
-from paramstack.storage.database import create_db_engine
-from paramstack.storage.migrate import upgrade_to_head
-from tests.services import fresh_postgres_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        engine = create_db_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-        upgrade_to_head(engine)
-        yield engine
-        engine.dispose()
-        return
-    with fresh_postgres_database() as url:
-        engine = create_db_engine(url)
-        upgrade_to_head(engine)
-        yield engine
-        engine.dispose()
 
 
 def test_running_rollouts_carry_the_registered_paths(database):

@@ -14,24 +14,6 @@ from paramstack.metering.ledger import UsageLedger, UsageRecord
 from paramstack.metering.settings import CostModel
 from paramstack.metering.tables import usage_ledger
 from paramstack.metering.usage_report import UsageQuery, ledger_totals, usage_report
-from paramstack.storage.database import create_db_engine
-from paramstack.storage.migrate import upgrade_to_head
-from tests.services import fresh_postgres_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        engine = create_db_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
-        upgrade_to_head(engine)
-        yield engine
-        engine.dispose()
-        return
-    with fresh_postgres_database() as url:
-        engine = create_db_engine(url)
-        upgrade_to_head(engine)
-        yield engine
-        engine.dispose()
 
 
 def record(request_id: str, *, org: str = "org_a", key: str = "key_1", model: str = "m", adapter: str | None = None,

@@ -5,27 +5,16 @@ from __future__ import annotations
 import pytest
 
 from paramstack.errors import Conflict, InvalidRequest, NotFound
-from paramstack.storage.database import create_db_engine
 from paramstack.storage.migrate import upgrade_to_head
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.models import TenantLimits, TenantSpec
 from paramstack.tenancy.store import TenantStore
-from tests.services import fresh_postgres_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def stores(request, tmp_path):
-    def build(url: str):
-        engine = create_db_engine(url)
-        upgrade_to_head(engine)
-        upgrade_to_head(engine)  # migrations are idempotent
-        return TenantStore(engine), KeyStore(engine)
-
-    if request.param == "sqlite":
-        yield build(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    else:
-        with fresh_postgres_database() as url:
-            yield build(url)
+@pytest.fixture
+def stores(database):
+    upgrade_to_head(database)  # migrations are idempotent: a second run changes nothing
+    return TenantStore(database), KeyStore(database)
 
 
 def spec(**changes) -> TenantSpec:

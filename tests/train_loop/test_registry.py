@@ -11,26 +11,13 @@ from typer.testing import CliRunner
 from paramstack.cli.main import app
 from paramstack.errors import Conflict, InvalidRequest, NotFound
 from paramstack.registry import AdapterRegistry, AdapterResolver, split_engine_adapter_name
-from paramstack.storage.database import create_db_engine
-from paramstack.storage.migrate import upgrade_to_head
-from tests.services import fresh_postgres_database
 
 runner = CliRunner()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def registry(request, tmp_path):
-    if request.param == "sqlite":
-        database = create_db_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-        upgrade_to_head(database)
-        yield AdapterRegistry(database)
-        database.dispose()
-        return
-    with fresh_postgres_database() as url:
-        database = create_db_engine(url)
-        upgrade_to_head(database)
-        yield AdapterRegistry(database)
-        database.dispose()
+@pytest.fixture
+def registry(database):
+    return AdapterRegistry(database)
 
 
 def test_versions_channels_and_engine_names(registry):
