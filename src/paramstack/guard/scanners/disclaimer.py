@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from paramstack.guard.language import Language, detect_language
-from paramstack.guard.normalize import NormalizedText
+from paramstack.guard.normalize import NormalizedText, normalize
 from paramstack.guard.result import Finding
 
 DISCLAIMERS: dict[str, dict[str, str]] = {
@@ -36,6 +36,15 @@ DOMAIN_KEYWORDS: dict[str, tuple[str, ...]] = {
                 "recete", "tansiyon", "antibiyotik", "antibiotic"),
     "legal": ("lawyer", "attorney", "court", "lawsuit", "contract", "statute", "legal", "avukat", "mahkeme",
               "dava", "sozlesme", "kanun", "yasal", "hukuk", "tazminat", "kvkk", "gdpr"),
+}
+
+
+# Folded phrases that show an output already carries the domain's disclaimer in its own words (a tuned
+# adapter often writes one itself): no second disclaimer is appended then.
+ALREADY_DISCLAIMED: dict[str, tuple[str, ...]] = {
+    "medical": ("tibbi tavsiye yerine gecmez", "not a substitute for professional medical advice",
+                "not medical advice"),
+    "legal": ("hukuki tavsiye niteligi tasimaz", "hukuki tavsiye yerine gecmez", "not legal advice"),
 }
 
 
@@ -66,6 +75,7 @@ class DisclaimerScanner:
         self._keywords = tuple(k.lower() for k in settings.keywords) or DOMAIN_KEYWORDS.get(self._domain, ())
         self._always = settings.trigger == "always"
         self._default_language = settings.default_language
+        self._already = ALREADY_DISCLAIMED.get(self._domain, ())
 
     def triggered(self, normalized: Callable[[], NormalizedText]) -> bool:
         if self._always:
@@ -76,6 +86,8 @@ class DisclaimerScanner:
     def finding_for(self, text: str, language_sample: str) -> Finding | None:
         """The append finding for an output ``text`` (``language_sample``: the text to detect language on)."""
         if any(wording in text for wording in self._texts.values()):
+            return None
+        if self._already and any(phrase in normalize(text).text for phrase in self._already):
             return None
         language = detect_language(language_sample) or self._default_language
         return Finding(self.check, f"{self._domain}:{language}", len(text), len(text), 1.0)
