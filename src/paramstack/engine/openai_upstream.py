@@ -9,6 +9,9 @@ is sent to it, once, even under concurrent first requests. vLLM exposes that end
 ``VLLM_ALLOW_RUNTIME_LORA_UPDATING=True``; without it the error says so.
 
 Retries: see ``retry.py`` (no output yet and the upstream most likely did no work).
+
+HTTP: aiohttp, one keep-alive connection pool per engine. (httpx costs ~10x the CPU per streamed call at
+32 concurrent requests: its pool polls every idle connection's socket on each request; see bench/gateway.py.)
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
-import httpx
+import aiohttp
 
 from paramstack.engine.adapter_paths import upstream_adapter_path
 from paramstack.engine.protocol import GenerationChunk, GenerationRequest
@@ -32,18 +35,22 @@ from paramstack.settings import ModelSettings
 TEMPLATE_TOKENS_PER_MESSAGE = 8
 # How often a missing adapter may trigger a fresh look at the upstream's /v1/models.
 SERVED_REFRESH_S = 5.0
+# Idle pooled connections are dropped before uvicorn (vLLM's server) closes them after its 5 s keep-alive.
+KEEPALIVE_S = 4.0
 
 Sleep = Callable[[float], Coroutine[Any, Any, None]]
 
 
 class OpenAIUpstreamEngine:
-    def __init__(self, settings: ModelSettings, *, transport: httpx.AsyncBaseTransport | None = None,
-                 retry: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, settings: ModelSettings, *, retry: RetryPolicy | None = None,
+                 sleep: Sleep = asyncio.sleep) -> None:
         assert settings.base_url
-        headers = {"authorization": f"Bearer {settings.api_key.get_secret_value()}"} if settings.api_key else {}
         self._settings = settings
-        self._client = httpx.AsyncClient(base_url=settings.base_url.rstrip("/"), headers=headers,
-                                         timeout=settings.timeout_s, transport=transport)
+        self._base_url = settings.base_url.rstrip("/")
+        self._headers = {"authorization": f"Bearer {settings.api_key.get_secret_value()}"} if settings.api_key else {}
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.timeout_s, sock_read=settings.timeout_s)
+        self._http: aiohttp.ClientSession | None = None  # made on first use, inside the event loop that uses it
+        self._http_loop: asyncio.AbstractEventLoop | None = None
         self._retry = retry or RetryPolicy(retries=settings.retries, backoff_s=settings.retry_backoff_s)
         self._sleep = sleep
         self._adapters: dict[str, str] = {}  # loaded by us: name -> path
@@ -64,21 +71,21 @@ class OpenAIUpstreamEngine:
         self._known_paths[name] = path
 
     async def load_adapter(self, name: str, path: str) -> None:
-        response = await self._post_admin("/v1/load_lora_adapter", {"lora_name": name, "lora_path": path})
-        if response.status_code in (404, 405):
+        status, text = await self._post_admin("/v1/load_lora_adapter", {"lora_name": name, "lora_path": path})
+        if status in (404, 405):
             raise UpstreamError(f"upstream {self._settings.base_url} cannot load adapter {name!r} at run time: "
                                 "start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, or list it in --lora-modules")
         # vLLM answers 400 "already been loaded" to a repeat: the goal (adapter served) is reached.
-        if response.status_code >= 400 and "already" not in response.text.lower():
-            raise UpstreamError(f"upstream refused to load adapter {name!r}: {response.text[:200]}")
+        if status >= 400 and "already" not in text.lower():
+            raise UpstreamError(f"upstream refused to load adapter {name!r}: {text[:200]}")
         self._adapters[name] = path
         self._known_paths[name] = path
         self._served.add(name)
 
     async def unload_adapter(self, name: str) -> None:
-        response = await self._post_admin("/v1/unload_lora_adapter", {"lora_name": name})
-        if response.status_code >= 400:
-            raise UpstreamError(f"upstream refused to unload adapter {name!r}: {response.text[:200]}")
+        status, text = await self._post_admin("/v1/unload_lora_adapter", {"lora_name": name})
+        if status >= 400:
+            raise UpstreamError(f"upstream refused to unload adapter {name!r}: {text[:200]}")
         self._adapters.pop(name, None)
         self._served.discard(name)
 
@@ -112,35 +119,46 @@ class OpenAIUpstreamEngine:
             last = attempt == self._retry.attempts - 1
             produced = False
             try:
-                async with self._client.stream("POST", path, json=body) as response:
-                    if response.status_code >= 400:
-                        await response.aread()
-                        if retryable_status(response.status_code) and not last:
+                async with self._session().post(self._base_url + path, json=body) as response:
+                    if response.status >= 400:
+                        text = await response.text(errors="replace")
+                        if retryable_status(response.status) and not last:
                             await self._sleep(self._retry.delay(attempt, response.headers.get("retry-after")))
                             continue
-                        raise _upstream_error(response)
-                    async for chunk in _parse_stream(response, chat=chat):
+                        raise _upstream_error(response.status, text)
+                    async for chunk in _parse_stream(response.content, chat=chat):
                         produced = True
                         yield chunk
                     return
-            except httpx.HTTPError as error:
+            except (aiohttp.ClientError, TimeoutError) as error:
                 if not produced and not last and retryable_error(error):
                     await self._sleep(self._retry.delay(attempt))
                     continue
-                raise UpstreamError(f"upstream {self._settings.base_url} failed: {type(error).__name__}") from None
+                raise UpstreamError(f"upstream {self._settings.base_url} failed: {_describe(error)}") from None
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http.closed or self._http_loop is not loop:  # a new loop (tests): new pool
+            self._http_loop = loop
+            connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_S)
+            self._http = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout, connector=connector)
+        return self._http
 
     @property
     def _base_name(self) -> str:
         return self._settings.upstream_model or self._settings.name
 
-    async def _post_admin(self, path: str, body: dict[str, str]) -> httpx.Response:
+    async def _post_admin(self, path: str, body: dict[str, str]) -> tuple[int, str]:
         try:
-            return await self._client.post(path, json=body)
-        except httpx.HTTPError as error:
-            raise UpstreamError(f"upstream {self._settings.base_url} failed: {type(error).__name__}") from None
+            async with self._session().post(self._base_url + path, json=body) as response:
+                return response.status, await response.text(errors="replace")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise UpstreamError(f"upstream {self._settings.base_url} failed: {_describe(error)}") from None
 
     async def _refresh_served(self) -> None:
         now = time.monotonic()
@@ -148,10 +166,11 @@ class OpenAIUpstreamEngine:
             return
         self._served_checked_at = now
         try:
-            response = await self._client.get("/v1/models")
-            if response.status_code == 200:
-                self._served |= {m["id"] for m in response.json().get("data", []) if isinstance(m, dict)}
-        except (httpx.HTTPError, ValueError, KeyError):
+            async with self._session().get(self._base_url + "/v1/models") as response:
+                if response.status == 200:
+                    listed = (await response.json(content_type=None)).get("data", [])
+                    self._served |= {m["id"] for m in listed if isinstance(m, dict)}
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, AttributeError):
             pass  # an upstream without a usable /v1/models: rely on loading or on the request itself
 
     def _request_body(self, request: GenerationRequest) -> tuple[str, dict[str, Any]]:
@@ -172,10 +191,22 @@ class OpenAIUpstreamEngine:
         return "/v1/completions", body
 
 
-async def _parse_stream(response: httpx.Response, *, chat: bool) -> AsyncIterator[GenerationChunk]:
+async def _sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[str]:
+    """The body's lines, however long (aiohttp's own line iterator refuses lines over its buffer size)."""
+    pending = b""
+    async for data in content.iter_any():
+        pending += data
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            yield line.decode("utf-8", errors="replace")
+    if pending:
+        yield pending.decode("utf-8", errors="replace")
+
+
+async def _parse_stream(content: aiohttp.StreamReader, *, chat: bool) -> AsyncIterator[GenerationChunk]:
     prompt_tokens = completion_tokens = 0
     finish_reason: str | None = None
-    async for line in response.aiter_lines():
+    async for line in _sse_lines(content):
         if not line.startswith("data:"):
             continue
         data = line.removeprefix("data:").strip()
@@ -201,14 +232,22 @@ async def _parse_stream(response: httpx.Response, *, chat: bool) -> AsyncIterato
                           finish_reason=reason)  # type: ignore[arg-type]
 
 
-def _upstream_error(response: httpx.Response) -> Exception:
+def _upstream_error(status: int, text: str) -> Exception:
     try:
-        error = response.json().get("error", {})
-        message, code = error.get("message", response.text[:200]), error.get("code")
+        error = json.loads(text).get("error", {})
+        message, code = error.get("message", text[:200]), error.get("code")
     except (ValueError, AttributeError):
-        message, code = response.text[:200], None
-    if response.status_code == 400 and code == "context_length_exceeded":
+        message, code = text[:200], None
+    if status == 400 and code == "context_length_exceeded":
         return ContextLengthExceeded(message, param="messages")
-    if response.status_code == 400:
+    if status == 400:
         return InvalidRequest(f"upstream rejected the request: {message}")
-    return UpstreamError(f"upstream answered {response.status_code}: {message}")
+    return UpstreamError(f"upstream answered {status}: {message}")
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return f"could not connect ({type(error).__name__})"
+    if isinstance(error, TimeoutError):
+        return f"no answer in time ({type(error).__name__})"
+    return type(error).__name__

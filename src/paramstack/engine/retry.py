@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
-RETRYABLE_ERRORS: tuple[type[httpx.HTTPError], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# The connection was never made (refused, unresolvable, or not made in time): the upstream saw nothing.
+RETRYABLE_ERRORS: tuple[type[Exception], ...] = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 
 @dataclass(frozen=True)
@@ -42,5 +43,5 @@ def retryable_status(status_code: int) -> bool:
     return status_code in RETRYABLE_STATUS
 
 
-def retryable_error(error: httpx.HTTPError) -> bool:
+def retryable_error(error: Exception) -> bool:
     return isinstance(error, RETRYABLE_ERRORS)
