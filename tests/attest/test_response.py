@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import rfc8785
 
-from paramstack.attest.canonical import b64url_encode, canonical_json_plain
+from paramstack.attest.canonical import EncodingProblem, b64url_encode, canonical_json
 from paramstack.attest.errors import AttestationInputError, SigningKeyUnavailable
 from paramstack.attest.keys import KeyRing, PublicKey, SigningKey
 from paramstack.attest.response import parse_attestation, request_sha256, sign_output, verify_output
@@ -163,12 +163,24 @@ def test_parse_round_trip(keyring):
     assert len(signed.digest()) == 64
 
 
-def test_plain_canonical_dump_equals_rfc8785_for_audit_shaped_values():
-    """audit.py hashes rows with the stdlib dump: it must equal JCS for str/int/None values."""
+def test_canonical_json_equals_rfc8785_on_its_fast_path_and_off_it():
+    """canonical_json dumps plain values with the standard library: the bytes must be JCS's, exactly."""
     samples = [
-        {"a": 1, "b": None, "c": "x", "z": 2**53 - 1, "k": -5},
+        {"a": 1, "b": None, "c": "x", "z": 2**53 - 1, "k": -5, "t": True, "f": False},
         {"text": "çğıöşü İ \u00e9 \u2028 \u007f \t\n\r\b\f \" \\ / \x01 \x1f 😀", "n": 0},
         {"guard": '{"pii.email":2}', "status": "ok", "ts_us": 1_790_000_000_000_000},
+        {"floats": [0.7, 1.0, -0.0, 0.1 + 0.2, 1e-4, 1.5e-5, 1e-7, 123456.789, 1e15 + 0.5, 1e20, 1e21, 5e-324,
+                    -2.5, 9007199254740993.0, 1.7976931348623157e308]},
+        {"edge": 2**53 - 1, "neg": -(2**53 - 1)},
+        {"é": 1, "e": 2, "\ue000": 3, "😀": 4, "nested": [{"b": [1, {"a": []}]}, [], {}]},
+        {"sampling": {"max_tokens": 8, "temperature": 0.7, "top_p": 1.0, "stop": [], "seed": None}},
+        [1, "two", None, 3.25, {"z": 1, "a": 2}],
     ]
     for sample in samples:
-        assert canonical_json_plain(sample) == rfc8785.dumps(sample)
+        assert canonical_json(sample) == rfc8785.dumps(sample), sample
+
+
+def test_canonical_json_refuses_what_jcs_cannot_represent():
+    for bad in ({"seed": 2**60}, {"x": float("nan")}, {"x": float("inf")}, {1: "non-string key"}, {"s": "\ud800"}):
+        with pytest.raises(EncodingProblem):
+            canonical_json(bad)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from paramstack.attest.canonical import (
     HEX64,
-    canonical_json_plain,
+    canonical_json,
     format_time,
     from_micros,
     sha256_hex,
@@ -88,7 +88,7 @@ class AuditEntry:
             "request_id": self.request_id, "org_id": self.org_id, "api_key_id": self.api_key_id,
             "model": self.model, "adapter": self.adapter, "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens, "cost_micros": self.cost_micros,
-            "guard": canonical_json_plain(dict(self.guard)).decode("ascii"), "status": self.status,
+            "guard": canonical_json(dict(self.guard)).decode("ascii"), "status": self.status,
             "http_status": self.http_status, "latency_ms": self.latency_ms,
             "attestation_sha256": self.attestation_sha256,
         }
@@ -103,7 +103,7 @@ class AuditReceipt:
 def entry_hash(row: Mapping[str, Any]) -> str:
     """The chain hash of one stored row (its previous hash included, its own seq not: the position in
     the chain is what checkpoints pin, and renumbered rows show up as broken links)."""
-    return sha256_hex(canonical_json_plain({name: row[name] for name in _HASHED}))
+    return sha256_hex(canonical_json({name: row[name] for name in _HASHED}))
 
 
 class AuditLog:

@@ -115,7 +115,8 @@ class Pipeline:
             await self._record(call, f"refused:{refusal.code}", refusal.status_code, UsageCounts(0, 0), 0,
                                time.perf_counter() - started, findings, None)
             raise
-        output_filter = self.guard.output_filter(call, caller.tenant.guard_policy) if self.guard else None
+        output_filter = (self.guard.output_filter(call, caller.tenant.guard_policy, streaming=bool(body.stream))
+                         if self.guard else None)
         return PreparedCall(call, target, generation, ticket, output_filter, sources, findings, started)
 
     async def execute(self, prepared: PreparedCall) -> AsyncIterator[TextDelta | Finished]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from paramstack.errors import ContentBlocked, InvalidRequest
 from paramstack.guard.registry import GuardRegistry
 from paramstack.guard.result import GuardResult
+from paramstack.guard.scanners.pii import MAX_PII_CHARS
 from paramstack.guard.settings import GuardSettings
 from paramstack.guard.streaming import OutputStream
 
@@ -32,9 +33,16 @@ class PolicyGuards:
         """The error for a blocked input: it names the checks that fired, never the content."""
         return self._registry.get(policy).blocked_error(result.findings, "input")
 
-    def output_filter(self, call: CallInfo, policy: str) -> OutputStream:
-        return self._registry.get(policy).stream("output", min_emit_chars=self._settings.min_emit_chars,
-                                                 max_pending_chars=self._settings.max_pending_chars)
+    def output_filter(self, call: CallInfo, policy: str, *, streaming: bool = True) -> OutputStream:
+        """The output guard for one response. A client that streams gets text as soon as it is judged safe;
+        one that waits for the whole response gets it judged once, whole (nothing is released before the
+        end anyway, and one pass over the answer costs a fraction of one per ``min_emit_chars``)."""
+        guard = self._registry.get(policy)
+        if streaming:
+            return guard.stream("output", min_emit_chars=self._settings.min_emit_chars,
+                                max_pending_chars=self._settings.max_pending_chars)
+        hold_everything = max(guard.policy.max_chars, MAX_PII_CHARS) + 1  # the size limit blocks before that
+        return guard.stream("output", min_emit_chars=hold_everything, max_pending_chars=hold_everything)
 
 
 def ensure_policy_exists(name: str, settings: GuardSettings) -> None:
