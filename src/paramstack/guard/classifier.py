@@ -29,8 +29,9 @@ long benign prompt is not averaged away; the window's span is reported as the fi
 scored in one vectorised pass: an occurrence of bucket b at position i is the first of its kind in
 exactly the windows that start after b's previous occurrence and no later than i, so each occurrence adds
 its weight to one contiguous range of window starts (a difference array, then a cumulative sum; previous
-occurrences come from one sort of ``(bucket, position)`` keys). The weight-independent part (``WindowIndex``)
-is memoised briefly, so the jailbreak and toxicity classifiers, which hash alike, sort a request's text once.
+occurrences come from one sort of ``(bucket, position)`` keys). The weight-independent part (features, or
+the ``WindowIndex``) is shared through the ``shared`` dict a guard evaluation passes to both the jailbreak and
+the toxicity classifier, which hash alike, so a request's text is hashed and sorted once.
 On this CPU, 2 KB costs ~0.14 ms of CPU for one classifier and ~0.19 ms for both (the count-based first
 version: ~0.065 and ~0.13 ms); texts are indexed in segments so that memory stays bounded.
 
@@ -43,11 +44,12 @@ with numpy alone so that serving needs no ML framework.
 
 from __future__ import annotations
 
-import functools
 import json
 import struct
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,8 +64,6 @@ MIN_FEATURES = 32
 # Long texts are indexed in segments of this many window starts: arrays stay cache-sized, keys fit int32,
 # and memory stays bounded (~1.5 MB per segment) however long the text.
 _SEGMENT = 8_192
-# Texts up to this long keep their window index in a small memo (see ``_memo_window_index``).
-_MEMO_MAX_CHARS = 16_384
 
 
 def padded_codes(text: str) -> np.ndarray:
@@ -170,14 +170,8 @@ def _index_segment(codes: np.ndarray, sizes: tuple[int, ...], bits: int, window:
     counts -= np.bincount(high, minlength=starts + 1)
     scale = 1.0 / np.sqrt(np.maximum(np.cumsum(counts[:starts]), max(min_features, 1)))
     for array in (bucket, low, high, scale):
-        array.flags.writeable = False  # shared through the memo
+        array.flags.writeable = False  # shared between classifiers
     return WindowIndex(bucket, low, high, scale, starts)
-
-
-# A pure-function memo, not state: every request's text is scored by the jailbreak and then the toxicity
-# classifier, which hash alike, so the second one reuses the index (the sort is most of the cost).
-# Bounded: 4 entries of at most ~16 K characters (~1.6 MB each).
-_memo_window_index = functools.lru_cache(maxsize=4)(window_index)
 
 
 def window_scores(index: WindowIndex, weights: np.ndarray) -> np.ndarray:
@@ -212,13 +206,17 @@ class NgramClassifier:
         self.min_features = min_features
         self.metadata = metadata or {}
 
-    def score(self, text: str) -> WindowScore:
+    def score(self, text: str, shared: dict[Hashable, Any] | None = None) -> WindowScore:
+        """The best window's probability. ``shared``: what was computed from this same text for another
+        classifier that hashes alike (the jailbreak and toxicity checks of one guard evaluation pass the
+        same dict), reused instead of hashed again; the hashing and sorting are most of the cost."""
         if len(text) + 2 <= self.window:  # padded length
-            distinct, scale = text_features(text, self.sizes, self.bits, self.min_features)
+            distinct, scale = _computed(shared, ("features", text, self.sizes, self.bits, self.min_features),
+                                        lambda: text_features(text, self.sizes, self.bits, self.min_features))
             logit = self.bias + float(self.weights[distinct].sum(dtype=np.float64)) * scale
             return WindowScore(_sigmoid(logit), 0, len(text))
-        build = _memo_window_index if len(text) <= _MEMO_MAX_CHARS else window_index
-        segments = build(text, self.sizes, self.bits, self.window, self.min_features)
+        segments = _computed(shared, ("windows", text, self.sizes, self.bits, self.window, self.min_features),
+                             lambda: window_index(text, self.sizes, self.bits, self.window, self.min_features))
         means = np.concatenate([window_scores(segment, self.weights) for segment in segments])
         best = int(np.argmax(means))
         start = max(best - 1, 0)  # undo the padding space
@@ -243,6 +241,14 @@ class NgramClassifier:
                        int(metadata["min_features"]))
         except (KeyError, ValueError, IndexError) as error:
             raise ConfigurationError(f"classifier weights {path}: missing or bad field {error}") from None
+
+
+def _computed(shared: dict[Hashable, Any] | None, key: Hashable, compute: Callable[[], Any]) -> Any:
+    if shared is None:
+        return compute()
+    if key not in shared:
+        shared[key] = compute()
+    return shared[key]
 
 
 def _sigmoid(x: float) -> float:

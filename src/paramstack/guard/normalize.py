@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
 
 # Zero-width, bidi controls, soft hyphen, variation selectors, tag characters and combining marks.
 # Combining marks go too: "ı̇gnore" or "ïgnöre" built from combining sequences fold to plain letters.
@@ -89,6 +91,9 @@ class NormalizedText:
     text: str
     original_length: int
     offsets: tuple[int, ...] | None = None  # None: same length, index i maps to i
+    # What the checks derive from ``text`` (n-gram features), computed by the first that needs it and
+    # reused by the others in the same evaluation.
+    shared: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span ``[start, end)`` of the folded text back to a span of the original text."""

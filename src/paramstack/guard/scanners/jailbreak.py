@@ -152,7 +152,7 @@ class PatternClassifierScanner:
                     start, end = folded.to_original(*match.span())
                     findings.append(Finding(self.check, kind, start, end, PATTERN_SCORE))
         if self._classifier is not None:
-            window = self._classifier.score(folded.text)
+            window = self._classifier.score(folded.text, folded.shared)
             if window.probability >= self._threshold:
                 start, end = folded.to_original(window.start, window.end)
                 findings.append(Finding(self.check, self._classifier_type, start, end, window.probability))

@@ -49,7 +49,7 @@ class ToxicityScanner(PatternClassifierScanner):
         folded = normalized()
         probability, span = 0.0, (0, 0)
         if self._classifier is not None:
-            window = self._classifier.score(folded.text)
+            window = self._classifier.score(folded.text, folded.shared)
             probability, span = window.probability, (window.start, window.end)
         findings: list[Finding] = []
         for kind, pattern, _ in self._lexicon:
