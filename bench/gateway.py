@@ -5,8 +5,10 @@
 The upstream is ``bench/upstream_stub.py`` in its own process (a fixed 8-token answer, no delay). The same
 load goes straight to it (the baseline) and through a gateway (``backend: openai`` pointing at the stub)
 with the whole pipeline on: authentication, limits, quota, ledger, and whatever else ``create_app`` wires
-(signing, audit). Two gateway set-ups: the embedded default (SQLite + in-process limits) and
-Redis + PostgreSQL. Loads: fixed offered rates (open loop: latency counts from when each request was due,
+(signing, audit). Three gateway set-ups: the embedded default (SQLite + in-process limits: one process by
+design, its limits live in it), Redis + PostgreSQL with one replica, and the same with two replicas (two
+processes sharing Redis and PostgreSQL, the client's connections spread over both, as a Service would).
+Loads: fixed offered rates (open loop: latency counts from when each request was due,
 so a server that falls behind is charged for its queue) and saturation (32 connections, closed loop).
 Prints a table, writes bench/results/gateway.json. Not a test: nothing here gates CI.
 """
@@ -25,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,8 +80,15 @@ def request_bytes(path: str, key: str | None) -> bytes:
 @dataclass
 class Target:
     name: str
-    port: int
+    ports: tuple[int, ...]  # one per replica
     request: bytes
+    opened: int = 0
+
+    async def connect(self) -> Connection:
+        """A new connection, to each replica in turn (as a Kubernetes Service spreads them)."""
+        port = self.ports[self.opened % len(self.ports)]
+        self.opened += 1
+        return await Connection.open(port)
 
 
 @dataclass
@@ -126,7 +135,7 @@ async def fixed_rate(target: Target, rate: int, seconds: float) -> Measured:
             in_flight -= 1
 
     async def answer(due: float) -> None:
-        connection = idle.pop() if idle else await Connection.open(target.port)
+        connection = idle.pop() if idle else await target.connect()
         try:
             status = await connection.post(target.request)
         except (OSError, asyncio.IncompleteReadError, ValueError) as error:
@@ -162,7 +171,7 @@ async def saturate(target: Target, connections: int, seconds: float) -> Measured
 
     async def worker() -> None:
         nonlocal errors
-        connection = await Connection.open(target.port)
+        connection = await target.connect()
         while time.perf_counter() < deadline:
             sent = time.perf_counter()
             errors += await connection.post(target.request) != 200
@@ -263,17 +272,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measure(target: Target, seconds: float, pid: int) -> dict[str, Any]:
+async def measure(target: Target, seconds: float, pids: list[int]) -> dict[str, Any]:
     await fixed_rate(target, 50, 1.0)  # warm up: connections, caches, first-call paths
     result: dict[str, Any] = {"fixed": {}}
     for rate in RATES:
         result["fixed"][str(rate)] = (await fixed_rate(target, rate, seconds)).summary()
-    cpu = cpu_seconds(pid)
+    cpu = sum(map(cpu_seconds, pids))
     saturation = await saturate(target, CONNECTIONS, seconds)
     result["saturation"] = saturation.summary()
     # The server's own CPU per answered request: what a free core would sustain is 1000 / this.
     result["saturation"]["server_cpu_ms_per_request"] = round(
-        (cpu_seconds(pid) - cpu) * 1000 / max(1, len(saturation.latencies)), 3)
+        (sum(map(cpu_seconds, pids)) - cpu) * 1000 / max(1, len(saturation.latencies)), 3)
     return result
 
 
@@ -309,14 +318,17 @@ def profile_saturation(py_spy: str, process: subprocess.Popen[bytes], target: Ta
 
 
 def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float, work: Path,
-                py_spy: str | None) -> dict[str, Any]:
+                py_spy: str | None, replicas: int = 1) -> dict[str, Any]:
+    """``replicas`` gateway processes on one configuration (sharing its database, and Redis if set)."""
     env, port, key = prepare_gateway(work / name, stub_port, extra)
-    command = [sys.executable, "-m", "paramstack", "serve", "--port", str(port)]
-    with running(command, port, "/readyz", env, work / f"{name}.log") as process:
-        target = Target(name, port, request_bytes("/v1/chat/completions", key))
-        result = asyncio.run(measure(target, seconds, process.pid))
+    ports = (port, *(free_port() for _ in range(replicas - 1)))
+    with ExitStack() as stack:
+        processes = [stack.enter_context(running([sys.executable, "-m", "paramstack", "serve", "--port", str(p)],
+                                                 p, "/readyz", env, work / f"{name}-{p}.log")) for p in ports]
+        target = Target(name, ports, request_bytes("/v1/chat/completions", key))
+        result = asyncio.run(measure(target, seconds, [process.pid for process in processes]))
         if py_spy and name == "embedded":
-            profile_saturation(py_spy, process, target, seconds)
+            profile_saturation(py_spy, processes[0], target, seconds)
     return result
 
 
@@ -375,19 +387,19 @@ def added(direct: dict[str, Any], gateway: dict[str, Any]) -> dict[str, Any]:
 
 
 def table(results: dict[str, Any]) -> str:
-    lines = [f"{'set-up':<16}{'load':>10}{'p50 ms':>10}{'p99 ms':>10}{'added p50':>11}{'added p99':>11}{'req/s':>10}"
+    lines = [f"{'set-up':<20}{'load':>10}{'p50 ms':>10}{'p99 ms':>10}{'added p50':>11}{'added p99':>11}{'req/s':>10}"
              f"{'errors':>8}{'cpu ms/req':>12}"]
     direct = results["scenarios"]["direct"]
     for name, scenario in results["scenarios"].items():
         for rate in RATES:
             numbers = scenario["fixed"][str(rate)]
             extra = results["added"].get(name, {}).get(str(rate))
-            lines.append(f"{name:<16}{f'{rate}/s':>10}{numbers['p50_ms']:>10.2f}{numbers['p99_ms']:>10.2f}"
+            lines.append(f"{name:<20}{f'{rate}/s':>10}{numbers['p50_ms']:>10.2f}{numbers['p99_ms']:>10.2f}"
                          f"{extra['p50_ms'] if extra else '-':>11}{extra['p99_ms'] if extra else '-':>11}"
                          f"{numbers['achieved_rps']:>10}{numbers['errors']:>8}")
         sat = scenario["saturation"]
         ratio = sat["achieved_rps"] / direct["saturation"]["achieved_rps"]
-        lines.append(f"{name:<16}{f'{CONNECTIONS} conns':>10}{sat['p50_ms']:>10.2f}{sat['p99_ms']:>10.2f}"
+        lines.append(f"{name:<20}{f'{CONNECTIONS} conns':>10}{sat['p50_ms']:>10.2f}{sat['p99_ms']:>10.2f}"
                      f"{'':>11}{f'x{ratio:.2f}':>11}{sat['achieved_rps']:>10}{sat['errors']:>8}"
                      f"{sat['server_cpu_ms_per_request']:>12}")
     return "\n".join(lines)
@@ -410,17 +422,18 @@ def main() -> None:
             running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port,
                     "/health") as stub_process:
         work = Path(tmp)
-        stub = Target("direct", stub_port, request_bytes("/v1/chat/completions", None))
-        results["scenarios"]["direct"] = asyncio.run(measure(stub, args.seconds, stub_process.pid))
+        stub = Target("direct", (stub_port,), request_bytes("/v1/chat/completions", None))
+        results["scenarios"]["direct"] = asyncio.run(measure(stub, args.seconds, [stub_process.pid]))
         results["metering_step"] = {"embedded": asyncio.run(metering_alone(None, f"sqlite:///{work / 'step.db'}"))}
         results["scenarios"]["embedded"] = run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile)
-        if args.postgres and not args.only_embedded:
+        for replicas in (1, 2) if args.postgres and not args.only_embedded else ():
+            name = "redis+postgres" + (f" x{replicas}" if replicas > 1 else "")
             with fresh_postgres(args.postgres) as database_url:
                 extra = {"database_url": database_url, "redis_url": args.redis,
                          "metering": {"redis_key_prefix": f"paramstack-bench:{uuid.uuid4().hex[:8]}:"}}
-                results["scenarios"]["redis+postgres"] = run_gateway("redis+postgres", stub_port, extra,
-                                                                     args.seconds, work, None)
-                results["metering_step"]["redis+postgres"] = asyncio.run(metering_alone(args.redis, database_url))
+                results["scenarios"][name] = run_gateway(name, stub_port, extra, args.seconds, work, None, replicas)
+                if replicas == 1:
+                    results["metering_step"][name] = asyncio.run(metering_alone(args.redis, database_url))
     for name in results["scenarios"]:
         if name != "direct":
             results["added"][name] = added(results["scenarios"]["direct"], results["scenarios"][name])

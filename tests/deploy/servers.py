@@ -1,7 +1,8 @@
 """Real HTTP servers for the rollout tests, each on its own port in a background thread.
 
 - ``FakeVllm``: a small OpenAI-compatible server that behaves like vLLM where the tests need it (SSE
-  streaming, ``/v1/models``, runtime LoRA endpoints) and fails on command (503s, slow replies, errors for
+  streaming or one JSON answer, as the request's ``stream`` says; ``/v1/models``, runtime LoRA
+  endpoints) and fails on command (503s, slow replies, errors for
   one model name only). Its answers name the model that served them, so a test can tell which adapter
   version a user got.
 - ``Recorder``: answers every request with a fixed JSON body and keeps what it received (a webhook
@@ -75,6 +76,7 @@ class FakeVllm:
     served_models: set[str] = field(default_factory=set)
     loads: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)  # "load:<name>", "complete:<model>" in arrival order
+    streamed: list[bool] = field(default_factory=list)  # per completion: did the request ask for a stream
     arrivals: list[tuple[float, str]] = field(default_factory=list)  # (wall clock, model) of completions
 
     def __post_init__(self) -> None:
@@ -129,6 +131,14 @@ class FakeVllm:
             return JSONResponse({"error": {"message": "overloaded", "code": behaviour.status}},
                                 status_code=behaviour.status, headers={"retry-after": "0"})
         words = ["served", "by", model]
+        usage = {"prompt_tokens": 5, "completion_tokens": len(words), "total_tokens": 5 + len(words)}
+        self.streamed.append(bool(body.get("stream")))
+        if not body.get("stream"):
+            text = " ".join(words)
+            choice = {"index": 0, "message": {"role": "assistant", "content": text}} if chat else {"index": 0,
+                                                                                                 "text": text}
+            return JSONResponse({"id": "cmpl-fake", "object": "chat.completion" if chat else "text_completion",
+                                 "choices": [{**choice, "finish_reason": "stop"}], "usage": usage})
 
         async def events():  # type: ignore[no-untyped-def]
             for index, word in enumerate(words):
@@ -137,7 +147,6 @@ class FakeVllm:
                 yield f"data: {json.dumps({'choices': [{**choice, 'finish_reason': None}]})}\n\n"
             last = {"index": 0, "delta": {}} if chat else {"index": 0, "text": ""}
             yield f"data: {json.dumps({'choices': [{**last, 'finish_reason': 'stop'}]})}\n\n"
-            usage = {"prompt_tokens": 5, "completion_tokens": len(words), "total_tokens": 5 + len(words)}
             yield f"data: {json.dumps({'choices': [], 'usage': usage})}\n\n"
             yield "data: [DONE]\n\n"
 

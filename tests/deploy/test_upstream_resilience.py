@@ -15,8 +15,8 @@ from paramstack.settings import ModelSettings
 from tests.deploy.servers import FakeVllm, ThreadedServer, free_port
 
 
-def request(adapter: str | None = None, request_id: str = "r1") -> GenerationRequest:
-    return GenerationRequest(request_id=request_id, model="vllm", adapter=adapter,
+def request(adapter: str | None = None, request_id: str = "r1", incremental: bool = True) -> GenerationRequest:
+    return GenerationRequest(request_id=request_id, model="vllm", adapter=adapter, incremental=incremental,
                              sampling=SamplingParams(max_tokens=8), messages=[ChatMessage("user", "hello")])
 
 
@@ -66,6 +66,26 @@ def test_retries_are_bounded_and_the_error_is_clear(vllm):
     with pytest.raises(UpstreamError, match="upstream answered 503: overloaded"):
         asyncio.run(go())
     assert fake.calls.count("complete:base") == 2
+
+
+def test_a_caller_that_wants_the_whole_answer_gets_one_chunk_from_a_non_streamed_upstream_call(vllm):
+    fake, url = vllm
+
+    async def go():
+        engine = upstream(url)
+        try:
+            whole = [chunk async for chunk in engine.generate(request(incremental=False))]
+            streamed = [chunk async for chunk in engine.generate(request())]
+        finally:
+            await engine.aclose()
+        return whole, streamed
+
+    whole, streamed = asyncio.run(go())
+    assert fake.streamed == [False, True]
+    assert [(c.text, c.prompt_tokens, c.completion_tokens, c.finish_reason) for c in whole] == [
+        ("served by base", 5, 3, "stop")]
+    assert "".join(c.text for c in streamed) == "served by base" and len(streamed) > 1
+    assert (streamed[-1].prompt_tokens, streamed[-1].completion_tokens) == (5, 3)
 
 
 def test_refused_connection_is_retried_then_reported():

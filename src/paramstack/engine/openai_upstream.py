@@ -126,7 +126,11 @@ class OpenAIUpstreamEngine:
                             await self._sleep(self._retry.delay(attempt, response.headers.get("retry-after")))
                             continue
                         raise _upstream_error(response.status, text)
-                    async for chunk in _parse_stream(response.content, chat=chat):
+                    if response.content_type == "text/event-stream":  # asked for, or sent regardless
+                        answer = _parse_stream(response.content, chat=chat)
+                    else:
+                        answer = _parse_whole(response, chat=chat)
+                    async for chunk in answer:
                         produced = True
                         yield chunk
                     return
@@ -178,8 +182,10 @@ class OpenAIUpstreamEngine:
         body: dict[str, Any] = {
             "model": request.adapter or self._base_name,
             "max_tokens": sampling.max_tokens, "temperature": sampling.temperature, "top_p": sampling.top_p,
-            "stream": True, "stream_options": {"include_usage": True},
+            "stream": request.incremental,
         }
+        if request.incremental:
+            body["stream_options"] = {"include_usage": True}
         if sampling.stop:
             body["stop"] = list(sampling.stop)
         if sampling.seed is not None:
@@ -229,6 +235,23 @@ async def _parse_stream(content: aiohttp.StreamReader, *, chat: bool) -> AsyncIt
                 yield GenerationChunk(text=text, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
     reason = "length" if finish_reason == "length" else "stop"
     yield GenerationChunk(text="", prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                          finish_reason=reason)  # type: ignore[arg-type]
+
+
+async def _parse_whole(response: aiohttp.ClientResponse, *, chat: bool) -> AsyncIterator[GenerationChunk]:
+    """A non-streamed answer: one chunk with the whole text, the exact usage and the finish reason."""
+    try:
+        payload = json.loads(await response.read())
+        if "error" in payload:
+            raise UpstreamError(f"upstream error: {payload['error']}")
+        choice = (payload.get("choices") or [{}])[0]
+        text = ((choice.get("message") or {}).get("content") if chat else choice.get("text")) or ""
+        usage = payload.get("usage") or {}
+        prompt_tokens, completion_tokens = int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
+    except (ValueError, TypeError, AttributeError, IndexError):
+        raise UpstreamError("upstream sent a response that is not an OpenAI completion") from None
+    reason = "length" if choice.get("finish_reason") == "length" else "stop"
+    yield GenerationChunk(text=str(text), prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                           finish_reason=reason)  # type: ignore[arg-type]
 
 

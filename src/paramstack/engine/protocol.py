@@ -42,6 +42,9 @@ class GenerationRequest:
     messages: Sequence[ChatMessage] | None = None
     prompt: str | None = None
     adapter: str | None = None  # the backend's adapter name; None = the base model
+    # False: the caller only wants the whole answer (its client did not ask to stream), so a backend may
+    # deliver it in one chunk; a remote one then asks its server for one response instead of a token stream.
+    incremental: bool = True
 
     def __post_init__(self) -> None:
         if (self.messages is None) == (self.prompt is None):

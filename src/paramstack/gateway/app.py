@@ -22,6 +22,7 @@ from paramstack.engine.router import ModelRouter
 from paramstack.engine.version_tap import GuardBlockTap
 from paramstack.gateway.body_limit import BodySizeLimit
 from paramstack.gateway.error_handlers import install_error_handlers
+from paramstack.gateway.openapi import document_completion_routes
 from paramstack.gateway.pipeline import Pipeline
 from paramstack.gateway.routes import admin, completions, health, models, usage
 from paramstack.gateway.routes import embeddings as embeddings_routes
@@ -90,7 +91,9 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="paramstack gateway", version=__version__, lifespan=lifespan)
     app.state.services = svc
     install_error_handlers(app, metrics)
-    for module in (completions, models, health, admin, usage):
+    app.router.routes.extend(completions.routes)  # plain Starlette routes: the hot path
+    document_completion_routes(app)
+    for module in (models, health, admin, usage):
         app.include_router(module.router)
     app.include_router(build_attestation_router(signing_keys.current))
     app.include_router(rag_routes.router)

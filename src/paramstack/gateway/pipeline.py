@@ -105,7 +105,8 @@ class Pipeline:
             if self.retrieval is not None and messages is not None and self._wants_rag(caller, body):
                 messages, sources = await self.retrieval.augment(call, caller.tenant.rag_collection or "", messages)
             generation = GenerationRequest(request_id=call.request_id, model=target.model, adapter=target.adapter,
-                                           sampling=call.sampling, messages=messages, prompt=prompt)
+                                           sampling=call.sampling, messages=messages, prompt=prompt,
+                                           incremental=bool(body.stream))
             prompt_tokens = await target.engine.count_prompt_tokens(generation)
             ticket = None
             if self.admission is not None:
