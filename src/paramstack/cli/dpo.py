@@ -23,6 +23,7 @@ def dpo(
     lora_alpha: Annotated[int, typer.Option(help="LoRA alpha.")] = 32,
     lora_dropout: Annotated[float, typer.Option(help="LoRA dropout.")] = 0.0,
     beta: Annotated[float, typer.Option(help="DPO beta: how far from the base the adapter may move.")] = 0.1,
+    rpo_alpha: Annotated[float, typer.Option(help="Weight of the NLL on chosen answers (RPO); 0 = plain DPO.")] = 0.0,
     lr: Annotated[float, typer.Option(help="Peak learning rate (LoRA-sized).")] = 5e-4,
     batch_size: Annotated[int, typer.Option(help="Pairs per step.")] = 4,
     max_length: Annotated[int, typer.Option(help="Prompt + answer tokens kept.")] = 256,
@@ -32,6 +33,8 @@ def dpo(
     qlora: Annotated[bool, typer.Option("--qlora", help="4-bit base (needs a CUDA GPU + bitsandbytes).")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     base_name: Annotated[str | None, typer.Option(help="Recorded as base_model_name_or_path.")] = None,
+    init_adapter: Annotated[Path | None, typer.Option(help="Continue training this adapter of the same base "
+                                                      "(iterative DPO; it is also the reference).")] = None,
     sign: Annotated[bool, typer.Option(help="Sign the adapter's manifest.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
@@ -40,10 +43,11 @@ def dpo(
 
     with cli_errors():
         config = DpoConfig(base_model=base_model, dataset=dataset, output_dir=output_dir, epochs=epochs,
-                           lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout, beta=beta, lr=lr,
+                           lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout, beta=beta,
+                           rpo_alpha=rpo_alpha, lr=lr,
                            batch_size=batch_size, max_length=max_length, heldout_fraction=heldout_fraction,
                            min_pairs=min_pairs, max_steps=max_steps, qlora=qlora, seed=seed,
-                           base_model_name=base_name, sign=sign)
+                           base_model_name=base_name, init_adapter=init_adapter, sign=sign)
         report = train_dpo(config, progress=not as_json)
     emit({"output_dir": str(output_dir), **report}, as_json, _render)
 

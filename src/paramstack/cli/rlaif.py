@@ -39,6 +39,8 @@ def rlaif(
     temperatures: Annotated[str, typer.Option(help="Comma-separated, cycled over the candidates.")] = "0.3,0.5,0.7,0.9",
     max_tokens: Annotated[int, typer.Option(help="Longest candidate, in tokens.")] = 96,
     margin: Annotated[float, typer.Option(help="Skip pairs whose overall scores differ by less.")] = 0.5,
+    pairs: Annotated[str, typer.Option(help="best-worst: one pair per prompt; all: every pair at least --margin "
+                                       "apart.")] = "best-worst",
     concurrency: Annotated[int, typer.Option(help="Prompts in flight at once.")] = 8,
     judge_retries: Annotated[int, typer.Option(help="Retries of a malformed or failed judge reply.")] = 2,
     judge_timeout: Annotated[float, typer.Option(help="Seconds per judge call.")] = 60.0,
@@ -68,8 +70,8 @@ def rlaif(
         config = RlaifConfig(
             prompts=prompts, output=output, model=model or settings.models[0].name, adapter=adapter, judge=judge,
             num_responses=num_responses, temperatures=_temperatures(temperatures), max_tokens=max_tokens,
-            margin=margin, concurrency=concurrency, judge_retries=judge_retries, judge_timeout_s=judge_timeout,
-            judge_max_tokens=judge_max_tokens,
+            margin=margin, pairs=pairs, concurrency=concurrency, judge_retries=judge_retries,
+            judge_timeout_s=judge_timeout, judge_max_tokens=judge_max_tokens,
             judge_price_in=judge_price_in, judge_price_out=judge_price_out, retry_failed=retry_failed,
             overwrite=overwrite, limit=limit, seed=seed, sign=sign)
         report = run_rlaif(config, settings=settings, progress=not as_json)

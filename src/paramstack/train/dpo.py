@@ -42,6 +42,7 @@ class DpoConfig:
     lora_alpha: int = 32
     lora_dropout: float = 0.0
     beta: float = 0.1
+    rpo_alpha: float = 0.0  # > 0 adds rpo_alpha x NLL of the chosen answer (RPO): the policy learns to SAY it
     lr: float = 5e-4  # measured on the default model (bench/loop.py): 5e-4..1e-3 help, 3e-3 breaks it
     batch_size: int = 4
     max_length: int = 256
@@ -51,6 +52,10 @@ class DpoConfig:
     qlora: bool = False
     seed: int = 0
     base_model_name: str | None = None  # recorded as base_model_name_or_path; default: the base directory
+    # Iterative (on-policy) DPO: continue training this adapter of the same base; the reference is then the
+    # adapter as it was (TRL keeps a frozen copy), so a round moves the policy from where the last one left it.
+    # Its rank and targets are kept (the lora_* fields apply to a fresh adapter only).
+    init_adapter: Path | None = None
     sign: bool = True
 
     def validate(self) -> None:
@@ -59,6 +64,8 @@ class DpoConfig:
                 raise InvalidRequest(f"--{name.replace('_', '-')} must be at least 1", param=name)
         if self.epochs <= 0 or self.beta <= 0 or not 0 < self.lr < 1:
             raise InvalidRequest("--epochs and --beta must be positive and --lr in (0, 1)")
+        if self.rpo_alpha < 0:
+            raise InvalidRequest("--rpo-alpha cannot be negative (0 turns the NLL term off)", param="rpo_alpha")
         if not 0 <= self.heldout_fraction < 0.5:
             raise InvalidRequest("--heldout-fraction must be in [0, 0.5)", param="heldout_fraction")
         out = Path(self.output_dir)
@@ -66,6 +73,9 @@ class DpoConfig:
             # The adapter's manifest signs every file in the directory: never mix in someone else's files.
             raise InvalidRequest(f"--output-dir {out} is not empty and holds no adapter: give a new directory",
                                  param="output_dir")
+        if self.init_adapter is not None and not (Path(self.init_adapter) / "adapter_config.json").is_file():
+            raise InvalidRequest(f"--init-adapter {self.init_adapter} is not an adapter directory "
+                                 "(no adapter_config.json)", param="init_adapter")
         if not (Path(self.base_model) / "config.json").is_file():
             raise InvalidRequest(f"--base-model {self.base_model} is not a model directory (no config.json)",
                                  param="base_model")
@@ -96,7 +106,8 @@ def train_dpo(config: DpoConfig, *, progress: bool = True, signer: Signer | None
     dataset_paths = DatasetPaths.existing(config.dataset)
     device = _device(config.qlora)
     signer = signer or (Signer.from_settings(settings) if config.sign else Signer.disabled())
-    parents = signer.signed_parents([Path(config.base_model), dataset_paths.directory])  # fail fast
+    parents = signer.signed_parents([Path(config.base_model), dataset_paths.directory,
+                                     config.init_adapter])  # fail fast
     train_pairs, heldout_pairs = split_pairs(pairs, config.heldout_fraction)
     started = time.perf_counter()
     trainer = _trainer(config, train_pairs, heldout_pairs, device, progress)
@@ -104,7 +115,7 @@ def train_dpo(config: DpoConfig, *, progress: bool = True, signer: Signer | None
     final_eval = trainer.evaluate() if heldout_pairs else {}
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    trainer.model.save_pretrained(str(out))
+    trainer.model.save_pretrained(str(out), selected_adapters=["default"])  # not TRL's frozen "ref" copy
     _record_base(out, config.base_model_name or str(config.base_model))
     history = trainer.state.log_history
     save_dpo_plot(out / PLOT_FILE, history)
@@ -124,7 +135,7 @@ def _trainer(config: DpoConfig, train_pairs: list[PreferencePair], heldout_pairs
 
     import torch
     from datasets import Dataset
-    from peft import LoraConfig
+    from peft import LoraConfig, PeftModel
     from transformers.trainer_callback import PrinterCallback
     from trl import DPOConfig, DPOTrainer
 
@@ -140,12 +151,17 @@ def _trainer(config: DpoConfig, train_pairs: list[PreferencePair], heldout_pairs
         output_dir=scratch, use_cpu=device == "cpu", bf16=False, fp16=False, activation_checkpointing=False,
         learning_rate=config.lr, num_train_epochs=config.epochs, max_steps=config.max_steps,
         per_device_train_batch_size=config.batch_size, per_device_eval_batch_size=config.batch_size,
-        max_length=config.max_length, beta=config.beta, save_strategy="no", report_to="none",
+        max_length=config.max_length, beta=config.beta, **_loss_terms(config.rpo_alpha),
+        save_strategy="no", report_to="none",
         logging_steps=1, eval_strategy="epoch" if evaluating else "no", seed=config.seed,
         disable_tqdm=not progress, warmup_steps=2, lr_scheduler_type="cosine", dataloader_num_workers=0,
     )
-    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules="all-linear", task_type="CAUSAL_LM")
+    lora = None
+    if config.init_adapter is not None:
+        model = PeftModel.from_pretrained(model, str(config.init_adapter), is_trainable=True)
+    else:
+        lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                          target_modules="all-linear", task_type="CAUSAL_LM")
     if not progress:
         import datasets
 
@@ -156,6 +172,14 @@ def _trainer(config: DpoConfig, train_pairs: list[PreferencePair], heldout_pairs
     # The Trainer prints every log dict to stdout when its progress bar is off; `--json` owns stdout.
     trainer.remove_callback(PrinterCallback)
     return trainer
+
+
+def _loss_terms(rpo_alpha: float) -> dict[str, Any]:
+    """DPO's sigmoid loss, plus RPO's NLL on the chosen answer when asked (TRL 1.16 has no ``rpo_alpha`` field:
+    the same loss is the weighted sum of its ``sigmoid`` and ``sft`` loss types)."""
+    if rpo_alpha == 0:
+        return {"loss_type": ["sigmoid"]}
+    return {"loss_type": ["sigmoid", "sft"], "loss_weights": [1.0, rpo_alpha]}
 
 
 def _load_policy(config: DpoConfig, load_base: Any, device: str) -> tuple[Any, Any]:

@@ -188,10 +188,11 @@ def read_pairs(path: str | Path) -> list[PreferencePair]:
     return pairs
 
 
-def append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    """Append one line and fsync: a killed run loses at most the line being written (see repair_tail)."""
+def append_jsonl(path: Path, *records: dict[str, Any]) -> None:
+    """Append one line per record in one write, and fsync: a kill loses at most the tail being written
+    (see repair_tail)."""
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
         handle.flush()
         os.fsync(handle.fileno())
 

@@ -4,6 +4,10 @@
                   -> judge (relevance, helpfulness, accuracy, safety, clarity, overall)
                   -> best = chosen, worst = rejected (skipped when the margin is too small) -> prefs.jsonl
 
+``--pairs all`` keeps every (better, worse) pair of a prompt whose scores differ by at least the margin
+(up to N*(N-1)/2 lines per prompt instead of one): more preference signal from the same candidates,
+as in the multi-pair variants of RLAIF/DPO; each line has the same fields as a best-worst line.
+
 Prompts run concurrently (the local engine batches their candidates into shared forward passes). Every
 finished prompt is written at once, so a killed run resumes where it stopped (rlaif_state.py). A prompt
 whose candidates or judge fail is recorded as failed with the reason, never dropped silently.
@@ -22,9 +26,11 @@ from paramstack.errors import InvalidRequest, ParamstackError
 from paramstack.train.artifacts import file_digest, write_json
 from paramstack.train.candidates import CandidateSource, open_candidate_source
 from paramstack.train.judges import Judge, JudgeOptions, build_judge
-from paramstack.train.preference_data import DatasetPaths, PromptRecord, append_jsonl, load_prompts
+from paramstack.train.preference_data import DatasetPaths, PromptRecord, append_jsonl, iter_jsonl, load_prompts
 from paramstack.train.rlaif_state import RunState, load_state
 from paramstack.train.signing import Signer
+
+PAIR_MODES = ("best-worst", "all")
 
 
 @dataclass
@@ -40,6 +46,7 @@ class RlaifConfig:
     temperatures: tuple[float, ...] = (0.3, 0.5, 0.7, 0.9)
     max_tokens: int = 96
     margin: float = 0.5  # skip pairs whose overall scores differ by less (the judge cannot tell them apart)
+    pairs: str = "best-worst"  # best-worst: one pair per prompt; all: every pair at least `margin` apart
     concurrency: int = 8  # prompts in flight at once
     judge_retries: int = 2
     judge_timeout_s: float = 60.0
@@ -63,6 +70,8 @@ class RlaifConfig:
                 raise InvalidRequest(f"--{name.replace('_', '-')} must be at least 1", param=name)
         if self.margin < 0 or self.judge_retries < 0:
             raise InvalidRequest("--margin and --judge-retries cannot be negative")
+        if self.pairs not in PAIR_MODES:
+            raise InvalidRequest(f"--pairs {self.pairs!r}: expected one of {', '.join(PAIR_MODES)}", param="pairs")
 
 
 @dataclass
@@ -70,7 +79,7 @@ class Outcome:
     record: PromptRecord
     status: str  # pair | skipped | failed
     reason: str = ""
-    pair: dict[str, Any] | None = None
+    pairs: list[dict[str, Any]] = field(default_factory=list)
     overall: list[float] = field(default_factory=list)
 
 
@@ -168,29 +177,56 @@ async def _process_prompt(config: RlaifConfig, record: PromptRecord, source: Can
     except ParamstackError as error:
         return Outcome(record, "failed", f"judge: {error.message}")
     overall = [s.overall for s in scores]
-    best = max(range(len(texts)), key=lambda i: (overall[i], -i))
-    worst = min(range(len(texts)), key=lambda i: (overall[i], i))
-    margin = overall[best] - overall[worst]
-    if margin < config.margin or texts[best].strip() == texts[worst].strip():
-        return Outcome(record, "skipped", f"margin {margin:.2f} below {config.margin}", overall=overall)
-    pair = {
-        "prompt": record.prompt, "chosen": texts[best], "rejected": texts[worst],
-        "chosen_score": round(overall[best], 3), "rejected_score": round(overall[worst], 3),
+    chosen_rejected = preference_indices(overall, texts, config.pairs, config.margin)
+    if not chosen_rejected:
+        spread = max(overall) - min(overall)
+        return Outcome(record, "skipped", f"margin {spread:.2f} below {config.margin}", overall=overall)
+    pairs = [_pair_line(config, record, texts, temperatures, scores, judge.name, chosen, rejected)
+             for chosen, rejected in chosen_rejected]
+    return Outcome(record, "pair", pairs=pairs, overall=overall)
+
+
+def preference_indices(overall: list[float], texts: list[str], mode: str, margin: float) -> list[tuple[int, int]]:
+    """(chosen, rejected) candidate indices the judge separates by at least ``margin``, best pair first.
+
+    ``best-worst``: the single best against the single worst (ties: the earlier candidate). ``all``: every
+    ordered pair of different texts, each text once (the same text sampled twice adds no signal).
+    """
+    if mode == "best-worst":
+        best = max(range(len(texts)), key=lambda i: (overall[i], -i))
+        worst = min(range(len(texts)), key=lambda i: (overall[i], i))
+        candidates = [(best, worst)]
+    else:
+        distinct = list({text.strip(): i for i, text in reversed(list(enumerate(texts)))}.values())
+        ranked = sorted(distinct, key=lambda i: (-overall[i], i))
+        candidates = [(better, worse) for n, better in enumerate(ranked) for worse in reversed(ranked[n + 1:])]
+    return [(chosen, rejected) for chosen, rejected in candidates
+            if overall[chosen] - overall[rejected] >= margin and texts[chosen].strip() != texts[rejected].strip()]
+
+
+def _pair_line(config: RlaifConfig, record: PromptRecord, texts: list[str], temperatures: list[float],
+               scores: list[Any], judge_name: str, chosen: int, rejected: int) -> dict[str, Any]:
+    """One line of prefs.jsonl (the product's format), whichever pair mode chose it."""
+    overall = [s.overall for s in scores]
+    return {
+        "prompt": record.prompt, "chosen": texts[chosen], "rejected": texts[rejected],
+        "chosen_score": round(overall[chosen], 3), "rejected_score": round(overall[rejected], 3),
         "metadata": {
-            "prompt_id": record.prompt_id, "chosen_temp": temperatures[best], "rejected_temp": temperatures[worst],
-            "num_candidates": len(texts), "judge": judge.name, "model": config.model, "adapter": config.adapter,
-            "margin": round(margin, 3), "lang": record.lang, "system": record.system,
-            "scores": {"chosen": scores[best].to_dict(), "rejected": scores[worst].to_dict()},
+            "prompt_id": record.prompt_id, "chosen_temp": temperatures[chosen],
+            "rejected_temp": temperatures[rejected], "num_candidates": len(texts), "judge": judge_name,
+            "model": config.model, "adapter": config.adapter, "margin": round(overall[chosen] - overall[rejected], 3),
+            "lang": record.lang, "system": record.system,
+            "scores": {"chosen": scores[chosen].to_dict(), "rejected": scores[rejected].to_dict()},
             "all_overall": [round(o, 3) for o in overall],
         },
     }
-    return Outcome(record, "pair", pair=pair, overall=overall)
 
 
 def _record(paths: DatasetPaths, outcome: Outcome) -> None:
-    # The pair first, then its status: a kill between the two still leaves the pair, which counts as done.
-    if outcome.pair is not None:
-        append_jsonl(paths.data, outcome.pair)
+    # The pairs first, then the status: a kill between the two still leaves the pairs, which count as done.
+    # A prompt's pairs go out in one write, so a kill leaves all of them or (after repair_tail) a prefix.
+    if outcome.pairs:
+        append_jsonl(paths.data, *outcome.pairs)
     entry = {"type": "prompt", "prompt_id": outcome.record.prompt_id, "status": outcome.status, "at": _now(),
              "line": outcome.record.line}
     if outcome.reason:
@@ -219,12 +255,14 @@ def _finish(config: RlaifConfig, paths: DatasetPaths, records: list[PromptRecord
     }
     if paths.data.is_file():
         report["data_sha256"] = file_digest(paths.data)
+        report["pair_lines"] = sum(1 for _ in iter_jsonl(paths.data))
     write_json(paths.report, report)
     if paths.directory is not None and paths.data.is_file():
         report["manifest"] = signer.sign(paths.directory, "preference_dataset", parents=parents, config={
             "judge": config.judge, "model": config.model, "adapter": config.adapter,
             "num_responses": config.num_responses, "temperatures": list(config.temperatures),
-            "margin": config.margin, "prompts_sha256": report["prompts_sha256"], "seed": config.seed})
+            "margin": config.margin, "pairs": config.pairs, "prompts_sha256": report["prompts_sha256"],
+            "seed": config.seed})
     else:
         report["manifest"] = {"signed": False, "reason": "a .jsonl output is a bare file; pass a directory as "
                               "--output for a signed dataset" if paths.directory is None else "no pairs yet"}
