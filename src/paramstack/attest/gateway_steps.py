@@ -14,6 +14,7 @@ from paramstack.attest.audit import AuditEntry, AuditLog
 from paramstack.attest.keys import KeyRing
 from paramstack.attest.manifest import manifest_digest
 from paramstack.attest.response import SignedAttestation, sign_output
+from paramstack.storage.writer import DatabaseWriter
 
 if TYPE_CHECKING:
     from paramstack.gateway.steps import AuditRecord, CallInfo, UsageCounts
@@ -63,8 +64,9 @@ class AuditRecorder:
     audit row exists; under load, the requests waiting together are written by one ``append_many``.
     """
 
-    def __init__(self, log: AuditLog, max_batch: int = 256) -> None:
+    def __init__(self, log: AuditLog, max_batch: int = 256, writer: DatabaseWriter | None = None) -> None:
         self._log = log
+        self._writer_thread = writer or DatabaseWriter("audit-log")
         self._max_batch = max_batch
         self._pending: list[tuple[AuditEntry, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -80,7 +82,7 @@ class AuditRecorder:
         while self._pending:
             batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch:]
             try:
-                await asyncio.to_thread(self._log.append_many, [entry for entry, _ in batch])
+                await self._writer_thread.run(self._log.append_many, [entry for entry, _ in batch])
             except Exception as error:  # noqa: BLE001 - every waiter must hear about the failure
                 LOG.error("audit append failed", extra={"error": type(error).__name__, "entries": len(batch)})
                 for _, future in batch:

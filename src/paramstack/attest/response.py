@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -60,10 +61,19 @@ class SignedAttestation:
 
     def compact(self) -> str:
         """``base64url(JCS(payload)).base64url(signature)``: the header form, JWS-like and ASCII-only."""
-        return f"{b64url_encode(canonical_json(self.payload))}.{b64url_encode(self.signature)}"
+        return self._compact
 
     def digest(self) -> str:
         """SHA-256 of the canonical signed object: what the audit log records for this response."""
+        return self._digest
+
+    # Computed once: the gateway sends the compact form in a header and records the digest in the audit log.
+    @cached_property
+    def _compact(self) -> str:
+        return f"{b64url_encode(canonical_json(self.payload))}.{b64url_encode(self.signature)}"
+
+    @cached_property
+    def _digest(self) -> str:
         return sha256_hex(canonical_json(self.to_dict()))
 
 

@@ -36,6 +36,7 @@ from paramstack.rag.builder import build_rag
 from paramstack.rag.retrieval import RagRetrieval
 from paramstack.settings import Settings
 from paramstack.storage.database import create_db_engine
+from paramstack.storage.writer import DatabaseWriter
 from paramstack.tenancy.authenticator import Authenticator
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.store import TenantStore
@@ -56,16 +57,17 @@ def create_app(settings: Settings) -> FastAPI:
     engines = {model.name: build_engine(model, verify) for model in settings.models}
     versions = build_version_routing(database, settings.canary, metrics)  # registry stable + canary split
     router = ModelRouter(wire_fallbacks(engines, settings.models), versions=versions)
+    writer = DatabaseWriter()  # the ledger's and the audit chain's commits, one after the other
     audit_log = AuditLog(database, signing_keys.current, checkpoint_every=settings.attest.checkpoint_every,
                          checkpoint_interval_s=settings.attest.checkpoint_interval_s)
-    admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry)
+    admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry, writer)
     rag = build_rag(settings, database, metrics.registry) if settings.rag.enabled else None
     guards = PolicyGuards(settings.guard)
     pipeline = Pipeline(authenticator=authenticator, router=router, metrics=metrics, guard=guards,
                         max_tokens_limit=settings.max_tokens_limit, admission=admission,
                         retrieval=RagRetrieval(rag) if rag is not None else None,
                         signer=ResponseSigner(signing_keys.current, settings.artifact_dirs),
-                        audit=GuardBlockTap(AuditRecorder(audit_log), metrics, versions.labels_for))
+                        audit=GuardBlockTap(AuditRecorder(audit_log, writer=writer), metrics, versions.labels_for))
     svc = Services(settings=settings, database=database, tenants=tenants, keys=keys,
                    authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline, rag=rag)
 
@@ -84,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
             for engine in engines.values():
                 await engine.aclose()
             await admission.aclose()
+            writer.close()
             if rag is not None:
                 rag.close()
             database.dispose()

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from paramstack.errors import ServiceUnavailable
 from paramstack.metering.tables import usage_ledger
+from paramstack.storage.writer import DatabaseWriter
 
 LOG = logging.getLogger("paramstack.metering")
 RETRY_DELAYS_S = (0.05, 0.2, 0.5)
@@ -46,8 +47,9 @@ class UsageRecord:
 
 
 class UsageLedger:
-    def __init__(self, database: Engine, *, max_batch: int = 512) -> None:
+    def __init__(self, database: Engine, *, max_batch: int = 512, writer: DatabaseWriter | None = None) -> None:
         self._database = database
+        self._writer_thread = writer or DatabaseWriter("usage-ledger")
         self._max_batch = max_batch
         self._insert = _insert_ignoring_duplicates(database)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -85,7 +87,7 @@ class UsageLedger:
         while not queue.empty():
             batch = [queue.get_nowait() for _ in range(min(queue.qsize(), self._max_batch))]
             try:
-                await asyncio.to_thread(self.write, [record for record, _ in batch])
+                await self._writer_thread.run(self.write, [record for record, _ in batch])
             except Exception as error:  # every waiter must hear about any failure
                 LOG.error("usage ledger write failed", extra={"rows": len(batch), "error": repr(error)})
                 failure = ServiceUnavailable("The usage ledger could not be written, so this response was not "
