@@ -39,6 +39,7 @@ MODEL = "paramstack-tiny"
 RATES = (100, 500)
 CONNECTIONS = 32
 MAX_IN_FLIGHT = 256
+KEEPALIVE_S = 4.0  # a connection idle this long is not reused: uvicorn closes idle ones after 5 s
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}], "max_tokens": 8}
 
 
@@ -48,6 +49,7 @@ BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nası
 class Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        self.idle_since = time.perf_counter()
 
     @classmethod
     async def open(cls, port: int) -> Connection:
@@ -135,6 +137,8 @@ async def fixed_rate(target: Target, rate: int, seconds: float) -> Measured:
             in_flight -= 1
 
     async def answer(due: float) -> None:
+        while idle and idle[-1].idle_since < time.perf_counter() - KEEPALIVE_S:  # the server may have closed it
+            idle.pop().writer.close()
         connection = idle.pop() if idle else await target.connect()
         try:
             status = await connection.post(target.request)
@@ -144,6 +148,7 @@ async def fixed_rate(target: Target, rate: int, seconds: float) -> Measured:
         latencies.append(time.perf_counter() - due)
         if status != 200:
             failed(f"HTTP {status}")
+        connection.idle_since = time.perf_counter()
         idle.append(connection)
 
     start = time.perf_counter()
@@ -376,6 +381,29 @@ async def metering_alone(redis_url: str | None, database_url: str, calls: int = 
             f"concurrent_{CONNECTIONS}_ms_per_call": round(concurrent * 1000, 3)}
 
 
+def machine_jitter(cpu_ms: float, rate: int = 100, count: int = 1000) -> dict[str, float]:
+    """How long a fixed slice of pure Python computation takes here, at ``rate`` slices per second: the
+    machine's own latency noise (scheduling, a shared host) for work the size of one gateway request. A
+    request cannot have a lower p99 than the same amount of CPU work has on the same machine."""
+    def spin(loops: int) -> None:
+        total = 0
+        for i in range(loops):
+            total += i * i
+
+    started = time.perf_counter()
+    spin(100_000)
+    loops = max(1, int(100_000 * cpu_ms / 1000 / (time.perf_counter() - started)))
+    durations = []
+    for _ in range(count):
+        started = time.perf_counter()
+        spin(loops)
+        durations.append(time.perf_counter() - started)
+        time.sleep(max(0.0, 1 / rate - durations[-1]))
+    durations.sort()
+    return {"cpu_ms": round(cpu_ms, 3), "rate": rate, "p50_ms": round(durations[count // 2] * 1000, 3),
+            "p99_ms": round(durations[int(count * 0.99)] * 1000, 3)}
+
+
 def added(direct: dict[str, Any], gateway: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for rate, numbers in gateway["fixed"].items():
@@ -437,12 +465,17 @@ def main() -> None:
     for name in results["scenarios"]:
         if name != "direct":
             results["added"][name] = added(results["scenarios"]["direct"], results["scenarios"][name])
+    embedded_cpu = results["scenarios"]["embedded"]["saturation"]["server_cpu_ms_per_request"]
+    results["machine"]["jitter"] = machine_jitter(embedded_cpu)
     results["machine"]["load_average_at_end"] = os.getloadavg()  # a shared machine: say how busy it was
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
     print(f"load average at start {results['machine']['load_average_at_start'][0]:.1f}, "
           f"at end {results['machine']['load_average_at_end'][0]:.1f} ({os.cpu_count()} CPUs)")
+    jitter = results["machine"]["jitter"]
+    print(f"machine jitter: {jitter['cpu_ms']} ms of pure computation {jitter['rate']} times a second takes "
+          f"p50 {jitter['p50_ms']} ms, p99 {jitter['p99_ms']} ms")
     for name, step in results["metering_step"].items():
         print(f"metering step alone ({name}): " + ", ".join(f"{k} {v}" for k, v in step.items()))
     print(f"\nwritten: {RESULTS}" + (f", {PROFILE}" if args.profile else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,6 +78,10 @@ def create_app(settings: Settings) -> FastAPI:
             start = getattr(engine, "start", None)
             if start is not None:
                 await asyncio.to_thread(start)
+        # What start-up built lives as long as the process (modules, models, policies): keep it out of the
+        # cyclic collector, whose full passes over it took 60+ ms each and were the gateway's p99 latency.
+        gc.collect()
+        gc.freeze()
         svc.ready = True
         LOG.info("gateway ready", extra={"models": list(engines)})
         try:
