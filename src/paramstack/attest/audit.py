@@ -43,6 +43,19 @@ _HASHED = ("ts_us", "request_id", "org_id", "api_key_id", "model", "adapter", "p
            "attestation_sha256", "prev_hash")
 _LIMITS = {"request_id": 128, "org_id": 64, "api_key_id": 32, "model": 200, "adapter": 200, "status": 32}
 
+# The append's statements, built once: building a SQLAlchemy statement (coercions, cache key) cost three
+# times what executing it does, and an append runs three of them.
+_ALLOCATE = (audit_head.update().where(audit_head.c.id == HEAD_ID)
+             .values(seq=audit_head.c.seq + sa.bindparam("count", type_=sa.BigInteger))
+             .returning(audit_head.c.seq, audit_head.c.entry_hash, audit_head.c.checkpoint_seq,
+                        audit_head.c.checkpoint_ts_us))
+_SET_HEAD = (audit_head.update().where(audit_head.c.id == HEAD_ID)
+             .values(entry_hash=sa.bindparam("head_hash")))
+_SET_HEAD_AND_CHECKPOINT = _SET_HEAD.values(checkpoint_seq=sa.bindparam("head_seq"),
+                                            checkpoint_ts_us=sa.bindparam("head_ts_us"))
+_INSERT_ENTRIES = audit_entries.insert()
+_INSERT_CHECKPOINT = audit_checkpoints.insert()
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -141,14 +154,14 @@ class AuditLog:
                     row["seq"] = seq
                     rows.append(row)
                     receipts.append(AuditReceipt(seq, prev))
-                conn.execute(audit_entries.insert(), rows)
-                values: dict[str, Any] = {"entry_hash": prev}
+                conn.execute(_INSERT_ENTRIES, rows)
                 signer = self._signer()
                 if signer is not None and (seq - cp_seq >= self._checkpoint_every
                                            or now_us - cp_us >= self._checkpoint_interval_us):
                     self._insert_checkpoint(conn, sign_checkpoint(signer, seq, prev, now_us))
-                    values |= {"checkpoint_seq": seq, "checkpoint_ts_us": now_us}
-                conn.execute(audit_head.update().where(audit_head.c.id == HEAD_ID).values(**values))
+                    conn.execute(_SET_HEAD_AND_CHECKPOINT, {"head_hash": prev, "head_seq": seq, "head_ts_us": now_us})
+                else:
+                    conn.execute(_SET_HEAD, {"head_hash": prev})
         except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
             raise AuditLogUnavailable(f"audit log unavailable: {_first_line(error)}") from None
         return receipts
@@ -165,8 +178,7 @@ class AuditLog:
                 return None
             checkpoint = sign_checkpoint(signer, seq, head_hash, now_us)
             checkpoint_id = self._insert_checkpoint(conn, checkpoint)
-            conn.execute(audit_head.update().where(audit_head.c.id == HEAD_ID)
-                         .values(checkpoint_seq=seq, checkpoint_ts_us=now_us))
+            conn.execute(_SET_HEAD_AND_CHECKPOINT, {"head_hash": head_hash, "head_seq": seq, "head_ts_us": now_us})
         return Checkpoint(**{**checkpoint.__dict__, "id": checkpoint_id})
 
     def head(self) -> AuditReceipt:
@@ -215,19 +227,15 @@ class AuditLog:
 
     def _lock_head(self, conn: Connection, count: int) -> tuple[int, str, int, int]:
         # The write comes first on purpose: it is the lock (see the module docstring).
-        head = conn.execute(
-            audit_head.update().where(audit_head.c.id == HEAD_ID).values(seq=audit_head.c.seq + count)
-            .returning(audit_head.c.seq, audit_head.c.entry_hash, audit_head.c.checkpoint_seq,
-                       audit_head.c.checkpoint_ts_us)
-        ).first()
+        head = conn.execute(_ALLOCATE, {"count": count}).first()
         if head is None:
             raise AuditLogUnavailable("the audit chain head row is missing: the audit database is damaged")
         return head.seq - count, head.entry_hash, head.checkpoint_seq, head.checkpoint_ts_us
 
     def _insert_checkpoint(self, conn: Connection, checkpoint: Checkpoint) -> int:
-        result = conn.execute(audit_checkpoints.insert().values(
-            seq=checkpoint.seq, entry_hash=checkpoint.entry_hash, ts_us=checkpoint.ts_us,
-            kid=checkpoint.kid, signature=checkpoint.signature))
+        result = conn.execute(_INSERT_CHECKPOINT, {
+            "seq": checkpoint.seq, "entry_hash": checkpoint.entry_hash, "ts_us": checkpoint.ts_us,
+            "kid": checkpoint.kid, "signature": checkpoint.signature})
         return result.inserted_primary_key[0]
 
     def _signer(self) -> SigningKey | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -51,6 +51,8 @@ class SignedAttestation:
 
     payload: dict[str, Any]
     signature: bytes
+    # canonical_json(payload), the bytes the signature is over, when the signer has them at hand already
+    message: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def kid(self) -> str:
@@ -70,7 +72,8 @@ class SignedAttestation:
     # Computed once: the gateway sends the compact form in a header and records the digest in the audit log.
     @cached_property
     def _compact(self) -> str:
-        return f"{b64url_encode(canonical_json(self.payload))}.{b64url_encode(self.signature)}"
+        message = self.message if self.message is not None else canonical_json(self.payload)
+        return f"{b64url_encode(message)}.{b64url_encode(self.signature)}"
 
     @cached_property
     def _digest(self) -> str:
@@ -129,7 +132,7 @@ def sign_output(
         message = canonical_json(payload)
     except EncodingProblem as error:
         raise AttestationInputError(f"cannot sign this response: {error}") from None
-    return SignedAttestation(payload=payload, signature=signer.sign(message))
+    return SignedAttestation(payload=payload, signature=signer.sign(message), message=message)
 
 
 def parse_attestation(value: Any) -> SignedAttestation:

@@ -44,7 +44,9 @@ with numpy alone so that serving needs no ML framework.
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import struct
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -76,23 +78,46 @@ def hash_ngrams(codes: np.ndarray, sizes: tuple[int, ...], bits: int) -> list[np
 
     The hash of an n-gram is ``n * M**n + sum(code[k] * M**(n-1-k))`` (mod 2**64), then a multiplicative
     hash to ``bits`` bits. The sum part is built up one size at a time (each size is one multiply-add on
-    the previous one), which is what makes 4 sizes cost about as much as 2."""
-    shift = np.uint64(64 - bits)
-    by_size: dict[int, np.ndarray] = {}
+    the previous one), and the final hash runs once over all sizes' n-grams in one buffer: on the short
+    texts most requests are, numpy's per-call overhead, not the arithmetic, is the cost."""
+    plan = _hash_plan(tuple(sizes), bits)
+    length = len(codes)
+    counts = [max(length - n + 1, 0) for n in plan.sizes]
+    hashed = np.empty(sum(counts), dtype=np.uint64)
     body, body_size = codes, 1  # body[i] = sum(code[i + k] * M**(body_size-1-k)) for k < body_size
-    for n in sorted(set(sizes)):
-        count = len(codes) - n + 1
-        if count <= 0:
-            by_size[n] = np.zeros(0, dtype=np.int64)
+    offset = 0
+    for n, count, size_term in zip(plan.sizes, counts, plan.size_terms, strict=True):
+        if count == 0:
             continue
         while body_size < n:
-            body = body[:len(codes) - body_size] * np.uint64(_MULTIPLIER) + codes[body_size:]
+            body = body[:length - body_size] * plan.multiplier
+            body += codes[body_size:]
             body_size += 1
-        hashed = body[:count] + np.uint64(n * pow(_MULTIPLIER, n, 1 << 64) & _MASK64)
-        hashed *= _GOLDEN
-        hashed >>= shift
-        by_size[n] = hashed.view(np.int64)  # < 2**bits: the same values, no copy
+        np.add(body[:count], size_term, out=hashed[offset:offset + count])
+        offset += count
+    hashed *= plan.golden
+    hashed >>= plan.shift
+    by_size, offset = {}, 0
+    for n, count in zip(plan.sizes, counts, strict=True):
+        by_size[n] = hashed[offset:offset + count].view(np.int64)  # < 2**bits: the same values, no copy
+        offset += count
     return [by_size[n] for n in sizes]
+
+
+@dataclass(frozen=True)
+class _HashPlan:
+    sizes: tuple[int, ...]  # distinct, ascending
+    size_terms: tuple[np.uint64, ...]  # n * M**n mod 2**64, per size
+    multiplier: np.uint64
+    golden: np.uint64
+    shift: np.uint64
+
+
+@functools.cache
+def _hash_plan(sizes: tuple[int, ...], bits: int) -> _HashPlan:
+    ordered = tuple(sorted(set(sizes)))
+    return _HashPlan(ordered, tuple(np.uint64(n * pow(_MULTIPLIER, n, 1 << 64) & _MASK64) for n in ordered),
+                     np.uint64(_MULTIPLIER), _GOLDEN, np.uint64(64 - bits))
 
 
 def ngram_buckets(text: str, sizes: tuple[int, ...], bits: int) -> list[np.ndarray]:
@@ -103,7 +128,10 @@ def ngram_buckets(text: str, sizes: tuple[int, ...], bits: int) -> list[np.ndarr
 def distinct_features(buckets: list[np.ndarray], min_features: int = MIN_FEATURES) -> tuple[np.ndarray, float]:
     """The feature vector of a set of n-gram occurrences: the distinct buckets (sorted), each with the value
     ``scale = 1 / sqrt(max(number of distinct buckets, min_features))`` (a unit, or shorter, binary vector)."""
-    distinct = np.unique(np.concatenate(buckets))
+    distinct = np.concatenate(buckets)
+    distinct.sort()  # then keep the first of each run: np.unique's general machinery costs more on short texts
+    if len(distinct) > 1:
+        distinct = distinct[np.concatenate(([True], distinct[1:] != distinct[:-1]))]
     return distinct, 1.0 / np.sqrt(max(len(distinct), min_features, 1))
 
 
@@ -252,7 +280,7 @@ def _computed(shared: dict[Hashable, Any] | None, key: Hashable, compute: Callab
 
 
 def _sigmoid(x: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0))))
+    return 1.0 / (1.0 + math.exp(-min(max(x, -50.0), 50.0)))  # math, not numpy: a scalar, called per request
 
 
 def train_classifier(texts: list[str], labels: list[int], *, sizes: tuple[int, ...] = (2, 3, 4, 5),
