@@ -9,8 +9,9 @@ key (``sticky.py``). Buckets below the weight get the canary. Consequences a use
 - stepping 10 -> 50 -> 100 only *adds* users to the canary (bucket < 10 implies bucket < 50);
 - a rollback (weight 0) sends everyone to stable at the next refresh of this replica's view.
 
-The view is re-read every ``refresh_s``; if the store cannot be read the last good view is kept, and with
-none, everyone gets the stable version: a broken control plane never takes traffic off the stable version.
+The view is never older than ``refresh_s`` and is re-read in the background while traffic flows
+(``storage/refresh_ahead.py``); if the store cannot be read the last good view is kept, and with none,
+everyone gets the stable version: a broken control plane never takes traffic off the stable version.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
+
+from paramstack.storage.refresh_ahead import RefreshAhead
 
 LOG = logging.getLogger("paramstack.engine.canary")
 Role = Literal["stable", "canary"]
@@ -64,10 +67,8 @@ class CanarySplit:
     def __init__(self, source: RolloutSource, *, refresh_s: float = 1.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._source = source
-        self._refresh_s = refresh_s
-        self._clock = clock
-        self._view: dict[tuple[str, str], ActiveRollout] = {}
-        self._read_at = float("-inf")
+        self._last_good: dict[tuple[str, str], ActiveRollout] = {}
+        self._view = RefreshAhead(self._read, max_age_s=refresh_s, clock=clock)
 
     def assign(self, org_id: str, adapter: str, sticky_key: str) -> Assignment | None:
         """The version for this user, or None when no gateway-split rollout covers (tenant, adapter)."""
@@ -83,15 +84,14 @@ class CanarySplit:
 
     def invalidate(self) -> None:
         """Re-read at the next request (after this process changed a rollout itself)."""
-        self._read_at = float("-inf")
+        self._view.invalidate()
 
     def _current(self) -> dict[tuple[str, str], ActiveRollout]:
-        now = self._clock()
-        if now - self._read_at < self._refresh_s:
-            return self._view
-        self._read_at = now
+        return self._view.get()
+
+    def _read(self) -> dict[tuple[str, str], ActiveRollout]:
         try:
-            self._view = {(r.org_id, r.adapter): r for r in self._source.running()}
+            self._last_good = {(r.org_id, r.adapter): r for r in self._source.running()}
         except Exception as error:  # noqa: BLE001 - any store failure: keep serving with the last good view
             LOG.warning("cannot read canary rollouts; keeping the last view", extra={"error": type(error).__name__})
-        return self._view
+        return self._last_good

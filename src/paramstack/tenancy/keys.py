@@ -79,9 +79,12 @@ class KeyStore:
         return ApiKey.model_validate(_without_hash(row))
 
     def find_by_secret(self, secret: str) -> ApiKey | None:
+        return self.find_by_secret_hash(hash_secret(secret))
+
+    def find_by_secret_hash(self, secret_hash: str) -> ApiKey | None:
         with self._engine.connect() as connection:
             row = connection.execute(
-                api_keys.select().where(api_keys.c.secret_hash == hash_secret(secret))
+                api_keys.select().where(api_keys.c.secret_hash == secret_hash)
             ).mappings().first()
         return None if row is None else ApiKey.model_validate(_without_hash(row))
 
