@@ -192,3 +192,26 @@ def test_cli_ingest_search_list_delete_against_the_running_gateway(gateway, tmp_
         failed = gateway.cli("rag", *args)
         assert failed.returncode == 2, (args, failed.stdout, failed.stderr)
         assert failed.stderr.startswith("error: ") and failed.stderr.count("\n") == 1, failed.stderr
+
+
+def test_embeddings_are_metered_like_completions(gateway):
+    """Limits, quota and the ledger cover /v1/embeddings: a tenant cannot embed for free or without limit."""
+    added = gateway.cli("tenants", "add", "org_embedder", "--name", "Embedder", "--rpm", "2",
+                        "--daily-tokens", "100000", "--json")
+    assert added.returncode == 0, added.stderr
+    created = gateway.cli("keys", "create", "--tenant", "org_embedder", "--json")
+    client = openai.OpenAI(base_url=gateway.base_url, api_key=json.loads(created.stdout)["api_key"], max_retries=0)
+    reported = 0
+    for text in (["chest pain", "göğüs ağrısı"], "a third input"):
+        raw = client.embeddings.with_raw_response.create(model="all-MiniLM-L6-v2", input=text)
+        assert raw.headers["x-ratelimit-limit-requests"] == "2"
+        reported += raw.parse().usage.prompt_tokens
+    with pytest.raises(openai.RateLimitError) as refused:  # the tenant's RPM holds for embeddings too
+        client.embeddings.create(model="all-MiniLM-L6-v2", input="one too many")
+    assert int(refused.value.response.headers["retry-after"]) >= 1
+
+    usage = gateway.cli("usage", "--tenant", "org_embedder", "--by", "model", "--json")
+    assert usage.returncode == 0, usage.stderr
+    rows = json.loads(usage.stdout)["rows"]
+    assert [(r["model"], r["requests"], r["prompt_tokens"], r["completion_tokens"]) for r in rows] == \
+        [("all-MiniLM-L6-v2", 2, reported, 0)]  # billed what the responses reported, refusals not at all

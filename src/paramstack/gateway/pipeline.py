@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 
@@ -45,6 +45,7 @@ from paramstack.observability.metrics import GatewayMetrics
 from paramstack.tenancy.authenticator import Authenticator, Caller
 
 LOG = logging.getLogger("paramstack.requests")
+Result = TypeVar("Result")
 CLIENT_CLOSED_REQUEST = 499  # nginx's code for a client that went away: used in the audit log only
 
 
@@ -155,12 +156,47 @@ class Pipeline:
                 with anyio.CancelScope(shield=True):
                     await self._settle_and_audit(prepared, usage, status, http_status, None)
 
+    async def metered(self, authorization: str | None, model: str, raw_body: Mapping[str, Any], reserve_tokens: int,
+                      work: Callable[[], Awaitable[tuple[Result, int]]]) -> tuple[Result, dict[str, str]]:
+        """A call that generates nothing (embeddings), under the same limits, quota, ledger and audit as a
+        completion: admitted with ``reserve_tokens`` (an upper bound), settled to the input tokens ``work``
+        reports. Returns ``work``'s result and the rate-limit headers."""
+        started = time.perf_counter()
+        caller = self.authenticator.authenticate(authorization)
+        call = CallInfo(request_id=f"embd-{uuid.uuid4().hex}", caller=caller, public_model=model, model=model,
+                        adapter=None, sampling=SamplingParams(max_tokens=0), created=int(time.time()),
+                        request_digest=request_digest(raw_body))
+        try:
+            ticket = await self.admission.admit(call, reserve_tokens) if self.admission is not None else None
+        except ParamstackError as refusal:
+            await self._record(call, f"refused:{refusal.code}", refusal.status_code, UsageCounts(0, 0), 0,
+                               time.perf_counter() - started, [], None)
+            raise
+        usage, status, http_status = UsageCounts(0, 0), "error", 500
+        try:
+            result, tokens = await work()
+            usage, status, http_status = UsageCounts(tokens, 0), "ok", 200
+        except ParamstackError as error:
+            status, http_status = f"error:{error.code}", error.status_code
+            raise
+        finally:
+            with anyio.CancelScope(shield=True):  # a client that leaves does not make the call free
+                cost = await ticket.settle(usage, delivered=status == "ok") if ticket else 0
+                await self._record(call, status, http_status, usage, cost, time.perf_counter() - started, [], None)
+        return result, dict(ticket.headers) if ticket else {}
+
     async def _settle_and_audit(self, prepared: PreparedCall, usage: UsageCounts, status: str, http_status: int,
                                 attestation: Attestation | None) -> None:
-        cost = await prepared.ticket.settle(usage, delivered=status == "ok") if prepared.ticket else 0
         output_findings = list(prepared.output_filter.findings) if prepared.output_filter else []
+        findings = prepared.findings + output_findings
+        try:
+            cost = await prepared.ticket.settle(usage, delivered=status == "ok") if prepared.ticket else 0
+        except ParamstackError as error:  # the ledger could not be written: the call fails, and says so
+            await self._record(prepared.call, f"error:{error.code}", error.status_code, usage, 0,
+                               time.perf_counter() - prepared.started, findings, None)
+            raise
         await self._record(prepared.call, status, http_status, usage, cost, time.perf_counter() - prepared.started,
-                           prepared.findings + output_findings, attestation)
+                           findings, attestation)
 
     async def _record(self, call: CallInfo, status: str, http_status: int, usage: UsageCounts, cost: int,
                       seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
