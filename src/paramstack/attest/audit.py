@@ -137,33 +137,40 @@ class AuditLog:
         return self.append_many([entry])[0]
 
     def append_many(self, entries: Iterable[AuditEntry]) -> list[AuditReceipt]:
-        """Append in one transaction (one lock, one commit): what a batching writer uses."""
+        """Append in one transaction of their own (one lock, one commit)."""
         entries = list(entries)
         if not entries:
             return []
-        now_us = to_micros(utc_now())
         try:
             with self._engine.begin() as conn:
-                seq, prev, cp_seq, cp_us = self._lock_head(conn, len(entries))
-                rows, receipts = [], []
-                for entry in entries:
-                    seq += 1
-                    row = entry.row(now_us)
-                    row["prev_hash"] = prev
-                    prev = row["entry_hash"] = entry_hash(row)
-                    row["seq"] = seq
-                    rows.append(row)
-                    receipts.append(AuditReceipt(seq, prev))
-                conn.execute(_INSERT_ENTRIES, rows)
-                signer = self._signer()
-                if signer is not None and (seq - cp_seq >= self._checkpoint_every
-                                           or now_us - cp_us >= self._checkpoint_interval_us):
-                    self._insert_checkpoint(conn, sign_checkpoint(signer, seq, prev, now_us))
-                    conn.execute(_SET_HEAD_AND_CHECKPOINT, {"head_hash": prev, "head_seq": seq, "head_ts_us": now_us})
-                else:
-                    conn.execute(_SET_HEAD, {"head_hash": prev})
+                return self.append_in(conn, entries)
         except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
             raise AuditLogUnavailable(f"audit log unavailable: {_first_line(error)}") from None
+
+    def append_in(self, conn: Connection, entries: list[AuditEntry]) -> list[AuditReceipt]:
+        """Append inside the caller's open transaction (the request path's group commit shares one with the
+        usage ledger); the chain head stays locked until that transaction ends."""
+        if not entries:
+            return []
+        now_us = to_micros(utc_now())
+        seq, prev, cp_seq, cp_us = self._lock_head(conn, len(entries))
+        rows, receipts = [], []
+        for entry in entries:
+            seq += 1
+            row = entry.row(now_us)
+            row["prev_hash"] = prev
+            prev = row["entry_hash"] = entry_hash(row)
+            row["seq"] = seq
+            rows.append(row)
+            receipts.append(AuditReceipt(seq, prev))
+        conn.execute(_INSERT_ENTRIES, rows)
+        signer = self._signer()
+        if signer is not None and (seq - cp_seq >= self._checkpoint_every
+                                   or now_us - cp_us >= self._checkpoint_interval_us):
+            self._insert_checkpoint(conn, sign_checkpoint(signer, seq, prev, now_us))
+            conn.execute(_SET_HEAD_AND_CHECKPOINT, {"head_hash": prev, "head_seq": seq, "head_ts_us": now_us})
+        else:
+            conn.execute(_SET_HEAD, {"head_hash": prev})
         return receipts
 
     def checkpoint(self) -> Checkpoint | None:

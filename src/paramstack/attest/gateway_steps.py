@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -10,7 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from paramstack.attest.audit import AuditEntry, AuditLog
+from paramstack.attest.errors import AuditLogUnavailable
 from paramstack.attest.keys import KeyRing
 from paramstack.attest.manifest import manifest_digest
 from paramstack.attest.response import SignedAttestation, sign_output
@@ -58,40 +61,27 @@ class ResponseSigner:
 
 
 class AuditRecorder:
-    """Appends to the audit chain with group commit: concurrent requests share one transaction.
+    """Appends every request to the audit chain through the request path's group commit: concurrent requests
+    (and their usage ledger rows) share one transaction.
 
     ``record`` returns only once its entry is committed, so a response is never reported done before its
-    audit row exists; under load, the requests waiting together are written by one ``append_many``.
+    audit row exists.
     """
 
-    def __init__(self, log: AuditLog, max_batch: int = 256, writer: DatabaseWriter | None = None) -> None:
+    retry_safe = False  # a commit with an unknown outcome is not retried: it could append the entries twice
+
+    def __init__(self, log: AuditLog, writer: DatabaseWriter | None = None) -> None:
         self._log = log
-        self._writer_thread = writer or DatabaseWriter("audit-log")
-        self._max_batch = max_batch
-        self._pending: list[tuple[AuditEntry, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._writer = writer or DatabaseWriter(log.engine, name="audit-log")
 
     async def record(self, record: AuditRecord) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((audit_entry(record), future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_pending())
-        await asyncio.shield(future)
+        try:
+            await self._writer.write(self, audit_entry(record))
+        except sa.exc.SQLAlchemyError as error:
+            raise AuditLogUnavailable(f"audit log unavailable: {str(error).splitlines()[0][:300]}") from None
 
-    async def _write_pending(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch:]
-            try:
-                await self._writer_thread.run(self._log.append_many, [entry for entry, _ in batch])
-            except Exception as error:  # noqa: BLE001 - every waiter must hear about the failure
-                LOG.error("audit append failed", extra={"error": type(error).__name__, "entries": len(batch)})
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(None)
+    def write_batch(self, connection: Connection, entries: list[AuditEntry]) -> None:
+        self._log.append_in(connection, entries)
 
 
 def audit_entry(record: AuditRecord) -> AuditEntry:

@@ -58,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     engines = {model.name: build_engine(model, verify) for model in settings.models}
     versions = build_version_routing(database, settings.canary, metrics)  # registry stable + canary split
     router = ModelRouter(wire_fallbacks(engines, settings.models), versions=versions)
-    writer = DatabaseWriter()  # the ledger's and the audit chain's commits, one after the other
+    writer = DatabaseWriter(database)  # group commit: a call's ledger row and audit entry in one transaction
     audit_log = AuditLog(database, signing_keys.current, checkpoint_every=settings.attest.checkpoint_every,
                          checkpoint_interval_s=settings.attest.checkpoint_interval_s)
     admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry, writer)

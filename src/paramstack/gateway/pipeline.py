@@ -10,6 +10,7 @@ is a proper HTTP status). ``execute`` runs the engine and yields events; it sett
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -181,25 +182,46 @@ class Pipeline:
             raise
         finally:
             with anyio.CancelScope(shield=True):  # a client that leaves does not make the call free
-                cost = await ticket.settle(usage, delivered=status == "ok") if ticket else 0
-                await self._record(call, status, http_status, usage, cost, time.perf_counter() - started, [], None)
+                await self._settle_and_record(call, ticket, usage, status, http_status, time.perf_counter() - started,
+                                              [], None)
         return result, dict(ticket.headers) if ticket else {}
 
     async def _settle_and_audit(self, prepared: PreparedCall, usage: UsageCounts, status: str, http_status: int,
                                 attestation: Attestation | None) -> None:
         output_findings = list(prepared.output_filter.findings) if prepared.output_filter else []
-        findings = prepared.findings + output_findings
-        try:
-            cost = await prepared.ticket.settle(usage, delivered=status == "ok") if prepared.ticket else 0
-        except ParamstackError as error:  # the ledger could not be written: the call fails, and says so
-            await self._record(prepared.call, f"error:{error.code}", error.status_code, usage, 0,
-                               time.perf_counter() - prepared.started, findings, None)
-            raise
-        await self._record(prepared.call, status, http_status, usage, cost, time.perf_counter() - prepared.started,
-                           findings, attestation)
+        await self._settle_and_record(prepared.call, prepared.ticket, usage, status, http_status,
+                                      time.perf_counter() - prepared.started, prepared.findings + output_findings,
+                                      attestation)
+
+    async def _settle_and_record(self, call: CallInfo, ticket: Ticket | None, usage: UsageCounts, status: str,
+                                 http_status: int, seconds: float, findings: list[Finding],
+                                 attestation: Attestation | None) -> None:
+        """The call's ledger row and audit entry, submitted together: the writer commits them in one
+        transaction (storage/writer.py). A ledger that cannot be written fails the call, and the audit says so."""
+        cost = ticket.cost(usage) if ticket is not None else 0
+        settling = ticket.settle(usage, delivered=status == "ok") if ticket is not None else _nothing()
+        auditing = self._audit(call, status, http_status, usage, cost, seconds, findings, attestation)
+        settled, audited = await asyncio.gather(settling, auditing, return_exceptions=True)
+        if isinstance(settled, ParamstackError):
+            try:
+                await self._record(call, f"error:{settled.code}", settled.status_code, usage, 0, seconds, findings,
+                                   None)
+            except ParamstackError:  # the audit is down too: the ledger's failure is the one to report
+                LOG.error("the failed call could not be audited either", extra={"request_id": call.request_id})
+            raise settled
+        if isinstance(settled, BaseException):
+            raise settled
+        self._observe(call, status, usage, cost, seconds, findings)
+        if isinstance(audited, BaseException):
+            raise audited
 
     async def _record(self, call: CallInfo, status: str, http_status: int, usage: UsageCounts, cost: int,
                       seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
+        self._observe(call, status, usage, cost, seconds, findings)
+        await self._audit(call, status, http_status, usage, cost, seconds, findings, attestation)
+
+    def _observe(self, call: CallInfo, status: str, usage: UsageCounts, cost: int, seconds: float,
+                 findings: list[Finding]) -> None:
         self.metrics.observe_completion(call.org_id, call.public_model, status.partition(":")[0], seconds, usage)
         self.metrics.observe_findings(call.org_id, findings)
         # Ids and counts only: prompt text and keys never reach the logs.
@@ -208,6 +230,9 @@ class Pipeline:
             "model": call.public_model, "adapter": call.adapter, "status": status,
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "cost_micros": cost, "latency_ms": round(seconds * 1000.0, 2)})
+
+    async def _audit(self, call: CallInfo, status: str, http_status: int, usage: UsageCounts, cost: int,
+                     seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
         if self.audit is not None:
             await self.audit.record(AuditRecord(call, status, http_status, usage, cost, seconds * 1000.0, findings,
                                                 attestation.digest() if attestation else None))
@@ -251,6 +276,10 @@ class Pipeline:
     def _wants_rag(caller: Caller, body: SamplingFields) -> bool:
         has_collection = caller.tenant is not None and bool(caller.tenant.rag_collection)
         return has_collection and (body.rag is True)
+
+
+async def _nothing() -> None:
+    return None
 
 
 class _DeliveredText:

@@ -49,6 +49,10 @@ class Ticket(Protocol):
 
     headers: Mapping[str, str]
 
+    def cost(self, usage: UsageCounts) -> int:
+        """What ``usage`` costs, in micro-units (known before ``settle`` commits it)."""
+        ...
+
     async def settle(self, usage: UsageCounts, *, delivered: bool) -> int:
         """Record the usage; returns its cost in micro-units."""
         ...

@@ -41,12 +41,16 @@ class MeteredTicket:
         self._store_settle: asyncio.Task[None] | None = None
         self._recorded_cost: int | None = None
 
+    def cost(self, usage: UsageCounts) -> int:
+        """What ``usage`` costs this call's tenant, in micro-units (what ``settle`` records)."""
+        tenant = self.call.caller.tenant
+        assert tenant is not None
+        return cost_micros(usage, tenant.pricing)
+
     async def settle(self, usage: UsageCounts, *, delivered: bool) -> int:
         if self._recorded_cost is not None:  # already committed: a second call changes nothing
             return self._recorded_cost
-        tenant = self.call.caller.tenant
-        assert tenant is not None
-        cost = cost_micros(usage, tenant.pricing)
+        cost = self.cost(usage)
         if self._store_settle is None:  # the store is settled once, even if the ledger write is retried
             self._store_settle = asyncio.ensure_future(self._settle_store(usage.total_tokens))
         work = asyncio.ensure_future(self._finish(self._record(usage, cost, delivered)))

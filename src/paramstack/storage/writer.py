@@ -1,28 +1,110 @@
-"""One thread for the writes of the request path (the usage ledger's and the audit chain's group commits).
+"""Group commit for the request path's writes: the usage ledger's rows and the audit chain's entries.
 
-SQLite lets one writer in at a time: two threads committing together make one of them wait in SQLite's
-busy handler, which sleeps 1, 2, 5, 10... ms before it looks again; those sleeps were the gateway's worst
-latencies. Writes funnelled through one thread queue in order instead, and never sleep. PostgreSQL takes
-the same path: each batch is one round trip, and group commit keeps batches few.
+Every write queued while the previous transaction ran goes into the next one: one thread, one transaction,
+one commit for all of them, and each waiter wakes when *its* write is committed. A call's ledger row and
+its audit entry, submitted together, commit together: one round trip to the writer thread and one commit
+(one fsync on PostgreSQL) instead of two in a row, and under load hundreds of rows share a transaction.
+
+One thread, because SQLite lets one writer in at a time: two threads committing together make one of them
+wait in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms before it looks again.
+
+A failure inside the transaction (before COMMIT) rolls everything back and is retried when it is
+transient (a lost connection, a locked file, a serialization failure). A failure *of* the COMMIT leaves it
+unknown whether the data was written; it is retried only when every part of the transaction is idempotent
+(the ledger is: ``ON CONFLICT DO NOTHING``; the audit chain is not: a second try would append twice).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, Protocol
 
-Result = TypeVar("Result")
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+LOG = logging.getLogger("paramstack.storage")
+RETRY_DELAYS_S = (0.05, 0.2, 0.5)
+
+
+class WritePart(Hashable, Protocol):
+    """One kind of row a transaction can carry (the ledger's, the audit chain's)."""
+
+    retry_safe: bool  # may the same items be written again after a commit whose outcome is unknown?
+
+    def write_batch(self, connection: Connection, items: list[Any]) -> None:
+        """Write ``items`` inside the open transaction (no commit: the writer commits)."""
+        ...
 
 
 class DatabaseWriter:
-    def __init__(self, name: str = "db-writer") -> None:
+    def __init__(self, database: Engine, *, max_batch: int = 512, name: str = "db-writer") -> None:
+        self._database = database
+        self._max_batch = max_batch
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: list[tuple[WritePart, Any, asyncio.Future[None]]] = []
+        self._draining: asyncio.Task[None] | None = None
 
-    async def run(self, write: Callable[..., Result], *args: object) -> Result:
-        """``write(*args)`` on the writer thread, after every write submitted before it."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, write, *args)
+    async def write(self, part: WritePart, item: Any) -> None:
+        """Return once ``item`` is committed; raise what made its transaction fail."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # first use, or a new event loop (tests)
+            self._loop, self._pending, self._draining = loop, [], None
+        done: asyncio.Future[None] = loop.create_future()
+        self._pending.append((part, item, done))
+        if self._draining is None or self._draining.done():
+            self._draining = loop.create_task(self._drain(), name="db-writer")
+        await done
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+
+    async def _drain(self) -> None:
+        # Ends when nothing is pending (write() starts a new one): no idle task to stop at shutdown.
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
+            groups: dict[WritePart, list[Any]] = {}
+            for part, item, _ in batch:
+                groups.setdefault(part, []).append(item)
+            try:
+                await loop.run_in_executor(self._executor, self._commit, groups)
+            except Exception as error:  # every waiter must hear about any failure
+                LOG.error("database write failed", extra={"rows": len(batch), "error": repr(error)})
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    def _commit(self, groups: dict[WritePart, list[Any]]) -> None:
+        """One transaction for every part's items (on the writer thread), retried as the module says."""
+        retry_safe = all(part.retry_safe for part in groups)
+        for attempt, delay in enumerate((*RETRY_DELAYS_S, None)):
+            committing = False
+            try:
+                with self._database.connect() as connection:
+                    transaction = connection.begin()
+                    for part, items in groups.items():
+                        part.write_batch(connection, items)
+                    committing = True
+                    transaction.commit()
+                return
+            except sa.exc.DBAPIError as error:
+                if delay is None or not _transient(error) or (committing and not retry_safe):
+                    raise
+                LOG.warning("database write failed, retrying",
+                            extra={"attempt": attempt + 1, "error": type(error).__name__})
+                time.sleep(delay)
+
+
+def _transient(error: sa.exc.DBAPIError) -> bool:
+    # Lost connections, serialization failures, a locked SQLite file: worth another try. A constraint
+    # or schema error is a bug and would fail the same way again.
+    return error.connection_invalidated or isinstance(error, sa.exc.OperationalError)
