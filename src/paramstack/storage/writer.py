@@ -8,6 +8,10 @@ its audit entry, submitted together, commit together: one round trip to the writ
 One thread, because SQLite lets one writer in at a time: two threads committing together make one of them
 wait in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms before it looks again.
 
+The writer thread keeps one connection for its transactions: no pool checkout and no liveness ping per
+transaction (a round trip to PostgreSQL each). A connection that fails is dropped, and the retry below
+opens a new one.
+
 A failure inside the transaction (before COMMIT) rolls everything back and is retried when it is
 transient (a lost connection, a locked file, a serialization failure). A failure *of* the COMMIT leaves it
 unknown whether the data was written; it is retried only when every part of the transaction is idempotent
@@ -45,6 +49,7 @@ class DatabaseWriter:
         self._database = database
         self._max_batch = max_batch
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._connection: Connection | None = None  # used on the writer thread only
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[tuple[WritePart, Any, asyncio.Future[None]]] = []
         self._draining: asyncio.Task[None] | None = None
@@ -61,6 +66,7 @@ class DatabaseWriter:
         await done
 
     def close(self) -> None:
+        self._executor.submit(self._drop_connection)
         self._executor.shutdown(wait=True)
 
     async def _drain(self) -> None:
@@ -89,19 +95,29 @@ class DatabaseWriter:
         for attempt, delay in enumerate((*RETRY_DELAYS_S, None)):
             committing = False
             try:
-                with self._database.connect() as connection:
-                    transaction = connection.begin()
+                if self._connection is None:
+                    self._connection = self._database.connect()
+                with self._connection.begin():  # commits at the end of the block, rolls back on an error
                     for part, items in groups.items():
-                        part.write_batch(connection, items)
+                        part.write_batch(self._connection, items)
                     committing = True
-                    transaction.commit()
                 return
-            except sa.exc.DBAPIError as error:
-                if delay is None or not _transient(error) or (committing and not retry_safe):
+            except Exception as error:
+                self._drop_connection()  # it may be broken: the next attempt (or write) opens a fresh one
+                if (not isinstance(error, sa.exc.DBAPIError) or delay is None or not _transient(error)
+                        or (committing and not retry_safe)):
                     raise
                 LOG.warning("database write failed, retrying",
                             extra={"attempt": attempt + 1, "error": type(error).__name__})
                 time.sleep(delay)
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            try:
+                connection.close()
+            except sa.exc.SQLAlchemyError:
+                LOG.debug("closing a failed connection failed too", exc_info=True)
 
 
 def _transient(error: sa.exc.DBAPIError) -> bool:
