@@ -8,7 +8,7 @@ from paramstack.errors import Conflict, InvalidRequest, NotFound
 from paramstack.storage.migrate import upgrade_to_head
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.models import TenantLimits, TenantSpec
-from paramstack.tenancy.store import TenantStore
+from paramstack.tenancy.store import TenantStore, parse_spec
 
 
 @pytest.fixture
@@ -62,3 +62,16 @@ def test_keys_are_hashed_shown_once_and_revocable(stores):
         keys.revoke("key_missing")
     with pytest.raises(NotFound):
         keys.create("org_nobody")
+
+
+@pytest.mark.parametrize("changes", [{"name": "Medical\x00AI"}, {"name": "two\nlines"}, {"models": ["tiny\x00"]},
+                                     {"adapters": ["\x1b[31mred"]}])
+def test_control_characters_in_stored_text_are_refused_on_both_backends(stores, changes):
+    """PostgreSQL cannot store NUL at all (it was a 500 there); newlines and escapes would reach terminals."""
+    tenants, keys = stores
+    with pytest.raises(InvalidRequest):  # what the admin API and `paramstack tenants add` validate with
+        parse_spec({**spec().model_dump(), **changes})
+    tenants.add("org_medical", spec())
+    with pytest.raises(InvalidRequest):
+        keys.create("org_medical", name="ci\x00key")
+    assert keys.list("org_medical") == []

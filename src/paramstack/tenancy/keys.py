@@ -11,6 +11,7 @@ import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from paramstack.errors import InvalidRequest, NotFound
@@ -40,14 +41,18 @@ class KeyStore:
         if (scope == "tenant") != (org_id is not None):
             raise InvalidRequest("a tenant key needs a tenant; an admin key has none", param="org_id")
         secret = new_secret(scope)
-        key = ApiKey(
-            key_id="key_" + secrets.token_hex(8),
-            org_id=org_id,
-            scope=scope,  # type: ignore[arg-type]
-            name=name,
-            prefix=secret[:VISIBLE_PREFIX_LENGTH],
-            created_at=datetime.now(UTC),
-        )
+        try:
+            key = ApiKey(
+                key_id="key_" + secrets.token_hex(8),
+                org_id=org_id,
+                scope=scope,  # type: ignore[arg-type]
+                name=name,
+                prefix=secret[:VISIBLE_PREFIX_LENGTH],
+                created_at=datetime.now(UTC),
+            )
+        except ValidationError:
+            raise InvalidRequest("a key's name is at most 200 characters, without control characters",
+                                 param="name") from None
         try:
             with self._engine.begin() as connection:
                 connection.execute(api_keys.insert().values(**key.model_dump(), secret_hash=hash_secret(secret)))

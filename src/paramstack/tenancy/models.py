@@ -6,12 +6,16 @@ Money is integer micro-units of the configured currency (1 USD = 1_000_000); tok
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ORG_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{1,63}$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$"
+# Free text that is stored (display names): no control characters. PostgreSQL cannot store NUL at all, and a
+# newline or an escape sequence in a name would end up in tables, logs and terminals.
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+ModelName = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 
 
 class TenantLimits(BaseModel):
@@ -40,9 +44,9 @@ class TenantSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    models: list[str] = Field(default_factory=list, description="base models the tenant may call")
-    adapters: list[str] = Field(default_factory=list, description="LoRA adapters the tenant may call")
+    name: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)
+    models: list[ModelName] = Field(default_factory=list, description="base models the tenant may call")
+    adapters: list[ModelName] = Field(default_factory=list, description="LoRA adapters the tenant may call")
     default_adapter: str | None = Field(default=None, pattern=NAME_PATTERN)
     rag_collection: str | None = Field(default=None, pattern=NAME_PATTERN)
     guard_policy: str = Field(default="default", pattern=NAME_PATTERN)
@@ -73,7 +77,7 @@ class ApiKey(BaseModel):
     key_id: str
     org_id: str | None
     scope: Literal["tenant", "admin"]
-    name: str = ""
+    name: str = Field(default="", max_length=200, pattern=TEXT_PATTERN)
     prefix: str
     created_at: datetime
     revoked_at: datetime | None = None

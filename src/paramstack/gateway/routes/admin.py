@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from paramstack.gateway.services import Services, services
 from paramstack.guard.gateway_step import ensure_policy_exists
-from paramstack.tenancy.models import ORG_ID_PATTERN, TenantSpec
+from paramstack.tenancy.models import ORG_ID_PATTERN, TEXT_PATTERN, TenantSpec
 from paramstack.tenancy.store import parse_spec
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -22,7 +22,7 @@ class NewTenant(TenantSpec):
 
 class NewKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(default="", max_length=200)
+    name: str = Field(default="", max_length=200, pattern=TEXT_PATTERN)
 
 
 @router.get("/tenants")
