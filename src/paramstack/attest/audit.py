@@ -145,7 +145,7 @@ class AuditLog:
             with self._engine.begin() as conn:
                 return self.append_in(conn, entries)
         except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
-            raise AuditLogUnavailable(f"audit log unavailable: {_first_line(error)}") from None
+            raise AuditLogUnavailable(f"audit log unavailable: {first_line(error)}") from None
 
     def append_in(self, conn: Connection, entries: list[AuditEntry]) -> list[AuditReceipt]:
         """Append inside the caller's open transaction (the request path's group commit shares one with the
@@ -262,6 +262,6 @@ def _check_int(name: str, value: Any) -> None:
         raise AttestationInputError(f"audit entry: {name} must be a non-negative integer")
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
     return str(error).splitlines()[0][:300]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from paramstack.attest.audit import AuditEntry, AuditLog
+from paramstack.attest.audit import AuditEntry, AuditLog, first_line
 from paramstack.attest.errors import AuditLogUnavailable
 from paramstack.attest.keys import KeyRing
 from paramstack.attest.manifest import manifest_digest
@@ -21,8 +20,6 @@ from paramstack.storage.writer import DatabaseWriter
 
 if TYPE_CHECKING:
     from paramstack.gateway.steps import AuditRecord, CallInfo, UsageCounts
-
-LOG = logging.getLogger("paramstack.attest")
 
 
 @dataclass
@@ -78,7 +75,7 @@ class AuditRecorder:
         try:
             await self._writer.write(self, audit_entry(record))
         except sa.exc.SQLAlchemyError as error:
-            raise AuditLogUnavailable(f"audit log unavailable: {str(error).splitlines()[0][:300]}") from None
+            raise AuditLogUnavailable(f"audit log unavailable: {first_line(error)}") from None
 
     def write_batch(self, connection: Connection, entries: list[AuditEntry]) -> None:
         self._log.append_in(connection, entries)

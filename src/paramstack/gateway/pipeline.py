@@ -157,13 +157,12 @@ class Pipeline:
                 with anyio.CancelScope(shield=True):
                     await self._settle_and_audit(prepared, usage, status, http_status, None)
 
-    async def metered(self, authorization: str | None, model: str, raw_body: Mapping[str, Any], reserve_tokens: int,
+    async def metered(self, caller: Caller, model: str, raw_body: Mapping[str, Any], reserve_tokens: int,
                       work: Callable[[], Awaitable[tuple[Result, int]]]) -> tuple[Result, dict[str, str]]:
         """A call that generates nothing (embeddings), under the same limits, quota, ledger and audit as a
         completion: admitted with ``reserve_tokens`` (an upper bound), settled to the input tokens ``work``
         reports. Returns ``work``'s result and the rate-limit headers."""
         started = time.perf_counter()
-        caller = self.authenticator.authenticate(authorization)
         call = CallInfo(request_id=f"embd-{uuid.uuid4().hex}", caller=caller, public_model=model, model=model,
                         adapter=None, sampling=SamplingParams(max_tokens=0), created=int(time.time()),
                         request_digest=request_digest(raw_body))

@@ -9,7 +9,6 @@ the call fails rather than succeed uncounted.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -20,8 +19,6 @@ from sqlalchemy.engine import Connection, Engine
 from paramstack.errors import ServiceUnavailable
 from paramstack.metering.tables import usage_ledger
 from paramstack.storage.writer import DatabaseWriter
-
-LOG = logging.getLogger("paramstack.metering")
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ class EmbeddingRequest(BaseModel):
 async def create_embeddings(body: EmbeddingRequest, request: Request,
                             svc: Annotated[Services, Depends(services)],
                             rag: Annotated[RagService, Depends(rag_service)]) -> JSONResponse:
-    svc.tenant_caller(request)  # a missing or wrong key is refused before anything else is looked at
+    caller = svc.tenant_caller(request)  # a missing or wrong key is refused before anything else is looked at
     if body.model != rag.embedder.name:
         raise ModelNotFound(f"The model '{body.model}' does not exist; this server embeds with "
                             f"'{rag.embedder.name}'", param="model")
@@ -69,7 +69,7 @@ async def create_embeddings(body: EmbeddingRequest, request: Request,
         return result, result.tokens
 
     reserve = sum(len(text.encode("utf-8")) + 2 for text in texts)
-    result, headers = await svc.pipeline.metered(request.headers.get("authorization"), rag.embedder.name,
+    result, headers = await svc.pipeline.metered(caller, rag.embedder.name,
                                                  body.model_dump(exclude_none=True), reserve, embed)
     return JSONResponse({
         "object": "list",
