@@ -55,6 +55,7 @@ _SET_HEAD_AND_CHECKPOINT = _SET_HEAD.values(checkpoint_seq=sa.bindparam("head_se
                                             checkpoint_ts_us=sa.bindparam("head_ts_us"))
 _INSERT_ENTRIES = audit_entries.insert()
 _INSERT_CHECKPOINT = audit_checkpoints.insert()
+_HASH_AT = sa.select(audit_entries.c.entry_hash).where(audit_entries.c.seq == sa.bindparam("seq"))
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,13 @@ class AuditLog:
         else:
             conn.execute(_SET_HEAD, {"head_hash": prev})
         return receipts
+
+    def holds(self, conn: Connection, receipt: AuditReceipt) -> bool:
+        """Is the entry of ``receipt`` in the chain? Asked inside a new transaction after an append whose COMMIT
+        went unanswered: the head is locked first, so an append still committing elsewhere has ended by then,
+        one way or the other."""
+        self._lock_head(conn, 0)
+        return conn.execute(_HASH_AT, {"seq": receipt.seq}).scalar() == receipt.entry_hash
 
     def checkpoint(self) -> Checkpoint | None:
         """Sign the current head now (e.g. at shutdown, or before exporting); None if the chain is empty."""

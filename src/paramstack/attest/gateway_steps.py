@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from paramstack.attest.audit import AuditEntry, AuditLog, first_line
+from paramstack.attest.audit import AuditEntry, AuditLog, AuditReceipt, first_line
 from paramstack.attest.errors import AuditLogUnavailable
 from paramstack.attest.keys import KeyRing
 from paramstack.attest.manifest import manifest_digest
@@ -62,10 +62,8 @@ class AuditRecorder:
     (and their usage ledger rows) share one transaction.
 
     ``record`` returns only once its entry is committed, so a response is never reported done before its
-    audit row exists.
+    audit row exists. After a COMMIT that went unanswered, the writer asks ``landed`` before it appends again.
     """
-
-    retry_safe = False  # a commit with an unknown outcome is not retried: it could append the entries twice
 
     def __init__(self, log: AuditLog, writer: DatabaseWriter | None = None) -> None:
         self._log = log
@@ -77,8 +75,11 @@ class AuditRecorder:
         except sa.exc.SQLAlchemyError as error:
             raise AuditLogUnavailable(f"audit log unavailable: {first_line(error)}") from None
 
-    def write_batch(self, connection: Connection, entries: list[AuditEntry]) -> None:
-        self._log.append_in(connection, entries)
+    def write_batch(self, connection: Connection, entries: list[AuditEntry]) -> AuditReceipt:
+        return self._log.append_in(connection, entries)[-1]
+
+    def landed(self, connection: Connection, last: AuditReceipt) -> bool:
+        return self._log.holds(connection, last)
 
 
 def audit_entry(record: AuditRecord) -> AuditEntry:

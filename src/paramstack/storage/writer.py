@@ -13,9 +13,12 @@ transaction (a round trip to PostgreSQL each). A connection that fails is droppe
 opens a new one.
 
 A failure inside the transaction (before COMMIT) rolls everything back and is retried when it is
-transient (a lost connection, a locked file, a serialization failure). A failure *of* the COMMIT leaves it
-unknown whether the data was written; it is retried only when every part of the transaction is idempotent
-(the ledger is: ``ON CONFLICT DO NOTHING``; the audit chain is not: a second try would append twice).
+transient (a lost connection, a locked file, a serialization failure). A failure *of* the COMMIT (the
+acknowledgement lost with the connection) leaves it unknown whether the data was written. The retry then
+first asks, inside its own transaction, whether that write landed: the audit chain can tell exactly (is its
+entry hash stored at its sequence number?), the ledger need not (a row written twice is one row). If it
+landed, the waiters are told so and nothing is written again; if not, the whole transaction is written
+again. So an unanswered COMMIT neither doubles a row nor fails a call whose rows are stored.
 """
 
 from __future__ import annotations
@@ -37,10 +40,14 @@ RETRY_DELAYS_S = (0.05, 0.2, 0.5)
 class WritePart(Hashable, Protocol):
     """One kind of row a transaction can carry (the ledger's, the audit chain's)."""
 
-    retry_safe: bool  # may the same items be written again after a commit whose outcome is unknown?
+    def write_batch(self, connection: Connection, items: list[Any]) -> Any:
+        """Write ``items`` inside the open transaction (no commit: the writer commits). Returns what
+        ``landed`` needs to recognise this write later."""
+        ...
 
-    def write_batch(self, connection: Connection, items: list[Any]) -> None:
-        """Write ``items`` inside the open transaction (no commit: the writer commits)."""
+    def landed(self, connection: Connection, written: Any) -> bool | None:
+        """Inside a new transaction, after a COMMIT whose outcome is unknown: did the write that returned
+        ``written`` commit? None: this part cannot tell, and writing its items again is harmless."""
         ...
 
 
@@ -91,24 +98,29 @@ class DatabaseWriter:
 
     def _commit(self, groups: dict[WritePart, list[Any]]) -> None:
         """One transaction for every part's items (on the writer thread), retried as the module says."""
-        retry_safe = all(part.retry_safe for part in groups)
+        unanswered: dict[WritePart, Any] | None = None  # what an attempt whose COMMIT went unanswered wrote
         for attempt, delay in enumerate((*RETRY_DELAYS_S, None)):
+            written: dict[WritePart, Any] = {}
             committing = False
             try:
                 if self._connection is None:
                     self._connection = self._database.connect()
                 with self._connection.begin():  # commits at the end of the block, rolls back on an error
+                    if unanswered is not None and _landed(self._connection, unanswered):
+                        return
+                    unanswered = None
                     for part, items in groups.items():
-                        part.write_batch(self._connection, items)
+                        written[part] = part.write_batch(self._connection, items)
                     committing = True
                 return
             except Exception as error:
                 self._drop_connection()  # it may be broken: the next attempt (or write) opens a fresh one
-                if (not isinstance(error, sa.exc.DBAPIError) or delay is None or not _transient(error)
-                        or (committing and not retry_safe)):
+                if committing:
+                    unanswered = written
+                if not isinstance(error, sa.exc.DBAPIError) or delay is None or not _transient(error):
                     raise
                 LOG.warning("database write failed, retrying",
-                            extra={"attempt": attempt + 1, "error": type(error).__name__})
+                            extra={"attempt": attempt + 1, "error": type(error).__name__, "unanswered": committing})
                 time.sleep(delay)
 
     def _drop_connection(self) -> None:
@@ -118,6 +130,11 @@ class DatabaseWriter:
                 connection.close()
             except sa.exc.SQLAlchemyError:
                 LOG.debug("closing a failed connection failed too", exc_info=True)
+
+
+def _landed(connection: Connection, written: dict[WritePart, Any]) -> bool:
+    # One transaction: if any part can tell that its write is stored, all of it is.
+    return any(part.landed(connection, receipt) for part, receipt in written.items())
 
 
 def _transient(error: sa.exc.DBAPIError) -> bool:
