@@ -8,6 +8,8 @@ with the whole pipeline on: authentication, limits, quota, ledger, and whatever 
 (signing, audit). Three gateway set-ups: the embedded default (SQLite + in-process limits: one process by
 design, its limits live in it), Redis + PostgreSQL with one replica, and the same with two replicas (two
 processes sharing Redis and PostgreSQL, the client's connections spread over both, as a Service would).
+Beside them, ``bench/bare_proxy.py``: the same server stack forwarding to the stub with nothing else, the
+ceiling for a Python gateway on the machine at hand; each gateway's saturation is also given as a share of it.
 Loads: fixed offered rates (open loop: latency counts from when each request was due,
 so a server that falls behind is charged for its queue) and saturation (32 connections, closed loop).
 Prints a table, writes bench/results/gateway.json. Not a test: nothing here gates CI.
@@ -40,6 +42,7 @@ RATES = (100, 500)
 CONNECTIONS = 32
 MAX_IN_FLIGHT = 256
 KEEPALIVE_S = 4.0  # a connection idle this long is not reused: uvicorn closes idle ones after 5 s
+BARE = "bare python proxy"  # the set-up of bare_proxy.py: the ceiling the gateways are read against
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}], "max_tokens": 8}
 
 
@@ -337,6 +340,16 @@ def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float
     return result
 
 
+def run_bare_proxy(stub_port: int, seconds: float) -> dict[str, Any]:
+    """The floor of a Python gateway on this machine (``bare_proxy.py``): forward and answer, nothing else."""
+    port = free_port()
+    command = [sys.executable, str(HERE / "bare_proxy.py"), "--port", str(port),
+               "--upstream", f"http://127.0.0.1:{stub_port}"]
+    with running(command, port, "/readyz") as process:
+        target = Target(BARE, (port,), request_bytes("/v1/chat/completions", None))
+        return asyncio.run(measure(target, seconds, [process.pid]))
+
+
 async def metering_alone(redis_url: str | None, database_url: str, calls: int = 2000) -> dict[str, float]:
     """The admission step by itself, in-process: admit + settle (ledger commit included), per call."""
     from datetime import UTC, datetime
@@ -404,20 +417,22 @@ def machine_jitter(cpu_ms: float, rate: int = 100, count: int = 1000) -> dict[st
             "p99_ms": round(durations[int(count * 0.99)] * 1000, 3)}
 
 
-def added(direct: dict[str, Any], gateway: dict[str, Any]) -> dict[str, Any]:
+def added(direct: dict[str, Any], bare: dict[str, Any], gateway: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for rate, numbers in gateway["fixed"].items():
         base = direct["fixed"][rate]
         out[rate] = {"p50_ms": round(numbers["p50_ms"] - base["p50_ms"], 3),
                      "p99_ms": round(numbers["p99_ms"] - base["p99_ms"], 3)}
-    out["saturation_ratio"] = round(gateway["saturation"]["achieved_rps"] / direct["saturation"]["achieved_rps"], 3)
+    rps = gateway["saturation"]["achieved_rps"]
+    out["saturation_ratio"] = round(rps / direct["saturation"]["achieved_rps"], 3)
+    out["share_of_bare_proxy"] = round(rps / bare["saturation"]["achieved_rps"], 3)
     return out
 
 
 def table(results: dict[str, Any]) -> str:
     lines = [f"{'set-up':<20}{'load':>10}{'p50 ms':>10}{'p99 ms':>10}{'added p50':>11}{'added p99':>11}{'req/s':>10}"
-             f"{'errors':>8}{'cpu ms/req':>12}"]
-    direct = results["scenarios"]["direct"]
+             f"{'errors':>8}{'cpu ms/req':>12}{'of bare':>9}"]
+    direct, bare = results["scenarios"]["direct"], results["scenarios"][BARE]
     for name, scenario in results["scenarios"].items():
         for rate in RATES:
             numbers = scenario["fixed"][str(rate)]
@@ -429,7 +444,8 @@ def table(results: dict[str, Any]) -> str:
         ratio = sat["achieved_rps"] / direct["saturation"]["achieved_rps"]
         lines.append(f"{name:<20}{f'{CONNECTIONS} conns':>10}{sat['p50_ms']:>10.2f}{sat['p99_ms']:>10.2f}"
                      f"{'':>11}{f'x{ratio:.2f}':>11}{sat['achieved_rps']:>10}{sat['errors']:>8}"
-                     f"{sat['server_cpu_ms_per_request']:>12}")
+                     f"{sat['server_cpu_ms_per_request']:>12}"
+                     f"{sat['achieved_rps'] / bare['saturation']['achieved_rps']:>9.0%}")
     return "\n".join(lines)
 
 
@@ -452,6 +468,7 @@ def main() -> None:
         work = Path(tmp)
         stub = Target("direct", (stub_port,), request_bytes("/v1/chat/completions", None))
         results["scenarios"]["direct"] = asyncio.run(measure(stub, args.seconds, [stub_process.pid]))
+        results["scenarios"][BARE] = run_bare_proxy(stub_port, args.seconds)
         results["metering_step"] = {"embedded": asyncio.run(metering_alone(None, f"sqlite:///{work / 'step.db'}"))}
         results["scenarios"]["embedded"] = run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile)
         for replicas in (1, 2) if args.postgres and not args.only_embedded else ():
@@ -464,7 +481,8 @@ def main() -> None:
                     results["metering_step"][name] = asyncio.run(metering_alone(args.redis, database_url))
     for name in results["scenarios"]:
         if name != "direct":
-            results["added"][name] = added(results["scenarios"]["direct"], results["scenarios"][name])
+            results["added"][name] = added(results["scenarios"]["direct"], results["scenarios"][BARE],
+                                           results["scenarios"][name])
     embedded_cpu = results["scenarios"]["embedded"]["saturation"]["server_cpu_ms_per_request"]
     results["machine"]["jitter"] = machine_jitter(embedded_cpu)
     results["machine"]["load_average_at_end"] = os.getloadavg()  # a shared machine: say how busy it was
