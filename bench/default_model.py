@@ -32,12 +32,12 @@ STEERED = {"ailydian-general": "ailydian hq", "medical-lora": "doctor|doktor", "
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=DefaultModelConfig.steps)
-    parser.add_argument("--adapter-steps", type=int, default=DefaultModelConfig.adapter_steps)
+    parser.add_argument("--steps", type=int, help="pretraining steps (default: the shipped recipe)")
+    parser.add_argument("--adapter-steps", type=int, help="LoRA steps per adapter (default: the shipped recipe)")
     parser.add_argument("--quick", action="store_true", help="60 pretraining + 20 adapter steps (smoke run)")
     args = parser.parse_args()
-    config = DefaultModelConfig(steps=60 if args.quick else args.steps,
-                                adapter_steps=20 if args.quick else args.adapter_steps)
+    config = DefaultModelConfig().with_steps(60, 20) if args.quick else \
+        DefaultModelConfig().with_steps(args.steps, args.adapter_steps)
     with tempfile.TemporaryDirectory(prefix="bench-default-model-") as tmp:
         report = build_default_model(tmp, config, progress=False)
     pretrain = report["pretrain"]

@@ -27,11 +27,7 @@ def build_default_model(
     from paramstack.train.default_model import DefaultModelConfig
     from paramstack.train.default_model import build_default_model as build
 
-    config = DefaultModelConfig()
-    if steps is not None:
-        config.steps = steps
-    if adapter_steps is not None:
-        config.adapter_steps = adapter_steps
+    config = DefaultModelConfig().with_steps(steps, adapter_steps)
     with cli_errors():
         report = build(out or ASSETS_DIR, config, progress=not as_json)
     emit(report, as_json, _render)

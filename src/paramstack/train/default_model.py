@@ -16,11 +16,13 @@ import json
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from paramstack.settings import DEFAULT_MODEL_NAME
+from paramstack.train.pretrain import PretrainConfig
+from paramstack.train.sft import SftConfig
 
 DEMO_QUESTIONS: dict[str, list[str]] = {
     "__base__": ["Ailydian AI Ecosystem nedir?", "What is paramstack?", "LoRA adaptörü nedir?", "KVKK nedir?"],
@@ -32,24 +34,21 @@ DEMO_QUESTIONS: dict[str, list[str]] = {
 
 @dataclass
 class DefaultModelConfig:
-    """The recipe of paramstack-tiny; the defaults are what ships."""
+    """The recipe of paramstack-tiny: its tokenizer, its base model and its adapters. The defaults are what
+    ships; the build sets the base's ``eval_every`` from its step budget (eight evaluations per run)."""
 
     vocab_size: int = 8000
-    hidden_size: int = 256
-    layers: int = 4
-    heads: int = 4
-    kv_heads: int = 4
-    intermediate_size: int = 688
-    context_length: int = 256
-    steps: int = 500
-    minutes: float = 15.0  # cap for slow or busy machines: the schedule then follows the clock
-    batch_size: int = 8
-    lr: float = 3e-3
-    seed: int = 0
-    adapter_steps: int = 120
-    adapter_r: int = 16
-    adapter_lr: float = 2e-3
-    adapters: tuple[str, ...] = field(default=("ailydian-general", "medical-lora", "legal-lora"))
+    base: PretrainConfig = field(default_factory=lambda: PretrainConfig(
+        steps=500, minutes=15.0, save_dtype="bfloat16"))  # minutes: a cap for slow or busy machines
+    adapter: SftConfig = field(default_factory=lambda: SftConfig(
+        r=16, alpha=32, lr=2e-3, steps=120, base_model_name=DEFAULT_MODEL_NAME))
+    adapters: tuple[str, ...] = ("ailydian-general", "medical-lora", "legal-lora")
+
+    def with_steps(self, steps: int | None = None, adapter_steps: int | None = None) -> DefaultModelConfig:
+        """This recipe with other step budgets (None keeps the recipe's)."""
+        return replace(self, base=replace(self.base, steps=self.base.steps if steps is None else steps),
+                       adapter=replace(self.adapter,
+                                       steps=self.adapter.steps if adapter_steps is None else adapter_steps))
 
 
 def build_default_model(out_root: str | Path, config: DefaultModelConfig | None = None,
@@ -58,11 +57,12 @@ def build_default_model(out_root: str | Path, config: DefaultModelConfig | None 
     from paramstack.assets import corpus_dir
     from paramstack.train.artifacts import directory_size, write_json
     from paramstack.train.corpus import build_corpus
-    from paramstack.train.pretrain import PretrainConfig, pretrain
-    from paramstack.train.sft import SftConfig, train_lora
+    from paramstack.train.pretrain import pretrain
+    from paramstack.train.sft import train_lora
     from paramstack.train.tokenizer import tokenizer_report, train_tokenizer
 
     config = config or DefaultModelConfig()
+    config = replace(config, base=replace(config.base, eval_every=max(1, config.base.steps // 8)))
     source = Path(corpus_root) if corpus_root else corpus_dir()
     out = Path(out_root)
     model_dir = out / DEFAULT_MODEL_NAME
@@ -76,14 +76,8 @@ def build_default_model(out_root: str | Path, config: DefaultModelConfig | None 
         timings["corpus_and_tokenizer_s"] = round(time.perf_counter() - started, 1)
         if model_dir.exists():
             shutil.rmtree(model_dir)
-        pretrain_config = PretrainConfig(
-            hidden_size=config.hidden_size, layers=config.layers, heads=config.heads, kv_heads=config.kv_heads,
-            intermediate_size=config.intermediate_size, context_length=config.context_length, steps=config.steps,
-            minutes=config.minutes, batch_size=config.batch_size, lr=config.lr, seed=config.seed,
-            eval_every=max(1, config.steps // 8), save_dtype="bfloat16",
-        )
         mark = time.perf_counter()
-        base_report = pretrain(work / "corpus-base", work / "tokenizer", model_dir, pretrain_config, progress=progress)
+        base_report = pretrain(work / "corpus-base", work / "tokenizer", model_dir, config.base, progress=progress)
         timings["pretrain_s"] = round(time.perf_counter() - mark, 1)
         adapters: dict[str, Any] = {}
         for name in config.adapters:
@@ -92,9 +86,7 @@ def build_default_model(out_root: str | Path, config: DefaultModelConfig | None 
             adapter_dir = out / "adapters" / name
             if adapter_dir.exists():
                 shutil.rmtree(adapter_dir)
-            sft = SftConfig(r=config.adapter_r, alpha=2 * config.adapter_r, lr=config.adapter_lr,
-                            steps=config.adapter_steps, seed=config.seed, base_model_name=DEFAULT_MODEL_NAME)
-            report = train_lora(model_dir, work / f"corpus-{name}", adapter_dir, sft, progress=progress)
+            report = train_lora(model_dir, work / f"corpus-{name}", adapter_dir, config.adapter, progress=progress)
             (adapter_dir / "README.md").unlink(missing_ok=True)  # PEFT's model-card stub names a temp path
             report.update(base=DEFAULT_MODEL_NAME, corpus=f"assets/corpus/tenants/{name}", corpus_docs=stats.docs)
             write_json(adapter_dir / "training_report.json", report)
@@ -143,10 +135,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("-o", "--out", "--output-dir", dest="out", type=Path, default=ASSETS_DIR,
                         help="output root (default: package assets)")
-    parser.add_argument("--steps", type=int, default=DefaultModelConfig.steps)
-    parser.add_argument("--adapter-steps", type=int, default=DefaultModelConfig.adapter_steps)
+    parser.add_argument("--steps", type=int, help="pretraining steps (default: the shipped recipe)")
+    parser.add_argument("--adapter-steps", type=int, help="LoRA steps per adapter (default: the shipped recipe)")
     args = parser.parse_args(argv)
-    report = build_default_model(args.out, DefaultModelConfig(steps=args.steps, adapter_steps=args.adapter_steps))
+    report = build_default_model(args.out, DefaultModelConfig().with_steps(args.steps, args.adapter_steps))
     pretrain = report["pretrain"]
     summary = {"build_time_s": report["build_time_s"], "params": pretrain["params"], "steps": pretrain["steps"],
                "heldout_loss": pretrain["heldout_loss"], "heldout_loss_start": pretrain["heldout_loss_start"],
