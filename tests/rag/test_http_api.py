@@ -119,6 +119,32 @@ def test_chat_answer_sources_point_at_the_retrieved_chunk(gateway):
     assert 'paramstack_rag_retrieval_duration_seconds_count{mode="hybrid",tenant="org_ailydian"}' in metrics
 
 
+def test_a_tenant_with_rag_by_default_gets_sources_from_the_unmodified_openai_client(gateway):
+    """`tenants add --rag-by-default`: retrieval without the "rag" extension field; "rag": false opts out."""
+    added = gateway.cli("tenants", "add", "org_handbook", "--name", "Handbook", "--rag-collection", "handbook",
+                        "--rag-by-default", "--json")
+    assert added.returncode == 0 and json.loads(added.stdout)["rag_by_default"] is True, added.stderr
+    key = json.loads(gateway.cli("keys", "create", "--tenant", "org_handbook", "--json").stdout)["api_key"]
+    http = httpx.Client(base_url=gateway.root_url, timeout=120, headers={"authorization": f"Bearer {key}"})
+    assert http.post("/v1/rag/collections/handbook/documents", json={
+        "id": "leave.md", "text": "# Leave\n\nEvery employee has twenty days of paid leave a year."}).status_code == 201
+    client = openai.OpenAI(base_url=gateway.base_url, api_key=key, max_retries=0)
+
+    def sources(**extra) -> list[dict] | None:
+        reply = client.chat.completions.create(model="paramstack-tiny", max_tokens=4, temperature=0, **extra,
+                                               messages=[{"role": "user", "content": "How many days of paid leave?"}])
+        return (reply.model_extra or {}).get("sources")
+
+    assert [s["document"] for s in sources()] == ["leave.md"]
+    assert sources(extra_body={"rag": False}) is None
+
+    admin = httpx.Client(base_url=gateway.root_url, headers={"authorization": f"Bearer {gateway.admin_key}"})
+    assert_error(admin.patch("/admin/tenants/org_handbook", json={"rag_collection": None}), 400, "invalid_request")
+    assert admin.patch("/admin/tenants/org_handbook", json={"rag_by_default": False}).json()["rag_by_default"] is False
+    assert sources() is None  # back to asking per request
+    assert [s["document"] for s in sources(extra_body={"rag": True})] == ["leave.md"]
+
+
 def test_pdf_and_html_uploads_and_bad_files(gateway):
     tenant = Tenant(gateway, "org_medical")
     pdf = make_pdf([["Dosage guide", "Adults take one tablet every eight hours."]], title="Dosage")

@@ -48,6 +48,18 @@ def test_tenant_refusals(stores):
     assert tenants.get("org_medical").limits.rpm == 150  # nothing half-written
 
 
+def test_rag_by_default_is_stored_and_needs_a_collection(stores):
+    tenants, _ = stores
+    assert tenants.add("org_medical", spec()).rag_by_default is False  # opt-in per request, as before
+    assert tenants.update("org_medical", {"rag_by_default": True}).rag_by_default is True
+    assert tenants.get("org_medical").rag_by_default is True
+    with pytest.raises(InvalidRequest, match="rag_by_default needs a rag_collection"):
+        tenants.update("org_medical", {"rag_collection": None})
+    with pytest.raises(InvalidRequest, match="rag_by_default needs a rag_collection"):
+        parse_spec({"name": "No collection", "rag_by_default": True})
+    assert tenants.get("org_medical").rag_collection == "medical_knowledge"  # the refused change left no trace
+
+
 def test_keys_are_hashed_shown_once_and_revocable(stores):
     tenants, keys = stores
     tenants.add("org_medical", spec())

@@ -273,8 +273,11 @@ class Pipeline:
 
     @staticmethod
     def _wants_rag(caller: Caller, body: SamplingFields) -> bool:
-        has_collection = caller.tenant is not None and bool(caller.tenant.rag_collection)
-        return has_collection and (body.rag is True)
+        """The request's ``rag`` when it has one, else the tenant's ``rag_by_default``."""
+        tenant = caller.tenant
+        if tenant is None or not tenant.rag_collection:
+            return False
+        return tenant.rag_by_default if body.rag is None else body.rag
 
 
 async def _nothing() -> None:

@@ -49,6 +49,8 @@ class TenantSpec(BaseModel):
     adapters: list[ModelName] = Field(default_factory=list, description="LoRA adapters the tenant may call")
     default_adapter: str | None = Field(default=None, pattern=NAME_PATTERN)
     rag_collection: str | None = Field(default=None, pattern=NAME_PATTERN)
+    rag_by_default: bool = Field(default=False, description=(
+        'retrieve from rag_collection on every chat request unless it says "rag": false (else only on "rag": true)'))
     guard_policy: str = Field(default="default", pattern=NAME_PATTERN)
     limits: TenantLimits = Field(default_factory=TenantLimits)
     pricing: TenantPricing = Field(default_factory=TenantPricing)
@@ -57,6 +59,12 @@ class TenantSpec(BaseModel):
     def _default_adapter_is_allowed(self) -> TenantSpec:
         if self.default_adapter and self.default_adapter not in self.adapters:
             self.adapters = [*self.adapters, self.default_adapter]
+        return self
+
+    @model_validator(mode="after")
+    def _rag_by_default_has_a_collection(self) -> TenantSpec:
+        if self.rag_by_default and not self.rag_collection:
+            raise ValueError("rag_by_default needs a rag_collection")
         return self
 
 

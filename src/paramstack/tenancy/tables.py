@@ -1,4 +1,4 @@
-"""Tenants and their API keys (schema owned by migration 0001_tenancy)."""
+"""Tenants and their API keys (schema owned by migrations 0001_tenancy and 0007_tenant_rag_by_default)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ tenants = sa.Table(
     sa.Column("adapters", sa.JSON, nullable=False),
     sa.Column("default_adapter", sa.String(128), nullable=True),
     sa.Column("rag_collection", sa.String(128), nullable=True),
+    sa.Column("rag_by_default", sa.Boolean, nullable=False, server_default=sa.false()),  # migration 0007
     sa.Column("guard_policy", sa.String(128), nullable=False, server_default="default"),
     sa.Column("limits", sa.JSON, nullable=False),
     sa.Column("pricing", sa.JSON, nullable=False),
