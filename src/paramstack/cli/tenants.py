@@ -36,8 +36,7 @@ Currency = Annotated[str | None, typer.Option(help="ISO currency code, e.g. USD 
 
 def _changes(name: str | None, models: list[str] | None, adapters: list[str] | None, default_adapter: str | None,
              rag_collection: str | None, rag_by_default: bool | None, guard_policy: str | None, tps: int | None,
-             rpm: int | None,
-             max_concurrent: int | None, daily_tokens: int | None, price_input: str | None,
+             rpm: int | None, max_concurrent: int | None, daily_tokens: int | None, price_input: str | None,
              price_output: str | None, currency: str | None) -> dict[str, Any]:
     limits = {k: v for k, v in {"tps": tps, "rpm": rpm, "max_concurrent": max_concurrent,
                                 "daily_tokens": daily_tokens}.items() if v is not None}
