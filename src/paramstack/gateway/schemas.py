@@ -52,8 +52,8 @@ class SamplingFields(BaseModel):
     frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
     logit_bias: dict[str, float] | None = None
     metadata: dict[str, str] | None = None
-    # paramstack extension: retrieve from the tenant's RAG collection (None = the tenant's default).
-    rag: bool | None = None
+    rag: bool | None = Field(default=None, description=(
+        "paramstack extension: retrieve from the tenant's RAG collection; omitted: the tenant's rag_by_default"))
 
     @field_validator("stop")
     @classmethod
