@@ -341,7 +341,7 @@ def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float
 
 
 def run_bare_proxy(stub_port: int, seconds: float) -> dict[str, Any]:
-    """The floor of a Python gateway on this machine (``bare_proxy.py``): forward and answer, nothing else."""
+    """The ceiling of a Python gateway on this machine (``bare_proxy.py``): forward and answer, nothing else."""
     port = free_port()
     command = [sys.executable, str(HERE / "bare_proxy.py"), "--port", str(port),
                "--upstream", f"http://127.0.0.1:{stub_port}"]
