@@ -356,14 +356,13 @@ async def metering_alone(redis_url: str | None, database_url: str, calls: int = 
 
     from prometheus_client import CollectorRegistry
 
+    from paramstack.calls import CallInfo, UsageCounts
     from paramstack.engine.protocol import SamplingParams
-    from paramstack.gateway.steps import CallInfo, UsageCounts
     from paramstack.metering.factory import build_admission
     from paramstack.metering.settings import MeteringSettings
     from paramstack.storage.database import create_db_engine
     from paramstack.storage.migrate import upgrade_to_head
-    from paramstack.tenancy.authenticator import Caller
-    from paramstack.tenancy.models import ApiKey, Tenant, TenantLimits
+    from paramstack.tenancy.models import ApiKey, Caller, Tenant, TenantLimits
 
     database = create_db_engine(database_url)
     upgrade_to_head(database)

@@ -19,7 +19,7 @@ from paramstack.attest.response import SignedAttestation, sign_output
 from paramstack.storage.writer import DatabaseWriter
 
 if TYPE_CHECKING:
-    from paramstack.gateway.steps import AuditRecord, CallInfo, UsageCounts
+    from paramstack.calls import AuditRecord, CallInfo, UsageCounts
 
 
 @dataclass
@@ -84,11 +84,12 @@ class AuditRecorder:
 
 def audit_entry(record: AuditRecord) -> AuditEntry:
     call = record.call
-    status = record.status.partition(":")[0]  # "error:<code>" -> "error"; the code is in http_status
     guard = Counter(f"{f.check}.{f.type}"[:64] for f in record.findings)
     return AuditEntry(
-        request_id=call.request_id, org_id=call.org_id, model=call.public_model, status=status,
-        http_status=record.http_status, api_key_id=call.caller.key.key_id, adapter=call.adapter,
+        request_id=call.request_id, org_id=call.org_id, model=call.public_model,
+        status=record.outcome.kind.value, http_status=record.outcome.http_status, code=record.outcome.code,
+        api_key_id=call.caller.key.key_id, adapter=call.adapter,
         prompt_tokens=record.usage.prompt_tokens, completion_tokens=record.usage.completion_tokens,
         cost_micros=record.cost_micros, latency_ms=round(record.latency_ms), guard=dict(guard),
-        attestation_sha256=record.attestation_digest)
+        attestation_sha256=record.attestation_digest, tools=tuple(name[:64] for name in record.tool_names[:128]))
+

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import anyio
 
+from paramstack.calls import CANCELLED, NO_USAGE, AuditRecord, CallInfo, Outcome, Source, UsageCounts
 from paramstack.engine.protocol import ChatMessage, GenerationRequest, SamplingParams
 from paramstack.engine.router import ModelRouter, Target
 from paramstack.engine.sticky import sticky_key
@@ -30,24 +31,20 @@ from paramstack.gateway.schemas import ChatCompletionRequest, CompletionRequest,
 from paramstack.gateway.steps import (
     AdmissionControl,
     Attestation,
-    AuditRecord,
     AuditStep,
-    CallInfo,
-    Finding,
     GuardStep,
     OutputFilter,
     RetrievalStep,
     SigningStep,
-    Source,
     Ticket,
-    UsageCounts,
 )
+from paramstack.guard.result import Finding
 from paramstack.observability.metrics import GatewayMetrics
-from paramstack.tenancy.authenticator import Authenticator, Caller
+from paramstack.tenancy.authenticator import Authenticator
+from paramstack.tenancy.models import Caller
 
 LOG = logging.getLogger("paramstack.requests")
 Result = TypeVar("Result")
-CLIENT_CLOSED_REQUEST = 499  # nginx's code for a client that went away: used in the audit log only
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ class Pipeline:
                 ticket = await self.admission.admit(call, prompt_tokens + call.sampling.max_tokens)
         except ParamstackError as refusal:
             # Refused before any token was produced: nothing to charge, but the audit trail records it.
-            await self._record(call, f"refused:{refusal.code}", refusal.status_code, UsageCounts(0, 0), 0,
+            await self._record(call, Outcome.refused(refusal.code or "refused", refusal.status_code), NO_USAGE, 0,
                                time.perf_counter() - started, findings, None)
             raise
         output_filter = (self.guard.output_filter(call, caller.tenant.guard_policy, streaming=bool(body.stream))
@@ -124,7 +121,7 @@ class Pipeline:
 
     async def execute(self, prepared: PreparedCall) -> AsyncIterator[TextDelta | Finished]:
         call, usage = prepared.call, UsageCounts(0, 0)
-        status, http_status, settled = "cancelled", CLIENT_CLOSED_REQUEST, False
+        outcome, settled = CANCELLED, False
         delivered = _DeliveredText(self.metrics, prepared)
         try:
             # aclosing: a consumer that stops early (client gone) closes the engine's stream at once, which
@@ -142,20 +139,20 @@ class Pipeline:
                     attestation = self.signer.sign(call, delivered.text, usage) if self.signer else None
                     # Usage is settled and audited before the last event goes out: a response the client
                     # has in full is always in the ledger (a crash in between can only over-count).
-                    status, http_status, settled = "ok", 200, True
+                    outcome, settled = Outcome.ok(), True
                     with anyio.CancelScope(shield=True):
-                        await self._settle_and_audit(prepared, usage, status, http_status, attestation)
+                        await self._settle_and_audit(prepared, usage, outcome, attestation)
                     yield Finished(chunk.finish_reason, usage, attestation)
                     return
         except ParamstackError as error:
-            status, http_status = f"error:{error.code}", error.status_code
+            outcome = Outcome.error(error.code or "error", error.status_code)
             raise
         finally:
             if not settled:
                 # The client's disconnect cancels this task; the bookkeeping must still finish, or the
                 # quota reservation and the concurrency slot would leak and the audit trail miss the call.
                 with anyio.CancelScope(shield=True):
-                    await self._settle_and_audit(prepared, usage, status, http_status, None)
+                    await self._settle_and_audit(prepared, usage, outcome, None)
 
     async def metered(self, caller: Caller, model: str, raw_body: Mapping[str, Any], reserve_tokens: int,
                       work: Callable[[], Awaitable[tuple[Result, int]]]) -> tuple[Result, dict[str, str]]:
@@ -169,71 +166,70 @@ class Pipeline:
         try:
             ticket = await self.admission.admit(call, reserve_tokens) if self.admission is not None else None
         except ParamstackError as refusal:
-            await self._record(call, f"refused:{refusal.code}", refusal.status_code, UsageCounts(0, 0), 0,
+            await self._record(call, Outcome.refused(refusal.code or "refused", refusal.status_code), NO_USAGE, 0,
                                time.perf_counter() - started, [], None)
             raise
-        usage, status, http_status = UsageCounts(0, 0), "error", 500
+        usage, outcome = NO_USAGE, Outcome.error("internal_error", 500)
         try:
             result, tokens = await work()
-            usage, status, http_status = UsageCounts(tokens, 0), "ok", 200
+            usage, outcome = UsageCounts(tokens, 0), Outcome.ok()
         except ParamstackError as error:
-            status, http_status = f"error:{error.code}", error.status_code
+            outcome = Outcome.error(error.code or "error", error.status_code)
             raise
         finally:
             with anyio.CancelScope(shield=True):  # a client that leaves does not make the call free
-                await self._settle_and_record(call, ticket, usage, status, http_status, time.perf_counter() - started,
-                                              [], None)
+                await self._settle_and_record(call, ticket, usage, outcome, time.perf_counter() - started, [], None)
         return result, dict(ticket.headers) if ticket else {}
 
-    async def _settle_and_audit(self, prepared: PreparedCall, usage: UsageCounts, status: str, http_status: int,
+    async def _settle_and_audit(self, prepared: PreparedCall, usage: UsageCounts, outcome: Outcome,
                                 attestation: Attestation | None) -> None:
         output_findings = list(prepared.output_filter.findings) if prepared.output_filter else []
-        await self._settle_and_record(prepared.call, prepared.ticket, usage, status, http_status,
+        await self._settle_and_record(prepared.call, prepared.ticket, usage, outcome,
                                       time.perf_counter() - prepared.started, prepared.findings + output_findings,
                                       attestation)
 
-    async def _settle_and_record(self, call: CallInfo, ticket: Ticket | None, usage: UsageCounts, status: str,
-                                 http_status: int, seconds: float, findings: list[Finding],
+    async def _settle_and_record(self, call: CallInfo, ticket: Ticket | None, usage: UsageCounts, outcome: Outcome,
+                                 seconds: float, findings: list[Finding],
                                  attestation: Attestation | None) -> None:
         """The call's ledger row and audit entry, submitted together: the writer commits them in one
         transaction (storage/writer.py). A ledger that cannot be written fails the call, and the audit says so."""
         cost = ticket.cost(usage) if ticket is not None else 0
-        settling = ticket.settle(usage, delivered=status == "ok") if ticket is not None else _nothing()
-        auditing = self._audit(call, status, http_status, usage, cost, seconds, findings, attestation)
+        settling = ticket.settle(usage, delivered=outcome.delivered) if ticket is not None else _nothing()
+        auditing = self._audit(call, outcome, usage, cost, seconds, findings, attestation)
         settled, audited = await asyncio.gather(settling, auditing, return_exceptions=True)
         if isinstance(settled, ParamstackError):
             try:
-                await self._record(call, f"error:{settled.code}", settled.status_code, usage, 0, seconds, findings,
-                                   None)
+                await self._record(call, Outcome.error(settled.code or "error", settled.status_code), usage, 0,
+                                   seconds, findings, None)
             except ParamstackError:  # the audit is down too: the ledger's failure is the one to report
                 LOG.error("the failed call could not be audited either", extra={"request_id": call.request_id})
             raise settled
         if isinstance(settled, BaseException):
             raise settled
-        self._observe(call, status, usage, cost, seconds, findings)
+        self._observe(call, outcome, usage, cost, seconds, findings)
         if isinstance(audited, BaseException):
             raise audited
 
-    async def _record(self, call: CallInfo, status: str, http_status: int, usage: UsageCounts, cost: int,
+    async def _record(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int,
                       seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
-        self._observe(call, status, usage, cost, seconds, findings)
-        await self._audit(call, status, http_status, usage, cost, seconds, findings, attestation)
+        self._observe(call, outcome, usage, cost, seconds, findings)
+        await self._audit(call, outcome, usage, cost, seconds, findings, attestation)
 
-    def _observe(self, call: CallInfo, status: str, usage: UsageCounts, cost: int, seconds: float,
+    def _observe(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int, seconds: float,
                  findings: list[Finding]) -> None:
-        self.metrics.observe_completion(call.org_id, call.public_model, status.partition(":")[0], seconds, usage)
+        self.metrics.observe_completion(call.org_id, call.public_model, outcome.kind.value, seconds, usage)
         self.metrics.observe_findings(call.org_id, findings)
         # Ids and counts only: prompt text and keys never reach the logs.
         LOG.info("completion", extra={
             "request_id": call.request_id, "tenant": call.org_id, "key_id": call.caller.key.key_id,
-            "model": call.public_model, "adapter": call.adapter, "status": status,
+            "model": call.public_model, "adapter": call.adapter, "status": outcome.kind.value, "code": outcome.code,
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "cost_micros": cost, "latency_ms": round(seconds * 1000.0, 2)})
 
-    async def _audit(self, call: CallInfo, status: str, http_status: int, usage: UsageCounts, cost: int,
+    async def _audit(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int,
                      seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
         if self.audit is not None:
-            await self.audit.record(AuditRecord(call, status, http_status, usage, cost, seconds * 1000.0, findings,
+            await self.audit.record(AuditRecord(call, outcome, usage, cost, seconds * 1000.0, findings,
                                                 attestation.digest() if attestation else None))
 
     def _call_info(self, caller: Caller, target: Target, body: SamplingFields,

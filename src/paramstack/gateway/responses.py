@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from paramstack.attest.wire import attach_attestation, attestation_sse_event
+from paramstack.calls import Source, UsageCounts
 from paramstack.errors import ParamstackError
 from paramstack.gateway.pipeline import Finished, PreparedCall, TextDelta
 from paramstack.gateway.schemas import error_body
-from paramstack.gateway.steps import Attestation, Source, UsageCounts
+from paramstack.gateway.steps import Attestation
 
 Kind = Literal["chat", "text"]
 

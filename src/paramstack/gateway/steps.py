@@ -7,41 +7,12 @@ hands them to the ``Pipeline``. A step that is not configured is ``None`` and sk
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from paramstack.engine.protocol import ChatMessage, SamplingParams
+from paramstack.calls import AuditRecord, CallInfo, Source, UsageCounts
+from paramstack.engine.protocol import ChatMessage
 from paramstack.errors import ContentBlocked
 from paramstack.guard.result import Finding, GuardResult
-from paramstack.tenancy.authenticator import Caller
-
-
-@dataclass(frozen=True)
-class CallInfo:
-    """Who calls what: handed to every step after the model is resolved."""
-
-    request_id: str
-    caller: Caller
-    public_model: str
-    model: str
-    adapter: str | None
-    sampling: SamplingParams
-    created: int  # unix seconds, as in OpenAI's responses
-    request_digest: str  # SHA-256 of the canonical request body (no prompt text is kept)
-
-    @property
-    def org_id(self) -> str:
-        return self.caller.org_id
-
-
-@dataclass(frozen=True)
-class UsageCounts:
-    prompt_tokens: int
-    completion_tokens: int
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 class Ticket(Protocol):
@@ -83,13 +54,6 @@ class GuardStep(Protocol):
     def output_filter(self, call: CallInfo, policy: str, *, streaming: bool = True) -> OutputFilter: ...
 
 
-@dataclass(frozen=True)
-class Source:
-    document: str
-    chunk: int
-    score: float
-
-
 class RetrievalStep(Protocol):
     async def augment(self, call: CallInfo, collection: str,
                       messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], list[Source]]: ...
@@ -105,18 +69,6 @@ class SigningStep(Protocol):
     def sign(self, call: CallInfo, output_text: str, usage: UsageCounts) -> Attestation:
         """Sign exactly the text the client received."""
         ...
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    call: CallInfo
-    status: str  # "ok", "cancelled", "refused:<code>", "error:<code>"
-    http_status: int
-    usage: UsageCounts
-    cost_micros: int
-    latency_ms: float
-    findings: list[Finding]
-    attestation_digest: str | None
 
 
 class AuditStep(Protocol):

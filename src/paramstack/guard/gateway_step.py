@@ -12,7 +12,7 @@ from paramstack.guard.settings import GuardSettings
 from paramstack.guard.streaming import OutputStream
 
 if TYPE_CHECKING:
-    from paramstack.gateway.steps import CallInfo
+    from paramstack.calls import CallInfo
 
 
 class PolicyGuards:

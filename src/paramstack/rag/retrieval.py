@@ -8,9 +8,9 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+from paramstack.calls import CallInfo, Source
 from paramstack.engine.protocol import ChatMessage
 from paramstack.errors import NotFound
-from paramstack.gateway.steps import CallInfo, Source
 from paramstack.rag.models import Hit
 from paramstack.rag.service import MAX_QUERY_CHARS, RagService
 
