@@ -22,7 +22,15 @@ from typing import Any, TypeVar
 import anyio
 
 from paramstack.calls import CANCELLED, NO_USAGE, AuditRecord, CallInfo, Outcome, Source, UsageCounts
-from paramstack.engine.protocol import ChatMessage, GenerationRequest, SamplingParams
+from paramstack.engine.protocol import (
+    ChatMessage,
+    FinishReason,
+    GenerationRequest,
+    SamplingParams,
+    TokenLogprob,
+    ToolCall,
+    ToolCallDelta,
+)
 from paramstack.engine.router import ModelRouter, Target
 from paramstack.engine.sticky import sticky_key
 from paramstack.errors import InvalidRequest, ParamstackError
@@ -49,14 +57,37 @@ Result = TypeVar("Result")
 
 @dataclass(frozen=True)
 class TextDelta:
+    """Text the client may be sent now (the output guard has judged it), with its tokens' logprobs when asked."""
+
     text: str
+    logprobs: tuple[TokenLogprob, ...] = ()
+
+
+@dataclass(frozen=True)
+class EchoedPrompt:
+    """Text completions with ``echo``: the prompt as the model read it, first, with its logprobs."""
+
+    text: str
+    logprobs: tuple[TokenLogprob, ...] = ()
 
 
 @dataclass(frozen=True)
 class Finished:
-    finish_reason: str
+    """The last event. ``tool_calls``: the complete calls as delivered (what was signed). ``disclaimer``: text a
+    policy appends, kept out of JSON output and tool calls (the front-end puts it in a field of its own).
+    ``filtered``: with ``finish_reason == "content_filter"``, what the output guard found (codes, no text)."""
+
+    finish_reason: FinishReason
     usage: UsageCounts
     attestation: Attestation | None
+    tool_calls: tuple[ToolCall, ...] = ()
+    disclaimer: str | None = None
+    filtered: tuple[Finding, ...] = ()
+
+
+# What ``Pipeline.execute`` yields. A ``ToolCallDelta`` (engine.protocol) is a piece of a tool call whose
+# arguments the output guard has judged.
+PipelineEvent = TextDelta | EchoedPrompt | ToolCallDelta | Finished
 
 
 @dataclass
