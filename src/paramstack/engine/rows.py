@@ -1,18 +1,25 @@
 """One request while it is being generated: its tokens, its text so far, and why it ends.
 
 The scheduler only moves tensors; a ``Row`` decides what each new token means for the client
-(text delta, stop token, stop string, length limit) and builds the chunk to send.
+(text delta, stop token, stop string, length limit, tool call) and builds the chunk to send.
+
+A constrained row carries its grammar matcher (the scheduler masks its logits with it; ``accept`` advances
+it). Stop strings do not apply to constrained rows: cutting grammar-forced JSON short would hand out JSON
+that does not parse under finish_reason "stop". Logprob entries wait until the text of their token is
+released (stop strings and partial characters hold text back) so a chunk's entries spell its text; rows
+that parse tool calls report no logprobs (their tokens go into calls, not content, as OpenAI does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from paramstack.engine.detokenizer import IncrementalDetokenizer
-from paramstack.engine.protocol import FinishReason, GenerationChunk, SamplingParams
+from paramstack.engine.protocol import FinishReason, GenerationChunk, SamplingParams, TokenLogprob, ToolCallDelta
 from paramstack.engine.stopping import StopStringBuffer
+from paramstack.engine.tool_calls import ToolCallParser
 
 
 class ChunkSink(Protocol):
@@ -38,6 +45,11 @@ class Row:
     detokenizer: IncrementalDetokenizer
     stop_token_ids: Collection[int]
     sampler: Any  # sampling.RowSampler; typed loosely so this module stays free of torch
+    matcher: Any = None  # xgrammar.GrammarMatcher of a constrained row
+    tool_parser: ToolCallParser | None = None
+    logprobs: int | None = None  # top alternatives wanted per token (0 = the token's own logprob only)
+    echo_logprobs: bool = False  # the prompt's logprobs go on the first chunk (set by the prefill)
+    prompt_logprobs: tuple[TokenLogprob, ...] = ()
     stops: StopStringBuffer = field(init=False)
     completion_tokens: int = 0
     last_token: int = -1
@@ -45,9 +57,14 @@ class Row:
     # Set from the event loop's thread when the client goes away; read by the worker between steps.
     cancelled: bool = False
     failed: bool = False
+    _pending_logprobs: list[TokenLogprob] = field(default_factory=list)
+    _logprob_chars: int = 0  # released text not yet matched to pending entries
+    _sent: bool = False
 
     def __post_init__(self) -> None:
-        self.stops = StopStringBuffer(self.params.stop)
+        self.stops = StopStringBuffer(() if self.matcher is not None else self.params.stop)
+        if self.tool_parser is not None:
+            self.logprobs = None
 
     @property
     def done(self) -> bool:
@@ -58,18 +75,26 @@ class Row:
         """Position id of ``last_token``, the token the next decode step feeds in."""
         return len(self.prompt_ids) + self.completion_tokens - 1
 
-    def accept(self, token_id: int) -> GenerationChunk | None:
+    def accept(self, token_id: int, logprob: TokenLogprob | None = None) -> GenerationChunk | None:
         """Record a sampled token; returns the chunk to send (None when there is nothing new to show)."""
         self.completion_tokens += 1
         self.last_token = token_id
+        if self.matcher is not None:
+            self.matcher.accept_token(token_id)
         if token_id in self.stop_token_ids:
+            self._note(logprob, "")
             return self._finish("stop", "")
-        check = self.stops.push(self.detokenizer.push(token_id))
+        piece = self.detokenizer.push(token_id)
+        self._note(logprob, piece)
+        check = self.stops.push(piece)
         if check.stopped:
             return self._finish("stop", check.text, flush=False)
         if self.completion_tokens >= self.params.max_tokens:
             return self._finish("length", check.text)
-        return self._chunk(check.text) if check.text else None
+        text, calls = self._parse(check.text)
+        if not (text or calls or (self.prompt_logprobs and not self._sent)):
+            return None
+        return self._chunk(text, calls)
 
     def fail(self, error: BaseException) -> None:
         self.failed = True
@@ -92,13 +117,49 @@ class Row:
                 reason = "stop"
             else:
                 text += self.stops.flush()
+        text, calls = self._parse(text)
+        if self.tool_parser is not None:
+            tail, more = self.tool_parser.finish()
+            text, calls = text + tail, calls + more
+            if reason == "stop" and self.tool_parser.calls and not self.tool_parser.in_call:
+                reason = "tool_calls"
         self.finish_reason = reason
-        return self._chunk(text)
+        return self._chunk(text, calls)
 
-    def _chunk(self, text: str) -> GenerationChunk:
+    def _parse(self, text: str) -> tuple[str, tuple[ToolCallDelta, ...]]:
+        if self.tool_parser is None or not text:
+            return text, ()
+        return self.tool_parser.push(text)
+
+    def _note(self, logprob: TokenLogprob | None, piece: str) -> None:
+        if logprob is not None and self.logprobs is not None:
+            self._pending_logprobs.append(replace(logprob, token=piece))
+
+    def _released_logprobs(self, text: str) -> tuple[TokenLogprob, ...]:
+        """Entries whose token text is now shown; at the end, all of them (cut to the text shown)."""
+        self._logprob_chars += len(text)
+        pending, released = self._pending_logprobs, []
+        while pending and len(pending[0].token) <= self._logprob_chars:
+            entry = pending.pop(0)
+            self._logprob_chars -= len(entry.token)
+            released.append(entry)
+        if self.finish_reason is not None:
+            for entry in pending:  # past a stop string: their text is not shown
+                take = min(len(entry.token), self._logprob_chars)
+                released.append(replace(entry, token=entry.token[:take]))
+                self._logprob_chars -= take
+            pending.clear()
+        return tuple(released)
+
+    def _chunk(self, text: str, calls: tuple[ToolCallDelta, ...] = ()) -> GenerationChunk:
+        first = not self._sent
+        self._sent = True
         return GenerationChunk(
             text=text,
             prompt_tokens=len(self.prompt_ids),
             completion_tokens=self.completion_tokens,
             finish_reason=self.finish_reason,
+            tool_calls=calls,
+            logprobs=self._released_logprobs(text) if self.logprobs is not None else (),
+            prompt_logprobs=self.prompt_logprobs if first else (),
         )
