@@ -194,3 +194,57 @@ def test_prompt_tokens_count_the_tools_section(tool_engine: LocalEngine) -> None
     completion = run(tool_engine, chat(tools=(WEATHER, ADD), max_tokens=3))
     assert completion.last.prompt_tokens == with_tools
     assert with_turns > asyncio.run(tool_engine.count_prompt_tokens(chat(tools=(WEATHER,))))
+
+
+def test_an_auto_row_that_opens_a_call_streams_it_and_finishes_with_tool_calls(
+        tool_engine: LocalEngine, long_model_dir: Path) -> None:
+    """What a model that decides to call a tool writes, fed token by token through the auto grammar and a
+    row: every token is allowed, the text before the call is content, the call comes out as deltas."""
+    import threading
+
+    import torch
+    import xgrammar
+    from transformers import AutoTokenizer
+
+    from paramstack.engine.detokenizer import IncrementalDetokenizer
+    from paramstack.engine.grammars import GrammarBook, plan_for
+    from paramstack.engine.rows import Row
+    from paramstack.engine.sampling import RowSampler
+    from paramstack.engine.tool_calls import ToolCallParser
+
+    tokenizer = AutoTokenizer.from_pretrained(long_model_dir)
+    request = chat(tools=(WEATHER, ADD))
+    plan = plan_for(request)
+    assert plan is not None and plan.parses_tool_calls and not plan.forced
+    book = GrammarBook(tokenizer, threading.Lock(), len(tokenizer), tool_engine.stop_token_ids)
+    posted: list = []
+
+    class Sink:
+        flush = staticmethod(lambda: None)
+
+        def post(self, item) -> None:
+            posted.append(item)
+
+    prompt_ids = [tokenizer.bos_token_id]
+    row = Row(request_id="auto", prompt_ids=prompt_ids, adapter=None, params=request.sampling, sink=Sink(),
+              detokenizer=IncrementalDetokenizer(lambda ids: tokenizer.decode(ids, skip_special_tokens=True),
+                                                 prompt_ids),
+              stop_token_ids=tool_engine.stop_token_ids, sampler=RowSampler(request.sampling),
+              matcher=book.matcher(book.compiled(plan)), tool_parser=ToolCallParser())
+    written = 'hello world <tool_call>{"name":"get_weather","arguments":{"city":"ali","unit":"c"}}</tool_call>'
+    ids = tokenizer(written, add_special_tokens=False)["input_ids"]
+    ids.append(tokenizer.convert_tokens_to_ids("<|end|>"))
+    bitmask = xgrammar.allocate_token_bitmask(1, len(tokenizer))
+    for token in ids:
+        row.matcher.fill_next_token_bitmask(bitmask)
+        logits = torch.zeros(1, len(tokenizer))
+        xgrammar.apply_token_bitmask_inplace(logits, bitmask)
+        assert logits[0, token] == 0, f"the auto grammar refused {tokenizer.convert_ids_to_tokens(token)!r}"
+        chunk = row.accept(token)
+        if chunk is not None:
+            posted.append(chunk)
+    completion = Completion(posted)
+    assert completion.text.strip() == "hello world"
+    assert [(c["name"], c["arguments"]) for c in calls_of(completion)] == [
+        ("get_weather", '{"city":"ali","unit":"c"}')]
+    assert completion.last.finish_reason == "tool_calls"
