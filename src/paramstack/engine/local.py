@@ -2,8 +2,13 @@
 
 ``LocalEngine`` is the asyncio face; the model itself belongs to one worker thread
 (``local_batcher.BatchScheduler``) that batches requests of different adapters into the same forward
-passes. Importing this module is cheap: torch, transformers and PEFT load when an engine is built, so a
-gateway that only talks to vLLM never imports them.
+passes. Importing this module is cheap: torch, transformers, PEFT and xgrammar load when an engine is
+built, so a gateway that only talks to vLLM never imports them.
+
+Beyond text: tools render through the chat template (``chat_format``) and come back as streamed
+``ToolCallDelta`` pieces (``tool_calls.py``); tool calls and JSON answers are constrained by a grammar
+(``grammars.py``), one per-row bitmask in the shared forward passes (``token_choice.py``); logprobs and
+echoed prompt logprobs come from the real logits (``token_logprobs.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from paramstack.engine.tool_calls import ToolCallParser
 from paramstack.errors import ArtifactError, ConfigurationError, InvalidRequest, NotFound
 
 if TYPE_CHECKING:
-    from paramstack.engine.local_batcher import BatchScheduler, EngineStats
+    from paramstack.engine.engine_stats import EngineStats
+    from paramstack.engine.local_batcher import BatchScheduler
     from paramstack.settings import ModelSettings
 
 log = logging.getLogger(__name__)

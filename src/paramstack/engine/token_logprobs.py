@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from paramstack.engine.detokenizer import IncrementalDetokenizer
 from paramstack.engine.protocol import TokenLogprob
 
 
@@ -37,17 +38,17 @@ class TokenTexts:
         return text
 
     def pieces(self, ids: Sequence[int]) -> list[str]:
-        """Each token's share of ``decode(ids)``: the pieces concatenate to the decoded text."""
-        pieces, previous = [], ""
-        with self._lock:
-            for end in range(1, len(ids) + 1):
-                text = self._tokenizer.decode(ids[:end], skip_special_tokens=True)
-                if text.endswith("\ufffd") and end < len(ids):
-                    pieces.append("")  # half a character: it belongs to the token that completes it
-                    continue
-                pieces.append(text[len(previous):] if text.startswith(previous) else text)
-                previous = text
+        """Each token's share of ``decode(ids)``: the pieces concatenate to the decoded text (a token that
+        ends half a character gets "", the one that completes it gets the character). Linear time."""
+        detokenizer = IncrementalDetokenizer(self._decode, ())
+        pieces = [detokenizer.push(token) for token in ids]
+        if pieces:
+            pieces[-1] += detokenizer.flush()
         return pieces
+
+    def _decode(self, ids: Sequence[int]) -> str:
+        with self._lock:
+            return self._tokenizer.decode(list(ids), skip_special_tokens=True)
 
 
 def step_logprobs(logits: torch.Tensor, chosen: Sequence[int], top_n: Sequence[int], texts: TokenTexts
