@@ -248,3 +248,65 @@ def test_an_auto_row_that_opens_a_call_streams_it_and_finishes_with_tool_calls(
     assert [(c["name"], c["arguments"]) for c in calls_of(completion)] == [
         ("get_weather", '{"city":"ali","unit":"c"}')]
     assert completion.last.finish_reason == "tool_calls"
+
+
+@pytest.mark.parametrize("fields", [
+    {"output_format": OutputFormat("json_schema", schema=WEATHER.parameters)},
+    {"tools": (WEATHER,), "tool_choice": ToolChoice("required"), "parallel_tool_calls": False},
+])
+def test_a_model_that_loves_control_bytes_and_special_tokens_still_writes_valid_json(
+        tool_engine: LocalEngine, long_model_dir: Path, fields) -> None:
+    """Logits that favour byte tokens of control characters (xgrammar alone lets ``<0x02>`` into JSON
+    strings) and special tokens (their text vanishes from the output) by a wide margin, step after step."""
+    import threading
+
+    import torch
+    from transformers import AutoTokenizer
+
+    from paramstack.engine.detokenizer import IncrementalDetokenizer
+    from paramstack.engine.grammars import GrammarBook, plan_for
+    from paramstack.engine.rows import Row
+    from paramstack.engine.sampling import RowSampler
+    from paramstack.engine.token_choice import choose_tokens
+    from paramstack.engine.token_logprobs import TokenTexts
+    from paramstack.engine.tool_calls import ToolCallParser
+
+    tokenizer = AutoTokenizer.from_pretrained(long_model_dir)
+    lock = threading.Lock()
+    request = chat(max_tokens=160, **fields)
+    plan = plan_for(request)
+    assert plan is not None
+    book = GrammarBook(tokenizer, lock, len(tokenizer), tool_engine.stop_token_ids)
+    lures = [i for t, i in tokenizer.get_vocab().items() if t in ("<s>", "</s>", "<unk>", "<|user|>")
+             or (t.startswith("<0x") and int(t[3:5], 16) < 0x20)]
+
+    class Sink:
+        flush = staticmethod(lambda: None)
+
+        def post(self, item) -> None:
+            posted.append(item)
+
+    posted: list = []
+    prompt_ids = [tokenizer.bos_token_id]
+    row = Row(request_id="lure", prompt_ids=prompt_ids, adapter=None, params=request.sampling, sink=Sink(),
+              detokenizer=IncrementalDetokenizer(lambda ids: tokenizer.decode(ids, skip_special_tokens=True),
+                                                 prompt_ids),
+              stop_token_ids=tool_engine.stop_token_ids, sampler=RowSampler(request.sampling),
+              matcher=book.matcher(book.compiled(plan)), control_token_ids=book.control_token_ids(),
+              tool_parser=ToolCallParser() if plan.parses_tool_calls else None)
+    generator = torch.Generator().manual_seed(0)
+    while not row.done:
+        logits = torch.randn(1, len(tokenizer), generator=generator)
+        logits[0, lures] += 50.0
+        (token,), _ = choose_tokens([row], logits, TokenTexts(tokenizer, lock))
+        chunk = row.accept(token)
+        if chunk is not None:
+            posted.append(chunk)
+    completion = Completion(posted)
+    if plan.parses_tool_calls:
+        (call,) = calls_of(completion)
+        assert completion.last.finish_reason == "tool_calls"
+        jsonschema.validate(json.loads(call["arguments"]), WEATHER.parameters)
+    else:
+        assert completion.last.finish_reason == "stop"
+        jsonschema.validate(json.loads(completion.text), WEATHER.parameters)

@@ -97,3 +97,12 @@ def test_the_parser_streams_calls_however_the_text_is_split(text, content, calls
         assert (shown, found, parser.calls, parser.in_call) == (content, calls, complete, unfinished)
     for _name, arguments in calls[:complete]:
         json.loads(arguments)
+
+
+def test_a_second_call_cut_at_its_tag_is_not_content_on_a_constrained_row() -> None:
+    text = '<tool_call>{"name":"f","arguments":{}}</tool_call>\n<tool_'
+    for drop, tail in ((True, ""), (False, "<tool_")):
+        parser = ToolCallParser()
+        shown, _ = parser.push(text)
+        rest, _ = parser.finish(drop_partial_tag=drop)
+        assert (shown + rest, parser.calls) == (tail, 1)

@@ -103,6 +103,7 @@ class GrammarBook:
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._compiler: Any = None
+        self._control_ids: Any = None
 
     def cached(self, plan: GrammarPlan) -> Any | None:
         with self._lock:
@@ -138,13 +139,25 @@ class GrammarBook:
 
         return xgrammar.GrammarMatcher(compiled)
 
+    def control_token_ids(self) -> Any:
+        """Tokens whose text holds a control character (U+0000-U+001F), as a tensor of ids: never valid
+        inside compact JSON. xgrammar 0.2.9's masks let byte-fallback tokens such as ``<0x02>`` into JSON
+        strings (measured: a random model filled a string with U+0002), so the engine bans these itself
+        wherever the output is JSON (a JSON answer, a call's arguments)."""
+        self._grammar_compiler()
+        return self._control_ids
+
     def _grammar_compiler(self) -> Any:
         with self._lock:
             if self._compiler is None:
+                import torch
                 import xgrammar
 
                 with self._tokenizer_lock:
-                    info = _tokenizer_info(self._tokenizer, self.vocab_size, self._stop_token_ids)
+                    texts = _token_texts(self._tokenizer, self.vocab_size)
+                    info = _tokenizer_info(self._tokenizer, self.vocab_size, self._stop_token_ids, texts)
+                control = [i for i, text in enumerate(texts) if any(ord(c) < 0x20 for c in text)]
+                self._control_ids = torch.tensor(control, dtype=torch.long)
                 self._compiler = xgrammar.GrammarCompiler(info, max_threads=1)
             return self._compiler
 
@@ -201,11 +214,20 @@ def _structural_tag(calls: dict[str, Any], schema: Any, strict: bool) -> str:
     return json.dumps({"type": "structural_tag", "format": fmt}, ensure_ascii=False)
 
 
-def _tokenizer_info(tokenizer: Any, vocab_size: int, stop_token_ids: list[int]) -> Any:
+def _token_texts(tokenizer: Any, vocab_size: int) -> list[str]:
+    """What each token shows in decoded output ("" for special and control tokens)."""
+    size = min(vocab_size, len(tokenizer))
+    texts = tokenizer.batch_decode([[i] for i in range(size)], skip_special_tokens=True)
+    return list(texts) + [""] * (vocab_size - size)
+
+
+def _tokenizer_info(tokenizer: Any, vocab_size: int, stop_token_ids: list[int], texts: list[str]) -> Any:
     """xgrammar's view of the vocabulary, with every special token but the stop tokens made unusable.
 
-    ``from_huggingface`` reads special tokens such as ``<s>`` as their literal text, which would let them
-    appear inside JSON strings; a token whose text is empty is never allowed by xgrammar.
+    ``from_huggingface`` reads special tokens such as ``<s>`` (and SentencePiece control pieces such as
+    ``</s>``, which the tokenizer does not even list as special) as their literal text, which would let
+    them into JSON strings while the decoded output drops them; a token whose text is empty is never
+    allowed by xgrammar.
     """
     import xgrammar
 
@@ -213,6 +235,7 @@ def _tokenizer_info(tokenizer: Any, vocab_size: int, stop_token_ids: list[int]) 
                                                        stop_token_ids=stop_token_ids)
     special = set(tokenizer.all_special_ids)
     special.update(i for i, token in getattr(tokenizer, "added_tokens_decoder", {}).items() if token.special)
+    special.update(i for i, text in enumerate(texts) if not text)
     encoded = [""] * vocab_size
     for token, i in tokenizer.get_vocab().items():
         if i < vocab_size and i not in special:

@@ -46,6 +46,7 @@ class Row:
     stop_token_ids: Collection[int]
     sampler: Any  # sampling.RowSampler; typed loosely so this module stays free of torch
     matcher: Any = None  # xgrammar.GrammarMatcher of a constrained row
+    control_token_ids: Any = None  # tokens banned wherever a constrained row writes JSON (grammars.py)
     tool_parser: ToolCallParser | None = None
     logprobs: int | None = None  # top alternatives wanted per token (0 = the token's own logprob only)
     echo_logprobs: bool = False  # the prompt's logprobs go on the first chunk (set by the prefill)
@@ -69,6 +70,13 @@ class Row:
     @property
     def done(self) -> bool:
         return self.finish_reason is not None or self.cancelled or self.failed
+
+    @property
+    def in_json(self) -> bool:
+        """The row is writing grammar-constrained compact JSON (a JSON answer, a call's arguments)."""
+        if self.matcher is None:
+            return False
+        return self.tool_parser is None or self.tool_parser.in_arguments
 
     @property
     def position(self) -> int:
@@ -119,7 +127,7 @@ class Row:
                 text += self.stops.flush()
         text, calls = self._parse(text)
         if self.tool_parser is not None:
-            tail, more = self.tool_parser.finish()
+            tail, more = self.tool_parser.finish(drop_partial_tag=self.matcher is not None)
             text, calls = text + tail, calls + more
             if reason == "stop" and self.tool_parser.calls and not self.tool_parser.in_call:
                 reason = "tool_calls"

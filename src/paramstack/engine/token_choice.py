@@ -32,6 +32,9 @@ def choose_tokens(rows: Sequence[Row], logits: torch.Tensor, texts: TokenTexts
         for i in constrained:
             rows[i].matcher.fill_next_token_bitmask(bitmask, i)
         xgrammar.apply_token_bitmask_inplace(logits, bitmask, indices=constrained)
+        for i in constrained:
+            if rows[i].in_json and rows[i].control_token_ids is not None:
+                logits[i, rows[i].control_token_ids] = float("-inf")
     tokens = next_tokens([row.sampler for row in rows], logits)
     entries: list[TokenLogprob | None] = [None] * len(rows)
     if wanted:

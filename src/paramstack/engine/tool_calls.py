@@ -42,6 +42,11 @@ class ToolCallParser:
     _deltas: list[ToolCallDelta] = field(default_factory=list)
 
     @property
+    def in_arguments(self) -> bool:
+        """The text now being generated is a call's arguments (compact JSON when constrained)."""
+        return self._state == "arguments"
+
+    @property
     def in_call(self) -> bool:
         """A call has started and not ended (a stream cut here leaves it unfinished)."""
         return self._state != "text"
@@ -54,9 +59,13 @@ class ToolCallParser:
         deltas, self._deltas = _merged(self._deltas), []
         return "".join(content), deltas
 
-    def finish(self) -> tuple[str, tuple[ToolCallDelta, ...]]:
-        """End of generation: what is still held back. An unfinished call stays unfinished (no content)."""
+    def finish(self, *, drop_partial_tag: bool = False) -> tuple[str, tuple[ToolCallDelta, ...]]:
+        """End of generation: what is still held back. An unfinished call stays unfinished (no content).
+        ``drop_partial_tag``: a held-back beginning of ``<tool_call>`` was a call cut short (a grammar
+        allowed nothing else there), not text."""
         tail = self._buffer if self._state == "text" else ""
+        if drop_partial_tag and tail and TOOL_CALL_OPEN.startswith(tail):
+            tail = ""
         self._buffer = ""
         deltas, self._deltas = _merged(self._deltas), []
         return self._content(tail), deltas
