@@ -101,9 +101,32 @@ class GrammarBook:
         self._stop_token_ids = sorted(stop_token_ids)
         self._cache_size = cache_size
         self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._plans: OrderedDict[str, GrammarPlan | None] = OrderedDict()
         self._lock = threading.Lock()
         self._compiler: Any = None
         self._control_ids: Any = None
+
+    def plan(self, request: GenerationRequest) -> GrammarPlan | None:
+        """``plan_for(request)``, remembered per request shape: checking a schema against the JSON Schema
+        metaschema costs ~2 ms, and the gateway's count and the generation both ask."""
+        if not request.tools and not request.output_format.is_json:
+            return None
+        output, choice = request.output_format, request.tool_choice
+        try:
+            key = json.dumps([[[t.name, t.parameters] for t in request.tools], choice.mode, choice.name,
+                              request.parallel_tool_calls, output.kind, output.schema], ensure_ascii=False)
+        except (TypeError, ValueError):
+            return plan_for(request)  # not JSON: plan_for says so with a 400
+        with self._lock:
+            if key in self._plans:
+                self._plans.move_to_end(key)
+                return self._plans[key]
+        plan = plan_for(request)  # raises InvalidRequest: refusals are not remembered
+        with self._lock:
+            self._plans[key] = plan
+            while len(self._plans) > self._cache_size:
+                self._plans.popitem(last=False)
+        return plan
 
     def cached(self, plan: GrammarPlan) -> Any | None:
         with self._lock:
@@ -215,10 +238,16 @@ def _structural_tag(calls: dict[str, Any], schema: Any, strict: bool) -> str:
 
 
 def _token_texts(tokenizer: Any, vocab_size: int) -> list[str]:
-    """What each token shows in decoded output ("" for special and control tokens)."""
+    """What each token shows in decoded output, in the middle of a text ("" for special tokens).
+
+    Decoded after an ordinary token: alone, SentencePiece drops a piece's leading space ("▁" would
+    read as "")."""
     size = min(vocab_size, len(tokenizer))
-    texts = tokenizer.batch_decode([[i] for i in range(size)], skip_special_tokens=True)
-    return list(texts) + [""] * (vocab_size - size)
+    anchor = tokenizer.encode("a", add_special_tokens=False)[-1]
+    prefix = tokenizer.decode([anchor], skip_special_tokens=True)
+    pairs = tokenizer.batch_decode([[anchor, i] for i in range(size)], skip_special_tokens=True)
+    texts = [pair[len(prefix):] if pair.startswith(prefix) else pair for pair in pairs]
+    return texts + [""] * (vocab_size - size)
 
 
 def _tokenizer_info(tokenizer: Any, vocab_size: int, stop_token_ids: list[int], texts: list[str]) -> Any:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from paramstack.chat_format import END_TAG
 from paramstack.engine.detokenizer import IncrementalDetokenizer
-from paramstack.engine.grammars import GrammarBook, GrammarPlan, plan_for
+from paramstack.engine.grammars import GrammarBook, GrammarPlan
 from paramstack.engine.prompts import PromptEncoder
 from paramstack.engine.protocol import GenerationChunk, GenerationRequest
 from paramstack.engine.rows import ChunkSink, Row
@@ -189,7 +189,7 @@ class LocalEngine:
             self._prompts.check_media(request.messages)
         prompt_ids = self._prompts.encode(request)
         self._prompts.check(request, len(prompt_ids))
-        plan = plan_for(request)
+        plan = self._grammars.plan(request)
         if plan is None:
             return prompt_ids, None, None
         grammar = self._grammars.cached(plan)

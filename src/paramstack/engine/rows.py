@@ -20,6 +20,7 @@ from paramstack.engine.detokenizer import IncrementalDetokenizer
 from paramstack.engine.protocol import FinishReason, GenerationChunk, SamplingParams, TokenLogprob, ToolCallDelta
 from paramstack.engine.stopping import StopStringBuffer
 from paramstack.engine.tool_calls import ToolCallParser
+from paramstack.errors import ServiceUnavailable
 
 
 class ChunkSink(Protocol):
@@ -87,8 +88,10 @@ class Row:
         """Record a sampled token; returns the chunk to send (None when there is nothing new to show)."""
         self.completion_tokens += 1
         self.last_token = token_id
-        if self.matcher is not None:
-            self.matcher.accept_token(token_id)
+        if self.matcher is not None and not self.matcher.accept_token(token_id):
+            # The mask makes this impossible; if it happens anyway, never hand out what the grammar refused.
+            self.fail(ServiceUnavailable("the local engine's constrained decoder lost track of this answer"))
+            return None
         if token_id in self.stop_token_ids:
             self._note(logprob, "")
             return self._finish("stop", "")
