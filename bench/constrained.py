@@ -1,7 +1,7 @@
 """Benchmark constrained decoding in the local engine: tokens/s of constrained requests against the same
 requests unconstrained, in the same run, on the embedded default model.
 
-    .venv/bin/python bench/constrained.py [--rounds 3] [--requests 8] [--max-tokens 64] [--threads 1]
+    .venv/bin/python bench/constrained.py [--rounds 5] [--requests 8] [--max-tokens 64] [--threads 1]
 
 Pairs (each pair: the same prompts; concurrent requests batched by the engine):
 - json_schema vs free: a chat answer, constrained to a schema (compact JSON) or not;
@@ -72,19 +72,25 @@ def make(kind: str, i: int, max_tokens: int) -> GenerationRequest:
 
 
 async def one_round(engine: LocalEngine, batch: list[GenerationRequest], concurrent: bool
-                    ) -> tuple[float, int, list[str]]:
-    async def one(request: GenerationRequest) -> tuple[int, str]:
-        tokens, finish = 0, ""
+                    ) -> tuple[float, int, list[str], float]:
+    """Wall time, tokens, finish reasons, and the median time per token after the first (decode steps
+    only: prefill left out, so answers of different lengths compare fairly)."""
+    async def one(request: GenerationRequest) -> tuple[int, str, float | None]:
+        tokens, finish, first, first_tokens = 0, "", 0.0, 0
         async for chunk in engine.generate(request):
+            if not first_tokens:
+                first, first_tokens = time.perf_counter(), chunk.completion_tokens
             tokens, finish = chunk.completion_tokens, chunk.finish_reason or finish
-        return tokens, finish
+        steps = tokens - first_tokens
+        return tokens, finish, (time.perf_counter() - first) / steps if steps > 0 else None
 
     start = time.perf_counter()
     if concurrent:
         results = await asyncio.gather(*(one(r) for r in batch))
     else:
         results = [await one(r) for r in batch]
-    return time.perf_counter() - start, sum(t for t, _ in results), [f for _, f in results]
+    per_token = statistics.median([s for _, _, s in results if s is not None] or [0.0])
+    return time.perf_counter() - start, sum(t for t, _, _ in results), [f for _, f, _ in results], per_token
 
 
 def fitted(engine: LocalEngine, request: GenerationRequest) -> GenerationRequest:
@@ -98,13 +104,17 @@ def fitted(engine: LocalEngine, request: GenerationRequest) -> GenerationRequest
 def measure(engine: LocalEngine, requests: int, max_tokens: int, rounds: int, concurrent: bool) -> dict:
     batches = {kind: [fitted(engine, make(kind, i, max_tokens)) for i in range(requests)] for kind in SETUPS}
     speeds: dict[str, list[float]] = {kind: [] for kind in SETUPS}
+    step_ms: dict[str, list[float]] = {kind: [] for kind in SETUPS}
     tokens: dict[str, int] = {}
     finishes: dict[str, list[str]] = {}
     for _ in range(rounds):
         for kind in SETUPS:
-            elapsed, tokens[kind], finishes[kind] = asyncio.run(one_round(engine, batches[kind], concurrent))
+            elapsed, tokens[kind], finishes[kind], per_token = asyncio.run(
+                one_round(engine, batches[kind], concurrent))
             speeds[kind].append(tokens[kind] / elapsed)
+            step_ms[kind].append(per_token * 1000)
     median = {kind: statistics.median(v) for kind, v in speeds.items()}
+    per_token_ms = {kind: statistics.median(v) for kind, v in step_ms.items()}
     return {
         "concurrent": concurrent,
         "max_tokens": {kind: [r.sampling.max_tokens for r in batch] for kind, batch in batches.items()},
@@ -112,7 +122,9 @@ def measure(engine: LocalEngine, requests: int, max_tokens: int, rounds: int, co
         "finish_reasons": {kind: {r: f.count(r) for r in sorted(set(f))} for kind, f in finishes.items()},
         "tokens_per_s": {kind: round(v, 1) for kind, v in median.items()},
         "tokens_per_s_all_rounds": {kind: [round(x, 1) for x in v] for kind, v in speeds.items()},
+        "ms_per_token_after_first": {kind: round(v, 2) for kind, v in per_token_ms.items()},
         "slowdown": {f"{a}_vs_{b}": round(median[b] / median[a], 3) for a, b in PAIRS},
+        "per_token_slowdown": {f"{a}_vs_{b}": round(per_token_ms[a] / per_token_ms[b], 3) for a, b in PAIRS},
     }
 
 
@@ -190,17 +202,18 @@ def library_replay(model_dir: Path, max_tokens: int) -> dict | None:
 
 def print_table(result: dict) -> None:
     print(f"  {'concurrent' if result['concurrent'] else 'one by one'}:")
-    print(f"    {'setup':<15}{'tokens':>8}{'tokens/s':>11}  finish reasons")
+    print(f"    {'setup':<15}{'tokens':>8}{'tokens/s':>11}{'ms/token':>10}  finish reasons")
     for kind in SETUPS:
-        print(f"    {kind:<15}{result['tokens'][kind]:>8}{result['tokens_per_s'][kind]:>11.1f}  "
-              f"{result['finish_reasons'][kind]}")
+        print(f"    {kind:<15}{result['tokens'][kind]:>8}{result['tokens_per_s'][kind]:>11.1f}"
+              f"{result['ms_per_token_after_first'][kind]:>10.2f}  {result['finish_reasons'][kind]}")
     for pair, value in result["slowdown"].items():
-        print(f"    {pair:<30} {value:.2f}x slower (target <= 1.3x)")
+        print(f"    {pair:<30} tokens/s {value:.2f}x slower, per decode step "
+              f"{result['per_token_slowdown'][pair]:.2f}x (target <= 1.3x)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the engine's worker")
