@@ -118,6 +118,8 @@ def test_media_parts_get_a_clear_400_naming_the_part_and_the_model(engine: Local
         "a": {"$ref": "#/$defs/missing"}}})}, "response_format"),
     ({"tools": (ToolSpec("f", None, {"type": "object", "allOf": [{"required": ["a"]}]}),)}, "tools"),
     ({"tools": (ToolSpec("f"),), "tool_choice": ToolChoice("required", name="g")}, "tool_choice"),
+    ({"tools": (ToolSpec("f", None, {"type": "object", "default": {1, 2}}),), "tool_choice": ToolChoice("none")},
+     "tools"),
 ])
 def test_schemas_the_decoder_cannot_enforce_are_refused(engine: LocalEngine, fields, param) -> None:
     req = GenerationRequest(request_id="s", model="tiny", messages=[ChatMessage("user", "hi")],

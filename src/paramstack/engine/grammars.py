@@ -31,7 +31,7 @@ from typing import Any
 
 from paramstack import chat_format
 from paramstack.engine.protocol import GenerationRequest, ToolSpec
-from paramstack.engine.schema_support import check_schema
+from paramstack.engine.schema_support import check_json, check_schema
 from paramstack.errors import InvalidRequest
 
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
@@ -73,7 +73,11 @@ def plan_for(request: GenerationRequest) -> GrammarPlan | None:
 
 def _tool_plan(request: GenerationRequest) -> dict[str, Any] | None:
     choice = request.tool_choice
-    if not request.tools or choice.mode == "none":
+    if not request.tools:
+        return None
+    if choice.mode == "none":  # rendered into the prompt, never enforced: JSON is all it must be
+        for i, tool in enumerate(request.tools):
+            check_json(tool.parameters, param="tools", where=f"tools[{i}].function.parameters")
         return None
     tools: tuple[ToolSpec, ...] = request.tools
     if choice.name is not None:

@@ -187,9 +187,9 @@ class LocalEngine:
             raise NotFound(f"adapter {request.adapter!r} is not loaded in model {self.name!r}", param="model")
         if request.messages is not None:
             self._prompts.check_media(request.messages)
+        plan = self._grammars.plan(request)  # before rendering: the template writes the tools' schemas
         prompt_ids = self._prompts.encode(request)
         self._prompts.check(request, len(prompt_ids))
-        plan = self._grammars.plan(request)
         if plan is None:
             return prompt_ids, None, None
         grammar = self._grammars.cached(plan)

@@ -41,11 +41,6 @@ class PromptEncoder:
         ours = saved in (chat_format.LEGACY_CHAT_TEMPLATE, chat_format.CHAT_TEMPLATE)
         self._template: str | None = chat_format.CHAT_TEMPLATE if ours else saved
 
-    @property
-    def speaks_paramstack_format(self) -> bool:
-        """The model's template is paramstack's, so its tool calls use ``chat_format``'s syntax."""
-        return self._template == chat_format.CHAT_TEMPLATE
-
     def encode(self, request: GenerationRequest) -> list[int]:
         """Prompt token ids, chat template applied for ``messages``."""
         if isinstance(request.prompt, tuple):

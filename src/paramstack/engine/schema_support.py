@@ -33,12 +33,7 @@ def check_schema(schema: Any, *, param: str, where: str) -> None:
     """
     if isinstance(schema, bool):
         return
-    if not isinstance(schema, Mapping):
-        raise InvalidRequest(f"{where} must be a JSON Schema object", param=param)
-    try:
-        size = len(json.dumps(schema))
-    except (TypeError, ValueError) as error:
-        raise InvalidRequest(f"{where} is not JSON: {error}", param=param) from None
+    size = check_json(schema, param=param, where=where)
     if size > MAX_SCHEMA_BYTES:
         raise InvalidRequest(f"{where} is {size} bytes of JSON; the limit for constrained decoding is "
                              f"{MAX_SCHEMA_BYTES}", param=param)
@@ -53,6 +48,16 @@ def check_schema(schema: Any, *, param: str, where: str) -> None:
                 "decoder cannot enforce; rewrite the schema without it",
                 param=param,
             )
+
+
+def check_json(schema: Any, *, param: str, where: str) -> int:
+    """Raise unless ``schema`` is a JSON object (it is rendered into the prompt); returns its JSON size."""
+    if not isinstance(schema, Mapping):
+        raise InvalidRequest(f"{where} must be a JSON Schema object", param=param)
+    try:
+        return len(json.dumps(schema))
+    except (TypeError, ValueError) as error:
+        raise InvalidRequest(f"{where} is not JSON: {error}", param=param) from None
 
 
 def _check_meta(schema: Mapping[str, Any], *, param: str, where: str) -> None:
