@@ -20,6 +20,7 @@ from paramstack.engine.protocol import (
     GenerationRequest,
     OutputFormat,
     SamplingParams,
+    TokenLogprob,
     ToolCall,
     ToolChoice,
     ToolSpec,
@@ -174,11 +175,15 @@ def test_constrained_and_free_rows_of_two_adapters_batch_and_match_their_solo_ru
 
 
 def test_auto_tool_choice_lets_the_model_answer_in_text(tool_engine: LocalEngine) -> None:
-    free = run(tool_engine, chat(max_tokens=20, tools=(WEATHER,), tool_choice=ToolChoice("none")))
-    auto = run(tool_engine, chat(max_tokens=20, tools=(WEATHER,)))
+    free = run(tool_engine, chat(max_tokens=20, tools=(WEATHER,), tool_choice=ToolChoice("none"), logprobs=2))
+    auto = run(tool_engine, chat(max_tokens=20, tools=(WEATHER,), logprobs=2))
     # A random model does not open a tool call on its own: the auto grammar leaves its text alone.
     assert auto.text == free.text and auto.last.finish_reason == free.last.finish_reason
     assert calls_of(auto) == []
+    # ... and its logprobs are those of the unconstrained row: the raw distribution, token for token.
+    auto_entries = [e for chunk in auto.chunks for e in chunk.logprobs]
+    assert auto_entries == [e for chunk in free.chunks for e in chunk.logprobs]
+    assert "".join(e.token for e in auto_entries) == auto.text
 
 
 def test_prompt_tokens_count_the_tools_section(tool_engine: LocalEngine) -> None:
@@ -230,17 +235,17 @@ def test_an_auto_row_that_opens_a_call_streams_it_and_finishes_with_tool_calls(
               detokenizer=IncrementalDetokenizer(lambda ids: tokenizer.decode(ids, skip_special_tokens=True),
                                                  prompt_ids),
               stop_token_ids=tool_engine.stop_token_ids, sampler=RowSampler(request.sampling),
-              matcher=book.matcher(book.compiled(plan)), tool_parser=ToolCallParser())
+              matcher=book.matcher(book.compiled(plan)), tool_parser=ToolCallParser(), logprobs=0)
     written = 'hello world <tool_call>{"name":"get_weather","arguments":{"city":"ali","unit":"c"}}</tool_call>'
     ids = tokenizer(written, add_special_tokens=False)["input_ids"]
     ids.append(tokenizer.convert_tokens_to_ids("<|end|>"))
     bitmask = xgrammar.allocate_token_bitmask(1, len(tokenizer))
-    for token in ids:
+    for step, token in enumerate(ids):
         row.matcher.fill_next_token_bitmask(bitmask)
         logits = torch.zeros(1, len(tokenizer))
         xgrammar.apply_token_bitmask_inplace(logits, bitmask)
         assert logits[0, token] == 0, f"the auto grammar refused {tokenizer.convert_ids_to_tokens(token)!r}"
-        chunk = row.accept(token)
+        chunk = row.accept(token, TokenLogprob(token="", logprob=-float(step)))
         if chunk is not None:
             posted.append(chunk)
     completion = Completion(posted)
@@ -248,6 +253,11 @@ def test_an_auto_row_that_opens_a_call_streams_it_and_finishes_with_tool_calls(
     assert [(c["name"], c["arguments"]) for c in calls_of(completion)] == [
         ("get_weather", '{"city":"ali","unit":"c"}')]
     assert completion.last.finish_reason == "tool_calls"
+    # logprobs cover the content only (OpenAI's logprobs.content), each entry its share of the text
+    entries = [e for chunk in completion.chunks for e in chunk.logprobs]
+    assert "".join(e.token for e in entries) == completion.text
+    assert 0 < len(entries) < len(ids)
+    assert [e.logprob for e in entries] == sorted((e.logprob for e in entries), reverse=True)  # in order
 
 
 @pytest.mark.parametrize("fields", [

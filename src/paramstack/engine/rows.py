@@ -6,8 +6,9 @@ The scheduler only moves tensors; a ``Row`` decides what each new token means fo
 A constrained row carries its grammar matcher (the scheduler masks its logits with it; ``accept`` advances
 it). Stop strings do not apply to constrained rows: cutting grammar-forced JSON short would hand out JSON
 that does not parse under finish_reason "stop". Logprob entries wait until the text of their token is
-released (stop strings and partial characters hold text back) so a chunk's entries spell its text; rows
-that parse tool calls report no logprobs (their tokens go into calls, not content, as OpenAI does).
+released (stop strings and partial characters hold text back) so a chunk's entries spell its text; on
+rows that parse tool calls only the content's tokens have entries (OpenAI's ``logprobs.content``), each
+spelling its share of the content.
 """
 
 from __future__ import annotations
@@ -60,13 +61,13 @@ class Row:
     cancelled: bool = False
     failed: bool = False
     _pending_logprobs: list[TokenLogprob] = field(default_factory=list)
+    _pending_starts: list[int] = field(default_factory=list)  # each entry's offset in the generated text
+    _generated_chars: int = 0
     _logprob_chars: int = 0  # released text not yet matched to pending entries
     _sent: bool = False
 
     def __post_init__(self) -> None:
         self.stops = StopStringBuffer(() if self.matcher is not None else self.params.stop)
-        if self.tool_parser is not None:
-            self.logprobs = None
 
     @property
     def done(self) -> bool:
@@ -145,9 +146,13 @@ class Row:
     def _note(self, logprob: TokenLogprob | None, piece: str) -> None:
         if logprob is not None and self.logprobs is not None:
             self._pending_logprobs.append(replace(logprob, token=piece))
+            self._pending_starts.append(self._generated_chars)
+        self._generated_chars += len(piece)
 
     def _released_logprobs(self, text: str) -> tuple[TokenLogprob, ...]:
         """Entries whose token text is now shown; at the end, all of them (cut to the text shown)."""
+        if self.tool_parser is not None:
+            return self._released_content_logprobs()
         self._logprob_chars += len(text)
         pending, released = self._pending_logprobs, []
         while pending and len(pending[0].token) <= self._logprob_chars:
@@ -160,6 +165,26 @@ class Row:
                 released.append(replace(entry, token=entry.token[:take]))
                 self._logprob_chars -= take
             pending.clear()
+        return tuple(released)
+
+    def _released_content_logprobs(self) -> tuple[TokenLogprob, ...]:
+        """Entries of the tokens whose fate the parser knows, spelling their share of the content; tokens
+        wholly inside a tool call have none."""
+        parser = self.tool_parser
+        assert parser is not None
+        frontier = parser.decided if self.finish_reason is None else None
+        released = []
+        while self._pending_logprobs:
+            entry, start = self._pending_logprobs[0], self._pending_starts[0]
+            end = start + len(entry.token)
+            if frontier is not None and end > frontier:
+                break
+            del self._pending_logprobs[0], self._pending_starts[0]
+            spans = [(a, b) for a, b in parser.content_spans if a < end and b > start or a <= start <= b]
+            if spans:
+                shown = "".join(entry.token[max(a, start) - start:min(b, end) - start] for a, b in spans)
+                if shown or start == end:
+                    released.append(replace(entry, token=shown))
         return tuple(released)
 
     def _chunk(self, text: str, calls: tuple[ToolCallDelta, ...] = ()) -> GenerationChunk:

@@ -40,6 +40,15 @@ class ToolCallParser:
     _in_string: bool = False
     _escaped: bool = False
     _deltas: list[ToolCallDelta] = field(default_factory=list)
+    # Offsets in the text pushed so far: [start, end) ranges that came out as content (for logprobs).
+    content_spans: list[tuple[int, int]] = field(default_factory=list)
+    _seen: int = 0
+
+    @property
+    def decided(self) -> int:
+        """Every character pushed before this offset is known to be content or part of a call."""
+        held = len(self._buffer) + (len(self._raw) if self._state == "header" else 0)
+        return self._seen - held
 
     @property
     def in_arguments(self) -> bool:
@@ -53,6 +62,7 @@ class ToolCallParser:
 
     def push(self, text: str) -> tuple[str, tuple[ToolCallDelta, ...]]:
         self._buffer += text
+        self._seen += len(text)
         content: list[str] = []
         while self._step(content):
             pass
@@ -66,27 +76,33 @@ class ToolCallParser:
         tail = self._buffer if self._state == "text" else ""
         if drop_partial_tag and tail and TOOL_CALL_OPEN.startswith(tail):
             tail = ""
+        content: list[str] = []
+        self._emit(content, tail, self._seen - len(self._buffer))
         self._buffer = ""
         deltas, self._deltas = _merged(self._deltas), []
-        return self._content(tail), deltas
+        return "".join(content), deltas
 
-    def _content(self, text: str) -> str:
-        # Between and after calls the model writes the separator newline: not content.
-        return "" if self.calls and not text.strip() else text
+    def _emit(self, content: list[str], text: str, start: int) -> None:
+        """``text``, which began at offset ``start`` of the pushed text, is content."""
+        if not text or self.calls and not text.strip():
+            return  # between and after calls the model writes the separator newline: not content
+        content.append(text)
+        self.content_spans.append((start, start + len(text)))
 
     def _step(self, content: list[str]) -> bool:
         """Consume what the buffer allows; True while progress is made."""
         buffer = self._buffer
         if self._state == "text":
             start = buffer.find(TOOL_CALL_OPEN)
+            base = self._seen - len(buffer)
             if start >= 0:
-                content.append(self._content(buffer[:start]))
+                self._emit(content, buffer[:start], base)
                 self._raw = TOOL_CALL_OPEN
                 self._buffer = buffer[start + len(TOOL_CALL_OPEN):]
                 self._state = "header"
                 return True
             keep = _partial_suffix(buffer, TOOL_CALL_OPEN)
-            content.append(self._content(buffer[: len(buffer) - keep]))
+            self._emit(content, buffer[: len(buffer) - keep], base)
             self._buffer = buffer[len(buffer) - keep:]
             return False
         if self._state == "header":
@@ -149,7 +165,7 @@ class ToolCallParser:
             self._state = "text"
             self._buffer = ""
             return False
-        content.append(self._raw + self._buffer)
+        self._emit(content, self._raw + self._buffer, self._seen - len(self._buffer) - len(self._raw))
         self._raw, self._buffer, self._state = "", "", "text"
         return False
 
