@@ -30,11 +30,12 @@ def choose_tokens(rows: Sequence[Row], logits: torch.Tensor, texts: TokenTexts
         logits = logits.clone() if wanted else logits.contiguous()
         bitmask = xgrammar.allocate_token_bitmask(len(rows), logits.shape[-1])
         for i in constrained:
-            rows[i].matcher.fill_next_token_bitmask(bitmask, i)
-        xgrammar.apply_token_bitmask_inplace(logits, bitmask, indices=constrained)
+            rows[i].matcher.fill_next_token_bitmask(bitmask, i)  # matchers fill CPU memory
+        xgrammar.apply_token_bitmask_inplace(logits, bitmask.to(logits.device, non_blocking=True),
+                                             indices=constrained)
         for i in constrained:
             if rows[i].in_json and rows[i].control_token_ids is not None:
-                logits[i, rows[i].control_token_ids] = float("-inf")
+                logits[i, rows[i].control_token_ids.to(logits.device)] = float("-inf")
     tokens = next_tokens([row.sampler for row in rows], logits)
     entries: list[TokenLogprob | None] = [None] * len(rows)
     if wanted:
