@@ -145,8 +145,14 @@ class GrammarBook:
         if hit is not None:
             return hit
         description = json.loads(plan.key)
-        compiler = self._grammar_compiler()
         calls, schema = description["calls"], description["json"]
+        try:
+            compiler = self._grammar_compiler()
+        except ImportError:
+            raise InvalidRequest(
+                "this model cannot constrain its output: the server lacks xgrammar "
+                "(install paramstack[local])", param="tools" if calls is not None else "response_format",
+            ) from None
         if calls is None:
             compiled = _compile(lambda: compiler.compile_json_schema(_schema_text(schema), **_json_style(True)),
                                 lambda: compiler.compile_json_schema(_schema_text(schema), **_json_style(False)),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import logging
 import re
 import threading
@@ -149,7 +150,9 @@ class LocalEngine:
         return len(prompt_ids)
 
     def capabilities(self) -> Mapping[str, bool]:
-        return {"tools": True, "structured_outputs": True, "vision": False, "logprobs": True}
+        # Tool calls and JSON answers are only as good as their grammar: without xgrammar, say so.
+        constrained = importlib.util.find_spec("xgrammar") is not None
+        return {"tools": constrained, "structured_outputs": constrained, "vision": False, "logprobs": True}
 
     def adapters(self) -> list[str]:
         return self._scheduler.adapter_names()
