@@ -2,7 +2,7 @@
 // Data is always set as text (textContent), never parsed as HTML.
 "use strict";
 
-const state = { session: null, charts: [] };
+const state = { session: null, charts: [], openTenant: null };
 
 class ApiError extends Error {
   constructor(status, error) {

@@ -169,8 +169,8 @@ PAGES.tenants = async () => {
     return [el("p", { class: "muted", text: t("readonly") }), box];
   }
   const list = await api("GET", "/admin/tenants");
-  const detail = el("section", { class: "card", id: "tenant-detail", "aria-live": "polite" });
-  const open = (org) => tenantDetail(org, detail).catch((e) => detail.replaceChildren(el("p", { class: "error", text: e.message })));
+  const detail = el("section", { class: "card", id: "tenant-detail", "aria-live": "polite", hidden: true });
+  const open = (org) => { detail.hidden = false; return tenantDetail(org, detail).catch((e) => detail.replaceChildren(el("p", { class: "error", text: e.message }))); };
   const columns = [
     { key: "org_id", label: t("org_id"), render: (r) => el("button", { type: "button", class: "link",
       "data-tenant": r.org_id, text: r.org_id, onclick: () => open(r.org_id) }) },
@@ -179,7 +179,11 @@ PAGES.tenants = async () => {
     { key: "limits", label: t("limits"), render: (r) => `${r.limits.tps}/s · ${r.limits.rpm}/min · ${number(r.limits.daily_tokens)}` },
   ];
   const add = el("details", { id: "add-tenant" }, el("summary", { text: t("tenant.add") }),
-                 tenantForm(null, (saved) => { location.hash = "#tenants"; route().then(() => open(saved.org_id)); }));
+                 tenantForm(null, (saved) => { state.openTenant = saved.org_id; route(); }));
+  if (state.openTenant) {  // just added: show it, with its keys
+    open(state.openTenant);
+    state.openTenant = null;
+  }
   return [section(t("page.tenants"), table(columns, list.data, { id: "tenants-table" }), add), detail];
 };
 
@@ -193,15 +197,25 @@ function seriesByTenant(days, rows, value) {
   }));
 }
 
+const USAGE_DAYS = 14;
+
+function usageQuery() {
+  const since = new Date(Date.now() - (USAGE_DAYS - 1) * 86400000).toISOString().slice(0, 10);  // UTC days
+  const query = new URLSearchParams({ since });
+  if (!isAdmin()) query.set("tenant", state.session.org_id);
+  return `?${query}`;
+}
+
 PAGES.usage = async () => {
-  const data = await api("GET", `/admin/usage/daily${tenantQuery()}`);
+  const data = await api("GET", `/admin/usage/daily${usageQuery()}`);
   const stacked = { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } };
   const parts = [section(t("usage.chart"),
     chart("usage-chart", t("usage.chart"), { type: "bar", data: { labels: data.days,
       datasets: seriesByTenant(data.days, data.rows, (r) => r.requests) }, options: stacked }),
+    el("h3", { text: t("usage.tokens_chart") }),
     chart("tokens-chart", t("usage.tokens_chart"), { type: "bar", data: { labels: data.days,
       datasets: seriesByTenant(data.days, data.rows, (r) => r.total_tokens) }, options: stacked }),
-    el("p", {}, el("a", { href: `/admin/usage/export.csv${tenantQuery()}`, download: "", id: "usage-csv",
+    el("p", {}, el("a", { href: `/admin/usage/export.csv${usageQuery()}`, download: "", id: "usage-csv",
                           class: "button", text: t("usage.csv") })),
     table([{ key: "day", label: t("day") }, { key: "tenant", label: t("tenant") },
            { key: "requests", label: t("requests"), render: (r) => number(r.requests) },
@@ -212,7 +226,7 @@ PAGES.usage = async () => {
     const names = ["external_api", "self_hosted", "hybrid"];
     const priced = names.filter((n) => report.scenarios[n]);
     parts.push(section(t("cost.report"),
-      chart("cost-chart", t("cost.chart"), { type: "bar", data: { labels: priced.map((n) => t(`cost.${n}`)),
+      !priced.length ? null : chart("cost-chart", t("cost.chart"), { type: "bar", data: { labels: priced.map((n) => t(`cost.${n}`)),
         datasets: [{ label: `${t("cost")} (${report.currency})`, backgroundColor: PALETTE.slice(0, 3),
                      data: priced.map((n) => report.scenarios[n].cost_micros / 1e6) }] },
         options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } } }),
