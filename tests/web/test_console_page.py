@@ -166,7 +166,8 @@ def test_a_tenant_sees_its_own_tenant_read_only_in_its_language(console_gateway,
     page.goto(f"{root}/console/#rollouts")
     expect(page.locator("#denied")).to_be_visible()
     statuses = page.evaluate("""() => Promise.all(['/admin/rollouts', '/admin/tenants',
-        '/admin/usage/daily?tenant=org_medical', '/admin/tenants/org_medical'].map(p => fetch(p).then(r => r.status)))""")
+        '/admin/usage/daily?tenant=org_medical', '/admin/tenants/org_medical']
+        .map(p => fetch(p).then(r => r.status)))""")
     assert statuses == [403, 403, 404, 404]
     page.click("#nav a[data-page=usage]")
     assert set(chart_totals(page, "usage-chart")) == {org}
