@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -61,6 +61,11 @@ def _tsa_time(token: bytes | None, signed: bytes, roots: list[Any] | None) -> di
             "problem": "not verified: set attest.tsa_certificate to check the TSA's signature"}
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time without a zone is UTC, as in `paramstack audit export`."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 @router.get("/export", response_class=StreamingResponse,
             responses={200: {"content": {"application/x-ndjson": {}}, "description": "Entries as JSON lines"}})
 def audit_export(request: Request, svc: Svc,
@@ -69,7 +74,7 @@ def audit_export(request: Request, svc: Svc,
                  tenant: Annotated[str | None, Query(description="Only this tenant")] = None) -> StreamingResponse:
     """`paramstack audit export` over HTTP: every entry with its hashes, so a copy can be re-verified."""
     console_access.admin(request, svc)
-    rows = AuditLog(svc.database).export(since=since, until=until, org_id=tenant)
+    rows = AuditLog(svc.database).export(since=_aware(since), until=_aware(until), org_id=tenant)
 
     def lines() -> Iterator[bytes]:
         for row in rows:

@@ -26,6 +26,7 @@ Svc = Annotated[Services, Depends(services)]
 Tenant = Annotated[str | None, Query(description="Tenant id; all tenants when absent (admins only)")]
 Since = Annotated[date | None, Query(description="First UTC day, inclusive (default: 29 days before until)")]
 Until = Annotated[date | None, Query(description="Last UTC day, inclusive (default: today)")]
+MAX_DAYS = 366  # one report, one chart: a year of days at most (the CLI and the ledger have the rest)
 _WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 _CSV_COLUMNS = ("day", "tenant", "currency", "requests", "prompt_tokens", "completion_tokens", "total_tokens",
                 "cost_micros", "cost")
@@ -40,9 +41,15 @@ def _scoped(request: Request, svc: Services, tenant: str | None) -> str | None:
 
 def _days(since: date | None, until: date | None) -> tuple[date, date]:
     last = until or datetime.now(UTC).date()
-    first = since or last - timedelta(days=29)
+    try:
+        first = since or last - timedelta(days=29)
+    except OverflowError:
+        raise InvalidRequest(f"until ({last}) is too early", param="until") from None
     if first > last:
         raise InvalidRequest(f"since ({first}) is after until ({last})", param="since")
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidRequest(f"at most {MAX_DAYS} days at once; {first}..{last} is {(last - first).days + 1}",
+                             param="since")
     return first, last
 
 

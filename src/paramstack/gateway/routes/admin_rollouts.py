@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from paramstack.attest.admin_audit import record_admin_action
@@ -24,6 +24,7 @@ from paramstack.tenancy.models import TEXT_PATTERN
 
 router = APIRouter(prefix="/admin/rollouts", tags=["admin: rollouts"])
 Svc = Annotated[Services, Depends(services)]
+RolloutId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The rollout id")]  # an INTEGER column
 
 
 class Decision(BaseModel):
@@ -48,14 +49,14 @@ def list_rollouts(request: Request, svc: Svc) -> dict[str, Any]:
 
 
 @router.get("/{rollout_id}")
-def show_rollout(rollout_id: int, request: Request, svc: Svc) -> dict[str, Any]:
+def show_rollout(rollout_id: RolloutId, request: Request, svc: Svc) -> dict[str, Any]:
     console_access.admin(request, svc)
     store = CanaryStore(svc.database)
     return _view(store.get(rollout_id), store)
 
 
 @router.post("/{rollout_id}/{action}")
-def decide(rollout_id: int, action: Literal["promote", "rollback"], request: Request, svc: Svc,
+def decide(rollout_id: RolloutId, action: Literal["promote", "rollback"], request: Request, svc: Svc,
            body: Annotated[Decision | None, Body()] = None) -> dict[str, Any]:
     """Make the canary stable now (promote) or send every end user back to the stable version (rollback)."""
     caller = console_access.admin(request, svc)
