@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from paramstack.registry import AdapterRegistry
+from paramstack.storage.database import create_db_engine
 from tests.gateway_process import start_gateway, tiny_model_config
 
 CHROMIUM = Path(os.environ.get("PARAMSTACK_CHROMIUM", "/usr/bin/chromium"))
@@ -86,10 +88,11 @@ def console_gateway(tiny_model, tmp_path_factory):
     server = start_gateway(home, tiny_model_config(model_dir, adapters_dir, **CONSOLE_CONFIG))
     second = home / "medical-lora-v2"
     shutil.copytree(adapters_dir / "medical-lora", second)
-    for version, path in (("v1", adapters_dir / "medical-lora"), ("v2", second)):
-        done = server.cli("adapters", "register", "medical-lora", "--path", str(path), "--base-model",
-                          "paramstack-tiny", "--version", version)
-        assert done.returncode == 0, done.stderr
+    database = create_db_engine(f"sqlite:///{home / 'paramstack.db'}")
+    registry = AdapterRegistry(database)  # what `paramstack adapters register` does, without two more processes
+    registry.register("medical-lora", str(adapters_dir / "medical-lora"), "paramstack-tiny", version="v1")
+    registry.register("medical-lora", str(second), "paramstack-tiny", version="v2")
+    database.dispose()
     policy = home / "canary.yaml"
     policy.write_text(yaml.safe_dump(CANARY_POLICY), encoding="utf-8")
     started = server.cli("canary", "run", "--tenant", "org_medical", "--adapter", "medical-lora", "--version", "v2",

@@ -5,6 +5,7 @@ gateway does."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import openai
@@ -132,6 +133,10 @@ def test_an_operator_runs_the_gateway_from_the_console(console_gateway, chromium
 
     page.click("#nav a[data-page=audit]")
     expect(page.locator("#audit-verdict")).to_contain_text("verifies")
+    changes = page.locator("#audit-changes")
+    for action in ("admin:tenant.add", "admin:key.create", "admin:key.revoke", "admin:rollout.rollback"):
+        expect(changes).to_contain_text(action)
+    expect(changes).to_contain_text(page.locator("#who").inner_text().split("· ")[-1])  # the admin key's id
 
     # Sign out: back to sign-in, no data on the page, and the session is gone on the server too.
     page.click("#signout")
@@ -176,3 +181,13 @@ def test_a_tenant_sees_its_own_tenant_read_only_in_its_language(console_gateway,
     page.locator("#signout").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#signin")).to_be_visible()
+
+    # A session that ends while the page is open: the next click goes back to sign-in, and the data goes.
+    sign_in(page, root, console_gateway.key(org))
+    expect(page.locator("#overview-day")).to_contain_text(org)
+    with sqlite3.connect(console_gateway.home / "paramstack.db") as db:
+        db.execute("DELETE FROM console_sessions")
+    page.click("#nav a[data-page=tenants]")
+    expect(page.locator("#signin")).to_be_visible()
+    expect(page.locator("#signin-error")).to_have_text("Oturumunuz sona erdi: yeniden giriş yapın.")
+    expect(page.locator("#page")).to_be_empty()

@@ -85,3 +85,13 @@ def guard_findings(database: Engine, since: datetime, org_id: str | None = None,
     by_day = [{"day": day, "org_id": org, "kind": kind, "count": count}
               for (day, org, kind), count in sorted(counts.items())]
     return {"since": since.isoformat(), "tenant": org_id, "by_day": by_day, "blocked": recent_blocked}
+
+
+def admin_actions(database: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    """The most recent changes made through the admin API and the console, newest first."""
+    query = (sa.select(e.c.seq, e.c.ts_us, e.c.request_id, e.c.org_id, e.c.api_key_id, e.c.status)
+             .where(e.c.model.in_(NOT_CALLS)).order_by(e.c.seq.desc()).limit(limit))
+    with database.connect() as connection:
+        return [{"seq": r.seq, "timestamp": from_micros(r.ts_us).isoformat(), "action": r.status,
+                 "org_id": r.org_id, "api_key_id": r.api_key_id, "request_id": r.request_id}
+                for r in connection.execute(query)]

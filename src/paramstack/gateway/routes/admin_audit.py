@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from paramstack.attest.audit import AuditLog
+from paramstack.attest.audit_stats import admin_actions
 from paramstack.attest.audit_verify import verify_audit_chain
 from paramstack.attest.keystore import SigningKeyStore
 from paramstack.attest.timestamps import check_timestamp, load_tsa_roots
@@ -26,7 +27,8 @@ Svc = Annotated[Services, Depends(services)]
 
 @router.get("/status")
 def audit_status(request: Request, svc: Svc) -> dict[str, Any]:
-    """The chain's verdict, the last entry it is verified up to, and the last checkpoint with its RFC 3161 time."""
+    """The chain's verdict, the last entry it is verified up to, the last checkpoint with its RFC 3161 time, and
+    the latest changes recorded in it (admin actions and canary decisions, with the key that made them)."""
     console_access.admin(request, svc)
     attest = svc.settings.attest
     keyring = SigningKeyStore(attest.resolved_keys_dir(svc.settings.home)).current()
@@ -41,6 +43,7 @@ def audit_status(request: Request, svc: Svc) -> dict[str, Any]:
     result["last_checkpoint"] = None if last is None else {
         **{k: v for k, v in last.to_dict().items() if k != "tsa_token"},
         "rfc3161": _tsa_time(last.tsa_token, last.signature_bytes(), roots)}
+    result["recent_changes"] = admin_actions(svc.database)
     return {"object": "audit.status", **result}
 
 

@@ -278,6 +278,10 @@ PAGES.audit = async () => {
     section(t("page.audit"), table([{ key: "k", label: "" }, { key: "v", label: "" }], rows, { id: "audit-table" }),
       el("p", {}, el("a", { href: "/admin/audit/export", download: "", class: "button", id: "audit-export", text: t("audit.export") }),
         " ", el("button", { type: "button", class: "secondary", text: t("audit.verify"), onclick: route }))),
+    section(t("audit.changes"), table([
+      { key: "timestamp", label: t("time"), render: (c) => when(c.timestamp) }, { key: "action", label: t("action") },
+      { key: "org_id", label: t("tenant") }, { key: "api_key_id", label: t("audit.by") },
+      { key: "request_id", label: "id" }], s.recent_changes, { id: "audit-changes" })),
     s.findings.length ? section(t("audit.findings"), table([{ key: "problem", label: "problem" }, { key: "where", label: "where" },
       { key: "message", label: "message" }], s.findings)) : null,
   ].filter(Boolean);
@@ -285,9 +289,15 @@ PAGES.audit = async () => {
 
 // ---- rollouts ---------------------------------------------------------------------------------------------
 
+function objectives(slo) {
+  return Object.entries(slo || {}).filter(([, v]) => v !== null).map(([k, v]) => `${k.replaceAll("_", " ")} ${v}`).join(" · ");
+}
+
 function rolloutCard(r) {
-  const points = r.events.map((e) => ({ x: when(e.at), y: e.weight }));
   const running = r.status === "running";
+  const points = r.events.map((e) => ({ x: when(e.at), y: e.weight }));
+  if (running) points.push({ x: when(new Date().toISOString()), y: r.weight });  // the weight holds until now
+  const judged = [...r.events].reverse().find((e) => e.observed && e.observed.canary);
   const decide = (action) => async () => {
     const version = action === "promote" ? r.canary_version : r.stable_version;
     if (!(await confirmAction(t(`confirm.${action}`, { version, adapter: r.adapter, tenant: r.org_id })))) return;
@@ -305,7 +315,8 @@ function rolloutCard(r) {
     chart(`rollout-chart-${r.id}`, t("weight"), { type: "line", data: { labels: points.map((p) => p.x),
       datasets: [{ label: t("weight"), data: points.map((p) => p.y), stepped: true, borderColor: PALETTE[0],
                    backgroundColor: PALETTE[0] }] }, options: { scales: { y: { min: 0, max: 100 } } } }),
-    el("p", { class: "muted", text: `${t("rollout.window")}: ${t("interval")} ${win.interval_s ?? "?"} s · ${t("steps")} ${(win.steps || []).join(" → ")}% · min ${win.min_requests ?? "?"} req · ${JSON.stringify(win.objectives || {})}` }),
+    el("p", { class: "muted", text: `${t("rollout.window")}: ${t("interval")} ${win.interval_s ?? "?"} s · ${t("steps")} ${(win.steps || []).join(" → ")}% · min ${win.min_requests ?? "?"} req · ${objectives(win.objectives)}` }),
+    judged ? el("p", { class: "muted", text: `${t("rollout.judged")} ${when(judged.at)}: ${t("canary")} ${objectives(judged.observed.canary)} | ${t("stable")} ${objectives(judged.observed.stable)}` }) : null,
     running ? el("div", { class: "actions" },
       el("button", { type: "button", id: `promote-${r.id}`, text: t("promote"), onclick: decide("promote") }),
       el("button", { type: "button", class: "danger", id: `rollback-${r.id}`, text: t("rollback"), onclick: decide("rollback") })) : null,
