@@ -3,6 +3,7 @@ the CLI's rules, the audit trail of every change, and a quiet, readable start.""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -192,3 +193,9 @@ def test_serve_starts_quietly_and_readably(console_gateway, log_format):
     text = TextFormatter().format(record)
     assert "INFO" in text and "gateway ready" in text and "models=paramstack-tiny" in text and "{" not in text
     assert use_text(log_format) == (log_format == "text")
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert use_text("auto", Terminal()) and not use_text("json", Terminal())  # a person at a terminal reads lines
