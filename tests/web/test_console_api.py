@@ -33,7 +33,7 @@ def test_the_page_and_its_assets_ship_in_the_package(console_gateway):
     assert page.status_code == 200 and "paramstack" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
-    for name in ("console.js", "pages.js", "i18n.js", "console.css", "vendor/chart.umd.min.js"):
+    for name in ("console.js", "pages.js", "tenants.js", "i18n.js", "console.css", "vendor/chart.umd.min.js"):
         assert httpx.get(f"{root}/console/static/{name}").status_code == 200, name
     licence = httpx.get(f"{root}/console/static/vendor/chart.js-LICENSE.md")
     assert licence.status_code == 200 and "MIT" in licence.text

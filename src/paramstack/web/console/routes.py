@@ -25,7 +25,8 @@ from paramstack.tenancy.sessions import Session
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES = {"console.js": "text/javascript", "console.css": "text/css", "i18n.js": "text/javascript",
-                "pages.js": "text/javascript", "vendor/chart.umd.min.js": "text/javascript",
+                "pages.js": "text/javascript", "tenants.js": "text/javascript",
+                "vendor/chart.umd.min.js": "text/javascript",
                 "vendor/chart.js-LICENSE.md": "text/markdown"}
 # Only the page's own scripts and styles run; nothing inline, nothing from elsewhere, no framing.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
