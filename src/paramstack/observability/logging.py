@@ -1,21 +1,24 @@
 """Logs: JSON lines for machines, readable lines for a person at a terminal. Nothing here ever logs API keys
 or prompt text: callers pass ids.
 
-``log_format`` "auto" picks by where stderr goes: a terminal gets ``12:00:01 INFO  gateway  gateway ready
-models=paramstack-tiny``, anything else (a pipe, a file, a container runtime's collector) gets one JSON
-object per line, the same fields either way.
+``log_format`` "auto" picks by where stderr goes: a terminal gets ``12:00:01 INFO    gateway   gateway ready
+models=paramstack-tiny`` (coloured unless ``NO_COLOR`` is set), anything else (a pipe, a file, a container
+runtime's collector) gets one JSON object per line, the same fields either way. ``log_format: json`` or ``text``
+(``PARAMSTACK_LOG_FORMAT``) decides instead.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 _STANDARD_ATTRIBUTES = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message", "asctime", "color_message"}  # uvicorn's ANSI-coloured copy of the message: never logged twice
+_SHORT_NAMES = {"uvicorn.error": "server", "uvicorn": "server"}  # uvicorn logs its life cycle as "uvicorn.error"
 _LEVEL_COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m",
                   "CRITICAL": "\x1b[1;31m"}
 
@@ -50,7 +53,7 @@ class TextFormatter(logging.Formatter):
         level = f"{record.levelname:<7}"
         if self._colour:
             level = f"{_LEVEL_COLOURS.get(record.levelname, '')}{level}\x1b[0m"
-        name = record.name.removeprefix("paramstack.")
+        name = _SHORT_NAMES.get(record.name, record.name.removeprefix("paramstack."))
         fields = " ".join(f"{k}={_plain(v)}" for k, v in _extra(record).items())
         line = f"{when} {level} {name:<9} {record.getMessage()}" + (f"  {fields}" if fields else "")
         if record.exc_info:
@@ -73,7 +76,7 @@ def use_text(log_format: str, stream: TextIO | None = None) -> bool:
 
 
 def make_formatter(log_format: str = "json") -> logging.Formatter:
-    return TextFormatter(colour=True) if use_text(log_format) else JsonFormatter()
+    return TextFormatter(colour=not os.environ.get("NO_COLOR")) if use_text(log_format) else JsonFormatter()
 
 
 def configure_logging(level: str, log_format: str = "json") -> None:
