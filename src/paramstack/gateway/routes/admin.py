@@ -25,6 +25,9 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 Svc = Annotated[Services, Depends(services)]
 # Prices as decimal strings per 1K tokens, as `paramstack tenants add --price-input 0.0005` takes them
 _PRICE_FIELDS = {"input_per_1k": "input_per_1k_micros", "output_per_1k": "output_per_1k_micros"}
+_EXAMPLE_TENANT = {"org_id": "org_acme", "name": "Acme", "models": ["paramstack-tiny"], "adapters": ["legal-lora"],
+                   "guard_policy": "legal", "limits": {"tps": 5, "rpm": 200, "daily_tokens": 2_000_000},
+                   "pricing": {"currency": "USD", "input_per_1k": "0.0005", "output_per_1k": "0.0015"}}
 
 
 class NewKey(BaseModel):
@@ -57,7 +60,7 @@ def list_tenants(request: Request, svc: Svc) -> dict[str, Any]:
 @router.post("/tenants", status_code=201)
 def add_tenant(request: Request, svc: Svc, body: Annotated[dict[str, Any], Body(
         description="A tenant: org_id plus the fields of TenantSpec (prices also as pricing.input_per_1k "
-                    "decimal strings)")]) -> dict[str, Any]:
+                    "decimal strings)", examples=[_EXAMPLE_TENANT])]) -> dict[str, Any]:
     caller = console_access.admin(request, svc)
     body = _with_micros(body)
     org_id = body.get("org_id")
