@@ -22,10 +22,11 @@ def client(gateway, key: str) -> openai.OpenAI:
     return openai.OpenAI(base_url=gateway.base_url, api_key=key, max_retries=0, timeout=60)
 
 
-def chat(gateway, key: str) -> str:
+def chat(gateway, key: str) -> bool:
+    """One answered call (a tiny random model may well answer with nothing: the call is what counts)."""
     reply = client(gateway, key).chat.completions.create(
         model="paramstack-tiny", messages=[{"role": "user", "content": "hello"}], max_tokens=4)
-    return reply.choices[0].message.content or ""
+    return reply.object == "chat.completion" and reply.usage is not None and reply.usage.prompt_tokens > 0
 
 
 def sign_in(page: Page, root: str, key: str) -> None:
