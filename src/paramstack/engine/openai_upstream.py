@@ -28,6 +28,7 @@ from paramstack.engine.adapter_paths import upstream_adapter_path
 from paramstack.engine.protocol import GenerationChunk, GenerationRequest
 from paramstack.engine.retry import RetryPolicy, retryable_error, retryable_status
 from paramstack.errors import ContextLengthExceeded, InvalidRequest, UpstreamError
+from paramstack.observability.tracing import propagation_headers
 from paramstack.settings import ModelSettings
 
 # Without the upstream's tokenizer we reserve an upper bound: byte-fallback tokenizers never use more
@@ -119,7 +120,8 @@ class OpenAIUpstreamEngine:
             last = attempt == self._retry.attempts - 1
             produced = False
             try:
-                async with self._session().post(self._base_url + path, json=body) as response:
+                async with self._session().post(self._base_url + path, json=body,
+                                                headers=propagation_headers()) as response:
                     if response.status >= 400:
                         text = await response.text(errors="replace")
                         if retryable_status(response.status) and not last:
