@@ -8,6 +8,8 @@ import pytest
 from tests.vllm_standin import VllmStandin
 from upstream_client import chat, completion, serving, text
 
+from paramstack.engine.circuit import CircuitBreaker
+from paramstack.engine.fallback import FallbackEngine
 from paramstack.engine.protocol import (
     ChatMessage,
     ContentPart,
@@ -113,6 +115,8 @@ def test_capabilities_come_from_settings(vllm):
                                             "vision": False}
     engine = vllm.engine(capabilities={"vision": True, "tools": False})
     assert engine.capabilities()["vision"] is True and engine.capabilities()["tools"] is False
+    # Behind a fallback the model still reports its primary's capabilities.
+    assert FallbackEngine("vllm", engine, vllm.engine(), CircuitBreaker()).capabilities() == engine.capabilities()
 
 
 def test_prompt_bound_counts_tools_and_tool_turns(vllm):
