@@ -66,4 +66,6 @@ def test_echo_without_logprobs_still_cuts_the_prompt_off_the_text(vllm):
     chunks = vllm.generate(completion((5, 6, 7), echo=True, sampling=SamplingParams(max_tokens=2)))
     assert vllm.body["logprobs"] == 0  # asked for, to find where the prompt ends
     assert text(chunks) == "Hello from"
-    assert not any(chunk.logprobs or chunk.prompt_logprobs for chunk in chunks)
+    assert not any(chunk.logprobs for chunk in chunks)
+    # The echoed prompt's tokens still come (the gateway echoes their text; it sends logprobs only if asked).
+    assert [e.token for c in chunks for e in c.prompt_logprobs] == ["<5>", "<6>", "<7>"]

@@ -87,8 +87,8 @@ def whole_answer(payload: Mapping[str, Any], request: GenerationRequest) -> Gene
         split = _echo_split(request.prompt, prompt_tokens if usage else None, logprobs)
         prompt, logprobs = logprobs[:split], logprobs[split:]
         text = _answer_text(text, request.prompt, logprobs)
-    if request.logprobs is None:  # asked for only to find the prompt's end (see openai_request.py)
-        prompt, logprobs = (), ()
+    if request.logprobs is None:  # asked for to find the prompt's end (openai_request.py); the echo is its tokens
+        logprobs = ()
     return GenerationChunk(text=text, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                            finish_reason=reason, logprobs=logprobs, prompt_logprobs=prompt)
 
