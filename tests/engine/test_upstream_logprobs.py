@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from upstream_client import chat, completion, serving, text
 
-from paramstack.engine.protocol import SamplingParams, TokenLogprob
+from paramstack.engine.protocol import SamplingParams, TokenLogprob, ToolSpec
 
 
 @pytest.fixture()
@@ -69,3 +69,11 @@ def test_echo_without_logprobs_still_cuts_the_prompt_off_the_text(vllm):
     assert not any(chunk.logprobs for chunk in chunks)
     # The echoed prompt's tokens still come (the gateway echoes their text; it sends logprobs only if asked).
     assert [e.token for c in chunks for e in c.prompt_logprobs] == ["<5>", "<6>", "<7>"]
+
+
+@pytest.mark.parametrize("incremental", [True, False])
+def test_a_tool_calls_tokens_bring_no_text_logprobs(vllm, incremental):
+    weather = ToolSpec("get_weather", None, {"type": "object", "properties": {"city": {"type": "string"}}})
+    chunks = vllm.generate(chat("Weather?", tools=(weather,), logprobs=1, incremental=incremental))
+    assert any(c.tool_calls for c in chunks) and sent_chat_logprobs(vllm.standin.answers[-1])  # vLLM sent some
+    assert not any(c.logprobs for c in chunks)  # as OpenAI: logprobs belong to content tokens

@@ -49,7 +49,8 @@ class StreamedAnswer:
             delta = choice.get("delta") or {}
             text = delta.get("content") or ""
             calls = tuple(tool_call_delta(c, i) for i, c in enumerate(delta.get("tool_calls") or ()))
-            logprobs = chat_logprobs(choice.get("logprobs")) if self._logprobs else ()
+            # Chat logprobs are the text's (OpenAI gives none for a call); vLLM also sends the call's tokens'.
+            logprobs = chat_logprobs(choice.get("logprobs")) if self._logprobs and (text or not calls) else ()
         else:
             text, calls = choice.get("text") or "", ()
             logprobs = completion_logprobs(choice.get("logprobs")) if self._logprobs else ()
@@ -76,8 +77,9 @@ def whole_answer(payload: Mapping[str, Any], request: GenerationRequest) -> Gene
         calls = tuple(ToolCallDelta(index=i, id=c.get("id"), name=(c.get("function") or {}).get("name"),
                                     arguments=(c.get("function") or {}).get("arguments") or "")
                       for i, c in enumerate(message.get("tool_calls") or ()))
-        logprobs = chat_logprobs(choice.get("logprobs")) if request.logprobs is not None else ()
-        return GenerationChunk(text=message.get("content") or "", prompt_tokens=prompt_tokens,
+        text = message.get("content") or ""
+        logprobs = chat_logprobs(choice.get("logprobs")) if request.logprobs is not None and text else ()
+        return GenerationChunk(text=text, prompt_tokens=prompt_tokens,
                                completion_tokens=completion_tokens, finish_reason=reason, tool_calls=calls,
                                logprobs=logprobs)
     text = choice.get("text") or ""
