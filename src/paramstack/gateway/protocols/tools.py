@@ -45,11 +45,12 @@ def checked_schema(schema: Any, param: str) -> dict[str, Any]:
 
 def checked_tool_choice(choice: ToolChoice, tools: Sequence[ToolSpec], param: str = "tool_choice") -> ToolChoice:
     if choice.mode == "required" and not tools:
-        raise InvalidRequest(f"'{param}' asks for a tool call, but no tools were given", param=param)
+        raise InvalidRequest(f"'{param}' asks for a tool call, but no tools were given", param=param,
+                             code="invalid_value")
     if choice.name is not None and choice.name not in {t.name for t in tools}:
         offered = ", ".join(t.name for t in tools) or "none"
         raise InvalidRequest(f"'{param}' names the function {choice.name!r}, which is not among the tools "
-                             f"offered ({offered})", param=param)
+                             f"offered ({offered})", param=param, code="invalid_value")
     return choice
 
 
@@ -58,7 +59,7 @@ def checked_tool_names(tools: Sequence[ToolSpec], param: str = "tools") -> None:
     for index, tool in enumerate(tools):
         if tool.name in seen:
             raise InvalidRequest(f"'{param}[{index}]': the function name {tool.name!r} is given twice",
-                                 param=f"{param}[{index}]")
+                                 param=f"{param}[{index}]", code="invalid_value")
         seen.add(tool.name)
 
 
@@ -69,7 +70,8 @@ def check_tool_turns(messages: Sequence[ChatMessage], param: str = "messages") -
         calls.update(call.id for call in message.tool_calls)
         if message.role == "tool" and message.tool_call_id not in calls:
             raise InvalidRequest(f"'{param}[{index}]' answers tool call {message.tool_call_id!r}, which no earlier "
-                                 "assistant message made", param=f"{param}[{index}].tool_call_id")
+                                 "assistant message made", param=f"{param}[{index}].tool_call_id",
+                                 code="invalid_value")
 
 
 def _depth(value: Any, level: int = 0) -> int:
