@@ -105,3 +105,9 @@ def test_loglikelihood_requests_get_the_prompt_echoed_with_logprobs(client):
     assert choice.text == "The capital of France isHello"
     assert choice.logprobs.tokens == ["The", " capital", " of", " France", " is", "Hello"]
     assert choice.logprobs.token_logprobs[0] is None and None not in choice.logprobs.token_logprobs[1:]
+
+
+def test_models_lists_what_the_upstream_model_can_take(client):
+    [card] = [m for m in client.models.list().data if m.id == "vllm"]
+    assert card.model_extra["capabilities"] == {"tools": True, "structured_outputs": True, "logprobs": True,
+                                                "vision": False}
