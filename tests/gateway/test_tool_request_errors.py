@@ -56,7 +56,7 @@ def test_an_oversized_schema_is_refused(gateway):
 
 
 def test_an_image_part_names_the_part_and_the_model(gateway):
-    messages = [{"role": "user", "content": [{"type": "text", "text": "What is in this picture?"},
-                                             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    messages = [{"role": "user", "content": [{"type": "text", "text": "What is in this picture?"}, image]}]
     error = assert_openai_error(chat(gateway, messages=messages), 400)
     assert "image" in error["message"] and MODEL in error["message"], error

@@ -13,8 +13,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from paramstack.gateway.app import create_app
 from paramstack.observability.tracing import Tracing, tracing_from_environment
 from paramstack.settings import ModelSettings, Settings
-from paramstack.storage.migrate import upgrade_to_head
 from paramstack.storage.database import create_db_engine
+from paramstack.storage.migrate import upgrade_to_head
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.models import TenantSpec
 from paramstack.tenancy.store import TenantStore
