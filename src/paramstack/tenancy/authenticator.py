@@ -11,24 +11,13 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 from paramstack.errors import AuthenticationFailed, PermissionDenied
 from paramstack.storage.refresh_ahead import RefreshAhead
 from paramstack.tenancy.keys import KeyStore, hash_secret
-from paramstack.tenancy.models import ApiKey, Tenant
+from paramstack.tenancy.models import Caller
 from paramstack.tenancy.store import TenantStore
-
-
-@dataclass(frozen=True)
-class Caller:
-    key: ApiKey
-    tenant: Tenant | None  # None for admin keys
-
-    @property
-    def org_id(self) -> str:
-        return self.tenant.org_id if self.tenant else "-"
 
 
 class Authenticator:
