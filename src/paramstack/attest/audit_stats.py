@@ -22,6 +22,7 @@ from paramstack.attest.canonical import from_micros, to_micros
 from paramstack.attest.tables import audit_entries as e
 
 _CALLS = e.c.model.not_in(NOT_CALLS)
+_CONTENT_FILTERED = '%"code":"content_filter"%'  # the detail column is canonical JSON: no spaces
 _MAX_FINDING_ROWS = 50_000  # a console chart needs no more; a larger window is an export's job
 
 
@@ -66,13 +67,15 @@ def _percentile(connection: Connection, filters: list[sa.ColumnElement[bool]], o
 
 def guard_findings(database: Engine, since: datetime, org_id: str | None = None,
                    recent: int = 50) -> dict[str, Any]:
-    """Finding counts per UTC day, tenant and kind, and the most recent blocked calls (refused with findings),
-    as ids and codes only: the chain holds no text, so none can be shown."""
+    """Finding counts per UTC day, tenant and kind, and the most recent blocked calls (refused with findings, or
+    their output withheld), as ids and codes only: the chain holds no text, so none can be shown."""
     filters = _filters(since, org_id)
     with_findings = (sa.select(e.c.ts_us, e.c.org_id, e.c.guard).where(*filters, e.c.guard != "{}")
                      .order_by(e.c.seq.desc()).limit(_MAX_FINDING_ROWS))
-    blocked = (sa.select(e.c.seq, e.c.ts_us, e.c.request_id, e.c.org_id, e.c.status, e.c.http_status, e.c.guard)
-               .where(*filters, e.c.status != "ok", e.c.guard != "{}").order_by(e.c.seq.desc()).limit(recent))
+    # Blocked: refused with findings (the input guard), or answered with the output withheld (content filter).
+    was_blocked = sa.or_(sa.and_(e.c.status != "ok", e.c.guard != "{}"), e.c.detail.like(_CONTENT_FILTERED))
+    blocked = (sa.select(e.c.seq, e.c.ts_us, e.c.request_id, e.c.org_id, e.c.status, e.c.http_status, e.c.guard,
+                         e.c.detail).where(*filters, was_blocked).order_by(e.c.seq.desc()).limit(recent))
     counts: Counter[tuple[str, str, str]] = Counter()
     with database.connect() as connection:
         for row in connection.execute(with_findings):
@@ -81,7 +84,9 @@ def guard_findings(database: Engine, since: datetime, org_id: str | None = None,
                 counts[(day, row.org_id, kind)] += int(count)
         recent_blocked = [{"seq": r.seq, "timestamp": from_micros(r.ts_us).isoformat(), "request_id": r.request_id,
                            "org_id": r.org_id, "status": r.status, "http_status": r.http_status,
-                           "codes": sorted(json.loads(r.guard))} for r in connection.execute(blocked)]
+                           "codes": sorted(json.loads(r.guard)),
+                           "outcome_code": json.loads(r.detail).get("code") if r.detail else None}
+                          for r in connection.execute(blocked)]
     by_day = [{"day": day, "org_id": org, "kind": kind, "count": count}
               for (day, org, kind), count in sorted(counts.items())]
     return {"since": since.isoformat(), "tenant": org_id, "by_day": by_day, "blocked": recent_blocked}

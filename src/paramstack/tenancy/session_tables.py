@@ -1,4 +1,4 @@
-"""Console sign-ins (schema owned by migration 0008_console_sessions).
+"""Console sign-ins (schema owned by migration 0009_console_sessions).
 
 A row per signed-in browser: the SHA-256 of the session cookie (the cookie itself is never stored), the key
 that signed in, and when the session ends. Kept in the database so that every replica honours a sign-out and

@@ -95,7 +95,7 @@ PAGES.guard = async () => {
     section(t("guard.blocked"), table([
       { key: "timestamp", label: t("time"), render: (r) => when(r.timestamp) },
       { key: "request_id", label: t("request_id") }, { key: "org_id", label: t("tenant") },
-      { key: "http_status", label: t("http") }, { key: "codes", label: t("codes"), render: (r) => r.codes.join(", ") },
+      { key: "http_status", label: t("http") }, { key: "codes", label: t("codes"), render: (r) => [r.outcome_code, ...r.codes].filter(Boolean).join(", ") },
     ], data.blocked, { id: "blocked-table" })),
   ];
 };

@@ -1,7 +1,7 @@
 """Console sign-ins: one row per browser session, by the hash of its cookie.
 
-Revision ID: 0008_console_sessions
-Revises: 0007_tenant_rag_by_default
+Revision ID: 0009_console_sessions
+Revises: 0008_audit_detail
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_console_sessions"
-down_revision = "0007_tenant_rag_by_default"
+revision = "0009_console_sessions"
+down_revision = "0008_audit_detail"
 branch_labels = None
 depends_on = None
 
