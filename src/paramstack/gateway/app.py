@@ -25,7 +25,17 @@ from paramstack.gateway.body_limit import BodySizeLimit
 from paramstack.gateway.error_handlers import install_error_handlers
 from paramstack.gateway.openapi import document_completion_routes
 from paramstack.gateway.pipeline import Pipeline
-from paramstack.gateway.routes import admin, completions, health, models, usage
+from paramstack.gateway.routes import (
+    admin,
+    admin_audit,
+    admin_catalog,
+    admin_reports,
+    admin_rollouts,
+    completions,
+    health,
+    models,
+    usage,
+)
 from paramstack.gateway.routes import embeddings as embeddings_routes
 from paramstack.gateway.routes import rag as rag_routes
 from paramstack.gateway.routes.attestation import build_attestation_router
@@ -33,6 +43,7 @@ from paramstack.gateway.services import Services
 from paramstack.guard.gateway_step import PolicyGuards
 from paramstack.metering.factory import build_admission
 from paramstack.observability.metrics import GatewayMetrics
+from paramstack.observability.tracing import Tracing, tracing_from_environment
 from paramstack.rag.builder import build_rag
 from paramstack.rag.retrieval import RagRetrieval
 from paramstack.settings import Settings
@@ -42,11 +53,13 @@ from paramstack.tenancy.authenticator import Authenticator
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.store import TenantStore
 from paramstack.web import routes as labelling_page
+from paramstack.web.console import routes as console_page
 
 LOG = logging.getLogger("paramstack.gateway")
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI:
+    """``tracing``: the app's tracing (default: as the ``OTEL_*`` variables say; tests pass their own)."""
     database = create_db_engine(settings.resolved_database_url)
     tenants, keys = TenantStore(database), KeyStore(database)
     authenticator = Authenticator(keys, tenants)
@@ -64,11 +77,14 @@ def create_app(settings: Settings) -> FastAPI:
     admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry, writer)
     rag = build_rag(settings, database, metrics.registry) if settings.rag.enabled else None
     guards = PolicyGuards(settings.guard)
+    if tracing is None:  # OTEL_*: off unless an exporter is named
+        tracing = tracing_from_environment(metrics.trace_export_failures.inc)
     pipeline = Pipeline(authenticator=authenticator, router=router, metrics=metrics, guard=guards,
                         max_tokens_limit=settings.max_tokens_limit, admission=admission,
                         retrieval=RagRetrieval(rag) if rag is not None else None,
                         signer=ResponseSigner(signing_keys.current, settings.artifact_dirs),
-                        audit=GuardBlockTap(AuditRecorder(audit_log, writer=writer), metrics, versions.labels_for))
+                        audit=GuardBlockTap(AuditRecorder(audit_log, writer=writer), metrics, versions.labels_for),
+                        tracing=tracing)
     svc = Services(settings=settings, database=database, tenants=tenants, keys=keys,
                    authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline, rag=rag)
 
@@ -95,17 +111,19 @@ def create_app(settings: Settings) -> FastAPI:
             if rag is not None:
                 rag.close()
             database.dispose()
+            tracing.shutdown()  # flushes the spans still queued
 
     app = FastAPI(title="paramstack gateway", version=__version__, lifespan=lifespan)
     app.state.services = svc
     install_error_handlers(app, metrics)
     app.router.routes.extend(completions.routes)  # plain Starlette routes: the hot path
     document_completion_routes(app)
-    for module in (models, health, admin, usage):
+    for module in (models, health, admin, usage, admin_reports, admin_audit, admin_rollouts, admin_catalog):
         app.include_router(module.router)
     app.include_router(build_attestation_router(signing_keys.current))
     app.include_router(rag_routes.router)
     app.include_router(embeddings_routes.router)
     app.include_router(labelling_page.router)  # /label/: human review of preference pairs
+    app.include_router(console_page.router)  # /console/: the operations console
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

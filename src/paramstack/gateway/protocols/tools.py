@@ -10,8 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+import jsonschema_rs
 
 from paramstack.engine.protocol import ChatMessage, ToolChoice, ToolSpec
 from paramstack.errors import InvalidRequest
@@ -35,11 +34,17 @@ def checked_schema(schema: Any, param: str) -> dict[str, Any]:
         raise InvalidRequest(f"'{param}' nests deeper than {MAX_SCHEMA_DEPTH} levels", param=param,
                              code="schema_too_large")
     try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
-        where = "/".join(str(p) for p in error.absolute_path)
-        raise InvalidRequest(f"'{param}' is not a valid JSON Schema: {error.message}"
+        # The Rust validator checks a schema against its meta-schema in microseconds (the Python one took
+        # ~3 ms per tool, on every request of an agent loop that resends its tools each turn).
+        jsonschema_rs.meta.validate(schema)
+    except jsonschema_rs.ValidationError as error:
+        where = "/".join(str(p) for p in error.instance_path)
+        message = str(error).splitlines()[0]
+        raise InvalidRequest(f"'{param}' is not a valid JSON Schema: {message}"
                              + (f" (at {where})" if where else ""), param=param, code="invalid_schema") from None
+    except jsonschema_rs.ReferencingError as error:
+        raise InvalidRequest(f"'{param}' is not a valid JSON Schema: {str(error).splitlines()[0]}", param=param,
+                             code="invalid_schema") from None
     return dict(schema)
 
 
