@@ -287,7 +287,10 @@ class Pipeline:
             self.metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
                 time.perf_counter() - prepared.started)
 
-        return Delivery(text_filter, args_filter, keep_appendix_apart=request.output_format.is_json,
+        # A disclaimer goes beside JSON (it would break it) and beside text that comes with logprobs (the
+        # text must be exactly the tokens the logprobs describe: lm-evaluation-harness reads them by offset).
+        keep_apart = request.output_format.is_json or request.logprobs is not None
+        return Delivery(text_filter, args_filter, keep_appendix_apart=keep_apart,
                         logprobs=request.logprobs is not None, on_first_output=first_output)
 
     async def _settle_and_record(self, call: CallInfo, ticket: Ticket | None, usage: UsageCounts, outcome: Outcome,
