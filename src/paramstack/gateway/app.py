@@ -23,10 +23,12 @@ from paramstack.engine.router import ModelRouter
 from paramstack.engine.version_tap import GuardBlockTap
 from paramstack.gateway.body_limit import BodySizeLimit
 from paramstack.gateway.error_handlers import install_error_handlers
+from paramstack.gateway.failed_auth_wiring import build_failed_auth
 from paramstack.gateway.openapi import document_completion_routes
 from paramstack.gateway.pipeline import Pipeline
 from paramstack.gateway.routes import admin, completions, health, models, usage
 from paramstack.gateway.routes import embeddings as embeddings_routes
+from paramstack.gateway.routes import metrics as metrics_routes
 from paramstack.gateway.routes import rag as rag_routes
 from paramstack.gateway.routes.attestation import build_attestation_router
 from paramstack.gateway.services import Services
@@ -41,6 +43,7 @@ from paramstack.storage.writer import DatabaseWriter
 from paramstack.tenancy.authenticator import Authenticator
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.store import TenantStore
+from paramstack.tenancy.unknown_keys import UnknownKeys
 from paramstack.web import routes as labelling_page
 
 LOG = logging.getLogger("paramstack.gateway")
@@ -49,7 +52,8 @@ LOG = logging.getLogger("paramstack.gateway")
 def create_app(settings: Settings) -> FastAPI:
     database = create_db_engine(settings.resolved_database_url)
     tenants, keys = TenantStore(database), KeyStore(database)
-    authenticator = Authenticator(keys, tenants)
+    authenticator = Authenticator(keys, tenants, cache_ttl_s=settings.auth.cache_ttl_s,
+                                  unknown_keys=UnknownKeys(ttl_s=settings.auth.unknown_key_ttl_s))
     metrics = GatewayMetrics()
     signing_keys = SigningKeyStore(settings.attest.resolved_keys_dir(settings.home))
     signing_keys.load_or_create()
@@ -61,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     writer = DatabaseWriter(database)  # group commit: a call's ledger row and audit entry in one transaction
     audit_log = AuditLog(database, signing_keys.current, checkpoint_every=settings.attest.checkpoint_every,
                          checkpoint_interval_s=settings.attest.checkpoint_interval_s)
+    failed_auth = build_failed_auth(settings, audit_log, metrics.registry)
     admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry, writer)
     rag = build_rag(settings, database, metrics.registry) if settings.rag.enabled else None
     guards = PolicyGuards(settings.guard)
@@ -82,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
         # cyclic collector, whose full passes over it took 60+ ms each and were the gateway's p99 latency.
         gc.collect()
         gc.freeze()
+        failed_auth.start()
         svc.ready = True
         LOG.info("gateway ready", extra={"models": list(engines)})
         try:
@@ -91,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
             for engine in engines.values():
                 await engine.aclose()
             await admission.aclose()
+            await failed_auth.aclose()
             writer.close()
             if rag is not None:
                 rag.close()
@@ -101,11 +108,12 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app, metrics)
     app.router.routes.extend(completions.routes)  # plain Starlette routes: the hot path
     document_completion_routes(app)
-    for module in (models, health, admin, usage):
+    for module in (models, health, metrics_routes, admin, usage):
         app.include_router(module.router)
     app.include_router(build_attestation_router(signing_keys.current))
     app.include_router(rag_routes.router)
     app.include_router(embeddings_routes.router)
     app.include_router(labelling_page.router)  # /label/: human review of preference pairs
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    failed_auth.install(app, authenticator, settings)  # outermost
     return app

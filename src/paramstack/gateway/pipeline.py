@@ -94,7 +94,7 @@ class Pipeline:
     async def prepare(self, authorization: str | None, body: ChatCompletionRequest | CompletionRequest,
                       raw_body: Mapping[str, Any]) -> PreparedCall:
         started = time.perf_counter()
-        caller = self.authenticator.authenticate(authorization)
+        caller = await self.authenticator.authenticate(authorization)
         assert caller.tenant is not None  # tenant keys always have one
         target = self.router.resolve(caller.tenant, body.model, sticky_key=sticky_key(body.user, caller.key.key_id))
         call = self._call_info(caller, target, body, raw_body)
