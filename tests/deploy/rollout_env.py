@@ -56,6 +56,7 @@ class RolloutRig:
     registry: AdapterRegistry
     store: CanaryStore
     replies: list[Reply] = field(default_factory=list)
+    metrics_url: str = ""  # the gateway's metrics listener: /metrics is not on the public port
 
     def adapter_dir(self, version: str) -> Path:
         directory = self.home / "adapters" / ADAPTER / version
@@ -119,20 +120,23 @@ def rollout_rig(home: Path, *, refresh_s: float = 0.2, own_process: bool = False
         rig = RolloutRig(home, "", api_key, fake, settings, database, AdapterRegistry(database), CanaryStore(database))
         rig.register("v1")  # the first version becomes stable
         try:
-            with _gateway(settings, own_process) as url:
-                rig.gateway_url = url
+            with _gateway(settings, own_process) as (url, metrics_url):
+                rig.gateway_url, rig.metrics_url = url, metrics_url
                 yield rig
         finally:
             database.dispose()
 
 
 @contextmanager
-def _gateway(settings: Settings, own_process: bool) -> Iterator[str]:
+def _gateway(settings: Settings, own_process: bool) -> Iterator[tuple[str, str]]:
+    """(public URL, metrics URL) of a gateway, as ``paramstack serve`` would run it."""
     if not own_process:
         from paramstack.gateway.app import create_app
+        from paramstack.gateway.metrics_listener import MetricsListener
 
-        with ThreadedServer(create_app(settings)) as gateway:
-            yield gateway.url
+        app = create_app(settings)
+        with ThreadedServer(app) as gateway, MetricsListener(app.state.services.metrics, "127.0.0.1", 0) as metrics:
+            yield gateway.url, f"http://127.0.0.1:{metrics.port}/metrics"
         return
     from tests.gateway_process import start_gateway
 
@@ -140,7 +144,7 @@ def _gateway(settings: Settings, own_process: bool) -> Iterator[str]:
     config["models"] = [m.model_dump(mode="json", exclude_defaults=True) for m in settings.models]
     server = start_gateway(settings.home, config, init_args=())
     try:
-        yield server.root_url
+        yield server.root_url, server.metrics_url
     finally:
         server.stop()
 

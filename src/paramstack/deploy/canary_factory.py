@@ -19,7 +19,8 @@ def metrics_source(policy: SloPolicy) -> MetricsSource:
     settings = policy.metrics
     if settings.source == "prometheus":
         return PrometheusSource(settings.urls[0], policy.interval_s, timeout_s=settings.timeout_s)
-    return GatewayScrapeSource(settings.urls, timeout_s=settings.timeout_s)
+    token = settings.bearer_token.get_secret_value() if settings.bearer_token else None
+    return GatewayScrapeSource(settings.urls, timeout_s=settings.timeout_s, bearer_token=token)
 
 
 def build_controller(database: DatabaseEngine, policy: SloPolicy, settings: CanarySettings, *,
