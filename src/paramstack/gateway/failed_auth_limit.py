@@ -65,14 +65,14 @@ class FailedAuthLimit:
         address = self._addresses.of(scope)
         blocked_for = self._blocked_for(address)
         if blocked_for > 0:
-            await self._refuse(send, blocked_for)
+            await self._refuse(send, address, blocked_for)
             return
         counted: FailureCount | None = None
         if authorization:  # a key that may cost a lookup: count the attempt before it can
             counted = await self._hit(address)
             if counted is not None and counted.count > self._max:
                 self._block(address, counted.reset_ms / 1000)
-                await self._refuse(send, counted.reset_ms / 1000)
+                await self._refuse(send, address, counted.reset_ms / 1000)
                 return
         status = 500
 
@@ -125,8 +125,9 @@ class FailedAuthLimit:
         while len(self._blocked) > MAX_REMEMBERED_BLOCKS:
             self._blocked.popitem(last=False)
 
-    async def _refuse(self, send: Send, seconds: float) -> None:
+    async def _refuse(self, send: Send, address: str, seconds: float) -> None:
         self._metrics.throttled.inc()
+        self._tally.add(address)  # a refused attempt is a failed one too: the summary shows the flood's size
         retry_after = max(1, math.ceil(seconds))
         body = json.dumps(error_body(
             f"Too many failed authentication attempts from your address. Retry after {retry_after} seconds "

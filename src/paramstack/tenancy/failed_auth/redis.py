@@ -11,7 +11,7 @@ HIT = """
 -- KEYS[1]: the address's counter; ARGV[1]: window_ms
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
-if count == 1 or ttl < 0 then
+if ttl < 0 then  -- a new key (INCR made it without a TTL): open its window
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
