@@ -102,15 +102,17 @@ def on_canary(rollout_id: int, user: str, weight: int) -> bool:
 
 
 @contextmanager
-def rollout_rig(home: Path, *, refresh_s: float = 0.2, own_process: bool = False) -> Iterator[RolloutRig]:
+def rollout_rig(home: Path, *, refresh_s: float = 0.2, own_process: bool = False,
+                canary: dict[str, Any] | None = None) -> Iterator[RolloutRig]:
     """``own_process``: the gateway runs as ``paramstack serve`` (its own interpreter, as in production)
-    instead of in a thread of this process (quicker to start, what the tests use)."""
+    instead of in a thread of this process (quicker to start, what the tests use). ``canary``: more of the
+    gateway's canary settings (the online judge)."""
     fake = FakeVllm()
     with ThreadedServer(fake.app) as upstream:
         model = ModelSettings(name=MODEL, backend="openai", base_url=upstream.url, upstream_model="base",
                               retries=0, timeout_s=30)
         settings = Settings(home=home, database_url=f"sqlite:///{home / 'paramstack.db'}", models=[model],
-                            canary=CanarySettings(refresh_s=refresh_s), log_level="warning")
+                            canary=CanarySettings(refresh_s=refresh_s, **(canary or {})), log_level="warning")
         database = create_db_engine(settings.resolved_database_url)
         upgrade_to_head(database)
         limits = TenantLimits(tps=100_000, rpm=10_000_000, max_concurrent=10_000, daily_tokens=10**12)

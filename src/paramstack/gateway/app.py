@@ -98,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
                 await engine.aclose()
             await admission.aclose()
             await failed_auth.aclose()
+            await versions.aclose()  # the online judge's samples in flight
             writer.close()
             if rag is not None:
                 rag.close()
