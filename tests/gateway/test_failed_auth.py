@@ -12,29 +12,16 @@ from collections import Counter
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from paramstack.attest.audit import AuditLog
 from paramstack.attest.audit_verify import verify_audit_chain
 from paramstack.attest.keystore import SigningKeyStore
 from paramstack.metering.settings import MeteringSettings
 from paramstack.tenancy.settings import AuthSettings
-from tests.gateway.inprocess_gateway import MODEL, inprocess_gateway
+from tests.gateway.inprocess_gateway import MODEL, KeyLookups, inprocess_gateway
 from tests.services import REDIS_URL, fresh_postgres_database, redis_reachable, require_service
 
 FLOODER, OTHER = "203.0.113.66", "198.51.100.7"
-
-
-class KeyLookups:
-    """Counts the queries the gateway's database sees against the API key table."""
-
-    def __init__(self, engine: sa.engine.Engine) -> None:
-        self.count = 0
-        sa.event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, _conn, _cursor, statement: str, *_args) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "api_keys" in statement:
-            self.count += 1
 
 
 @pytest.fixture(params=["sqlite+memory", "postgresql+redis"])
@@ -157,3 +144,16 @@ def test_with_a_bearer_token_the_public_port_serves_metrics_to_that_token_only(t
             assert_openai_error(httpx.get(f"{gw.url}/metrics", headers=headers), 401, "invalid_request_error")
         scraped = httpx.get(f"{gw.url}/metrics", headers={"authorization": f"Bearer {token}"})
         assert scraped.status_code == 200 and 'tenant="org_steady"' in scraped.text
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_replicas_share_the_count_through_redis(tmp_path):
+    require_service("Redis", redis_reachable(), REDIS_URL)
+    prefix = f"paramstack-test-{uuid.uuid4().hex[:8]}:"
+    settings = {"auth": AuthSettings(max_failures=6), "redis_url": REDIS_URL,
+                "metering": MeteringSettings(redis_key_prefix=prefix)}
+    with fresh_postgres_database() as url, inprocess_gateway(tmp_path / "a", url, **settings) as a, \
+            inprocess_gateway(tmp_path / "b", url, **settings) as b:
+        statuses = [chat(replica, random_key()).status_code for replica in (a, b) * 4]
+    assert statuses == [401] * 6 + [429] * 2  # 3 failures on each replica fill the shared window
