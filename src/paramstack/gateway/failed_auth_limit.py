@@ -1,5 +1,5 @@
 """Contain failed authentications: after ``max_failures`` in a window, an address gets 429 with ``Retry-After``
-(OpenAI's error JSON) until the window closes, before its key is hashed, looked up or its body read.
+(OpenAI's error JSON) until the window closes, before its key is looked up or its body read.
 
 The outermost middleware, so it sees every 401 whichever route produced it. For a request whose key this
 replica does not know to be valid, one attempt is counted *before* the request runs (the failure store's
