@@ -157,3 +157,19 @@ def test_replicas_share_the_count_through_redis(tmp_path):
             inprocess_gateway(tmp_path / "b", url, **settings) as b:
         statuses = [chat(replica, random_key()).status_code for replica in (a, b) * 4]
     assert statuses == [401] * 6 + [429] * 2  # 3 failures on each replica fill the shared window
+
+
+def test_a_burst_of_connections_with_a_key_this_replica_has_not_seen_is_not_a_flood(tmp_path):
+    """64 connections open at once with a valid key the gateway has not cached yet: one lookup, no 429."""
+    import asyncio
+
+    with gateway_on((f"sqlite:///{tmp_path / 'p.db'}", None), tmp_path) as gw:  # max_failures=5
+        lookups = KeyLookups(gw.services.database)
+
+        async def burst() -> list[int]:
+            async with httpx.AsyncClient(base_url=gw.url, timeout=60, limits=httpx.Limits(max_connections=64)) as c:
+                calls = [c.get("/v1/models", headers={"authorization": f"Bearer {gw.api_key}"}) for _ in range(64)]
+                return [r.status_code for r in await asyncio.gather(*calls)]
+
+        assert asyncio.run(burst()) == [200] * 64
+        assert lookups.count == 1

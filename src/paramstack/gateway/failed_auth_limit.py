@@ -6,8 +6,8 @@ replica does not know to be valid, one attempt is counted *before* the request r
 ``hit``; Redis shares it between replicas) and given back when the answer is not a 401. So an address can
 cause at most ``max_failures`` key lookups per window across all replicas, however many it sends at once.
 A known key (in the authenticator's cache) costs nothing here and passes even from a refused address: a
-tenant behind the same NAT as a flooder keeps working. Requests without any key cost no lookup; they are
-counted when they fail, but never checked first.
+tenant behind the same NAT as a flooder keeps working. Requests that cost no lookup (no key, a malformed one,
+a digest remembered as unknown, a key another request is reading right now) are counted when they fail.
 
 If the failure store does not answer, requests go through uncounted (logged, counted in a metric): the
 negative cache and the off-loop lookups still protect the database; failing closed would let a Redis
@@ -53,6 +53,7 @@ class FailedAuthLimit:
         # address -> when this replica stops refusing it: learnt from the shared counts, so a refused
         # address costs no store round trip either
         self._blocked: OrderedDict[str, float] = OrderedDict()
+        self._in_flight: dict[str, int] = {}  # key digest -> requests carrying it now (counted once)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
@@ -67,8 +68,25 @@ class FailedAuthLimit:
         if blocked_for > 0:
             await self._refuse(send, address, blocked_for)
             return
+        # An attempt that may cost a lookup is counted before it can; one per key at a time: requests that
+        # carry a key already being read share that read (the authenticator's single flight), so a tenant's
+        # burst of connections with a key this replica has not seen yet counts once, and is given back.
+        digest = self._authenticator.lookup_needed(authorization)
+        first = digest is not None and digest not in self._in_flight
+        if digest is not None:
+            self._in_flight[digest] = self._in_flight.get(digest, 0) + 1  # before any await: no double count
+        try:
+            await self._guarded(scope, receive, send, address, authorization, first)
+        finally:
+            if digest is not None:
+                left = self._in_flight.pop(digest) - 1
+                if left:
+                    self._in_flight[digest] = left
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, address: str, authorization: str | None,
+                       count_first: bool) -> None:
         counted: FailureCount | None = None
-        if authorization:  # a key that may cost a lookup: count the attempt before it can
+        if count_first:
             counted = await self._hit(address)
             if counted is not None and counted.count > self._max:
                 self._block(address, counted.reset_ms / 1000)
@@ -88,7 +106,7 @@ class FailedAuthLimit:
             if status == 401:
                 self._metrics.failures.labels("invalid_api_key" if authorization else "missing_api_key").inc()
                 self._tally.add(address)
-                if counted is None:
+                if counted is None:  # it cost no lookup, but it is a failure all the same
                     counted = await self._hit(address)
                 if counted is not None and counted.count >= self._max:
                     self._block(address, counted.reset_ms / 1000)

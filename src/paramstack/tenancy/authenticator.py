@@ -106,6 +106,18 @@ class Authenticator:
         fresh, caller = entry.get_if_fresh()
         return fresh and caller is not None
 
+    def lookup_needed(self, authorization: str | None) -> str | None:
+        """The key digest whose database lookup this header would cost now, or None when it costs none (no or
+        a malformed header, a key cached as valid, a digest remembered as unknown). In memory only."""
+        try:
+            digest = hash_secret(bearer_secret(authorization))
+        except AuthenticationFailed:
+            return None
+        entry = self._cache.get(digest)
+        if entry is not None and entry.get_if_fresh()[0]:
+            return None
+        return None if digest in self._unknown else digest
+
     def forget_all(self) -> None:
         """Drop cached callers (after a revoke or a tenant change made by this process)."""
         self._cache.clear()
