@@ -13,6 +13,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import Counter
 
@@ -22,13 +23,16 @@ from paramstack.engine.version_tap import VersionLabels
 from paramstack.errors import ConfigurationError, ParamstackError
 from paramstack.observability.metrics import GatewayMetrics
 
+if TYPE_CHECKING:
+    from paramstack.train.judges.base import Judge
+
 LOG = logging.getLogger("paramstack.deploy")
 
 
 class OnlineJudge:
-    def __init__(self, judge: object, metrics: GatewayMetrics, settings: CanarySettings, *,
+    def __init__(self, judge: Judge, metrics: GatewayMetrics, settings: CanarySettings, *,
                  rng: Callable[[], float] = random.random) -> None:
-        self._judge = judge  # a train.judges Judge
+        self._judge = judge
         self._metrics = metrics
         self._rate = settings.judge_sample_rate
         self._max_pending = settings.judge_max_pending
@@ -53,7 +57,7 @@ class OnlineJudge:
         for task in list(self._pending):
             task.cancel()
         await asyncio.gather(*self._pending, return_exceptions=True)
-        await self._judge.aclose()  # type: ignore[attr-defined]
+        await self._judge.aclose()
 
     async def _score(self, labels: VersionLabels, request: GenerationRequest, text: str) -> None:
         from paramstack.train.preference_data import PromptRecord
@@ -63,7 +67,7 @@ class OnlineJudge:
         prompt = PromptRecord(prompt_id=request.request_id, prompt=user, system=system)
         try:
             async with asyncio.timeout(self._timeout_s):
-                scores = await self._judge.score(prompt, [text])  # type: ignore[attr-defined]
+                scores = await self._judge.score(prompt, [text])
         except (ParamstackError, TimeoutError, OSError) as error:
             self.samples.labels("failed").inc()
             LOG.warning("online judge failed", extra={"error": type(error).__name__, "adapter": labels.adapter})

@@ -54,6 +54,7 @@ class FailedAuthLimit:
         # address costs no store round trip either
         self._blocked: OrderedDict[str, float] = OrderedDict()
         self._in_flight: dict[str, int] = {}  # key digest -> requests carrying it now (counted once)
+        self._warned_at = float("-inf")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
@@ -127,8 +128,10 @@ class FailedAuthLimit:
             return await self._store.hit(address, self._window_ms)
         except FailureStoreUnavailable as error:
             self._metrics.store_unavailable.inc()
-            LOG.warning("failed-authentication store unavailable; request not counted",
-                        extra={"error": str(error)})
+            if self._clock() - self._warned_at > 60:  # once a minute: a flood must not become a log flood
+                self._warned_at = self._clock()
+                LOG.warning("failed-authentication store unavailable; requests go through uncounted",
+                            extra={"error": str(error)})
             return None
 
     async def _refund(self, address: str) -> None:
