@@ -238,24 +238,25 @@ def test_gateway_source_sums_replicas_and_survives_a_restart():
 def test_guard_blocks_count_against_the_version_that_caused_them():
     from types import SimpleNamespace
 
+    from paramstack.calls import Outcome
     from paramstack.engine.version_tap import GuardBlockTap, VersionLabels
 
     metrics, passed_on = GatewayMetrics(), []
 
     class Inner:
         async def record(self, record):
-            passed_on.append(record.status)
+            passed_on.append(record.outcome)
 
     def labels_for(org, engine_name):
         name, _, version = engine_name.partition("@")
         return VersionLabels(org, name, version) if version else None
 
     tap = GuardBlockTap(Inner(), metrics, labels_for)
-    for status, adapter in (("refused:content_policy_violation", "medical-lora@v2"),
-                            ("error:content_policy_violation", "medical-lora@v2"),
-                            ("refused:rate_limit_exceeded", "medical-lora@v2"),
-                            ("refused:content_policy_violation", "medical-lora")):
-        record = SimpleNamespace(status=status, call=SimpleNamespace(adapter=adapter, org_id="org"))
+    for outcome, adapter in ((Outcome.refused("content_policy_violation", 400), "medical-lora@v2"),
+                             (Outcome.error("content_policy_violation", 400), "medical-lora@v2"),
+                             (Outcome.refused("rate_limit_exceeded", 429), "medical-lora@v2"),
+                             (Outcome.refused("content_policy_violation", 400), "medical-lora")):
+        record = SimpleNamespace(outcome=outcome, call=SimpleNamespace(adapter=adapter, org_id="org"))
         asyncio.run(tap.record(record))
     counters = parse_exposition(metrics.render().decode(), "org", "medical-lora")
     assert counters["v2"].outcomes == {"guard_blocked": 2.0}

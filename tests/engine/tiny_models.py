@@ -12,7 +12,7 @@ import torch
 from peft import LoraConfig, get_peft_model
 from transformers import AutoModelForCausalLM, LlamaTokenizer, MistralConfig, MistralForCausalLM
 
-from paramstack.train import chat_format
+from paramstack import chat_format
 
 # "ğ" never appears in the training text, so it reaches the model only as byte-fallback tokens.
 WORDS = [

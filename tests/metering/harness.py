@@ -8,14 +8,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from paramstack.calls import CallInfo
 from paramstack.engine.protocol import SamplingParams
-from paramstack.gateway.steps import CallInfo
 from paramstack.metering.plan import AdmissionPlan, ConcurrencyCap, SlidingWindow, TokenQuota
 from paramstack.metering.storage.base import LimitStore
 from paramstack.metering.storage.memory import MemoryStore
 from paramstack.metering.storage.redis import RedisStore
-from paramstack.tenancy.authenticator import Caller
-from paramstack.tenancy.models import ApiKey, Tenant, TenantLimits, TenantPricing
+from paramstack.tenancy.models import ApiKey, Caller, Tenant, TenantLimits, TenantPricing
 from tests.services import REDIS_URL
 
 

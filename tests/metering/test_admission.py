@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
 
+from paramstack.calls import UsageCounts
 from paramstack.errors import QuotaExceeded, RateLimited
-from paramstack.gateway.steps import UsageCounts
 from paramstack.metering.admission import AdmissionController
 from paramstack.metering.ledger import UsageLedger
 from paramstack.metering.metrics import MeteringMetrics

@@ -8,8 +8,8 @@ import time
 import pytest
 import redis
 
+from paramstack.calls import UsageCounts
 from paramstack.errors import ServiceUnavailable
-from paramstack.gateway.steps import UsageCounts
 from paramstack.metering.admission import AdmissionController
 from paramstack.metering.ledger import UsageLedger
 from paramstack.metering.metrics import MeteringMetrics

@@ -16,14 +16,13 @@ from paramstack.attest.audit_verify import verify_audit_chain
 from paramstack.attest.gateway_steps import AuditRecorder
 from paramstack.attest.keys import KeyRing, SigningKey
 from paramstack.attest.tables import audit_entries
+from paramstack.calls import AuditRecord, CallInfo, Outcome, UsageCounts
 from paramstack.engine.protocol import SamplingParams
 from paramstack.errors import ServiceUnavailable
-from paramstack.gateway.steps import AuditRecord, CallInfo, UsageCounts
 from paramstack.metering.ledger import UsageLedger, UsageRecord
 from paramstack.metering.tables import usage_ledger
 from paramstack.storage.writer import DatabaseWriter
-from paramstack.tenancy.authenticator import Caller
-from paramstack.tenancy.models import ApiKey
+from paramstack.tenancy.models import ApiKey, Caller
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -44,7 +43,7 @@ def usage_row(request_id: str) -> UsageRecord:
 def audit_record(request_id: str) -> AuditRecord:
     caller = Caller(ApiKey(key_id="key_1", org_id="org_a", scope="tenant", prefix="psk-", created_at=NOW), None)
     call = CallInfo(request_id, caller, "m", "m", None, SamplingParams(), 0, "0" * 64)
-    return AuditRecord(call, "ok", 200, UsageCounts(10, 5), 13, 4.0, [], None)
+    return AuditRecord(call, Outcome.ok(), UsageCounts(10, 5), 13, 4.0, [], None)
 
 
 def rows(database, table) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from paramstack.train.chat_format import CHAT_TEMPLATE, END_TAG, SPECIAL_TOKENS, render_chat
+from paramstack.chat_format import CHAT_TEMPLATE, END_TAG, SPECIAL_TOKENS, render_chat
 
 SAMPLES = [
     "Ailydian AI Ecosystem, kurumların kendi parametrelerine sahip olmasını sağlar.",

@@ -65,7 +65,7 @@ class AuditEntry:
     request_id: str
     org_id: str
     model: str
-    status: str  # "ok", "blocked", "rate_limited", "error", ...
+    status: str  # the outcome: "ok", "cancelled", "refused", "error" (paramstack.calls.OutcomeKind)
     http_status: int = 200
     api_key_id: str | None = None
     adapter: str | None = None
@@ -76,6 +76,10 @@ class AuditEntry:
     guard: Mapping[str, int] = field(default_factory=dict)  # e.g. {"pii.email": 2}: counts, never text
     attestation_sha256: str | None = None  # SignedAttestation.digest()
     timestamp: datetime | None = None  # default: when appended
+    # The outcome's code ("model_not_found", "content_filter"...) and the names of the tools the model
+    # called, in order: ids and names, never arguments.
+    code: str | None = None
+    tools: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name, limit in _LIMITS.items():
@@ -92,6 +96,11 @@ class AuditEntry:
             if not isinstance(category, str) or not 0 < len(category) <= 64 or not category.isascii():
                 raise AttestationInputError("audit entry: guard categories are short ASCII names")
             _check_int(f"guard[{category}]", count)
+        if self.code is not None and not (isinstance(self.code, str) and 0 < len(self.code) <= 64
+                                          and self.code.isascii()):
+            raise AttestationInputError("audit entry: code must be a short ASCII name")
+        if len(self.tools) > 128 or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in self.tools):
+            raise AttestationInputError("audit entry: tools are at most 128 names of 1..64 characters")
         if self.attestation_sha256 is not None and not (
                 isinstance(self.attestation_sha256, str) and HEX64.match(self.attestation_sha256)):
             raise AttestationInputError("audit entry: attestation_sha256 must be 64 lowercase hex digits")
@@ -104,8 +113,16 @@ class AuditEntry:
             "completion_tokens": self.completion_tokens, "cost_micros": self.cost_micros,
             "guard": canonical_json(dict(self.guard)).decode("ascii"), "status": self.status,
             "http_status": self.http_status, "latency_ms": self.latency_ms,
-            "attestation_sha256": self.attestation_sha256,
+            "attestation_sha256": self.attestation_sha256, "detail": self.detail_json(),
         }
+
+    def detail_json(self) -> str | None:
+        detail: dict[str, Any] = {}
+        if self.code is not None:
+            detail["code"] = self.code
+        if self.tools:
+            detail["tools"] = list(self.tools)
+        return canonical_json(detail).decode("utf-8") if detail else None
 
 
 @dataclass(frozen=True)
@@ -117,7 +134,10 @@ class AuditReceipt:
 def entry_hash(row: Mapping[str, Any]) -> str:
     """The chain hash of one stored row (its previous hash included, its own seq not: the position in
     the chain is what checkpoints pin, and renumbered rows show up as broken links)."""
-    return sha256_hex(canonical_json({name: row[name] for name in _HASHED}))
+    hashed = {name: row[name] for name in _HASHED}
+    if row.get("detail") is not None:  # entries from before migration 0008 have none and keep their hash
+        hashed["detail"] = row["detail"]
+    return sha256_hex(canonical_json(hashed))
 
 
 class AuditLog:
@@ -262,6 +282,8 @@ def export_row(row: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(row)
     data["timestamp"] = format_time(from_micros(data.pop("ts_us")))
     data["guard"] = json.loads(data["guard"])
+    detail = data.pop("detail", None)
+    data.update(json.loads(detail) if detail else {})  # "code" and "tools", when the entry has them
     return data
 
 

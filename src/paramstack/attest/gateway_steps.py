@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,10 +16,11 @@ from paramstack.attest.errors import AuditLogUnavailable
 from paramstack.attest.keys import KeyRing
 from paramstack.attest.manifest import manifest_digest
 from paramstack.attest.response import SignedAttestation, sign_output
+from paramstack.engine.protocol import ToolCall
 from paramstack.storage.writer import DatabaseWriter
 
 if TYPE_CHECKING:
-    from paramstack.gateway.steps import AuditRecord, CallInfo, UsageCounts
+    from paramstack.calls import AuditRecord, CallInfo, UsageCounts
 
 
 @dataclass
@@ -44,7 +45,8 @@ class ResponseSigner:
     artifact_dirs: Callable[[str, str | None], tuple[Path | None, Path | None]]  # (model, adapter) -> dirs
     digests: ManifestDigests = field(default_factory=ManifestDigests)
 
-    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts) -> SignedAttestation:
+    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts,
+             tool_calls: Sequence[ToolCall] = ()) -> SignedAttestation:
         model_dir, adapter_dir = self.artifact_dirs(call.model, call.adapter)
         sampling = call.sampling
         return sign_output(
@@ -54,7 +56,8 @@ class ResponseSigner:
             sampling={"max_tokens": sampling.max_tokens, "temperature": sampling.temperature,
                       "top_p": sampling.top_p, "stop": list(sampling.stop), "seed": sampling.seed},
             usage={"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-                   "total_tokens": usage.total_tokens})
+                   "total_tokens": usage.total_tokens},
+            tool_calls=[{"id": c.id, "name": c.name, "arguments": c.arguments} for c in tool_calls] or None)
 
 
 class AuditRecorder:
@@ -84,11 +87,12 @@ class AuditRecorder:
 
 def audit_entry(record: AuditRecord) -> AuditEntry:
     call = record.call
-    status = record.status.partition(":")[0]  # "error:<code>" -> "error"; the code is in http_status
     guard = Counter(f"{f.check}.{f.type}"[:64] for f in record.findings)
     return AuditEntry(
-        request_id=call.request_id, org_id=call.org_id, model=call.public_model, status=status,
-        http_status=record.http_status, api_key_id=call.caller.key.key_id, adapter=call.adapter,
+        request_id=call.request_id, org_id=call.org_id, model=call.public_model,
+        status=record.outcome.kind.value, http_status=record.outcome.http_status, code=record.outcome.code,
+        api_key_id=call.caller.key.key_id, adapter=call.adapter,
         prompt_tokens=record.usage.prompt_tokens, completion_tokens=record.usage.completion_tokens,
         cost_micros=record.cost_micros, latency_ms=round(record.latency_ms), guard=dict(guard),
-        attestation_sha256=record.attestation_digest)
+        attestation_sha256=record.attestation_digest, tools=tuple(name[:64] for name in record.tool_names[:128]))
+

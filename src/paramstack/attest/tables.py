@@ -33,6 +33,8 @@ audit_entries = sa.Table(
     sa.Column("http_status", sa.Integer, nullable=False),
     sa.Column("latency_ms", sa.BigInteger, nullable=False),
     sa.Column("attestation_sha256", sa.String(64), nullable=True),
+    # canonical JSON {"code": ..., "tools": [...]} (migration 0008); hashed when present
+    sa.Column("detail", sa.Text, nullable=True),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("entry_hash", sa.String(64), nullable=False),
     sa.Index("ix_audit_entries_org_id_ts_us", "org_id", "ts_us"),

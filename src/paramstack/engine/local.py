@@ -17,12 +17,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from paramstack.chat_format import END_TAG
 from paramstack.engine.detokenizer import IncrementalDetokenizer
 from paramstack.engine.prompts import PromptEncoder
 from paramstack.engine.protocol import GenerationChunk, GenerationRequest
 from paramstack.engine.rows import ChunkSink, Row
 from paramstack.errors import ArtifactError, ConfigurationError, InvalidRequest, NotFound
-from paramstack.train.chat_format import END_TAG
 
 if TYPE_CHECKING:
     from paramstack.engine.local_batcher import BatchScheduler, EngineStats

@@ -16,16 +16,21 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from paramstack.engine.protocol import Engine, GenerationChunk, GenerationRequest
-from paramstack.errors import ParamstackError
+from paramstack.errors import ContentBlocked, ParamstackError
 
 if TYPE_CHECKING:
-    from paramstack.gateway.steps import AuditRecord, AuditStep
+    from paramstack.calls import AuditRecord
     from paramstack.observability.metrics import GatewayMetrics
 
-GUARD_BLOCK_CODE = "content_policy_violation"
+# An input refused by the guard, and an output it cut short (delivered up to the last safe byte).
+GUARD_CODES = frozenset({ContentBlocked.code, "content_filter"})
+
+
+class AuditSink(Protocol):
+    async def record(self, record: AuditRecord) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ class VersionTap:
 class GuardBlockTap:
     """An audit step that counts guard blocks per version, then hands the record on."""
 
-    def __init__(self, inner: AuditStep | None, metrics: GatewayMetrics,
+    def __init__(self, inner: AuditSink | None, metrics: GatewayMetrics,
                  labels_for: Callable[[str, str], VersionLabels | None]) -> None:
         self._inner = inner
         self._metrics = metrics
@@ -108,7 +113,7 @@ class GuardBlockTap:
 
     async def record(self, record: AuditRecord) -> None:
         call = record.call
-        if call.adapter and record.status.partition(":")[2] == GUARD_BLOCK_CODE:
+        if call.adapter and record.outcome.code in GUARD_CODES:
             labels = self._labels_for(call.org_id, call.adapter)
             if labels is not None:
                 self._metrics.version_requests.labels(labels.tenant, labels.adapter, labels.version,

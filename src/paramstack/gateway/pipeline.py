@@ -1,11 +1,15 @@
-"""The request path, in one readable place.
+"""The request path, in one readable place, for every protocol (each front-end builds a ``CallRequest``).
 
-authenticate key -> resolve tenant, model, adapter -> guard input -> RAG augment -> admit (rate limit,
-reserve quota) -> engine (stream) -> guard output (hold-back buffer) -> sign -> settle usage -> audit.
+authenticate key -> resolve tenant, model, adapter -> guard input (the caller's text; tool results and
+retrieved documents as untrusted content) -> RAG augment -> admit (rate limit, reserve quota) -> engine
+(stream; constrained decoding for tool calls and JSON) -> guard output (text and tool-call arguments,
+hold-back buffer) -> sign (text and tool calls) -> settle usage -> audit (one entry per request, refusals
+included) -> respond.
 
 ``prepare`` does everything that can refuse a call, before any byte of the response is sent (so a refusal
-is a proper HTTP status). ``execute`` runs the engine and yields events; it settles and audits in its
-``finally``, so a stream the client abandons is charged for exactly the tokens it produced.
+is a proper HTTP status). ``execute`` runs the engine and yields events; it settles and audits before the
+last one, and in its ``finally`` when the client goes away, so an abandoned stream is charged for exactly
+the tokens it produced.
 """
 
 from __future__ import annotations
@@ -16,62 +20,93 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio
 
-from paramstack.engine.protocol import ChatMessage, GenerationRequest, SamplingParams
+from paramstack.calls import CANCELLED, NO_USAGE, AuditRecord, CallInfo, Outcome, OutcomeKind, Source, UsageCounts
+from paramstack.engine.protocol import (
+    FinishReason,
+    GenerationRequest,
+    SamplingParams,
+    TokenLogprob,
+    ToolCall,
+    ToolCallDelta,
+)
 from paramstack.engine.router import ModelRouter, Target
 from paramstack.engine.sticky import sticky_key
-from paramstack.errors import InvalidRequest, ParamstackError
+from paramstack.errors import ContentBlocked, InvalidRequest, ParamstackError, UpstreamError
+from paramstack.gateway.call_request import CallRequest
+from paramstack.gateway.delivery import Delivery
+from paramstack.gateway.input_guard import InputGuard
 from paramstack.gateway.request_digest import request_digest
-from paramstack.gateway.schemas import ChatCompletionRequest, CompletionRequest, SamplingFields
 from paramstack.gateway.steps import (
     AdmissionControl,
     Attestation,
-    AuditRecord,
     AuditStep,
-    CallInfo,
-    Finding,
     GuardStep,
-    OutputFilter,
     RetrievalStep,
     SigningStep,
-    Source,
     Ticket,
-    UsageCounts,
 )
+from paramstack.guard.result import Finding
 from paramstack.observability.metrics import GatewayMetrics
-from paramstack.tenancy.authenticator import Authenticator, Caller
+from paramstack.observability.tracing import NO_TRACE, CallTrace, Tracing
+from paramstack.tenancy.authenticator import Authenticator
+from paramstack.tenancy.models import Caller
 
 LOG = logging.getLogger("paramstack.requests")
 Result = TypeVar("Result")
-CLIENT_CLOSED_REQUEST = 499  # nginx's code for a client that went away: used in the audit log only
 
 
 @dataclass(frozen=True)
 class TextDelta:
+    """Text the client may be sent now (the output guard has judged it), with its tokens' logprobs when asked."""
+
     text: str
+    logprobs: tuple[TokenLogprob, ...] = ()
+
+
+@dataclass(frozen=True)
+class EchoedPrompt:
+    """Text completions with ``echo``: the prompt as the model read it, first, with its logprobs."""
+
+    text: str
+    logprobs: tuple[TokenLogprob, ...] = ()
 
 
 @dataclass(frozen=True)
 class Finished:
-    finish_reason: str
+    """The last event. ``tool_calls``: the complete calls as delivered (what was signed). ``disclaimer``: text a
+    policy appends, kept out of JSON output and tool calls (the front-end puts it in a field of its own).
+    ``filtered``: with ``finish_reason == "content_filter"``, what the output guard found (codes, no text)."""
+
+    finish_reason: FinishReason
     usage: UsageCounts
     attestation: Attestation | None
+    tool_calls: tuple[ToolCall, ...] = ()
+    disclaimer: str | None = None
+    filtered: tuple[Finding, ...] = ()
+
+
+# What ``Pipeline.execute`` yields. A ``ToolCallDelta`` (engine.protocol) is a piece of a tool call whose
+# arguments the output guard has judged.
+PipelineEvent = TextDelta | EchoedPrompt | ToolCallDelta | Finished
 
 
 @dataclass
 class PreparedCall:
     call: CallInfo
+    request: CallRequest
     target: Target
     generation: GenerationRequest
     ticket: Ticket | None
-    output_filter: OutputFilter | None
     sources: list[Source]
     findings: list[Finding] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    trace: CallTrace = NO_TRACE
 
     @property
     def rate_limit_headers(self) -> dict[str, str]:
@@ -90,72 +125,129 @@ class Pipeline:
     retrieval: RetrievalStep | None = None
     signer: SigningStep | None = None
     audit: AuditStep | None = None
+    tracing: Tracing = field(default_factory=lambda: Tracing(None))
 
-    async def prepare(self, authorization: str | None, body: ChatCompletionRequest | CompletionRequest,
-                      raw_body: Mapping[str, Any]) -> PreparedCall:
+    async def authenticate(self, authorization: str | None) -> Caller:
+        """The tenant key's caller (401/403 otherwise). Failures before this are not chained per request."""
+        return await self.authenticator.authenticate(authorization)
+
+    async def refuse(self, caller: Caller, request: CallRequest | None, model: str, raw_body: Any,
+                     refusal: ParamstackError) -> None:
+        """Record a request refused before it could be prepared (a body that does not validate): one audit
+        entry, with the body's digest and never the body."""
+        call = self._call_info(caller, request.id_prefix if request else "req", model, raw_body)
+        await self._record(call, Outcome.refused(refusal.code or "invalid_request", refusal.status_code), NO_USAGE,
+                           0, 0.0, [], None)
+
+    async def prepare(self, caller: Caller, request: CallRequest, raw_body: Mapping[str, Any],
+                      trace: CallTrace = NO_TRACE) -> PreparedCall:
+        """Everything that can refuse the call, before any byte of the response: resolution, the input guard,
+        retrieval, the prompt count and admission. A refusal is audited, then raised."""
         started = time.perf_counter()
-        caller = await self.authenticator.authenticate(authorization)
         assert caller.tenant is not None  # tenant keys always have one
-        target = self.router.resolve(caller.tenant, body.model, sticky_key=sticky_key(body.user, caller.key.key_id))
-        call = self._call_info(caller, target, body, raw_body)
+        call = self._call_info(caller, request.id_prefix, request.model, raw_body)
         findings: list[Finding] = []
         try:
-            messages, prompt = _messages_or_prompt(body)
-            if self.guard is not None:
-                messages, prompt = self._guard_input(call, messages, prompt, findings)
+            with trace.step("resolution"):
+                target = self.router.resolve(caller.tenant, request.model,
+                                             sticky_key=sticky_key(request.user, caller.key.key_id))
+                call = replace(call, public_model=target.public_id, model=target.model, adapter=target.adapter,
+                               sampling=self._sampling(request))
+            trace.set(_request_attributes(call, request))
+            messages, prompt = request.messages, request.prompt
+            inputs = InputGuard(self.guard, call, caller.tenant.guard_policy, findings) if self.guard else None
+            if inputs is not None:
+                with trace.step("input_guard"):
+                    messages = inputs.messages(messages) if messages is not None else None
+                    prompt = inputs.prompt(prompt) if isinstance(prompt, str) else prompt
             sources: list[Source] = []
-            if self.retrieval is not None and messages is not None and self._wants_rag(caller, body):
-                messages, sources = await self.retrieval.augment(call, caller.tenant.rag_collection or "", messages)
-            generation = GenerationRequest(request_id=call.request_id, model=target.model, adapter=target.adapter,
-                                           sampling=call.sampling, messages=messages, prompt=prompt,
-                                           incremental=bool(body.stream))
-            prompt_tokens = await target.engine.count_prompt_tokens(generation)
-            ticket = None
-            if self.admission is not None:
-                ticket = await self.admission.admit(call, prompt_tokens + call.sampling.max_tokens)
+            if self.retrieval is not None and messages is not None and self._wants_rag(caller, request):
+                with trace.step("retrieval"):
+                    augmented, sources = await self.retrieval.augment(
+                        call, caller.tenant.rag_collection or "", messages,
+                        screen=inputs.untrusted if inputs is not None else None)
+                messages = tuple(augmented)
+            generation = GenerationRequest(
+                request_id=call.request_id, model=target.model, adapter=target.adapter, sampling=call.sampling,
+                messages=messages, prompt=prompt, incremental=request.stream, tools=request.tools,
+                tool_choice=request.tool_choice, parallel_tool_calls=request.parallel_tool_calls,
+                output_format=request.output_format, logprobs=request.logprobs, echo=request.echo,
+                passthrough=request.passthrough)
+            with trace.step("admission"):
+                prompt_tokens = await target.engine.count_prompt_tokens(generation)
+                ticket = None
+                if self.admission is not None:
+                    ticket = await self.admission.admit(call, prompt_tokens + call.sampling.max_tokens)
         except ParamstackError as refusal:
             # Refused before any token was produced: nothing to charge, but the audit trail records it.
-            await self._record(call, f"refused:{refusal.code}", refusal.status_code, UsageCounts(0, 0), 0,
+            await self._record(call, Outcome.refused(refusal.code or "refused", refusal.status_code), NO_USAGE, 0,
                                time.perf_counter() - started, findings, None)
             raise
-        output_filter = (self.guard.output_filter(call, caller.tenant.guard_policy, streaming=bool(body.stream))
-                         if self.guard else None)
-        return PreparedCall(call, target, generation, ticket, output_filter, sources, findings, started)
+        return PreparedCall(call, request, target, generation, ticket, sources, findings, started, trace)
 
-    async def execute(self, prepared: PreparedCall) -> AsyncIterator[TextDelta | Finished]:
-        call, usage = prepared.call, UsageCounts(0, 0)
-        status, http_status, settled = "cancelled", CLIENT_CLOSED_REQUEST, False
-        delivered = _DeliveredText(self.metrics, prepared)
+    async def execute(self, prepared: PreparedCall) -> AsyncIterator[PipelineEvent]:
+        """The engine's answer through the output guard, as events; the last one is ``Finished``. An output the
+        guard blocks ends early with ``finish_reason == "content_filter"`` (what was sent stays sent)."""
+        call, usage, trace = prepared.call, NO_USAGE, prepared.trace
+        outcome, settled, failure = CANCELLED, False, None
+        delivery = self._delivery(prepared)
+        guard_seconds = 0.0
         try:
             # aclosing: a consumer that stops early (client gone) closes the engine's stream at once, which
             # cancels the row in the batch instead of letting it generate for nobody.
-            async with aclosing(prepared.target.engine.generate(prepared.generation)) as chunks:
-                async for chunk in chunks:
-                    usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
-                    if safe := delivered.add(prepared.output_filter.feed(chunk.text)
-                                             if prepared.output_filter else chunk.text):
-                        yield TextDelta(safe)
-                    if chunk.finish_reason is None:
-                        continue
-                    if tail := delivered.add(prepared.output_filter.finish() if prepared.output_filter else ""):
-                        yield TextDelta(tail)
-                    attestation = self.signer.sign(call, delivered.text, usage) if self.signer else None
-                    # Usage is settled and audited before the last event goes out: a response the client
-                    # has in full is always in the ledger (a crash in between can only over-count).
-                    status, http_status, settled = "ok", 200, True
-                    with anyio.CancelScope(shield=True):
-                        await self._settle_and_audit(prepared, usage, status, http_status, attestation)
-                    yield Finished(chunk.finish_reason, usage, attestation)
-                    return
+            with trace.step("engine"):
+                async with aclosing(prepared.target.engine.generate(prepared.generation)) as chunks:
+                    finish_reason: FinishReason | None = None
+                    blocked: ContentBlocked | None = None
+                    try:
+                        async for chunk in chunks:
+                            usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
+                            judged = time.perf_counter()
+                            events = delivery.add(chunk, TextDelta, EchoedPrompt)
+                            if chunk.finish_reason is not None:
+                                finish_reason = chunk.finish_reason
+                                events += delivery.finish(TextDelta)
+                            guard_seconds += time.perf_counter() - judged
+                            for event in events:
+                                yield event  # type: ignore[misc]
+                            if finish_reason is not None:
+                                break
+                    except ContentBlocked as block:
+                        blocked, finish_reason = block, "content_filter"
+            trace.record("output_guard", guard_seconds)
+            if finish_reason is None:
+                raise UpstreamError("the engine ended the answer without a finish reason")
+            tool_calls = delivery.tool_calls
+            if finish_reason == "tool_calls" and not tool_calls:
+                finish_reason = "stop"
+            with trace.step("signing"):
+                attestation = (self.signer.sign(call, delivery.text, usage, tool_calls) if self.signer else None)
+            # Usage is settled and audited before the last event goes out: a response the client has in
+            # full is always in the ledger (a crash in between can only over-count).
+            outcome = Outcome(OutcomeKind.OK, 200, "content_filter" if blocked else None)
+            settled = True
+            with anyio.CancelScope(shield=True):
+                await self._settle_and_record(call, prepared.ticket, usage, outcome,
+                                              time.perf_counter() - prepared.started,
+                                              prepared.findings + delivery.findings, attestation,
+                                              tuple(c.name for c in tool_calls), trace)
+            trace.set({"gen_ai.response.finish_reasons": [finish_reason], **_usage_attributes(usage, outcome)})
+            yield Finished(finish_reason, usage, attestation, tool_calls, delivery.disclaimer,
+                           tuple(delivery.findings) if blocked else ())
         except ParamstackError as error:
-            status, http_status = f"error:{error.code}", error.status_code
+            outcome, failure = Outcome.error(error.code or "error", error.status_code), error
             raise
         finally:
             if not settled:
                 # The client's disconnect cancels this task; the bookkeeping must still finish, or the
                 # quota reservation and the concurrency slot would leak and the audit trail miss the call.
                 with anyio.CancelScope(shield=True):
-                    await self._settle_and_audit(prepared, usage, status, http_status, None)
+                    await self._settle_and_record(call, prepared.ticket, usage, outcome,
+                                                  time.perf_counter() - prepared.started,
+                                                  prepared.findings + delivery.findings, None,
+                                                  tuple(c.name for c in delivery.tool_calls), trace)
+                trace.set(_usage_attributes(usage, outcome))
+            trace.end(failure)
 
     async def metered(self, caller: Caller, model: str, raw_body: Mapping[str, Any], reserve_tokens: int,
                       work: Callable[[], Awaitable[tuple[Result, int]]]) -> tuple[Result, dict[str, str]]:
@@ -163,151 +255,128 @@ class Pipeline:
         completion: admitted with ``reserve_tokens`` (an upper bound), settled to the input tokens ``work``
         reports. Returns ``work``'s result and the rate-limit headers."""
         started = time.perf_counter()
-        call = CallInfo(request_id=f"embd-{uuid.uuid4().hex}", caller=caller, public_model=model, model=model,
-                        adapter=None, sampling=SamplingParams(max_tokens=0), created=int(time.time()),
-                        request_digest=request_digest(raw_body))
+        call = self._call_info(caller, "embd", model, raw_body)
         try:
             ticket = await self.admission.admit(call, reserve_tokens) if self.admission is not None else None
         except ParamstackError as refusal:
-            await self._record(call, f"refused:{refusal.code}", refusal.status_code, UsageCounts(0, 0), 0,
+            await self._record(call, Outcome.refused(refusal.code or "refused", refusal.status_code), NO_USAGE, 0,
                                time.perf_counter() - started, [], None)
             raise
-        usage, status, http_status = UsageCounts(0, 0), "error", 500
+        usage, outcome = NO_USAGE, Outcome.error("internal_error", 500)
         try:
             result, tokens = await work()
-            usage, status, http_status = UsageCounts(tokens, 0), "ok", 200
+            usage, outcome = UsageCounts(tokens, 0), Outcome.ok()
         except ParamstackError as error:
-            status, http_status = f"error:{error.code}", error.status_code
+            outcome = Outcome.error(error.code or "error", error.status_code)
             raise
         finally:
             with anyio.CancelScope(shield=True):  # a client that leaves does not make the call free
-                await self._settle_and_record(call, ticket, usage, status, http_status, time.perf_counter() - started,
-                                              [], None)
+                await self._settle_and_record(call, ticket, usage, outcome, time.perf_counter() - started, [], None)
         return result, dict(ticket.headers) if ticket else {}
 
-    async def _settle_and_audit(self, prepared: PreparedCall, usage: UsageCounts, status: str, http_status: int,
-                                attestation: Attestation | None) -> None:
-        output_findings = list(prepared.output_filter.findings) if prepared.output_filter else []
-        await self._settle_and_record(prepared.call, prepared.ticket, usage, status, http_status,
-                                      time.perf_counter() - prepared.started, prepared.findings + output_findings,
-                                      attestation)
+    def _delivery(self, prepared: PreparedCall) -> Delivery:
+        call, request = prepared.call, prepared.request
+        text_filter = args_filter = None
+        if self.guard is not None and call.caller.tenant is not None:
+            guard, policy = self.guard, call.caller.tenant.guard_policy
+            text_filter = guard.output_filter(call, policy, streaming=request.stream)
+            args_filter = partial(guard.output_filter, call, policy, streaming=True)
 
-    async def _settle_and_record(self, call: CallInfo, ticket: Ticket | None, usage: UsageCounts, status: str,
-                                 http_status: int, seconds: float, findings: list[Finding],
-                                 attestation: Attestation | None) -> None:
+        def first_output() -> None:
+            prepared.trace.first_token()
+            self.metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
+                time.perf_counter() - prepared.started)
+
+        return Delivery(text_filter, args_filter, keep_appendix_apart=request.output_format.is_json,
+                        logprobs=request.logprobs is not None, on_first_output=first_output)
+
+    async def _settle_and_record(self, call: CallInfo, ticket: Ticket | None, usage: UsageCounts, outcome: Outcome,
+                                 seconds: float, findings: list[Finding], attestation: Attestation | None,
+                                 tool_names: tuple[str, ...] = (), trace: CallTrace = NO_TRACE) -> None:
         """The call's ledger row and audit entry, submitted together: the writer commits them in one
         transaction (storage/writer.py). A ledger that cannot be written fails the call, and the audit says so."""
         cost = ticket.cost(usage) if ticket is not None else 0
-        settling = ticket.settle(usage, delivered=status == "ok") if ticket is not None else _nothing()
-        auditing = self._audit(call, status, http_status, usage, cost, seconds, findings, attestation)
+        settling = (_traced(trace, "settlement", ticket.settle(usage, delivered=outcome.delivered))
+                    if ticket is not None else _nothing())
+        auditing = _traced(trace, "audit", self._audit(call, outcome, usage, cost, seconds, findings, attestation,
+                                                       tool_names))
         settled, audited = await asyncio.gather(settling, auditing, return_exceptions=True)
         if isinstance(settled, ParamstackError):
             try:
-                await self._record(call, f"error:{settled.code}", settled.status_code, usage, 0, seconds, findings,
-                                   None)
+                await self._record(call, Outcome.error(settled.code or "error", settled.status_code), usage, 0,
+                                   seconds, findings, None)
             except ParamstackError:  # the audit is down too: the ledger's failure is the one to report
                 LOG.error("the failed call could not be audited either", extra={"request_id": call.request_id})
             raise settled
         if isinstance(settled, BaseException):
             raise settled
-        self._observe(call, status, usage, cost, seconds, findings)
+        self._observe(call, outcome, usage, cost, seconds, findings)
         if isinstance(audited, BaseException):
             raise audited
 
-    async def _record(self, call: CallInfo, status: str, http_status: int, usage: UsageCounts, cost: int,
+    async def _record(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int,
                       seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
-        self._observe(call, status, usage, cost, seconds, findings)
-        await self._audit(call, status, http_status, usage, cost, seconds, findings, attestation)
+        self._observe(call, outcome, usage, cost, seconds, findings)
+        await self._audit(call, outcome, usage, cost, seconds, findings, attestation)
 
-    def _observe(self, call: CallInfo, status: str, usage: UsageCounts, cost: int, seconds: float,
+    def _observe(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int, seconds: float,
                  findings: list[Finding]) -> None:
-        self.metrics.observe_completion(call.org_id, call.public_model, status.partition(":")[0], seconds, usage)
+        self.metrics.observe_completion(call.org_id, call.public_model, outcome.kind.value, seconds, usage)
         self.metrics.observe_findings(call.org_id, findings)
         # Ids and counts only: prompt text and keys never reach the logs.
         LOG.info("completion", extra={
             "request_id": call.request_id, "tenant": call.org_id, "key_id": call.caller.key.key_id,
-            "model": call.public_model, "adapter": call.adapter, "status": status,
+            "model": call.public_model, "adapter": call.adapter, "status": outcome.kind.value, "code": outcome.code,
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "cost_micros": cost, "latency_ms": round(seconds * 1000.0, 2)})
 
-    async def _audit(self, call: CallInfo, status: str, http_status: int, usage: UsageCounts, cost: int,
-                     seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
+    async def _audit(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int, seconds: float,
+                     findings: list[Finding], attestation: Attestation | None,
+                     tool_names: tuple[str, ...] = ()) -> None:
         if self.audit is not None:
-            await self.audit.record(AuditRecord(call, status, http_status, usage, cost, seconds * 1000.0, findings,
-                                                attestation.digest() if attestation else None))
+            await self.audit.record(AuditRecord(call, outcome, usage, cost, seconds * 1000.0, findings,
+                                                attestation.digest() if attestation else None, tool_names))
 
-    def _call_info(self, caller: Caller, target: Target, body: SamplingFields,
-                   raw_body: Mapping[str, Any]) -> CallInfo:
-        max_tokens = body.max_tokens or self.default_max_tokens
+    def _call_info(self, caller: Caller, id_prefix: str, model: str, raw_body: Any) -> CallInfo:
+        return CallInfo(request_id=f"{id_prefix}-{uuid.uuid4().hex}", caller=caller, public_model=model[:200] or "-",
+                        model=model[:200] or "-", adapter=None, sampling=SamplingParams(), created=int(time.time()),
+                        request_digest=request_digest(raw_body))
+
+    def _sampling(self, request: CallRequest) -> SamplingParams:
+        max_tokens = request.max_tokens or self.default_max_tokens
         if max_tokens > self.max_tokens_limit:
             raise InvalidRequest(f"max_tokens is {max_tokens}; this server allows at most {self.max_tokens_limit}",
                                  param="max_tokens", code="invalid_value")
-        sampling = SamplingParams(max_tokens=max_tokens, temperature=body.temperature, top_p=body.top_p,
-                                  stop=body.stop_sequences, seed=body.seed)
-        return CallInfo(
-            request_id=f"chatcmpl-{uuid.uuid4().hex}", caller=caller, public_model=target.public_id,
-            model=target.model, adapter=target.adapter, sampling=sampling, created=int(time.time()),
-            request_digest=request_digest(raw_body),
-        )
-
-    def _guard_input(self, call: CallInfo, messages: list[ChatMessage] | None, prompt: str | None,
-                     findings: list[Finding]) -> tuple[list[ChatMessage] | None, str | None]:
-        """The tenant's policy on every text the caller wrote (assistant turns are the model's, not input).
-
-        Findings are collected into ``findings`` even when a block ends the call, so the audit names them.
-        """
-        assert self.guard is not None and call.caller.tenant is not None
-        guard, policy = self.guard, call.caller.tenant.guard_policy
-
-        def checked(text: str) -> str:
-            result = guard.check_input(call, policy, text)
-            findings.extend(result.findings)
-            if result.blocked or result.text is None:
-                raise guard.blocked(policy, result)
-            return result.text
-
-        if prompt is not None:
-            return None, checked(prompt)
-        return [m if m.role == "assistant" else ChatMessage(role=m.role, content=checked(m.content))
-                for m in messages or []], None
+        return SamplingParams(max_tokens=max_tokens, temperature=request.temperature, top_p=request.top_p,
+                              stop=request.stop, seed=request.seed)
 
     @staticmethod
-    def _wants_rag(caller: Caller, body: SamplingFields) -> bool:
+    def _wants_rag(caller: Caller, request: CallRequest) -> bool:
         """The request's ``rag`` when it has one, else the tenant's ``rag_by_default``."""
         tenant = caller.tenant
         if tenant is None or not tenant.rag_collection:
             return False
-        return tenant.rag_by_default if body.rag is None else body.rag
+        return tenant.rag_by_default if request.rag is None else request.rag
 
 
 async def _nothing() -> None:
     return None
 
 
-class _DeliveredText:
-    """The text a client has been sent so far; the first piece of it sets time-to-first-token."""
-
-    def __init__(self, metrics: GatewayMetrics, prepared: PreparedCall) -> None:
-        self._metrics, self._prepared = metrics, prepared
-        self._parts: list[str] = []
-
-    def add(self, text: str) -> str:
-        if text and not self._parts:
-            call = self._prepared.call
-            self._metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
-                time.perf_counter() - self._prepared.started)
-        if text:
-            self._parts.append(text)
-        return text
-
-    @property
-    def text(self) -> str:
-        return "".join(self._parts)
+async def _traced(trace: CallTrace, name: str, work: Awaitable[Result]) -> Result:
+    with trace.step(name):
+        return await work
 
 
-def _messages_or_prompt(body: ChatCompletionRequest | CompletionRequest) -> tuple[list[ChatMessage] | None, str | None]:
-    if isinstance(body, CompletionRequest):
-        return None, str(body.prompt)
-    # OpenAI's "developer" role is the newer name of "system".
-    return [ChatMessage(role="system" if m.role == "developer" else m.role, content=m.text)
-            for m in body.messages], None
+def _request_attributes(call: CallInfo, request: CallRequest) -> dict[str, Any]:
+    """GenAI semantic-convention attributes of the request (ids and numbers only, never text)."""
+    return {"gen_ai.request.model": call.public_model, "gen_ai.response.model": call.model,
+            "gen_ai.response.id": call.request_id, "gen_ai.request.max_tokens": call.sampling.max_tokens,
+            "gen_ai.request.temperature": call.sampling.temperature, "gen_ai.request.top_p": call.sampling.top_p,
+            "gen_ai.system": "paramstack", "paramstack.tenant": call.org_id, "paramstack.adapter": call.adapter,
+            "paramstack.protocol": request.protocol, "paramstack.tools": len(request.tools)}
+
+
+def _usage_attributes(usage: UsageCounts, outcome: Outcome) -> dict[str, Any]:
+    return {"gen_ai.usage.input_tokens": usage.prompt_tokens, "gen_ai.usage.output_tokens": usage.completion_tokens,
+            "paramstack.outcome": outcome.kind.value, "paramstack.outcome_code": outcome.code}

@@ -12,8 +12,9 @@ from paramstack.engine.router import ModelRouter
 from paramstack.gateway.pipeline import Pipeline
 from paramstack.observability.metrics import GatewayMetrics
 from paramstack.settings import Settings
-from paramstack.tenancy.authenticator import Authenticator, Caller
+from paramstack.tenancy.authenticator import Authenticator
 from paramstack.tenancy.keys import KeyStore
+from paramstack.tenancy.models import Caller
 from paramstack.tenancy.store import TenantStore
 
 if TYPE_CHECKING:

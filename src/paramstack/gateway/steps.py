@@ -6,42 +6,13 @@ hands them to the ``Pipeline``. A step that is not configured is ``None`` and sk
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from paramstack.engine.protocol import ChatMessage, SamplingParams
+from paramstack.calls import AuditRecord, CallInfo, Source, UsageCounts
+from paramstack.engine.protocol import ChatMessage, ToolCall
 from paramstack.errors import ContentBlocked
 from paramstack.guard.result import Finding, GuardResult
-from paramstack.tenancy.authenticator import Caller
-
-
-@dataclass(frozen=True)
-class CallInfo:
-    """Who calls what: handed to every step after the model is resolved."""
-
-    request_id: str
-    caller: Caller
-    public_model: str
-    model: str
-    adapter: str | None
-    sampling: SamplingParams
-    created: int  # unix seconds, as in OpenAI's responses
-    request_digest: str  # SHA-256 of the canonical request body (no prompt text is kept)
-
-    @property
-    def org_id(self) -> str:
-        return self.caller.org_id
-
-
-@dataclass(frozen=True)
-class UsageCounts:
-    prompt_tokens: int
-    completion_tokens: int
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 class Ticket(Protocol):
@@ -65,6 +36,8 @@ class AdmissionControl(Protocol):
 
 
 class OutputFilter(Protocol):
+    appendix: str  # what ``finish`` appended (a policy's disclaimer)
+
     def feed(self, delta: str) -> str: ...
 
     def finish(self) -> str: ...
@@ -78,21 +51,25 @@ class GuardStep(Protocol):
         """The policy's verdict on one input text (masked text, findings, or a block)."""
         ...
 
+    def check_untrusted(self, call: CallInfo, policy: str, text: str) -> GuardResult:
+        """The verdict on untrusted content (tool results, retrieved or pasted documents)."""
+        ...
+
+    def check_conversation(self, call: CallInfo, policy: str, texts: list[str]) -> GuardResult:
+        """The verdict on the caller's texts joined (a payload split across turns or parts)."""
+        ...
+
     def blocked(self, policy: str, result: GuardResult) -> ContentBlocked: ...
 
     def output_filter(self, call: CallInfo, policy: str, *, streaming: bool = True) -> OutputFilter: ...
 
 
-@dataclass(frozen=True)
-class Source:
-    document: str
-    chunk: int
-    score: float
-
-
 class RetrievalStep(Protocol):
-    async def augment(self, call: CallInfo, collection: str,
-                      messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], list[Source]]: ...
+    async def augment(self, call: CallInfo, collection: str, messages: Sequence[ChatMessage], *,
+                      screen: Callable[[str], str | None] | None = None,
+                      ) -> tuple[list[ChatMessage], list[Source]]:
+        """``screen``: the untrusted-content check on each retrieved text (None drops the chunk)."""
+        ...
 
 
 class Attestation(Protocol):
@@ -102,21 +79,10 @@ class Attestation(Protocol):
 
 
 class SigningStep(Protocol):
-    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts) -> Attestation:
-        """Sign exactly the text the client received."""
+    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts,
+             tool_calls: Sequence[ToolCall] = ()) -> Attestation:
+        """Sign exactly the text and the tool calls the client received."""
         ...
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    call: CallInfo
-    status: str  # "ok", "cancelled", "refused:<code>", "error:<code>"
-    http_status: int
-    usage: UsageCounts
-    cost_micros: int
-    latency_ms: float
-    findings: list[Finding]
-    attestation_digest: str | None
 
 
 class AuditStep(Protocol):

@@ -12,7 +12,7 @@ from paramstack.guard.settings import GuardSettings
 from paramstack.guard.streaming import OutputStream
 
 if TYPE_CHECKING:
-    from paramstack.gateway.steps import CallInfo
+    from paramstack.calls import CallInfo
 
 
 class PolicyGuards:
@@ -28,6 +28,17 @@ class PolicyGuards:
     def check_input(self, call: CallInfo, policy: str, text: str) -> GuardResult:
         """The policy's verdict: the text to send on (masked where the policy says), or a block."""
         return self._registry.get(policy).validate(text, "input")
+
+    def check_untrusted(self, call: CallInfo, policy: str, text: str) -> GuardResult:
+        """The policy's verdict on untrusted text (tool results, retrieved documents): for now the input
+        checks; the indirect-injection scanner refines it."""
+        return self._registry.get(policy).validate(text, "input")
+
+    def check_conversation(self, call: CallInfo, policy: str, texts: list[str]) -> GuardResult:
+        """The checks over the joined conversation window (a payload split across turns or parts)."""
+        if len(texts) < 2:
+            return GuardResult("allow", None, [])
+        return self._registry.get(policy).validate("\n".join(texts), "input")
 
     def blocked(self, policy: str, result: GuardResult) -> ContentBlocked:
         """The error for a blocked input: it names the checks that fired, never the content."""

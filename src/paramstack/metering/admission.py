@@ -15,8 +15,8 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
+from paramstack.calls import CallInfo
 from paramstack.errors import ServiceUnavailable
-from paramstack.gateway.steps import CallInfo
 from paramstack.metering.ledger import UsageLedger
 from paramstack.metering.metrics import MeteringMetrics
 from paramstack.metering.plan import AdmissionPlan, plan_for

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from paramstack.gateway.steps import CallInfo
+from paramstack.calls import CallInfo
 from paramstack.metering.settings import KeyLimits
 from paramstack.tenancy.models import TenantLimits
 

@@ -7,7 +7,7 @@ A tenant priced at zero is a free tier, not an error: its calls cost 0 and are s
 
 from __future__ import annotations
 
-from paramstack.gateway.steps import UsageCounts
+from paramstack.calls import UsageCounts
 from paramstack.tenancy.models import TenantPricing
 
 

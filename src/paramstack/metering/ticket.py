@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
-from paramstack.gateway.steps import CallInfo, UsageCounts
+from paramstack.calls import CallInfo, UsageCounts
 from paramstack.metering.ledger import UsageLedger, UsageRecord
 from paramstack.metering.metrics import MeteringMetrics
 from paramstack.metering.pricing import cost_micros

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 if TYPE_CHECKING:
-    from paramstack.gateway.steps import Finding, UsageCounts
+    from paramstack.calls import UsageCounts
+    from paramstack.guard.result import Finding
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536)
@@ -54,6 +55,9 @@ class GatewayMetrics:
             ("status_code", "code"), registry=self.registry)
         self.guard_findings = Counter(
             "paramstack_guard_findings", "Guard findings by tenant, check and type.", ("tenant", "check", "type"),
+            registry=self.registry)
+        self.trace_export_failures = Counter(
+            "paramstack_trace_export_failures", "Batches of spans the OTLP/console exporter could not send.",
             registry=self.registry)
         # Per adapter version: what the canary controller judges a rollout on (engine/version_tap.py).
         version_labels = ("tenant", "adapter", "version")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 import anyio
@@ -25,19 +24,9 @@ from paramstack.errors import AuthenticationFailed, PermissionDenied
 from paramstack.storage.refresh_ahead import RefreshAhead
 from paramstack.tenancy.bearer import INCORRECT_KEY, bearer_secret
 from paramstack.tenancy.keys import KeyStore, hash_secret
-from paramstack.tenancy.models import ApiKey, Tenant
+from paramstack.tenancy.models import Caller
 from paramstack.tenancy.store import TenantStore
 from paramstack.tenancy.unknown_keys import UnknownKeys
-
-
-@dataclass(frozen=True)
-class Caller:
-    key: ApiKey
-    tenant: Tenant | None  # None for admin keys
-
-    @property
-    def org_id(self) -> str:
-        return self.tenant.org_id if self.tenant else "-"
 
 
 class Authenticator:

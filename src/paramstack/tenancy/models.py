@@ -5,6 +5,7 @@ Money is integer micro-units of the configured currency (1 USD = 1_000_000); tok
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -93,3 +94,15 @@ class ApiKey(BaseModel):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: an authenticated key and its tenant (None for admin keys)."""
+
+    key: ApiKey
+    tenant: Tenant | None
+
+    @property
+    def org_id(self) -> str:
+        return self.tenant.org_id if self.tenant else "-"

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from paramstack.chat_format import render_chat
 from paramstack.errors import ArtifactError, InvalidRequest
 from paramstack.train.artifacts import directory_size, save_loss_curve, write_json
-from paramstack.train.chat_format import render_chat
 
 REPORT_FILE = "training_report.json"
 IGNORE = -100

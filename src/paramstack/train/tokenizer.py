@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from paramstack.chat_format import CHAT_TEMPLATE, END_TAG, SPECIAL_TOKENS
 from paramstack.errors import ArtifactError, InvalidRequest
-from paramstack.train.chat_format import CHAT_TEMPLATE, END_TAG, SPECIAL_TOKENS
 
 ModelType = Literal["bpe", "unigram"]
 SPM_FILE = "tokenizer.model"

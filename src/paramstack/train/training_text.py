@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from paramstack.train.chat_format import render_chat
+from paramstack.chat_format import render_chat
 from paramstack.train.corpus import CorpusRecord
 
 MAX_PAIRS_PER_SET = 12
