@@ -5,7 +5,7 @@ asks whether it runs on a thread with a running event loop (a worker thread has 
 the stores inline, as the admin routes once did, fails this test on the first request, however fast the
 database answers; a lag heartbeat would only notice it when the database happened to be slow, and on a
 shared two-core machine would also flag the scheduler. The storm covers every route family that touches the
-database (admin, usage, labelling, RAG, models, readiness, chat), with bad keys mixed in, on PostgreSQL.
+database (admin, reports, rollouts, catalog, audit, usage, labelling, RAG, models, readiness, chat), with bad keys mixed in, on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -61,6 +61,12 @@ async def storm(gw, rounds: int) -> list[int]:
             client.patch(f"/admin/tenants/{TENANT}", headers=admin, json={"name": f"Steady {i}"}),
             client.get(f"/admin/tenants/{TENANT}/keys", headers=admin),
             client.get("/admin/usage", headers=admin, params={"tenant": TENANT, "by": ["day", "model"]}),
+            client.get("/admin/overview", headers=admin),
+            client.get("/admin/usage/daily", headers=admin),
+            client.get("/admin/rollouts", headers=admin),
+            client.get("/admin/adapters", headers=admin),
+            client.get("/admin/audit/status", headers=admin),
+            client.get("/admin/whoami", headers=tenant),
             client.get("/label/api/datasets", headers=admin),
             client.get("/label/api/pairs", headers=admin, params={"dataset": "none"}),
             client.get("/v1/rag/collections", headers=tenant),

@@ -54,11 +54,11 @@ def serve(host: Annotated[str | None, typer.Option(help="Interface to bind (defa
     with cli_errors():
         ctx = CliContext.load()
         ctx.database  # noqa: B018 - migrate before the first request
-        configure_logging(ctx.settings.log_level)
+        configure_logging(ctx.settings.log_level, ctx.settings.log_format)
         app = create_app(ctx.settings)
     with _metrics_listener(app, ctx.settings):
         uvicorn.run(app, host=host or ctx.settings.host, port=port if port is not None else ctx.settings.port,
-                    log_config=uvicorn_log_config(ctx.settings.log_level), access_log=False,
+                    log_config=uvicorn_log_config(ctx.settings.log_level, ctx.settings.log_format), access_log=False,
                     # X-Forwarded-For is believed only from auth.trusted_proxies (gateway/client_address.py),
                     # not from whatever uvicorn trusts by default (127.0.0.1)
                     proxy_headers=False)
