@@ -5,7 +5,8 @@ asks whether it runs on a thread with a running event loop (a worker thread has 
 the stores inline, as the admin routes once did, fails this test on the first request, however fast the
 database answers; a lag heartbeat would only notice it when the database happened to be slow, and on a
 shared two-core machine would also flag the scheduler. The storm covers every route family that touches the
-database (admin, reports, rollouts, catalog, audit, usage, labelling, RAG, models, readiness, chat), with bad keys mixed in, on PostgreSQL.
+database (admin, reports, rollouts, catalog, audit, usage, labelling, RAG, models, readiness, chat), with bad
+keys mixed in, on PostgreSQL.
 """
 
 from __future__ import annotations

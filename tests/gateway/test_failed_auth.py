@@ -98,7 +98,7 @@ def test_an_address_that_keeps_failing_gets_429_and_nobody_else_notices(backend,
 
 
 def test_x_forwarded_for_from_an_untrusted_peer_does_not_escape_the_limit(tmp_path):
-    with gateway_on((f"sqlite:///{tmp_path / 'p.db'}", None), tmp_path) as gw:  # no trusted proxies
+    with gateway_on((f"sqlite:///{tmp_path / 'p.db'}", None), tmp_path, trusted_proxies=[]) as gw:
         statuses = [chat(gw, random_key(), address=f"192.0.2.{i}").status_code for i in range(7)]
         assert statuses == [401] * 5 + [429] * 2
 

@@ -59,9 +59,10 @@ def serve(host: Annotated[str | None, typer.Option(help="Interface to bind (defa
     with _metrics_listener(app, ctx.settings):
         uvicorn.run(app, host=host or ctx.settings.host, port=port if port is not None else ctx.settings.port,
                     log_config=uvicorn_log_config(ctx.settings.log_level, ctx.settings.log_format), access_log=False,
-                    # X-Forwarded-For is believed only from auth.trusted_proxies (gateway/client_address.py),
-                    # not from whatever uvicorn trusts by default (127.0.0.1)
-                    proxy_headers=False)
+                    # X-Forwarded-For/-Proto are believed from auth.trusted_proxies only: the one list that the
+                    # failed-authentication limiter uses too (gateway/client_address.py)
+                    proxy_headers=True,
+                    forwarded_allow_ips=[str(net) for net in ctx.settings.auth.trusted_proxies])
 
 
 def _metrics_listener(app: Any, settings: Any) -> AbstractContextManager[Any]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
+
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork
 
 
@@ -17,8 +19,10 @@ class AuthSettings(BaseModel):
     # Shared by every replica through Redis when redis_url is set.
     max_failures: int = Field(default=20, ge=1)
     failure_window_s: int = Field(default=60, ge=1, le=3600)
-    # Peers whose X-Forwarded-For is believed (load balancers, ingress): addresses or CIDRs. Empty: the
-    # connecting address is the client, whatever the header says.
-    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    # Peers whose X-Forwarded-For (and -Proto) is believed: load balancers, ingress, a proxy on this host.
+    # Addresses or CIDRs. Default: loopback only (a proxy on the same machine; nobody remote can connect from
+    # there). Empty: the connecting address is the client, whatever the header says.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=lambda: [IPv4Network("127.0.0.1/32"),
+                                                                        IPv6Network("::1/128")])
     # One signed audit entry per interval summarises failed authentications per source address.
     failure_summary_interval_s: float = Field(default=60.0, gt=0)
