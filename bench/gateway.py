@@ -15,6 +15,9 @@ the same token count): the same stub, the bare proxy and the embedded gateway, i
 tools row's share of the bare proxy reads against chat's (``tools_vs_chat``).
 Loads: fixed offered rates (open loop: latency counts from when each request was due,
 so a server that falls behind is charged for its queue) and saturation (32 connections, closed loop).
+Key flood (``--flood-only`` runs just this): the tenant at a fixed 100 requests/s, first alone, then while a
+second client (its own process, same address) floods random bad keys as fast as 8 connections go; p50/p99 of
+both halves, measured in the same run against the same gateway.
 Prints a table, writes bench/results/gateway.json. Not a test: nothing here gates CI.
 """
 
@@ -37,9 +40,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from key_flood import flood_table, under_flood  # bench/ is the script's directory
+
 HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "gateway.json"
 PROFILE = HERE / "results" / "gateway-profile.txt"
+FLOOD_RESULTS = HERE / "results" / "gateway-key-flood.json"  # --flood-only
 MODEL = "paramstack-tiny"
 RATES = (100, 500)
 CONNECTIONS = 32
@@ -255,7 +261,8 @@ def prepare_gateway(home: Path, stub_port: int, extra: dict[str, Any]) -> tuple[
 
     port = free_port()
     config = {"port": port, "models": [{"name": MODEL, "backend": "openai", "upstream_model": "stub",
-                                        "base_url": f"http://127.0.0.1:{stub_port}"}], **extra}
+                                        "base_url": f"http://127.0.0.1:{stub_port}"}],
+              "metrics": {"port": None}, **extra}  # replicas share this file: no metrics listener to collide
     home.mkdir(parents=True, exist_ok=True)
     (home / "paramstack.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     env = {**os.environ, "PARAMSTACK_HOME": str(home)}
@@ -472,6 +479,17 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --- key flood (bench/key_flood.py): the tenant at a fixed rate while another client floods bad keys -------
+
+
+def run_flood(name: str, stub_port: int, extra: dict[str, Any], seconds: float, work: Path) -> dict[str, Any]:
+    env, port, key = prepare_gateway(work / f"{name}-flood", stub_port, extra)
+    with running([sys.executable, "-m", "paramstack", "serve", "--port", str(port)], port, "/readyz", env,
+                 work / f"{name}-flood.log"):
+        target = Target(name, (port,), request_bytes("/v1/chat/completions", key))
+        return under_flood(lambda rate, s: asyncio.run(fixed_rate(target, rate, s)).summary(), port, seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per load level")
@@ -480,7 +498,11 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--profile", metavar="PY_SPY", help="py-spy binary: profile the embedded gateway")
     parser.add_argument("--only-embedded", action="store_true", help="skip the Redis+PostgreSQL set-up")
+    parser.add_argument("--flood-only", action="store_true", help="run only the bad-key flood scenario")
     args = parser.parse_args()
+    if args.flood_only:
+        flood_only(args)
+        return
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                            "platform": platform.platform(), "load_average_at_start": os.getloadavg()},
                                "seconds_per_level": args.seconds, "scenarios": {}, "added": {}}
@@ -504,6 +526,7 @@ def main() -> None:
                 results["scenarios"].update(run_gateway(name, stub_port, extra, args.seconds, work, None, replicas))
                 if replicas == 1:
                     results["metering_step"][name] = asyncio.run(metering_alone(args.redis, database_url))
+        results["key_flood"] = run_floods(args, stub_port, work)
     for name in results["scenarios"]:
         direct, bare = baselines(name)
         if name != direct:
@@ -518,6 +541,7 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
+    print(flood_table(results["key_flood"]))
     print(f"load average at start {results['machine']['load_average_at_start'][0]:.1f}, "
           f"at end {results['machine']['load_average_at_end'][0]:.1f} ({os.cpu_count()} CPUs)")
     jitter = results["machine"]["jitter"]
@@ -530,6 +554,28 @@ def main() -> None:
     for name, step in results["metering_step"].items():
         print(f"metering step alone ({name}): " + ", ".join(f"{k} {v}" for k, v in step.items()))
     print(f"\nwritten: {RESULTS}" + (f", {PROFILE}" if args.profile else ""))
+
+
+def run_floods(args: argparse.Namespace, stub_port: int, work: Path) -> dict[str, Any]:
+    floods = {"embedded": run_flood("embedded", stub_port, {}, args.seconds, work)}
+    if args.postgres and not args.only_embedded:
+        with fresh_postgres(args.postgres) as database_url:
+            extra = {"database_url": database_url, "redis_url": args.redis,
+                     "metering": {"redis_key_prefix": f"paramstack-bench:{uuid.uuid4().hex[:8]}:"}}
+            floods["redis+postgres"] = run_flood("redis+postgres", stub_port, extra, args.seconds, work)
+    return floods
+
+
+def flood_only(args: argparse.Namespace) -> None:
+    stub_port = free_port()
+    with tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp, \
+            running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port, "/health"):
+        floods = run_floods(args, stub_port, Path(tmp))
+    FLOOD_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    FLOOD_RESULTS.write_text(json.dumps({"seconds_per_level": args.seconds, "cpus": os.cpu_count(),
+                                         "load_average": os.getloadavg(), "key_flood": floods}, indent=2) + "\n")
+    print(flood_table(floods))
+    print(f"\nwritten: {FLOOD_RESULTS}")
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ async def one_rollout(setup: dict[str, Any], rate: float, users: int) -> dict[st
         policy = parse_policy({"steps": [FIRST_WEIGHT, 50, 100], "interval": setup["interval_s"],
                                "failure_threshold": setup["failure_threshold"], "min_requests": 100,
                                "slo": {"max_error_rate": 0.01, "max_p95_latency_s": 5.0},
-                               "metrics": {"urls": [f"{rig.gateway_url}/metrics"]}})
+                               "metrics": {"urls": [rig.metrics_url]}})
         controller = build_controller(rig.database, policy, rig.settings.canary)
         with traffic_process(rig, users=users, rate_per_s=rate) as replies:
             await asyncio.sleep(4.0)  # the traffic process starts (imports) and reaches its rate

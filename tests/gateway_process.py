@@ -30,6 +30,7 @@ class RunningGateway:
     env: dict[str, str]
     base_url: str  # ends in /v1
     root_url: str
+    metrics_url: str  # the metrics listener's /metrics (not on the public port)
     admin_key: str
     tenants: list[dict[str, Any]]
     process: subprocess.Popen[bytes]
@@ -57,8 +58,8 @@ def write_config(home: Path, config: dict[str, Any]) -> None:
 def start_gateway(home: Path, config: dict[str, Any] | None = None, *, extra_env: dict[str, str] | None = None,
                   init_args: tuple[str, ...] = ("--demo",), startup_timeout_s: float = 120) -> RunningGateway:
     """Write the config, run `paramstack init --json`, start `paramstack serve`, wait for /readyz."""
-    port = free_port()
-    write_config(home, {"port": port, **(config or {})})
+    port, metrics_port = free_port(), free_port()
+    write_config(home, {"port": port, "metrics": {"port": metrics_port}, **(config or {})})
     env = {**os.environ, "PARAMSTACK_HOME": str(home), **(extra_env or {})}
     env.pop("PARAMSTACK_CONFIG", None)
     init = subprocess.run([*PARAMSTACK, "init", *init_args, "--json"], env=env, capture_output=True, text=True,
@@ -82,6 +83,7 @@ def start_gateway(home: Path, config: dict[str, Any] | None = None, *, extra_env
         process.kill()
         raise RuntimeError(f"gateway not ready in {startup_timeout_s}s: {(home / 'serve.log').read_text()[-3000:]}")
     return RunningGateway(home=home, env=env, base_url=f"{root}/v1", root_url=root,
+                          metrics_url=f"http://127.0.0.1:{metrics_port}/metrics",
                           admin_key=created["admin_key"], tenants=created["tenants"], process=process)
 
 

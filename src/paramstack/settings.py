@@ -24,7 +24,9 @@ from paramstack.deploy.settings import CanarySettings
 from paramstack.errors import ConfigurationError
 from paramstack.guard.settings import GuardSettings
 from paramstack.metering.settings import MeteringSettings
+from paramstack.observability.settings import MetricsSettings
 from paramstack.rag.settings import RagSettings
+from paramstack.tenancy.settings import AuthSettings
 
 DEFAULT_MODEL_NAME = "paramstack-tiny"
 
@@ -104,6 +106,8 @@ class Settings(BaseSettings):
     guard: GuardSettings = Field(default_factory=GuardSettings)
     canary: CanarySettings = Field(default_factory=CanarySettings)
     rag: RagSettings = Field(default_factory=RagSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -56,6 +56,7 @@ class RolloutRig:
     registry: AdapterRegistry
     store: CanaryStore
     replies: list[Reply] = field(default_factory=list)
+    metrics_url: str = ""  # the gateway's metrics listener: /metrics is not on the public port
 
     def adapter_dir(self, version: str) -> Path:
         directory = self.home / "adapters" / ADAPTER / version
@@ -101,15 +102,17 @@ def on_canary(rollout_id: int, user: str, weight: int) -> bool:
 
 
 @contextmanager
-def rollout_rig(home: Path, *, refresh_s: float = 0.2, own_process: bool = False) -> Iterator[RolloutRig]:
+def rollout_rig(home: Path, *, refresh_s: float = 0.2, own_process: bool = False,
+                canary: dict[str, Any] | None = None) -> Iterator[RolloutRig]:
     """``own_process``: the gateway runs as ``paramstack serve`` (its own interpreter, as in production)
-    instead of in a thread of this process (quicker to start, what the tests use)."""
+    instead of in a thread of this process (quicker to start, what the tests use). ``canary``: more of the
+    gateway's canary settings (the online judge)."""
     fake = FakeVllm()
     with ThreadedServer(fake.app) as upstream:
         model = ModelSettings(name=MODEL, backend="openai", base_url=upstream.url, upstream_model="base",
                               retries=0, timeout_s=30)
         settings = Settings(home=home, database_url=f"sqlite:///{home / 'paramstack.db'}", models=[model],
-                            canary=CanarySettings(refresh_s=refresh_s), log_level="warning")
+                            canary=CanarySettings(refresh_s=refresh_s, **(canary or {})), log_level="warning")
         database = create_db_engine(settings.resolved_database_url)
         upgrade_to_head(database)
         limits = TenantLimits(tps=100_000, rpm=10_000_000, max_concurrent=10_000, daily_tokens=10**12)
@@ -119,20 +122,23 @@ def rollout_rig(home: Path, *, refresh_s: float = 0.2, own_process: bool = False
         rig = RolloutRig(home, "", api_key, fake, settings, database, AdapterRegistry(database), CanaryStore(database))
         rig.register("v1")  # the first version becomes stable
         try:
-            with _gateway(settings, own_process) as url:
-                rig.gateway_url = url
+            with _gateway(settings, own_process) as (url, metrics_url):
+                rig.gateway_url, rig.metrics_url = url, metrics_url
                 yield rig
         finally:
             database.dispose()
 
 
 @contextmanager
-def _gateway(settings: Settings, own_process: bool) -> Iterator[str]:
+def _gateway(settings: Settings, own_process: bool) -> Iterator[tuple[str, str]]:
+    """(public URL, metrics URL) of a gateway, as ``paramstack serve`` would run it."""
     if not own_process:
         from paramstack.gateway.app import create_app
+        from paramstack.gateway.metrics_listener import MetricsListener
 
-        with ThreadedServer(create_app(settings)) as gateway:
-            yield gateway.url
+        app = create_app(settings)
+        with ThreadedServer(app) as gateway, MetricsListener(app.state.services.metrics, "127.0.0.1", 0) as metrics:
+            yield gateway.url, f"http://127.0.0.1:{metrics.port}/metrics"
         return
     from tests.gateway_process import start_gateway
 
@@ -140,7 +146,7 @@ def _gateway(settings: Settings, own_process: bool) -> Iterator[str]:
     config["models"] = [m.model_dump(mode="json", exclude_defaults=True) for m in settings.models]
     server = start_gateway(settings.home, config, init_args=())
     try:
-        yield server.root_url
+        yield server.root_url, server.metrics_url
     finally:
         server.stop()
 

@@ -38,7 +38,7 @@ class ThreadedServer:
     def __init__(self, app: Any) -> None:
         self.port = free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
-                                lifespan="auto")
+                                lifespan="auto", proxy_headers=False)  # the app alone judges X-Forwarded-For
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

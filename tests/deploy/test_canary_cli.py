@@ -43,6 +43,12 @@ def test_cli_refuses_bad_input_and_reports_status(tmp_path):
     assert missing.returncode == 2
     assert missing.stderr.strip() == "error: adapter 'medical-lora' has no version 'v9'"
 
+    judged = tmp_path / "judged.yaml"
+    judged.write_text(yaml.safe_dump({**POLICY, "slo": {**POLICY["slo"], "min_judge_score": 0.7}}))
+    unjudged = cli(tmp_path, *run, "--version", "v1", "--policy", str(judged))
+    assert unjudged.returncode == 2  # it would hold forever: nothing records the judge score
+    assert "min_judge_score" in unjudged.stderr and "canary.judge" in unjudged.stderr
+
     unknown = cli(tmp_path, *run, "--version", "v2", "--policy", str(typo))
     assert unknown.returncode == 2 and "failure_treshold: Extra inputs are not permitted" in unknown.stderr
 

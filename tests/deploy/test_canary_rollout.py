@@ -38,7 +38,7 @@ def policy_for(rig, webhook_url=None, **overrides):
     # Latency SLO generous on purpose: the test machine is shared, the injected slowness is far above it.
     data = {"steps": [20, 50, 100], "interval": "1s", "failure_threshold": 2, "min_requests": 4,
             "slo": {"max_error_rate": 0.05, "max_p95_latency_s": 1.5},
-            "metrics": {"source": "gateway", "urls": [f"{rig.gateway_url}/metrics"]}, **overrides}
+            "metrics": {"source": "gateway", "urls": [rig.metrics_url]}, **overrides}
     if webhook_url:
         data["webhook_url"] = webhook_url
     return parse_policy(data)

@@ -57,16 +57,33 @@ def test_generated_inference_service_validates_against_the_crd(manifests, schema
 
 def test_gateway_objects_point_at_the_inference_service(manifests):
     kinds = [o["kind"] for o in manifests.objects]
-    assert kinds == ["InferenceService", "ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"]
+    assert kinds == ["InferenceService", "ConfigMap", "Deployment", "Service", "Service", "ServiceMonitor",
+                     "PrometheusRule"]
     config = yaml.safe_load(manifests.objects[1]["data"]["paramstack.yaml"])
     assert config["models"][0]["base_url"] == "http://ailydian-vllm.ailydian-prod.svc.cluster.local/openai"
     assert config["models"][0]["upstream_model"] == "mistral-7b"
     deployment = manifests.objects[2]
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["envFrom"] == [{"secretRef": {"name": "paramstack-secrets"}}]  # referenced, not generated
-    rules = manifests.objects[5]["spec"]["groups"][0]["rules"]
+    rules = manifests.objects[6]["spec"]["groups"][0]["rules"]
     assert any("histogram_quantile(0.95" in r["expr"] for r in rules)
     assert {o["metadata"]["namespace"] for o in manifests.objects} == {"ailydian-prod"}
+
+
+def test_metrics_are_scraped_from_their_own_port_never_through_the_public_service(manifests):
+    config = yaml.safe_load(manifests.objects[1]["data"]["paramstack.yaml"])
+    container = manifests.objects[2]["spec"]["template"]["spec"]["containers"][0]
+    public, metrics, monitor = manifests.objects[3], manifests.objects[4], manifests.objects[5]
+    assert config["metrics"]["port"] == 9464
+    assert {"name": "metrics", "containerPort": 9464} in container["ports"]
+    assert [p["targetPort"] for p in public["spec"]["ports"]] == ["http"]  # the public Service: no metrics
+    assert [p["targetPort"] for p in metrics["spec"]["ports"]] == ["metrics"]
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    assert all(metrics["metadata"]["labels"].get(k) == v for k, v in selector.items())
+    assert not all(public["metadata"]["labels"].get(k) == v for k, v in selector.items())
+    assert monitor["spec"]["endpoints"] == [{"port": "metrics", "path": "/metrics", "interval": "15s"}]
+    probes = [container["readinessProbe"]["httpGet"], container["livenessProbe"]["httpGet"]]
+    assert all(p["port"] == "http" for p in probes)  # health stays on the public port
 
 
 @pytest.mark.parametrize(("path", "value", "reported"), [
@@ -105,7 +122,7 @@ def test_cli_writes_files_and_validate_flags_a_broken_one(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     written = json.loads(result.stdout)["written"]
-    assert len(written) == 6 and all(p.startswith(str(out)) for p in written)
+    assert len(written) == 7 and all(p.startswith(str(out)) for p in written)
     service_file = next(out.glob("00-inferenceservice-*.yaml"))
     ok = subprocess.run([*cli, "validate", str(service_file)], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and ok.stdout.startswith("ok"), ok.stdout + ok.stderr

@@ -69,7 +69,7 @@ def test_metrics_follow_genai_conventions(gateway):
     api_key = gateway.key("org_legal")
     httpx.post(f"{gateway.base_url}/chat/completions", headers={"authorization": f"Bearer {api_key}"}, timeout=60,
                json={"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3})
-    text = httpx.get(f"{gateway.root_url}/metrics").text
+    text = httpx.get(gateway.metrics_url).text
     for name in ("gen_ai_server_request_duration_seconds_bucket", "gen_ai_server_time_to_first_token_seconds_bucket",
                  "gen_ai_client_token_usage_bucket"):
         assert re.search(rf'^{name}{{.*tenant="org_legal"', text, re.M), name

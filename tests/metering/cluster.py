@@ -99,7 +99,7 @@ def stub_models(fast: Stub, slow: Stub) -> list[dict[str, Any]]:
 
 def metric(gateway: RunningGateway, name: str, **labels: str) -> float:
     total = 0.0
-    for line in httpx.get(f"{gateway.root_url}/metrics", timeout=10).text.splitlines():
+    for line in httpx.get(gateway.metrics_url, timeout=10).text.splitlines():
         if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
             total += float(line.rsplit(" ", 1)[1])
     return total

@@ -115,7 +115,7 @@ def test_chat_answer_sources_point_at_the_retrieved_chunk(gateway):
               if line.startswith("data: ") and line != "data: [DONE]"]
     assert [e["sources"] for e in events if "sources" in e] == [sources]
 
-    metrics = httpx.get(f"{gateway.root_url}/metrics").text
+    metrics = httpx.get(gateway.metrics_url).text
     assert 'paramstack_rag_retrieval_duration_seconds_count{mode="hybrid",tenant="org_ailydian"}' in metrics
 
 

@@ -34,7 +34,7 @@ def run(tenant: Annotated[str, typer.Option("--tenant", help="Tenant (org id) wh
         as_json: JsonFlag = False) -> None:
     """Preflight the version, start at the first step, judge every interval, promote or roll back."""
     from paramstack.attest.keystore import SigningKeyStore
-    from paramstack.deploy.canary_factory import build_controller
+    from paramstack.deploy.canary_factory import build_controller, ensure_policy_can_be_judged
     from paramstack.deploy.canary_preflight import preflight
     from paramstack.deploy.canary_store import CanaryStore
     from paramstack.deploy.slo_policy import load_policy
@@ -43,6 +43,7 @@ def run(tenant: Annotated[str, typer.Option("--tenant", help="Tenant (org id) wh
     with cli_errors():
         ctx = CliContext.load()
         policy = load_policy(policy_file)
+        ensure_policy_can_be_judged(policy, ctx.settings.canary)
         if adapter not in ctx.tenants.get(tenant).adapters:
             raise InvalidRequest(f"tenant {tenant!r} does not use adapter {adapter!r}", param="adapter")
         keyring = SigningKeyStore(ctx.settings.attest.resolved_keys_dir(ctx.settings.home)).current()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Annotated, Any
 
 import typer
@@ -55,8 +56,22 @@ def serve(host: Annotated[str | None, typer.Option(help="Interface to bind (defa
         ctx.database  # noqa: B018 - migrate before the first request
         configure_logging(ctx.settings.log_level, ctx.settings.log_format)
         app = create_app(ctx.settings)
-    uvicorn.run(app, host=host or ctx.settings.host, port=port if port is not None else ctx.settings.port,
-                log_config=uvicorn_log_config(ctx.settings.log_level, ctx.settings.log_format), access_log=False)
+    with _metrics_listener(app, ctx.settings):
+        uvicorn.run(app, host=host or ctx.settings.host, port=port if port is not None else ctx.settings.port,
+                    log_config=uvicorn_log_config(ctx.settings.log_level, ctx.settings.log_format), access_log=False,
+                    # X-Forwarded-For/-Proto are believed from auth.trusted_proxies only: the one list that the
+                    # failed-authentication limiter uses too (gateway/client_address.py)
+                    proxy_headers=True,
+                    forwarded_allow_ips=[str(net) for net in ctx.settings.auth.trusted_proxies])
+
+
+def _metrics_listener(app: Any, settings: Any) -> AbstractContextManager[Any]:
+    """``/metrics`` on its own listener (metrics.host:metrics.port), off the public port; none if port is unset."""
+    from paramstack.gateway.metrics_listener import MetricsListener
+
+    if settings.metrics.port is None:
+        return nullcontext()
+    return MetricsListener(app.state.services.metrics, settings.metrics.host, settings.metrics.port)
 
 
 def _demo_tenant(ctx: CliContext, org_id: str, spec: Any) -> dict[str, Any]:

@@ -126,9 +126,11 @@ def bucket_quantile(q: float, buckets: Mapping[float, float]) -> float | None:
 
 
 class GatewayScrapeSource:
-    def __init__(self, urls: list[str], *, timeout_s: float = 5.0, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, urls: list[str], *, timeout_s: float = 5.0, client: httpx.AsyncClient | None = None,
+                 bearer_token: str | None = None) -> None:
         self._urls = urls
-        self._client = client or httpx.AsyncClient(timeout=timeout_s)
+        headers = {"authorization": f"Bearer {bearer_token}"} if bearer_token else None
+        self._client = client or httpx.AsyncClient(timeout=timeout_s, headers=headers)
         # Per replica: a restarted replica resets only its own counters.
         self._previous: dict[tuple[str, str, str, str], Counters] = {}
 

@@ -1,4 +1,5 @@
-"""The gateway's own Kubernetes objects: ConfigMap, Deployment, Service, ServiceMonitor, PrometheusRule.
+"""The gateway's own Kubernetes objects: ConfigMap, Deployment, Service, metrics Service, ServiceMonitor,
+PrometheusRule.
 
 Secrets are referenced (``envFrom.secretRef``), never generated: database and Redis URLs are created by
 whoever owns them. The ConfigMap points the gateway at the InferenceService, so ``paramstack deploy kserve``
@@ -16,14 +17,15 @@ from paramstack.deploy.config_file import DeployConfig
 from paramstack.deploy.kserve_manifest import PART_OF, served_name, upstream_base_url
 
 CONFIG_DIR = "/etc/paramstack"
+METRICS_PORT = 9464  # the gateway's metrics listener: /metrics is not on the public port
 VERSION_LABELS = "tenant, adapter, version"
 ERROR_RATIO_RULE = "paramstack:adapter_version_error_ratio:rate5m"
 P95_RULE = "paramstack:adapter_version_latency_p95_seconds:rate5m"
 
 
 def gateway_manifests(config: DeployConfig) -> list[dict[str, Any]]:
-    return [config_map(config), deployment(config), service(config), service_monitor(config),
-            prometheus_rule(config)]
+    return [config_map(config), deployment(config), service(config), metrics_service(config),
+            service_monitor(config), prometheus_rule(config)]
 
 
 def _meta(config: DeployConfig, name: str, component: str) -> dict[str, Any]:
@@ -36,6 +38,8 @@ def config_map(config: DeployConfig) -> dict[str, Any]:
     name = served_name(config.vllm)
     settings = {
         "host": "0.0.0.0", "port": config.gateway.port, "home": "/var/lib/paramstack",
+        # the pod's IP, so Prometheus can reach it; only the metrics Service below exposes the port
+        "metrics": {"host": "0.0.0.0", "port": METRICS_PORT},
         "models": [{"name": name, "backend": "openai", "base_url": upstream_base_url(config),
                     "upstream_model": name}],
     }
@@ -52,7 +56,8 @@ def deployment(config: DeployConfig) -> dict[str, Any]:
         "name": "gateway",
         "image": gateway.image,
         "args": ["serve", "--host", "0.0.0.0", "--port", str(gateway.port)],
-        "ports": [{"name": "http", "containerPort": gateway.port}],
+        "ports": [{"name": "http", "containerPort": gateway.port},
+                  {"name": "metrics", "containerPort": METRICS_PORT}],
         "env": [{"name": "PARAMSTACK_CONFIG", "value": f"{CONFIG_DIR}/paramstack.yaml"},
                 {"name": "PARAMSTACK_HOME", "value": "/var/lib/paramstack"}],
         "envFrom": [{"secretRef": {"name": gateway.secret}}],
@@ -86,11 +91,21 @@ def service(config: DeployConfig) -> dict[str, Any]:
                      "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
 
 
+def metrics_service(config: DeployConfig) -> dict[str, Any]:
+    """The metrics port alone, in a Service of its own: the public Service (and any Ingress in front of it)
+    never carries /metrics, which names every tenant with its traffic."""
+    gateway = config.gateway
+    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(config, f"{gateway.name}-metrics", "metrics"),
+            "spec": {"selector": {"app.kubernetes.io/name": gateway.name},
+                     "ports": [{"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics"}]}}
+
+
 def service_monitor(config: DeployConfig) -> dict[str, Any]:
     return {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
             "metadata": _meta(config, config.gateway.name, "monitoring"),
-            "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": config.gateway.name}},
-                     "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}]}}
+            "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": config.gateway.name,
+                                                  "app.kubernetes.io/component": "metrics"}},
+                     "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "15s"}]}}
 
 
 def prometheus_rule(config: DeployConfig) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from paramstack.deploy.canary_store import CanaryStore
+from paramstack.deploy.online_judge import build_online_judge
 from paramstack.deploy.settings import CanarySettings
 from paramstack.engine.canary import CanarySplit
 from paramstack.engine.versions import VersionRouting
@@ -31,4 +32,6 @@ def build_version_routing(database: DatabaseEngine, settings: CanarySettings,
             return name
 
     split = CanarySplit(CanaryStore(database), refresh_s=settings.refresh_s)
-    return VersionRouting(split, metrics, stable=stable, path_of=lambda name, version: registry.get(name, version).path)
+    judge = build_online_judge(settings, metrics)  # None unless canary.judge is set
+    return VersionRouting(split, metrics, stable=stable, path_of=lambda name, version: registry.get(name, version).path,
+                          on_response=judge.offer if judge else None, on_close=judge.aclose if judge else None)

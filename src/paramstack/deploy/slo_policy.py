@@ -46,9 +46,11 @@ class MetricsSourceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: Literal["gateway", "prometheus"] = "gateway"
-    # gateway: the /metrics URL of every replica (summed); prometheus: the server's base URL.
-    urls: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000/metrics"], min_length=1)
+    # gateway: the /metrics URL of every replica (summed): its metrics listener (metrics.port, 9464 by default),
+    # or the public port with bearer_token = the gateway's metrics.bearer_token; prometheus: the server's base URL.
+    urls: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:9464/metrics"], min_length=1)
     timeout_s: float = Field(default=5.0, gt=0)
+    bearer_token: SecretStr | None = None
 
     @field_validator("urls")
     @classmethod

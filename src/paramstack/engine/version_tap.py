@@ -45,17 +45,21 @@ class VersionTap:
 
     def __init__(self, engine: Engine, metrics: GatewayMetrics, labels: VersionLabels, *,
                  prepare: Callable[[], Awaitable[None]] | None = None,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter,
+                 on_response: Callable[[VersionLabels, GenerationRequest, str], None] | None = None) -> None:
         self.inner = engine
         self._metrics = metrics
+        self._version = labels
         self._labels = (labels.tenant, labels.adapter, labels.version)
         self._prepare = prepare  # loads the version into the engine if it is not there yet
         self._clock = clock
+        self._on_response = on_response  # the online judge's sampler: sees each completed response once
 
     async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
         started = self._clock()
         outcome: str | None = None  # None: abandoned by the consumer, not counted
         first = True
+        texts: list[str] | None = [] if self._on_response is not None else None
         try:
             if self._prepare is not None:
                 await self._prepare()
@@ -63,8 +67,12 @@ class VersionTap:
                 if first and chunk.text:
                     first = False
                     self._metrics.version_ttft.labels(*self._labels).observe(self._clock() - started)
+                if texts is not None:
+                    texts.append(chunk.text)
                 if chunk.finish_reason is not None:
                     outcome = "ok"
+                    if self._on_response is not None and texts is not None:
+                        self._on_response(self._version, request, "".join(texts))
                 yield chunk
         except ParamstackError as error:
             outcome = "error" if error.status_code >= 500 else "invalid"

@@ -15,10 +15,10 @@ version, however many first requests arrive together.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from paramstack.engine.canary import CanarySplit
-from paramstack.engine.protocol import Engine
+from paramstack.engine.protocol import Engine, GenerationRequest
 from paramstack.engine.version_tap import VersionLabels, VersionTap
 from paramstack.errors import ParamstackError
 from paramstack.observability.metrics import GatewayMetrics
@@ -28,8 +28,12 @@ from paramstack.registry.names import engine_adapter_name, split_engine_adapter_
 class VersionRouting:
     def __init__(self, split: CanarySplit, metrics: GatewayMetrics, *,
                  stable: Callable[[str], str] | None = None,
-                 path_of: Callable[[str, str], str | None] | None = None) -> None:
+                 path_of: Callable[[str, str], str | None] | None = None,
+                 on_response: Callable[[VersionLabels, GenerationRequest, str], None] | None = None,
+                 on_close: Callable[[], Awaitable[None]] | None = None) -> None:
         self._split = split
+        self._on_response = on_response  # every versioned response, once (the online judge samples them)
+        self._on_close = on_close
         self._metrics = metrics
         self._stable = stable  # adapter name -> engine name of its stable version (the registry's resolver)
         self._path_of = path_of  # (adapter, version) -> registered directory, None if unknown
@@ -55,7 +59,12 @@ class VersionRouting:
         async def prepare() -> None:
             await self._ensure_loaded(engine, engine_name, name, version, path)
 
-        return VersionTap(engine, self._metrics, VersionLabels(org_id, name, version), prepare=prepare), engine_name
+        return VersionTap(engine, self._metrics, VersionLabels(org_id, name, version), prepare=prepare,
+                          on_response=self._on_response), engine_name
+
+    async def aclose(self) -> None:
+        if self._on_close is not None:
+            await self._on_close()
 
     def labels_for(self, org_id: str, engine_name: str) -> VersionLabels | None:
         name, version = split_engine_adapter_name(engine_name)

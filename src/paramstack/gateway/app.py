@@ -23,6 +23,7 @@ from paramstack.engine.router import ModelRouter
 from paramstack.engine.version_tap import GuardBlockTap
 from paramstack.gateway.body_limit import BodySizeLimit
 from paramstack.gateway.error_handlers import install_error_handlers
+from paramstack.gateway.failed_auth_wiring import build_failed_auth
 from paramstack.gateway.openapi import document_completion_routes
 from paramstack.gateway.pipeline import Pipeline
 from paramstack.gateway.routes import (
@@ -37,6 +38,7 @@ from paramstack.gateway.routes import (
     usage,
 )
 from paramstack.gateway.routes import embeddings as embeddings_routes
+from paramstack.gateway.routes import metrics as metrics_routes
 from paramstack.gateway.routes import rag as rag_routes
 from paramstack.gateway.routes.attestation import build_attestation_router
 from paramstack.gateway.services import Services
@@ -52,6 +54,7 @@ from paramstack.storage.writer import DatabaseWriter
 from paramstack.tenancy.authenticator import Authenticator
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.store import TenantStore
+from paramstack.tenancy.unknown_keys import UnknownKeys
 from paramstack.web import routes as labelling_page
 from paramstack.web.console import routes as console_page
 
@@ -62,7 +65,8 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     """``tracing``: the app's tracing (default: as the ``OTEL_*`` variables say; tests pass their own)."""
     database = create_db_engine(settings.resolved_database_url)
     tenants, keys = TenantStore(database), KeyStore(database)
-    authenticator = Authenticator(keys, tenants)
+    authenticator = Authenticator(keys, tenants, cache_ttl_s=settings.auth.cache_ttl_s,
+                                  unknown_keys=UnknownKeys(ttl_s=settings.auth.unknown_key_ttl_s))
     metrics = GatewayMetrics()
     signing_keys = SigningKeyStore(settings.attest.resolved_keys_dir(settings.home))
     signing_keys.load_or_create()
@@ -74,6 +78,7 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     writer = DatabaseWriter(database)  # group commit: a call's ledger row and audit entry in one transaction
     audit_log = AuditLog(database, signing_keys.current, checkpoint_every=settings.attest.checkpoint_every,
                          checkpoint_interval_s=settings.attest.checkpoint_interval_s)
+    failed_auth = build_failed_auth(settings, audit_log, metrics.registry)
     admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry, writer)
     rag = build_rag(settings, database, metrics.registry) if settings.rag.enabled else None
     guards = PolicyGuards(settings.guard)
@@ -98,6 +103,7 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
         # cyclic collector, whose full passes over it took 60+ ms each and were the gateway's p99 latency.
         gc.collect()
         gc.freeze()
+        failed_auth.start()
         svc.ready = True
         LOG.info("gateway ready", extra={"models": list(engines)})
         try:
@@ -107,6 +113,8 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
             for engine in engines.values():
                 await engine.aclose()
             await admission.aclose()
+            await failed_auth.aclose()
+            await versions.aclose()  # the online judge's samples in flight
             writer.close()
             if rag is not None:
                 rag.close()
@@ -118,7 +126,8 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     install_error_handlers(app, metrics)
     app.router.routes.extend(completions.routes)  # plain Starlette routes: the hot path
     document_completion_routes(app)
-    for module in (models, health, admin, usage, admin_reports, admin_audit, admin_rollouts, admin_catalog):
+    for module in (models, health, metrics_routes, admin, usage, admin_reports, admin_audit, admin_rollouts,
+                   admin_catalog):
         app.include_router(module.router)
     app.include_router(build_attestation_router(signing_keys.current))
     app.include_router(rag_routes.router)
@@ -126,4 +135,5 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     app.include_router(labelling_page.router)  # /label/: human review of preference pairs
     app.include_router(console_page.router)  # /console/: the operations console
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    failed_auth.install(app, authenticator, settings)  # outermost
     return app

@@ -29,11 +29,11 @@ def viewer(request: Request, svc: Services) -> Caller:
     authorization = request.headers.get("authorization")
     if authorization:
         try:
-            return svc.authenticator.authenticate(authorization, scope="admin")
+            return svc.authenticator.authenticate_blocking(authorization, scope="admin")
         except PermissionDenied as denied:
             if denied.code == "tenant_disabled":
                 raise
-            return svc.authenticator.authenticate(authorization, scope="tenant")
+            return svc.authenticator.authenticate_blocking(authorization, scope="tenant")
     token = request.cookies.get(SESSION_COOKIE)
     session = console_sessions(svc).find(token)
     if session is None or token is None:

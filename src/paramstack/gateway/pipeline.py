@@ -127,9 +127,9 @@ class Pipeline:
     audit: AuditStep | None = None
     tracing: Tracing = field(default_factory=lambda: Tracing(None))
 
-    def authenticate(self, authorization: str | None) -> Caller:
+    async def authenticate(self, authorization: str | None) -> Caller:
         """The tenant key's caller (401/403 otherwise). Failures before this are not chained per request."""
-        return self.authenticator.authenticate(authorization)
+        return await self.authenticator.authenticate(authorization)
 
     async def refuse(self, caller: Caller, request: CallRequest | None, model: str, raw_body: Any,
                      refusal: ParamstackError) -> None:

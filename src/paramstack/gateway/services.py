@@ -34,11 +34,15 @@ class Services:
     ready: bool = False
     rag: RagService | None = None  # None when rag.enabled is false
 
-    def admin(self, request: Request) -> Caller:
-        return self.authenticator.authenticate(request.headers.get("authorization"), scope="admin")
+    async def admin(self, request: Request) -> Caller:
+        return await self.authenticator.authenticate(request.headers.get("authorization"), scope="admin")
 
-    def tenant_caller(self, request: Request) -> Caller:
-        return self.authenticator.authenticate(request.headers.get("authorization"), scope="tenant")
+    async def tenant_caller(self, request: Request) -> Caller:
+        return await self.authenticator.authenticate(request.headers.get("authorization"), scope="tenant")
+
+    def admin_blocking(self, request: Request) -> Caller:
+        """For plain ``def`` handlers (FastAPI runs them in its thread pool, off the event loop)."""
+        return self.authenticator.authenticate_blocking(request.headers.get("authorization"), scope="admin")
 
 
 async def services(request: Request) -> Services:

@@ -47,6 +47,17 @@ class RefreshAhead(Generic[Value]):
             self._refresh_in_background()
         return self._value  # type: ignore[return-value]  # read once, so set
 
+    def get_if_fresh(self) -> tuple[bool, Value | None]:
+        """``(True, value)`` while the value is younger than ``max_age_s`` (starting the background re-read
+        past half its age, like ``get``); ``(False, None)`` when it must be re-read first. For async callers
+        that do that re-read in a worker thread rather than inline on the event loop."""
+        age = self._clock() - self._read_at
+        if age >= self._max_age_s:
+            return False, None
+        if age >= self._max_age_s / 2 and not self._refreshing:
+            self._refresh_in_background()
+        return True, self._value
+
     def reload(self) -> Value:
         """Read now, inline."""
         started = self._clock()

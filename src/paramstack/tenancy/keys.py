@@ -1,12 +1,13 @@
 """API keys: random, prefixed, shown once, stored only as SHA-256 hashes, revocable.
 
 The secrets carry 256 bits of randomness, so a fast hash is the right tool (nothing to brute-force);
-lookups go by hash through a unique index.
+lookups go by hash through a unique index, confirmed by a constant-time comparison.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime
 
@@ -91,7 +92,11 @@ class KeyStore:
             row = connection.execute(
                 api_keys.select().where(api_keys.c.secret_hash == secret_hash)
             ).mappings().first()
-        return None if row is None else ApiKey.model_validate(_without_hash(row))
+        # The index found the row; the comparison that decides is constant-time, and exact whatever the
+        # database's collation (a case-insensitive one would otherwise match a digest it should not).
+        if row is None or not hmac.compare_digest(row["secret_hash"], secret_hash):
+            return None
+        return ApiKey.model_validate(_without_hash(row))
 
 
 def _without_hash(row: sa.RowMapping) -> dict[str, object]:

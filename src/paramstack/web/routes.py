@@ -53,9 +53,11 @@ async def static(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / name, media_type=STATIC_FILES[name], headers={"Cache-Control": "no-cache"})
 
 
+# The API handlers are plain functions: FastAPI runs them in its thread pool, so their database calls never
+# hold the event loop (tests/gateway/test_event_loop.py fails if one does).
 @router.get("/api/datasets")
 def datasets(request: Request, svc: Svc) -> dict[str, Any]:
-    svc.admin(request)
+    svc.admin_blocking(request)
     return {"object": "list", "data": LabelStore(svc.database).datasets()}
 
 
@@ -63,12 +65,12 @@ def datasets(request: Request, svc: Svc) -> dict[str, Any]:
 def pairs(request: Request, svc: Svc, dataset: Annotated[str, Query(min_length=1, max_length=128)],
                 offset: Annotated[int, Query(ge=0)] = 0,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
-    svc.admin(request)
+    svc.admin_blocking(request)
     return {"object": "list", "dataset": dataset,
             "data": LabelStore(svc.database).pairs(dataset, offset=offset, limit=limit)}
 
 
 @router.put("/api/pairs/{pair_id}/label")
 def label(pair_id: int, body: LabelBody, request: Request, svc: Svc) -> dict[str, Any]:
-    caller = svc.admin(request)
+    caller = svc.admin_blocking(request)
     return LabelStore(svc.database).label(pair_id, LabelInput(**body.model_dump()), caller.key.key_id)

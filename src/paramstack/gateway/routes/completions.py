@@ -86,7 +86,7 @@ async def _serve(request: Request, model: type[ChatCompletionRequest] | type[Com
     trace = pipeline.tracing.begin(shape.kind, request.headers)
     try:
         with trace.step("authentication"):
-            caller = pipeline.authenticate(request.headers.get("authorization"))
+            caller = await pipeline.authenticate(request.headers.get("authorization"))
         call_request, raw_body = await read_call(request, caller, model, translate)
         prepared = await pipeline.prepare(caller, call_request, raw_body, trace)
     except BaseException as refusal:

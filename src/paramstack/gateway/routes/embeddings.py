@@ -55,7 +55,7 @@ class EmbeddingRequest(BaseModel):
 async def create_embeddings(body: EmbeddingRequest, request: Request,
                             svc: Annotated[Services, Depends(services)],
                             rag: Annotated[RagService, Depends(rag_service)]) -> JSONResponse:
-    caller = svc.tenant_caller(request)  # a missing or wrong key is refused before anything else is looked at
+    caller = await svc.tenant_caller(request)  # a missing or wrong key is refused before anything else is looked at
     if body.model != rag.embedder.name:
         raise ModelNotFound(f"The model '{body.model}' does not exist; this server embeds with "
                             f"'{rag.embedder.name}'", param="model")

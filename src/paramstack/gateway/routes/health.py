@@ -1,13 +1,14 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness and readiness: public, and without tenant data (``/metrics`` is elsewhere: routes/metrics.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine as DatabaseEngine
 
 from paramstack.gateway.services import Services, services
 
@@ -23,8 +24,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
     checks: dict[str, str] = {"engines": "ok" if svc.ready else "loading"}
     try:
-        with svc.database.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+        await asyncio.to_thread(_ping, svc.database)  # a slow database must not stall the loop serving traffic
         checks["database"] = "ok"
     except sa.exc.SQLAlchemyError as error:
         checks["database"] = f"unavailable: {type(error).__name__}"
@@ -33,6 +33,6 @@ async def readyz(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
                         status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
-async def metrics(svc: Annotated[Services, Depends(services)]) -> Response:
-    return Response(svc.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+def _ping(database: DatabaseEngine) -> None:
+    with database.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))

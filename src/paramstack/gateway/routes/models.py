@@ -24,7 +24,7 @@ def _model_card(svc: Services, model_id: str, created: int) -> dict[str, Any]:
 
 @router.get("/v1/models")
 async def list_models(request: Request, svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
-    caller = svc.tenant_caller(request)
+    caller = await svc.tenant_caller(request)
     assert caller.tenant is not None
     created = int(caller.tenant.created_at.timestamp())
     return {"object": "list", "data": [_model_card(svc, m, created) for m in svc.router.visible_models(caller.tenant)]}
@@ -32,7 +32,7 @@ async def list_models(request: Request, svc: Annotated[Services, Depends(service
 
 @router.get("/v1/models/{model_id:path}")
 async def get_model(model_id: str, request: Request, svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
-    caller = svc.tenant_caller(request)
+    caller = await svc.tenant_caller(request)
     assert caller.tenant is not None
     if model_id not in svc.router.visible_models(caller.tenant):
         raise ModelNotFound(f"The model '{model_id}' does not exist", param="model")

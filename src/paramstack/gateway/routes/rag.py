@@ -73,21 +73,21 @@ Rag = Annotated[RagService, Depends(rag_service)]
 
 @router.get("/collections")
 async def list_collections(request: Request, svc: Svc, rag: Rag) -> dict[str, Any]:
-    org_id = svc.tenant_caller(request).org_id
+    org_id = (await svc.tenant_caller(request)).org_id
     found = await asyncio.to_thread(rag.list_collections, org_id)
     return {"object": "list", "data": [c.to_dict() for c in found]}
 
 
 @router.delete("/collections/{name}")
 async def delete_collection(name: str, request: Request, svc: Svc, rag: Rag) -> dict[str, Any]:
-    org_id = svc.tenant_caller(request).org_id
+    org_id = (await svc.tenant_caller(request)).org_id
     await asyncio.to_thread(rag.delete_collection, org_id, name)
     return {"id": name, "object": "rag.collection", "deleted": True}
 
 
 @router.post("/collections/{name}/documents")
 async def ingest_document(name: str, body: NewDocument, request: Request, svc: Svc, rag: Rag) -> JSONResponse:
-    org_id = svc.tenant_caller(request).org_id
+    org_id = (await svc.tenant_caller(request)).org_id
     result = await asyncio.to_thread(
         rag.ingest, org_id, name, body.id, body.content(), filename=body.filename,
         media_type=body.format, metadata=body.metadata, scrub_pii=body.scrub_pii)
@@ -96,7 +96,7 @@ async def ingest_document(name: str, body: NewDocument, request: Request, svc: S
 
 @router.get("/collections/{name}/documents")
 async def list_documents(name: str, request: Request, svc: Svc, rag: Rag) -> dict[str, Any]:
-    org_id = svc.tenant_caller(request).org_id
+    org_id = (await svc.tenant_caller(request)).org_id
     found = await asyncio.to_thread(rag.list_documents, org_id, name)
     return {"object": "list", "data": [d.to_dict() for d in found]}
 
@@ -114,12 +114,12 @@ async def delete_document(name: str, document: str, request: Request, svc: Svc, 
 
 @router.post("/collections/{name}/search")
 async def search(name: str, body: SearchRequest, request: Request, svc: Svc, rag: Rag) -> dict[str, Any]:
-    org_id = svc.tenant_caller(request).org_id
+    org_id = (await svc.tenant_caller(request)).org_id
     hits = await asyncio.to_thread(rag.search, org_id, name, body.query, top_k=body.top_k, mode=body.mode)
     return {"object": "list", "hits": [hit.to_dict() for hit in hits]}
 
 
 async def _delete_document(name: str, document: str, request: Request, svc: Svc, rag: RagService) -> dict[str, Any]:
-    org_id = svc.tenant_caller(request).org_id
+    org_id = (await svc.tenant_caller(request)).org_id
     await asyncio.to_thread(rag.delete_document, org_id, name, document)
     return {"id": document, "object": "rag.document", "deleted": True}

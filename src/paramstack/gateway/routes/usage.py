@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asyncio import to_thread
 from datetime import date
 from typing import Annotated, Any
 
@@ -20,8 +21,9 @@ async def get_usage(request: Request, svc: Annotated[Services, Depends(services)
                     until: Annotated[date | None, Query(description="Last UTC day (inclusive)")] = None,
                     by: Annotated[list[str] | None, Query(description="day, tenant, key, model, adapter")] = None,
                     ) -> dict[str, Any]:
-    svc.admin(request)
+    await svc.admin(request)
     if tenant is not None:
-        svc.tenants.get(tenant)  # 404 for an unknown tenant rather than an empty report
+        await to_thread(svc.tenants.get, tenant)  # 404 for an unknown tenant rather than an empty report
     query = UsageQuery(tenant=tenant, since=since, until=until, group_by=tuple(by or ("day",)))
-    return {"object": "usage", **usage_report(svc.database, query)}
+    # the ledger is synchronous SQLAlchemy: off the event loop
+    return {"object": "usage", **await to_thread(usage_report, svc.database, query)}
