@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from paramstack.attest.settings import AttestSettings
+from paramstack.conversations.settings import ResponseStoreSettings
 from paramstack.deploy.settings import CanarySettings
 from paramstack.errors import ConfigurationError
 from paramstack.guard.settings import GuardSettings
@@ -90,6 +91,7 @@ class Settings(BaseSettings):
     guard: GuardSettings = Field(default_factory=GuardSettings)
     canary: CanarySettings = Field(default_factory=CanarySettings)
     rag: RagSettings = Field(default_factory=RagSettings)
+    responses: ResponseStoreSettings = Field(default_factory=ResponseStoreSettings)  # /v1/responses store
 
     @classmethod
     def settings_customise_sources(

@@ -16,6 +16,7 @@ from paramstack.attest.audit import AuditLog
 from paramstack.attest.gateway_steps import AuditRecorder, ResponseSigner
 from paramstack.attest.keystore import SigningKeyStore
 from paramstack.attest.manifest import ensure_artifact_verified
+from paramstack.conversations.store import ResponseStore
 from paramstack.deploy.gateway_wiring import build_version_routing
 from paramstack.engine.factory import build_engine
 from paramstack.engine.fallback import wire_fallbacks
@@ -25,9 +26,10 @@ from paramstack.gateway.body_limit import BodySizeLimit
 from paramstack.gateway.error_handlers import install_error_handlers
 from paramstack.gateway.openapi import document_completion_routes
 from paramstack.gateway.pipeline import Pipeline
-from paramstack.gateway.routes import admin, completions, health, models, usage
+from paramstack.gateway.routes import admin, completions, health, messages, models, usage
 from paramstack.gateway.routes import embeddings as embeddings_routes
 from paramstack.gateway.routes import rag as rag_routes
+from paramstack.gateway.routes import responses as responses_routes
 from paramstack.gateway.routes.attestation import build_attestation_router
 from paramstack.gateway.services import Services
 from paramstack.guard.gateway_step import PolicyGuards
@@ -70,7 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
                         signer=ResponseSigner(signing_keys.current, settings.artifact_dirs),
                         audit=GuardBlockTap(AuditRecorder(audit_log, writer=writer), metrics, versions.labels_for))
     svc = Services(settings=settings, database=database, tenants=tenants, keys=keys,
-                   authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline, rag=rag)
+                   authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline, rag=rag,
+                   response_store=ResponseStore(database, retention_days=settings.responses.retention_days))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -101,6 +104,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app, metrics)
     app.router.routes.extend(completions.routes)  # plain Starlette routes: the hot path
     document_completion_routes(app)
+    # The Responses and Messages APIs: front-ends of the same pipeline, plain routes like the completions.
+    app.router.routes.extend(responses_routes.routes + messages.routes)
+    document_completion_routes(app, responses_routes.RESPONSES_ENDPOINTS, "responses")
+    document_completion_routes(app, messages.MESSAGES_ENDPOINTS, "messages")
+    app.include_router(responses_routes.router)
     for module in (models, health, admin, usage):
         app.include_router(module.router)
     app.include_router(build_attestation_router(signing_keys.current))
