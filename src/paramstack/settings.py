@@ -38,7 +38,7 @@ class ModelSettings(BaseModel):
     """One model the gateway serves, and the backend that runs it."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
-    backend: Literal["local", "openai"] = "local"
+    backend: Literal["local", "openai", "anthropic"] = "local"
     # local: a Hugging Face model directory (save_pretrained), adapters found under adapters_dir/<name>/
     path: Path | None = None
     adapters_dir: Path | None = None
@@ -46,7 +46,8 @@ class ModelSettings(BaseModel):
     device: str = "cpu"
     # CPU threads of the engine's worker (None: torch's default). Tiny models are fastest on one.
     threads: int | None = Field(default=None, ge=1, le=256)
-    # openai: any OpenAI-compatible server (vLLM, the gateway itself, ...)
+    # openai: any OpenAI-compatible server (vLLM, the gateway itself, ...); anthropic: Anthropic's Messages API
+    # (base_url defaults to https://api.anthropic.com, api_key to $ANTHROPIC_API_KEY)
     base_url: str | None = None
     upstream_model: str | None = None  # the name the upstream knows the base model by
     api_key: SecretStr | None = None
