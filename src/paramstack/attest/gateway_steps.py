@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from paramstack.attest.errors import AuditLogUnavailable
 from paramstack.attest.keys import KeyRing
 from paramstack.attest.manifest import manifest_digest
 from paramstack.attest.response import SignedAttestation, sign_output
+from paramstack.engine.protocol import ToolCall
 from paramstack.storage.writer import DatabaseWriter
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ class ResponseSigner:
     artifact_dirs: Callable[[str, str | None], tuple[Path | None, Path | None]]  # (model, adapter) -> dirs
     digests: ManifestDigests = field(default_factory=ManifestDigests)
 
-    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts) -> SignedAttestation:
+    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts,
+             tool_calls: Sequence[ToolCall] = ()) -> SignedAttestation:
         model_dir, adapter_dir = self.artifact_dirs(call.model, call.adapter)
         sampling = call.sampling
         return sign_output(
@@ -54,7 +56,8 @@ class ResponseSigner:
             sampling={"max_tokens": sampling.max_tokens, "temperature": sampling.temperature,
                       "top_p": sampling.top_p, "stop": list(sampling.stop), "seed": sampling.seed},
             usage={"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-                   "total_tokens": usage.total_tokens})
+                   "total_tokens": usage.total_tokens},
+            tool_calls=[{"id": c.id, "name": c.name, "arguments": c.arguments} for c in tool_calls] or None)
 
 
 class AuditRecorder:

@@ -8,7 +8,10 @@ missing or unknown field, or non-canonical base64 makes the verdict fail.
 The payload binds: the model and adapter (and the digest of the adapter's signed manifest, which leads
 to the data behind it, see manifest.py), SHA-256 of the output text, SHA-256 of the canonical request
 body (the prompt stays private; whoever holds the request can recompute it), the sampling parameters,
-token usage, time, tenant and request id, and the kid of the signing key.
+token usage, time, tenant and request id, and the kid of the signing key. A response with tool calls adds
+``tool_calls_sha256``: SHA-256 of the canonical JSON list of its calls (``id``, ``name`` and the exact
+``arguments`` text), so a changed argument fails verification as a changed text does. Structured output
+is the text itself (its exact JSON bytes are what ``output_sha256`` covers).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from paramstack.attest.verdict import Problem, Verdict
 ATTESTATION_FORMAT = "paramstack-attestation/1"
 _FIELDS = ("format", "kid", "model_id", "model_manifest_sha256", "adapter_id", "adapter_manifest_sha256",
            "output_sha256", "request_sha256", "sampling", "usage", "timestamp", "org_id", "request_id", "metadata")
+
+_OPTIONAL_FIELDS = ("tool_calls_sha256",)
 
 Verifier = KeyRing | PublicKey | SigningKey | Ed25519PublicKey
 
@@ -93,10 +98,20 @@ def output_sha256(output: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def tool_calls_sha256(tool_calls: list[Mapping[str, str]]) -> str:
+    """SHA-256 of the canonical JSON of ``[{"id", "name", "arguments"}, ...]`` in call order."""
+    try:
+        return sha256_hex(canonical_json([{"id": c["id"], "name": c["name"], "arguments": c["arguments"]}
+                                          for c in tool_calls]))
+    except (KeyError, TypeError, EncodingProblem) as error:
+        raise AttestationInputError(f"tool calls cannot be attested: {error}") from None
+
+
 def sign_output(
     model_id: str,
     output: str,
     *,
+    tool_calls: list[Mapping[str, str]] | None = None,
     key: KeyRing | SigningKey,
     org_id: str,
     request_id: str,
@@ -127,6 +142,8 @@ def sign_output(
         "request_id": request_id,
         "metadata": dict(metadata or {}),
     }
+    if tool_calls:
+        payload["tool_calls_sha256"] = tool_calls_sha256(tool_calls)
     try:
         _check_payload(payload)
         message = canonical_json(payload)
@@ -158,8 +175,11 @@ def parse_attestation(value: Any) -> SignedAttestation:
     return SignedAttestation(payload=payload, signature=signature)
 
 
-def verify_output(signed: Any, output: str | bytes, public_key: Verifier) -> Verdict:
+def verify_output(signed: Any, output: str | bytes, public_key: Verifier,
+                  tool_calls: list[Mapping[str, str]] | None = None) -> Verdict:
     """Valid, or exactly what failed: malformed, unknown_key, bad_signature, expired_key, hash_mismatch.
+
+    ``tool_calls``: the response's calls (``id``, ``name``, ``arguments``) when it has any.
 
     ``bool(verdict)`` is the yes/no answer of the product description.
     """
@@ -184,6 +204,15 @@ def verify_output(signed: Any, output: str | bytes, public_key: Verifier) -> Ver
     if actual != payload["output_sha256"]:
         return Verdict.fail(Problem.HASH_MISMATCH, f"output SHA-256 {actual} differs from the attested "
                             f"{payload['output_sha256']}: the output was changed", "output", **details)
+    attested_calls = payload.get("tool_calls_sha256")
+    try:
+        seen_calls = tool_calls_sha256(tool_calls) if tool_calls else None
+    except AttestationInputError as error:
+        return Verdict.fail(Problem.MALFORMED, str(error), "tool_calls", **details)
+    if seen_calls != attested_calls:
+        return Verdict.fail(Problem.HASH_MISMATCH, "the tool calls (names or argument bytes) differ from the "
+                            "attested ones: they were changed" if attested_calls else
+                            "the response has tool calls that were not attested", "tool_calls", **details)
     return Verdict.ok(**details)
 
 
@@ -209,7 +238,7 @@ def _parse_text(text: str) -> Any:
 def _check_payload(payload: Mapping[str, Any]) -> None:
     """Exact field set and types: what is signed must mean one thing."""
     missing = [f for f in _FIELDS if f not in payload]
-    extra = [f for f in payload if f not in _FIELDS]
+    extra = [f for f in payload if f not in _FIELDS and f not in _OPTIONAL_FIELDS]
     if missing or extra:
         raise EncodingProblem(f"fields missing {missing} / unexpected {extra}")
     if payload["format"] != ATTESTATION_FORMAT:
@@ -219,7 +248,8 @@ def _check_payload(payload: Mapping[str, Any]) -> None:
             raise EncodingProblem(f"{name} must be a non-empty string")
     if payload["adapter_id"] is not None and not isinstance(payload["adapter_id"], str):
         raise EncodingProblem("adapter_id must be a string or null")
-    for name in ("output_sha256", "model_manifest_sha256", "adapter_manifest_sha256", "request_sha256"):
+    for name in ("output_sha256", "model_manifest_sha256", "adapter_manifest_sha256", "request_sha256",
+                 *(f for f in _OPTIONAL_FIELDS if f in payload)):
         value = payload[name]
         if (value is not None or name == "output_sha256") and not (isinstance(value, str) and HEX64.match(value)):
             raise EncodingProblem(f"{name} must be 64 lowercase hex digits")

@@ -53,6 +53,7 @@ class AttestedResponse:
     model: str | None = None
     usage: Mapping[str, Any] | None = None
     kind: str = "pair"  # "body" (a completion body), "stream" (an SSE transcript) or "pair"
+    tool_calls: list[dict[str, str]] | None = None  # [{"id", "name", "arguments"}] in call order
 
 
 def read_response(document: Any) -> AttestedResponse:
@@ -78,9 +79,11 @@ def read_response(document: Any) -> AttestedResponse:
     if "output" in document:
         if not isinstance(document["output"], str):
             raise EncodingProblem("'output' must be a string")
-        return AttestedResponse(document["output"], document["attestation"])
+        return AttestedResponse(document["output"], document["attestation"],
+                                tool_calls=_call_list(document.get("tool_calls")))
     return AttestedResponse(_body_text(document), document["attestation"], _opt_str(document, "id"),
-                            _opt_str(document, "model"), _opt_map(document, "usage"), "body")
+                            _opt_str(document, "model"), _opt_map(document, "usage"), "body",
+                            _body_tool_calls(document))
 
 
 def verify_response(document: Any, public_key: Verifier) -> Verdict:
@@ -89,7 +92,7 @@ def verify_response(document: Any, public_key: Verifier) -> Verdict:
         response = read_response(document)
     except EncodingProblem as error:
         return Verdict.fail(Problem.MALFORMED, f"malformed response: {error}", "response")
-    verdict = verify_output(response.attestation, response.output, public_key)
+    verdict = verify_output(response.attestation, response.output, public_key, response.tool_calls)
     if not verdict:
         return verdict
     if response.kind == "pair":
@@ -118,8 +121,53 @@ def _body_text(body: Mapping[str, Any]) -> str:
     return _text(choice.get("text"))
 
 
+def _body_tool_calls(body: Mapping[str, Any]) -> list[dict[str, str]] | None:
+    message = body["choices"][0].get("message") if isinstance(body.get("choices"), list) else None
+    if not isinstance(message, Mapping) or not message.get("tool_calls"):
+        return None
+    calls = message["tool_calls"]
+    if not isinstance(calls, list):
+        raise EncodingProblem("'tool_calls' is not a list")
+    return _call_list([{"id": c.get("id"), "name": (c.get("function") or {}).get("name"),
+                        "arguments": (c.get("function") or {}).get("arguments")}
+                       for c in calls if isinstance(c, Mapping)])
+
+
+def _call_list(value: Any) -> list[dict[str, str]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+            isinstance(c, Mapping) and all(isinstance(c.get(k), str) for k in ("id", "name", "arguments"))
+            for c in value):
+        raise EncodingProblem("tool calls must be objects with string id, name and arguments")
+    return [{"id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in value] or None
+
+
+class _StreamedCalls:
+    """Tool calls put back together from streamed ``delta.tool_calls`` pieces (by index, as clients do)."""
+
+    def __init__(self) -> None:
+        self._calls: dict[int, dict[str, str]] = {}
+
+    def add(self, pieces: Any) -> None:
+        if not isinstance(pieces, list):
+            raise EncodingProblem("'delta.tool_calls' is not a list")
+        for piece in pieces:
+            if not isinstance(piece, Mapping) or not isinstance(piece.get("index"), int):
+                raise EncodingProblem("a tool call delta needs an integer index")
+            call = self._calls.setdefault(piece["index"], {"id": "", "name": "", "arguments": ""})
+            function = piece.get("function") or {}
+            call["id"] += _text(piece["id"]) if piece.get("id") else ""
+            call["name"] += _text(function["name"]) if function.get("name") else ""
+            call["arguments"] += _text(function["arguments"]) if function.get("arguments") else ""
+
+    def result(self) -> list[dict[str, str]] | None:
+        return [self._calls[i] for i in sorted(self._calls)] or None
+
+
 def _read_sse(lines: Iterable[str]) -> AttestedResponse:
     parts: list[str] = []
+    calls = _StreamedCalls()
     attestation: Any = None
     response_id = model = None
     usage = None
@@ -147,9 +195,11 @@ def _read_sse(lines: Iterable[str]) -> AttestedResponse:
             piece = delta.get("content") if isinstance(delta, Mapping) else choice.get("text")
             if piece is not None:
                 parts.append(_text(piece))
+            if isinstance(delta, Mapping) and delta.get("tool_calls"):
+                calls.add(delta["tool_calls"])
     if attestation is None:
         raise EncodingProblem("no attestation event in the stream (was it cut short?)")
-    return AttestedResponse("".join(parts), attestation, response_id, model, usage, "stream")
+    return AttestedResponse("".join(parts), attestation, response_id, model, usage, "stream", calls.result())
 
 
 def _text(value: Any) -> str:

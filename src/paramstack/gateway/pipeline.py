@@ -1,11 +1,15 @@
-"""The request path, in one readable place.
+"""The request path, in one readable place, for every protocol (each front-end builds a ``CallRequest``).
 
-authenticate key -> resolve tenant, model, adapter -> guard input -> RAG augment -> admit (rate limit,
-reserve quota) -> engine (stream) -> guard output (hold-back buffer) -> sign -> settle usage -> audit.
+authenticate key -> resolve tenant, model, adapter -> guard input (the caller's text; tool results and
+retrieved documents as untrusted content) -> RAG augment -> admit (rate limit, reserve quota) -> engine
+(stream; constrained decoding for tool calls and JSON) -> guard output (text and tool-call arguments,
+hold-back buffer) -> sign (text and tool calls) -> settle usage -> audit (one entry per request, refusals
+included) -> respond.
 
 ``prepare`` does everything that can refuse a call, before any byte of the response is sent (so a refusal
-is a proper HTTP status). ``execute`` runs the engine and yields events; it settles and audits in its
-``finally``, so a stream the client abandons is charged for exactly the tokens it produced.
+is a proper HTTP status). ``execute`` runs the engine and yields events; it settles and audits before the
+last one, and in its ``finally`` when the client goes away, so an abandoned stream is charged for exactly
+the tokens it produced.
 """
 
 from __future__ import annotations
@@ -16,14 +20,14 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio
 
-from paramstack.calls import CANCELLED, NO_USAGE, AuditRecord, CallInfo, Outcome, Source, UsageCounts
+from paramstack.calls import CANCELLED, NO_USAGE, AuditRecord, CallInfo, Outcome, OutcomeKind, Source, UsageCounts
 from paramstack.engine.protocol import (
-    ChatMessage,
     FinishReason,
     GenerationRequest,
     SamplingParams,
@@ -33,15 +37,16 @@ from paramstack.engine.protocol import (
 )
 from paramstack.engine.router import ModelRouter, Target
 from paramstack.engine.sticky import sticky_key
-from paramstack.errors import InvalidRequest, ParamstackError
+from paramstack.errors import ContentBlocked, InvalidRequest, ParamstackError, UpstreamError
+from paramstack.gateway.call_request import CallRequest
+from paramstack.gateway.delivery import Delivery
+from paramstack.gateway.input_guard import InputGuard
 from paramstack.gateway.request_digest import request_digest
-from paramstack.gateway.schemas import ChatCompletionRequest, CompletionRequest, SamplingFields
 from paramstack.gateway.steps import (
     AdmissionControl,
     Attestation,
     AuditStep,
     GuardStep,
-    OutputFilter,
     RetrievalStep,
     SigningStep,
     Ticket,
@@ -93,10 +98,10 @@ PipelineEvent = TextDelta | EchoedPrompt | ToolCallDelta | Finished
 @dataclass
 class PreparedCall:
     call: CallInfo
+    request: CallRequest
     target: Target
     generation: GenerationRequest
     ticket: Ticket | None
-    output_filter: OutputFilter | None
     sources: list[Source]
     findings: list[Finding] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
@@ -119,24 +124,47 @@ class Pipeline:
     signer: SigningStep | None = None
     audit: AuditStep | None = None
 
-    async def prepare(self, authorization: str | None, body: ChatCompletionRequest | CompletionRequest,
-                      raw_body: Mapping[str, Any]) -> PreparedCall:
+    def authenticate(self, authorization: str | None) -> Caller:
+        """The tenant key's caller (401/403 otherwise). Failures before this are not chained per request."""
+        return self.authenticator.authenticate(authorization)
+
+    async def refuse(self, caller: Caller, request: CallRequest | None, model: str, raw_body: Any,
+                     refusal: ParamstackError) -> None:
+        """Record a request refused before it could be prepared (a body that does not validate): one audit
+        entry, with the body's digest and never the body."""
+        call = self._call_info(caller, request.id_prefix if request else "req", model, raw_body)
+        await self._record(call, Outcome.refused(refusal.code or "invalid_request", refusal.status_code), NO_USAGE,
+                           0, 0.0, [], None)
+
+    async def prepare(self, caller: Caller, request: CallRequest, raw_body: Mapping[str, Any]) -> PreparedCall:
+        """Everything that can refuse the call, before any byte of the response: resolution, the input guard,
+        retrieval, the prompt count and admission. A refusal is audited, then raised."""
         started = time.perf_counter()
-        caller = self.authenticator.authenticate(authorization)
         assert caller.tenant is not None  # tenant keys always have one
-        target = self.router.resolve(caller.tenant, body.model, sticky_key=sticky_key(body.user, caller.key.key_id))
-        call = self._call_info(caller, target, body, raw_body)
+        call = self._call_info(caller, request.id_prefix, request.model, raw_body)
         findings: list[Finding] = []
         try:
-            messages, prompt = _messages_or_prompt(body)
-            if self.guard is not None:
-                messages, prompt = self._guard_input(call, messages, prompt, findings)
+            target = self.router.resolve(caller.tenant, request.model,
+                                         sticky_key=sticky_key(request.user, caller.key.key_id))
+            call = replace(call, public_model=target.public_id, model=target.model, adapter=target.adapter,
+                           sampling=self._sampling(request))
+            messages, prompt = request.messages, request.prompt
+            inputs = InputGuard(self.guard, call, caller.tenant.guard_policy, findings) if self.guard else None
+            if inputs is not None:
+                messages = inputs.messages(messages) if messages is not None else None
+                prompt = inputs.prompt(prompt) if isinstance(prompt, str) else prompt
             sources: list[Source] = []
-            if self.retrieval is not None and messages is not None and self._wants_rag(caller, body):
-                messages, sources = await self.retrieval.augment(call, caller.tenant.rag_collection or "", messages)
-            generation = GenerationRequest(request_id=call.request_id, model=target.model, adapter=target.adapter,
-                                           sampling=call.sampling, messages=messages, prompt=prompt,
-                                           incremental=bool(body.stream))
+            if self.retrieval is not None and messages is not None and self._wants_rag(caller, request):
+                augmented, sources = await self.retrieval.augment(
+                    call, caller.tenant.rag_collection or "", messages,
+                    screen=inputs.untrusted if inputs is not None else None)
+                messages = tuple(augmented)
+            generation = GenerationRequest(
+                request_id=call.request_id, model=target.model, adapter=target.adapter, sampling=call.sampling,
+                messages=messages, prompt=prompt, incremental=request.stream, tools=request.tools,
+                tool_choice=request.tool_choice, parallel_tool_calls=request.parallel_tool_calls,
+                output_format=request.output_format, logprobs=request.logprobs, echo=request.echo,
+                passthrough=request.passthrough)
             prompt_tokens = await target.engine.count_prompt_tokens(generation)
             ticket = None
             if self.admission is not None:
@@ -146,35 +174,49 @@ class Pipeline:
             await self._record(call, Outcome.refused(refusal.code or "refused", refusal.status_code), NO_USAGE, 0,
                                time.perf_counter() - started, findings, None)
             raise
-        output_filter = (self.guard.output_filter(call, caller.tenant.guard_policy, streaming=bool(body.stream))
-                         if self.guard else None)
-        return PreparedCall(call, target, generation, ticket, output_filter, sources, findings, started)
+        return PreparedCall(call, request, target, generation, ticket, sources, findings, started)
 
-    async def execute(self, prepared: PreparedCall) -> AsyncIterator[TextDelta | Finished]:
-        call, usage = prepared.call, UsageCounts(0, 0)
+    async def execute(self, prepared: PreparedCall) -> AsyncIterator[PipelineEvent]:
+        """The engine's answer through the output guard, as events; the last one is ``Finished``. An output the
+        guard blocks ends early with ``finish_reason == "content_filter"`` (what was sent stays sent)."""
+        call, usage = prepared.call, NO_USAGE
         outcome, settled = CANCELLED, False
-        delivered = _DeliveredText(self.metrics, prepared)
+        delivery = self._delivery(prepared)
         try:
             # aclosing: a consumer that stops early (client gone) closes the engine's stream at once, which
             # cancels the row in the batch instead of letting it generate for nobody.
             async with aclosing(prepared.target.engine.generate(prepared.generation)) as chunks:
-                async for chunk in chunks:
-                    usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
-                    if safe := delivered.add(prepared.output_filter.feed(chunk.text)
-                                             if prepared.output_filter else chunk.text):
-                        yield TextDelta(safe)
-                    if chunk.finish_reason is None:
-                        continue
-                    if tail := delivered.add(prepared.output_filter.finish() if prepared.output_filter else ""):
-                        yield TextDelta(tail)
-                    attestation = self.signer.sign(call, delivered.text, usage) if self.signer else None
-                    # Usage is settled and audited before the last event goes out: a response the client
-                    # has in full is always in the ledger (a crash in between can only over-count).
-                    outcome, settled = Outcome.ok(), True
-                    with anyio.CancelScope(shield=True):
-                        await self._settle_and_audit(prepared, usage, outcome, attestation)
-                    yield Finished(chunk.finish_reason, usage, attestation)
-                    return
+                finish_reason: FinishReason | None = None
+                blocked: ContentBlocked | None = None
+                try:
+                    async for chunk in chunks:
+                        usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
+                        for event in delivery.add(chunk, TextDelta, EchoedPrompt):
+                            yield event  # type: ignore[misc]
+                        if chunk.finish_reason is not None:
+                            finish_reason = chunk.finish_reason
+                            for event in delivery.finish(TextDelta):
+                                yield event  # type: ignore[misc]
+                            break
+                except ContentBlocked as block:
+                    blocked, finish_reason = block, "content_filter"
+            if finish_reason is None:
+                raise UpstreamError("the engine ended the answer without a finish reason")
+            tool_calls = delivery.tool_calls
+            if finish_reason == "tool_calls" and not tool_calls:
+                finish_reason = "stop"
+            attestation = (self.signer.sign(call, delivery.text, usage, tool_calls) if self.signer else None)
+            # Usage is settled and audited before the last event goes out: a response the client has in
+            # full is always in the ledger (a crash in between can only over-count).
+            outcome = Outcome(OutcomeKind.OK, 200, "content_filter" if blocked else None)
+            settled = True
+            with anyio.CancelScope(shield=True):
+                await self._settle_and_record(call, prepared.ticket, usage, outcome,
+                                              time.perf_counter() - prepared.started,
+                                              prepared.findings + delivery.findings, attestation,
+                                              tuple(c.name for c in tool_calls))
+            yield Finished(finish_reason, usage, attestation, tool_calls, delivery.disclaimer,
+                           tuple(delivery.findings) if blocked else ())
         except ParamstackError as error:
             outcome = Outcome.error(error.code or "error", error.status_code)
             raise
@@ -183,7 +225,10 @@ class Pipeline:
                 # The client's disconnect cancels this task; the bookkeeping must still finish, or the
                 # quota reservation and the concurrency slot would leak and the audit trail miss the call.
                 with anyio.CancelScope(shield=True):
-                    await self._settle_and_audit(prepared, usage, outcome, None)
+                    await self._settle_and_record(call, prepared.ticket, usage, outcome,
+                                                  time.perf_counter() - prepared.started,
+                                                  prepared.findings + delivery.findings, None,
+                                                  tuple(c.name for c in delivery.tool_calls))
 
     async def metered(self, caller: Caller, model: str, raw_body: Mapping[str, Any], reserve_tokens: int,
                       work: Callable[[], Awaitable[tuple[Result, int]]]) -> tuple[Result, dict[str, str]]:
@@ -191,9 +236,7 @@ class Pipeline:
         completion: admitted with ``reserve_tokens`` (an upper bound), settled to the input tokens ``work``
         reports. Returns ``work``'s result and the rate-limit headers."""
         started = time.perf_counter()
-        call = CallInfo(request_id=f"embd-{uuid.uuid4().hex}", caller=caller, public_model=model, model=model,
-                        adapter=None, sampling=SamplingParams(max_tokens=0), created=int(time.time()),
-                        request_digest=request_digest(raw_body))
+        call = self._call_info(caller, "embd", model, raw_body)
         try:
             ticket = await self.admission.admit(call, reserve_tokens) if self.admission is not None else None
         except ParamstackError as refusal:
@@ -212,21 +255,29 @@ class Pipeline:
                 await self._settle_and_record(call, ticket, usage, outcome, time.perf_counter() - started, [], None)
         return result, dict(ticket.headers) if ticket else {}
 
-    async def _settle_and_audit(self, prepared: PreparedCall, usage: UsageCounts, outcome: Outcome,
-                                attestation: Attestation | None) -> None:
-        output_findings = list(prepared.output_filter.findings) if prepared.output_filter else []
-        await self._settle_and_record(prepared.call, prepared.ticket, usage, outcome,
-                                      time.perf_counter() - prepared.started, prepared.findings + output_findings,
-                                      attestation)
+    def _delivery(self, prepared: PreparedCall) -> Delivery:
+        call, request = prepared.call, prepared.request
+        text_filter = args_filter = None
+        if self.guard is not None and call.caller.tenant is not None:
+            guard, policy = self.guard, call.caller.tenant.guard_policy
+            text_filter = guard.output_filter(call, policy, streaming=request.stream)
+            args_filter = partial(guard.output_filter, call, policy, streaming=True)
+
+        def first_output() -> None:
+            self.metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
+                time.perf_counter() - prepared.started)
+
+        return Delivery(text_filter, args_filter, keep_appendix_apart=request.output_format.is_json,
+                        logprobs=request.logprobs is not None, on_first_output=first_output)
 
     async def _settle_and_record(self, call: CallInfo, ticket: Ticket | None, usage: UsageCounts, outcome: Outcome,
-                                 seconds: float, findings: list[Finding],
-                                 attestation: Attestation | None) -> None:
+                                 seconds: float, findings: list[Finding], attestation: Attestation | None,
+                                 tool_names: tuple[str, ...] = ()) -> None:
         """The call's ledger row and audit entry, submitted together: the writer commits them in one
         transaction (storage/writer.py). A ledger that cannot be written fails the call, and the audit says so."""
         cost = ticket.cost(usage) if ticket is not None else 0
         settling = ticket.settle(usage, delivered=outcome.delivered) if ticket is not None else _nothing()
-        auditing = self._audit(call, outcome, usage, cost, seconds, findings, attestation)
+        auditing = self._audit(call, outcome, usage, cost, seconds, findings, attestation, tool_names)
         settled, audited = await asyncio.gather(settling, auditing, return_exceptions=True)
         if isinstance(settled, ParamstackError):
             try:
@@ -257,84 +308,34 @@ class Pipeline:
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "cost_micros": cost, "latency_ms": round(seconds * 1000.0, 2)})
 
-    async def _audit(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int,
-                     seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
+    async def _audit(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int, seconds: float,
+                     findings: list[Finding], attestation: Attestation | None,
+                     tool_names: tuple[str, ...] = ()) -> None:
         if self.audit is not None:
             await self.audit.record(AuditRecord(call, outcome, usage, cost, seconds * 1000.0, findings,
-                                                attestation.digest() if attestation else None))
+                                                attestation.digest() if attestation else None, tool_names))
 
-    def _call_info(self, caller: Caller, target: Target, body: SamplingFields,
-                   raw_body: Mapping[str, Any]) -> CallInfo:
-        max_tokens = body.max_tokens or self.default_max_tokens
+    def _call_info(self, caller: Caller, id_prefix: str, model: str, raw_body: Any) -> CallInfo:
+        return CallInfo(request_id=f"{id_prefix}-{uuid.uuid4().hex}", caller=caller, public_model=model[:200] or "-",
+                        model=model[:200] or "-", adapter=None, sampling=SamplingParams(), created=int(time.time()),
+                        request_digest=request_digest(raw_body))
+
+    def _sampling(self, request: CallRequest) -> SamplingParams:
+        max_tokens = request.max_tokens or self.default_max_tokens
         if max_tokens > self.max_tokens_limit:
             raise InvalidRequest(f"max_tokens is {max_tokens}; this server allows at most {self.max_tokens_limit}",
                                  param="max_tokens", code="invalid_value")
-        sampling = SamplingParams(max_tokens=max_tokens, temperature=body.temperature, top_p=body.top_p,
-                                  stop=body.stop_sequences, seed=body.seed)
-        return CallInfo(
-            request_id=f"chatcmpl-{uuid.uuid4().hex}", caller=caller, public_model=target.public_id,
-            model=target.model, adapter=target.adapter, sampling=sampling, created=int(time.time()),
-            request_digest=request_digest(raw_body),
-        )
-
-    def _guard_input(self, call: CallInfo, messages: list[ChatMessage] | None, prompt: str | None,
-                     findings: list[Finding]) -> tuple[list[ChatMessage] | None, str | None]:
-        """The tenant's policy on every text the caller wrote (assistant turns are the model's, not input).
-
-        Findings are collected into ``findings`` even when a block ends the call, so the audit names them.
-        """
-        assert self.guard is not None and call.caller.tenant is not None
-        guard, policy = self.guard, call.caller.tenant.guard_policy
-
-        def checked(text: str) -> str:
-            result = guard.check_input(call, policy, text)
-            findings.extend(result.findings)
-            if result.blocked or result.text is None:
-                raise guard.blocked(policy, result)
-            return result.text
-
-        if prompt is not None:
-            return None, checked(prompt)
-        return [m if m.role == "assistant" else ChatMessage(role=m.role, content=checked(m.content))
-                for m in messages or []], None
+        return SamplingParams(max_tokens=max_tokens, temperature=request.temperature, top_p=request.top_p,
+                              stop=request.stop, seed=request.seed)
 
     @staticmethod
-    def _wants_rag(caller: Caller, body: SamplingFields) -> bool:
+    def _wants_rag(caller: Caller, request: CallRequest) -> bool:
         """The request's ``rag`` when it has one, else the tenant's ``rag_by_default``."""
         tenant = caller.tenant
         if tenant is None or not tenant.rag_collection:
             return False
-        return tenant.rag_by_default if body.rag is None else body.rag
+        return tenant.rag_by_default if request.rag is None else request.rag
 
 
 async def _nothing() -> None:
     return None
-
-
-class _DeliveredText:
-    """The text a client has been sent so far; the first piece of it sets time-to-first-token."""
-
-    def __init__(self, metrics: GatewayMetrics, prepared: PreparedCall) -> None:
-        self._metrics, self._prepared = metrics, prepared
-        self._parts: list[str] = []
-
-    def add(self, text: str) -> str:
-        if text and not self._parts:
-            call = self._prepared.call
-            self._metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
-                time.perf_counter() - self._prepared.started)
-        if text:
-            self._parts.append(text)
-        return text
-
-    @property
-    def text(self) -> str:
-        return "".join(self._parts)
-
-
-def _messages_or_prompt(body: ChatCompletionRequest | CompletionRequest) -> tuple[list[ChatMessage] | None, str | None]:
-    if isinstance(body, CompletionRequest):
-        return None, str(body.prompt)
-    # OpenAI's "developer" role is the newer name of "system".
-    return [ChatMessage(role="system" if m.role == "developer" else m.role, content=m.text)
-            for m in body.messages], None

@@ -6,11 +6,11 @@ hands them to the ``Pipeline``. A step that is not configured is ``None`` and sk
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from paramstack.calls import AuditRecord, CallInfo, Source, UsageCounts
-from paramstack.engine.protocol import ChatMessage
+from paramstack.engine.protocol import ChatMessage, ToolCall
 from paramstack.errors import ContentBlocked
 from paramstack.guard.result import Finding, GuardResult
 
@@ -36,6 +36,8 @@ class AdmissionControl(Protocol):
 
 
 class OutputFilter(Protocol):
+    appendix: str  # what ``finish`` appended (a policy's disclaimer)
+
     def feed(self, delta: str) -> str: ...
 
     def finish(self) -> str: ...
@@ -49,14 +51,25 @@ class GuardStep(Protocol):
         """The policy's verdict on one input text (masked text, findings, or a block)."""
         ...
 
+    def check_untrusted(self, call: CallInfo, policy: str, text: str) -> GuardResult:
+        """The verdict on untrusted content (tool results, retrieved or pasted documents)."""
+        ...
+
+    def check_conversation(self, call: CallInfo, policy: str, texts: list[str]) -> GuardResult:
+        """The verdict on the caller's texts joined (a payload split across turns or parts)."""
+        ...
+
     def blocked(self, policy: str, result: GuardResult) -> ContentBlocked: ...
 
     def output_filter(self, call: CallInfo, policy: str, *, streaming: bool = True) -> OutputFilter: ...
 
 
 class RetrievalStep(Protocol):
-    async def augment(self, call: CallInfo, collection: str,
-                      messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], list[Source]]: ...
+    async def augment(self, call: CallInfo, collection: str, messages: Sequence[ChatMessage], *,
+                      screen: Callable[[str], str | None] | None = None,
+                      ) -> tuple[list[ChatMessage], list[Source]]:
+        """``screen``: the untrusted-content check on each retrieved text (None drops the chunk)."""
+        ...
 
 
 class Attestation(Protocol):
@@ -66,8 +79,9 @@ class Attestation(Protocol):
 
 
 class SigningStep(Protocol):
-    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts) -> Attestation:
-        """Sign exactly the text the client received."""
+    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts,
+             tool_calls: Sequence[ToolCall] = ()) -> Attestation:
+        """Sign exactly the text and the tool calls the client received."""
         ...
 
 

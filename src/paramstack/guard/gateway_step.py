@@ -29,6 +29,17 @@ class PolicyGuards:
         """The policy's verdict: the text to send on (masked where the policy says), or a block."""
         return self._registry.get(policy).validate(text, "input")
 
+    def check_untrusted(self, call: CallInfo, policy: str, text: str) -> GuardResult:
+        """The policy's verdict on untrusted text (tool results, retrieved documents): for now the input
+        checks; the indirect-injection scanner refines it."""
+        return self._registry.get(policy).validate(text, "input")
+
+    def check_conversation(self, call: CallInfo, policy: str, texts: list[str]) -> GuardResult:
+        """The checks over the joined conversation window (a payload split across turns or parts)."""
+        if len(texts) < 2:
+            return GuardResult("allow", None, [])
+        return self._registry.get(policy).validate("\n".join(texts), "input")
+
     def blocked(self, policy: str, result: GuardResult) -> ContentBlocked:
         """The error for a blocked input: it names the checks that fired, never the content."""
         return self._registry.get(policy).blocked_error(result.findings, "input")

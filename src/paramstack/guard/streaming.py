@@ -81,6 +81,7 @@ class OutputStream:
         self._action: Action = "allow"
         self._closed = False
         self.findings: list[Finding] = []
+        self.appendix = ""  # what ``finish`` appended (disclaimers), for callers that must keep it apart
 
     @property
     def action(self) -> Action:
@@ -112,7 +113,8 @@ class OutputStream:
                 self.findings.append(Finding(finding.check, finding.type, self._judged, self._judged, 1.0))
                 appendix.append(self._disclaimers[index].replacement(finding))
                 self._raise_action("append")
-        return out + "".join(appendix)
+        self.appendix = "".join(appendix)
+        return out + self.appendix
 
     def _check_open(self) -> None:
         if self._closed:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from paramstack.calls import CallInfo, Source
 from paramstack.engine.protocol import ChatMessage
@@ -23,8 +24,11 @@ class RagRetrieval:
     def __init__(self, service: RagService) -> None:
         self._service = service
 
-    async def augment(self, call: CallInfo, collection: str,
-                      messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], list[Source]]:
+    async def augment(self, call: CallInfo, collection: str, messages: Sequence[ChatMessage], *,
+                      screen: Callable[[str], str | None] | None = None,
+                      ) -> tuple[list[ChatMessage], list[Source]]:
+        """``screen`` judges each retrieved chunk as untrusted content: its text as it may be used, or None to
+        leave the chunk out (a poisoned document must not reach the prompt)."""
         query = next((m.content for m in reversed(messages) if m.role == "user" and m.content.strip()), "")
         if not collection or not query:
             return list(messages), []
@@ -35,6 +39,8 @@ class RagRetrieval:
             # The tenant's collection has no documents yet: answer without sources rather than fail the chat.
             LOG.info("rag collection not found", extra={"tenant": call.org_id, "collection": collection})
             return list(messages), []
+        if screen is not None:
+            hits = [replace(h, text=text) for h in hits if (text := screen(h.text)) is not None]
         placed = fit_to_budget(hits, self._service.settings.max_context_chars)
         if not placed:
             return list(messages), []
@@ -62,7 +68,7 @@ def with_sources(messages: Sequence[ChatMessage], hits: list[Hit]) -> list[ChatM
     context = INSTRUCTION + "\n\n" + "\n\n".join(blocks)
     result = list(messages)
     if result and result[0].role == "system":
-        result[0] = ChatMessage(role="system", content=f"{result[0].content}\n\n{context}")
+        result[0] = replace(result[0], content=f"{result[0].content}\n\n{context}", parts=())
     else:
         result.insert(0, ChatMessage(role="system", content=context))
     return result

@@ -1,5 +1,2 @@
-"""Wire-protocol front-ends besides chat completions: OpenAI's Responses API and Anthropic's Messages API.
-
-Each is a request model, a translation into the one internal call (``gateway/call_request.py``) and an
-encoder of the pipeline's events into the protocol's response body and stream.
-"""
+"""Wire-protocol front-ends: each translates its request body into the one ``CallRequest`` and encodes the
+pipeline's events back into its own responses and streams."""

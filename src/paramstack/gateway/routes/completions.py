@@ -8,7 +8,9 @@ written from the same models by ``gateway/openapi.py``.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
@@ -18,9 +20,14 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from paramstack.attest.wire import attestation_headers
+from paramstack.errors import InvalidRequest, ParamstackError
+from paramstack.gateway.call_request import CallRequest
+from paramstack.gateway.pipeline import Pipeline
+from paramstack.gateway.protocols.openai_chat import chat_call, text_call
 from paramstack.gateway.responses import ResponseShape, complete, stream
 from paramstack.gateway.schemas import ChatCompletionRequest, CompletionRequest
 from paramstack.gateway.services import Services
+from paramstack.tenancy.models import Caller
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 Body = TypeVar("Body", bound=BaseModel)
@@ -42,8 +49,9 @@ class ClosingStreamingResponse(StreamingResponse):
 
 async def read_body(request: Request, model: type[Body]) -> tuple[Body, Any]:
     """The validated body and the parsed JSON it came from (what the request digest covers)."""
+    raw = await request.body()
     try:
-        parsed = json.loads(await request.body())
+        parsed = json.loads(raw)
     except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error"}]) from None
     try:
@@ -52,16 +60,38 @@ async def read_body(request: Request, model: type[Body]) -> tuple[Body, Any]:
         raise RequestValidationError(error.errors(include_url=False, include_context=False)) from None
 
 
+async def read_call(request: Request, caller: Caller, model: type[Body],
+                    translate: Callable[[Body, Any], CallRequest]) -> tuple[CallRequest, Any]:
+    """The body as the one internal call. A body that does not validate is refused with a 400 and, the caller
+    being known, recorded in the audit log (its digest, never its content)."""
+    pipeline: Pipeline = request.app.state.services.pipeline
+    parsed: Any = None
+    try:
+        body, parsed = await read_body(request, model)
+        return translate(body, parsed), parsed
+    except (RequestValidationError, ParamstackError) as refusal:
+        if parsed is None:
+            parsed = {"invalid_body_sha256": hashlib.sha256(await request.body()).hexdigest()}
+        requested = parsed.get("model") if isinstance(parsed, dict) else None
+        await pipeline.refuse(caller, None, requested if isinstance(requested, str) else "-", parsed,
+                              refusal if isinstance(refusal, ParamstackError) else
+                              InvalidRequest("the request body does not validate", code="invalid_value"))
+        raise
+
+
 async def _serve(request: Request, model: type[ChatCompletionRequest] | type[CompletionRequest],
-                 shape: ResponseShape) -> Response:
-    body, raw_body = await read_body(request, model)
+                 translate: Callable[[Any, Any], CallRequest], shape: ResponseShape) -> Response:
     svc: Services = request.app.state.services
     pipeline = svc.pipeline
-    prepared = await pipeline.prepare(request.headers.get("authorization"), body, raw_body)
+    caller = pipeline.authenticate(request.headers.get("authorization"))
+    call_request, raw_body = await read_call(request, caller, model, translate)
+    prepared = await pipeline.prepare(caller, call_request, raw_body)
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
     events = pipeline.execute(prepared)
-    if body.stream:
-        return ClosingStreamingResponse(stream(events, prepared, shape, body.include_usage),
+    if call_request.stream:
+        include_usage = bool(isinstance(raw_body.get("stream_options"), dict)
+                             and raw_body["stream_options"].get("include_usage"))
+        return ClosingStreamingResponse(stream(events, prepared, shape, include_usage),
                                         media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
     result, attestation = await complete(events, prepared, shape)
     if attestation is not None:
@@ -70,11 +100,11 @@ async def _serve(request: Request, model: type[ChatCompletionRequest] | type[Com
 
 
 async def chat_completions(request: Request) -> Response:
-    return await _serve(request, ChatCompletionRequest, ResponseShape("chat"))
+    return await _serve(request, ChatCompletionRequest, chat_call, ResponseShape("chat"))
 
 
 async def text_completions(request: Request) -> Response:
-    return await _serve(request, CompletionRequest, ResponseShape("text"))
+    return await _serve(request, CompletionRequest, text_call, ResponseShape("text"))
 
 
 # (path, request model, endpoint, summary): the routes, and what gateway/openapi.py documents for them.
