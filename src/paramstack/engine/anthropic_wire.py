@@ -145,7 +145,7 @@ class StreamState:
             block = event.get("content_block") or {}
             if block.get("type") == "tool_use":
                 index = self._tool_index.setdefault(int(event.get("index", 0)), len(self._tool_index))
-                arguments = json.dumps(block["input"]) if block.get("input") else ""
+                arguments = json.dumps(block["input"], separators=(",", ":")) if block.get("input") else ""
                 return self._chunk("", (ToolCallDelta(index, block.get("id"), block.get("name"), arguments),))
             if block.get("type") == "text" and block.get("text"):
                 return self._chunk(block["text"])
@@ -189,7 +189,7 @@ def whole_message(payload: dict[str, Any]) -> GenerationChunk:
             text.append(block.get("text", ""))
         elif block.get("type") == "tool_use":
             calls.append(ToolCallDelta(len(calls), block.get("id"), block.get("name"),
-                                       json.dumps(block.get("input") or {}, ensure_ascii=False)))
+                                       json.dumps(block.get("input") or {}, ensure_ascii=False, separators=(",", ":"))))
     usage = payload.get("usage") or {}
     return GenerationChunk(text="".join(text), prompt_tokens=int(usage.get("input_tokens") or 0),
                            completion_tokens=int(usage.get("output_tokens") or 0), tool_calls=tuple(calls),

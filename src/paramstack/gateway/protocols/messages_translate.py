@@ -26,7 +26,7 @@ from paramstack.gateway.protocols.messages_request import (
     ToolResultBlock,
     ToolUseBlock,
 )
-from paramstack.gateway.protocols.tool_checks import check_tool_choice, checked_parameters
+from paramstack.gateway.protocols.tools import checked_schema, checked_tool_choice, checked_tool_names
 
 
 def to_call_request(body: MessageCreate) -> CallRequest:
@@ -59,8 +59,9 @@ def prompt_parts(body: Prompt) -> PromptParts:
     if not any(t.content.strip() or t.parts or t.tool_calls for t in turns if t.role != "system"):
         raise InvalidRequest("messages: at least one message must have non-empty content", param="messages")
     tools = tuple(ToolSpec(name=t.name, description=t.description,
-                           parameters=checked_parameters(t.input_schema, f"tools.{i}.input_schema"),
+                           parameters=checked_schema(t.input_schema, f"tools.{i}.input_schema"),
                            strict=bool(t.strict)) for i, t in enumerate(body.tools))
+    checked_tool_names(tools, param="tools")
     choice, parallel = _tool_choice(body, tools)
     return PromptParts(tuple(turns), tools, choice, parallel)
 
@@ -153,5 +154,5 @@ def _tool_choice(body: Prompt, tools: tuple[ToolSpec, ...]) -> tuple[ToolChoice,
         return ToolChoice(mode="none"), True
     choice = (ToolChoice(mode="required", name=requested.name) if isinstance(requested, ToolChoiceTool)
               else ToolChoice(mode="required") if isinstance(requested, ToolChoiceAny) else ToolChoice(mode="auto"))
-    check_tool_choice(choice, tools)
+    checked_tool_choice(choice, tools)
     return choice, not requested.disable_parallel_tool_use

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, WithJsonSchema, field_validator, model_validator
 
 from paramstack.engine.protocol import MAX_TOP_LOGPROBS
 
@@ -54,13 +54,25 @@ class InputFile(_Strict):
 ContentPart = Annotated[InputText | OutputText | Refusal | InputImage | InputFile, Field(discriminator="type")]
 
 
+def _parts_of_string(data: Any, field: str) -> Any:
+    """A string where parts may go is one text part: errors then point into the parts, not at "str"."""
+    if isinstance(data, dict) and isinstance(data.get(field), str):
+        return {**data, field: [{"type": "input_text", "text": data[field]}]}
+    return data
+
+
+_TEXT_OR_PARTS = WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]})
+
+
 class MessageItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["message"] = "message"
     role: Literal["user", "assistant", "system", "developer"]
-    content: str | list[ContentPart]
+    content: Annotated[list[ContentPart], _TEXT_OR_PARTS]
     id: str | None = None  # an earlier output item sent back
     status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+    _content = model_validator(mode="before")(classmethod(lambda cls, data: _parts_of_string(data, "content")))
 
 
 class FunctionCallItem(_Strict):
@@ -75,9 +87,11 @@ class FunctionCallItem(_Strict):
 class FunctionCallOutputItem(_Strict):
     type: Literal["function_call_output"]
     call_id: str = Field(min_length=1, max_length=256)
-    output: str | list[InputText | InputImage | InputFile]
+    output: Annotated[list[Annotated[InputText | InputImage | InputFile, Field(discriminator="type")]], _TEXT_OR_PARTS]
     id: str | None = None
     status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+    _output = model_validator(mode="before")(classmethod(lambda cls, data: _parts_of_string(data, "output")))
 
 
 def _item_type(item: Any) -> str:
@@ -124,7 +138,10 @@ class TextConfig(BaseModel):
 
 class ResponseCreate(_Strict):
     model: str = Field(min_length=1, max_length=256)
-    input: str | list[InputItem] = Field(min_length=1)
+    # A string is one user message (normalised before validation, so errors point into the items).
+    input: Annotated[list[InputItem], WithJsonSchema({"anyOf": [
+        {"type": "string", "minLength": 1}, {"type": "array", "minItems": 1, "items": {"type": "object"}}]})] = Field(
+        min_length=1)
     instructions: str | None = None
     tools: list[FunctionTool] = Field(default_factory=list, max_length=128)
     tool_choice: Literal["none", "auto", "required"] | NamedFunction = "auto"
@@ -150,6 +167,15 @@ class ResponseCreate(_Strict):
     safety_identifier: str | None = None
     stream_options: dict[str, Any] | None = None
     background: Literal[False] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _string_input(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("input"), str):
+            if not data["input"]:
+                raise ValueError("input must not be empty")
+            return {**data, "input": [{"type": "message", "role": "user", "content": data["input"]}]}
+        return data
 
     @field_validator("metadata")
     @classmethod

@@ -17,7 +17,7 @@ from paramstack.gateway.protocols.responses_request import (
     Refusal,
     ResponseCreate,
 )
-from paramstack.gateway.protocols.tool_checks import check_tool_choice, checked_parameters
+from paramstack.gateway.protocols.tools import checked_schema, checked_tool_choice, checked_tool_names
 
 
 def to_call_request(body: ResponseCreate, previous: Sequence[ChatMessage] = ()) -> CallRequest:
@@ -29,11 +29,13 @@ def to_call_request(body: ResponseCreate, previous: Sequence[ChatMessage] = ()) 
         raise InvalidRequest("input must contain some text", param="input", code="invalid_value")
     messages = ([ChatMessage(role="system", content=body.instructions)] if body.instructions else []) + turns
     tools = tuple(ToolSpec(name=t.name, description=t.description,
-                           parameters=checked_parameters(t.parameters, f"tools[{i}].parameters"),
+                           parameters=(checked_schema(t.parameters, f"tools[{i}].parameters")
+                                       if t.parameters is not None else {"type": "object", "properties": {}}),
                            strict=bool(t.strict)) for i, t in enumerate(body.tools))
+    checked_tool_names(tools)
     choice = (ToolChoice(mode=body.tool_choice) if isinstance(body.tool_choice, str)
               else ToolChoice(mode="required", name=body.tool_choice.name))
-    check_tool_choice(choice, tools)
+    checked_tool_choice(choice, tools)
     return CallRequest(
         protocol="responses", model=body.model, messages=tuple(messages), max_tokens=body.max_output_tokens,
         temperature=1.0 if body.temperature is None else body.temperature,
@@ -44,8 +46,6 @@ def to_call_request(body: ResponseCreate, previous: Sequence[ChatMessage] = ()) 
 
 def input_turns(body: ResponseCreate, known_calls: set[str] = frozenset()) -> list[ChatMessage]:  # type: ignore[assignment]
     """The request's own input as conversation turns (what a stored response keeps of it)."""
-    if isinstance(body.input, str):
-        return [ChatMessage(role="user", content=body.input)]
     turns: list[ChatMessage] = []
     calls = set(known_calls)
     for index, item in enumerate(body.input):
@@ -83,16 +83,14 @@ def output_format(body: ResponseCreate) -> OutputFormat:
         raise InvalidRequest("Missing required parameter: 'text.format.schema'.", param="text.format.schema",
                              code="missing_required_parameter")
     return OutputFormat(kind="json_schema", name=requested.name,
-                        schema=checked_parameters(requested.schema_, "text.format.schema"),
+                        schema=checked_schema(requested.schema_, "text.format.schema"),
                         strict=bool(requested.strict))
 
 
 def _message(item: MessageItem, where: str) -> ChatMessage:
     role = "system" if item.role == "developer" else item.role
-    if isinstance(item.content, str):
-        return ChatMessage(role=role, content=item.content)
     parts = tuple(_part(part, f"{where}.content[{i}]") for i, part in enumerate(item.content))
-    return ChatMessage(role=role, content="".join(p.text for p in parts if p.kind == "text"), parts=parts)
+    return _turn(role, parts)
 
 
 def _part(part: Any, where: str) -> ContentPart:
@@ -114,11 +112,15 @@ def _part(part: Any, where: str) -> ContentPart:
 
 
 def _tool_result(item: FunctionCallOutputItem, where: str) -> ChatMessage:
-    if isinstance(item.output, str):
-        return ChatMessage(role="tool", content=item.output, tool_call_id=item.call_id)
     parts = tuple(_part(part, f"{where}.output[{i}]") for i, part in enumerate(item.output))
-    return ChatMessage(role="tool", content="".join(p.text for p in parts if p.kind == "text"), parts=parts,
-                       tool_call_id=item.call_id)
+    return _turn("tool", parts, tool_call_id=item.call_id)
+
+
+def _turn(role: Any, parts: tuple[ContentPart, ...], tool_call_id: str | None = None) -> ChatMessage:
+    """Text-only content is plain text (as a string would have been); with media the parts are kept."""
+    text = "".join(p.text for p in parts if p.kind == "text")
+    media = any(p.kind != "text" for p in parts)
+    return ChatMessage(role=role, content=text, parts=parts if media else (), tool_call_id=tool_call_id)
 
 
 def _call_ids(turns: Sequence[ChatMessage]) -> set[str]:

@@ -16,7 +16,7 @@ from paramstack.engine.sticky import sticky_key
 from paramstack.gateway.protocols.messages_output import MessageShell, complete, stream
 from paramstack.gateway.protocols.messages_request import MessageCreate, Prompt
 from paramstack.gateway.protocols.messages_translate import prompt_parts, to_call_request
-from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_body
+from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_body, read_call
 from paramstack.gateway.services import Services
 
 
@@ -29,16 +29,16 @@ def authorization_of(request: Request) -> str | None:
 
 
 async def create_message(request: Request) -> Response:
-    body, raw_body = await read_body(request, MessageCreate)
     svc: Services = request.app.state.services
-    call_request = to_call_request(body)
-    prepared = await svc.pipeline.prepare(authorization_of(request), call_request, raw_body)
+    caller = svc.pipeline.authenticate(authorization_of(request))
+    call_request, raw_body = await read_call(request, caller, MessageCreate, lambda body, _raw: to_call_request(body))
+    prepared = await svc.pipeline.prepare(caller, call_request, raw_body)
     shell = MessageShell(prepared.call.request_id, prepared.call.public_model)
     headers = {"x-request-id": prepared.call.request_id, "request-id": prepared.call.request_id,
                **prepared.rate_limit_headers}
     events = svc.pipeline.execute(prepared)
-    if body.stream:
-        return ClosingStreamingResponse(stream(events, shell, getattr(prepared, "prompt_tokens", 0)),
+    if call_request.stream:
+        return ClosingStreamingResponse(stream(events, shell),
                                         media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
     result, finished = await complete(events, shell)
     if finished.attestation is not None:
@@ -50,7 +50,7 @@ async def count_tokens(request: Request) -> Response:
     """Tokens the prompt would cost on the model the tenant is routed to (nothing is generated or charged)."""
     body, _ = await read_body(request, Prompt)
     svc: Services = request.app.state.services
-    caller = svc.authenticator.authenticate(authorization_of(request))
+    caller = svc.pipeline.authenticate(authorization_of(request))
     assert caller.tenant is not None
     target = svc.router.resolve(caller.tenant, body.model, sticky_key=sticky_key(None, caller.key.key_id))
     prompt = prompt_parts(body)

@@ -20,12 +20,12 @@ from starlette.routing import Route
 from paramstack.attest.wire import attestation_headers
 from paramstack.conversations.store import ResponseStore
 from paramstack.engine.protocol import ChatMessage, ToolCall
-from paramstack.errors import InvalidRequest, NotFound
+from paramstack.errors import InvalidRequest, NotFound, ParamstackError
 from paramstack.gateway.pipeline import PreparedCall
 from paramstack.gateway.protocols.responses_output import ResponseShell, complete, stream
 from paramstack.gateway.protocols.responses_request import ResponseCreate
 from paramstack.gateway.protocols.responses_translate import to_call_request
-from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_body
+from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_call
 from paramstack.gateway.services import Services, services
 
 LOG = logging.getLogger("paramstack.gateway")
@@ -34,16 +34,21 @@ ResponseId = Annotated[str, Path(max_length=200, description="The id of a stored
 
 
 async def create_response(request: Request) -> Response:
-    body, raw_body = await read_body(request, ResponseCreate)
     svc: Services = request.app.state.services
-    authorization = request.headers.get("authorization")
-    previous: tuple[ChatMessage, ...] = ()
-    if body.previous_response_id is not None:
-        caller = svc.authenticator.authenticate(authorization)
-        previous = await _previous_context(_store(svc), caller.org_id, body.previous_response_id,
-                                           svc.settings.responses.max_turns)
-    call_request = to_call_request(body, previous)
-    prepared = await svc.pipeline.prepare(authorization, call_request, raw_body)
+    caller = svc.pipeline.authenticate(request.headers.get("authorization"))
+    # Phase one validates the body alone (refusals audited by read_call); phase two adds the stored
+    # conversation, which a function_call_output may answer, and is audited the same way.
+    body, raw_body = await read_call(request, caller, ResponseCreate, _validated)
+    try:
+        previous: tuple[ChatMessage, ...] = ()
+        if body.previous_response_id is not None:
+            previous = await _previous_context(_store(svc), caller.org_id, body.previous_response_id,
+                                               svc.settings.responses.max_turns)
+        call_request = to_call_request(body, previous)
+    except ParamstackError as refusal:
+        await svc.pipeline.refuse(caller, None, body.model, raw_body, refusal)
+        raise
+    prepared = await svc.pipeline.prepare(caller, call_request, raw_body)
     shell = ResponseShell(prepared.call.request_id, prepared.call.created, prepared.call.public_model, body,
                           call_request)
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
@@ -82,6 +87,12 @@ async def delete_response(request: Request, response_id: ResponseId,
 # (path, request model, endpoint, summary): documented by gateway/openapi.py like the completion routes.
 RESPONSES_ENDPOINTS = (("/v1/responses", ResponseCreate, create_response, "Create a model response"),)
 routes = [Route(path, endpoint, methods=["POST"]) for path, _, endpoint, _ in RESPONSES_ENDPOINTS]
+
+
+def _validated(body: ResponseCreate, _raw_body: Any) -> ResponseCreate:
+    if body.previous_response_id is None:
+        to_call_request(body)  # every check that needs no stored conversation, before anything is read
+    return body
 
 
 def _store(svc: Services) -> ResponseStore:
