@@ -58,7 +58,7 @@ class AnthropicUpstreamEngine:
         return cls(settings)
 
     def capabilities(self) -> Mapping[str, bool]:
-        return {"tools": True, "structured_outputs": False, "vision": True}
+        return {"tools": True, "structured_outputs": True, "vision": True}
 
     def adapters(self) -> list[str]:
         return []

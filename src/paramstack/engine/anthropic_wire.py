@@ -1,5 +1,6 @@
 """The internal generation request as Anthropic's Messages API body, and Anthropic's answer as chunks.
 
+Structured output (``json_schema``, ``json_object``) goes out as ``output_config.format``.
 Out: system turns become ``system``; an assistant turn's tool calls become ``tool_use`` blocks (arguments
 parsed into ``input``); ``tool`` turns become ``tool_result`` blocks at the start of one user turn (Anthropic
 wants every result of a turn's calls in the next user turn, before any text); images become ``image``
@@ -39,9 +40,6 @@ def messages_body(request: GenerationRequest, model: str) -> dict[str, Any]:
         turns: Sequence[ChatMessage] = [ChatMessage(role="user", content=str(request.prompt))]
     else:
         turns = request.messages
-    if request.output_format.is_json:
-        raise InvalidRequest("the anthropic backend does not take a structured output format (response_format / "
-                             "text.format); ask for JSON in the prompt or use a tool", param="response_format")
     sampling = request.sampling
     body: dict[str, Any] = {"model": model, "max_tokens": sampling.max_tokens, "messages": _turns(turns),
                             "stream": request.incremental}
@@ -54,6 +52,11 @@ def messages_body(request: GenerationRequest, model: str) -> dict[str, Any]:
         body["top_p"] = sampling.top_p
     if sampling.stop:
         body["stop_sequences"] = list(sampling.stop)
+    fmt = request.output_format
+    if fmt.kind == "json_schema":
+        body["output_config"] = {"format": {"type": "json_schema", "schema": dict(fmt.schema or {})}}
+    elif fmt.kind == "json_object":  # Anthropic has no "any object": the schema of any object says it
+        body["output_config"] = {"format": {"type": "json_schema", "schema": {"type": "object"}}}
     if request.tools:
         body["tools"] = [{"name": t.name, "description": t.description or "", "input_schema": dict(t.parameters)}
                          for t in request.tools]

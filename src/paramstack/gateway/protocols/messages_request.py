@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from paramstack.gateway.protocols.text_or_parts import TEXT_OR_PARTS, parts_of_string
 
 MAX_STOP_SEQUENCES = 16
 
@@ -52,8 +54,14 @@ class ToolUseBlock(_Block):
 class ToolResultBlock(_Block):
     type: Literal["tool_result"]
     tool_use_id: str = Field(min_length=1, max_length=256)
-    content: str | list[Annotated[TextBlock | ImageBlock, Field(discriminator="type")]] = ""
+    content: Annotated[list[Annotated[TextBlock | ImageBlock, Field(discriminator="type")]], TEXT_OR_PARTS] = Field(
+        default_factory=list)
     is_error: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _string_content(cls, data: Any) -> Any:
+        return parts_of_string(data, "content", "text")
 
 
 Block = Annotated[TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock, Field(discriminator="type")]
@@ -62,7 +70,12 @@ Block = Annotated[TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock, Field
 class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Literal["user", "assistant"]
-    content: str | list[Block]
+    content: Annotated[list[Block], TEXT_OR_PARTS]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _string_content(cls, data: Any) -> Any:
+        return parts_of_string(data, "content", "text")
 
 
 class Tool(BaseModel):
@@ -102,6 +115,18 @@ class ToolChoiceNone(BaseModel):
 ToolChoice = Annotated[ToolChoiceAuto | ToolChoiceAny | ToolChoiceTool | ToolChoiceNone, Field(discriminator="type")]
 
 
+class JsonOutputFormat(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["json_schema"]
+    schema_: dict[str, Any] = Field(alias="schema")
+
+
+class OutputConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: JsonOutputFormat | None = None  # structured output
+    effort: Literal["low", "medium", "high", "xhigh", "max"] | None = None  # accepted, no effect here
+
+
 class Prompt(BaseModel):
     """What ``count_tokens`` takes: the prompt part of a request."""
 
@@ -111,7 +136,16 @@ class Prompt(BaseModel):
     system: str | list[TextBlock] | None = None
     tools: list[Tool] = Field(default_factory=list, max_length=128)
     tool_choice: ToolChoice | None = None
+    output_config: OutputConfig | None = None
     thinking: None = None
+    # accepted, no effect here (prompt caching, placement and routing hints of Anthropic's platform)
+    cache_control: dict[str, Any] | None = None
+    container: Any = None
+    inference_geo: str | None = None
+    speed: Literal["standard", "fast"] | None = None
+    user_profile_id: str | None = None
+    workspace_id: str | None = None
+    diagnostics: Any = None
 
 
 class MessageCreate(Prompt):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from paramstack.engine.protocol import ChatMessage, ContentPart, ToolCall, ToolChoice, ToolSpec
+from paramstack.engine.protocol import ChatMessage, ContentPart, OutputFormat, ToolCall, ToolChoice, ToolSpec
 from paramstack.errors import InvalidRequest
 from paramstack.gateway.call_request import CallRequest
 from paramstack.gateway.protocols.messages_request import (
@@ -36,7 +36,17 @@ def to_call_request(body: MessageCreate) -> CallRequest:
         temperature=1.0 if body.temperature is None else body.temperature,
         top_p=1.0 if body.top_p is None else body.top_p, stop=tuple(body.stop_sequences), stream=body.stream,
         user=str((body.metadata or {}).get("user_id") or "") or None, rag=body.rag, tools=prompt.tools,
-        tool_choice=prompt.tool_choice, parallel_tool_calls=prompt.parallel_tool_calls, id_prefix="msg")
+        tool_choice=prompt.tool_choice, parallel_tool_calls=prompt.parallel_tool_calls,
+        output_format=output_format(body), id_prefix="msg")
+
+
+def output_format(body: Prompt) -> OutputFormat:
+    """``output_config.format`` (Anthropic's structured outputs) as the one output format."""
+    requested = body.output_config.format if body.output_config else None
+    if requested is None:
+        return OutputFormat()
+    return OutputFormat(kind="json_schema", name="output",
+                        schema=checked_schema(requested.schema_, "output_config.format.schema"), strict=True)
 
 
 class PromptParts:
@@ -118,8 +128,6 @@ def _assistant(blocks: Sequence[object], where: str) -> ChatMessage:
 
 
 def _blocks(message: Message) -> list[object]:
-    if isinstance(message.content, str):
-        return [TextBlock(type="text", text=message.content)]
     return list(message.content)
 
 
@@ -133,12 +141,8 @@ def _part(block: object) -> ContentPart:
 
 
 def _tool_result(block: ToolResultBlock) -> ChatMessage:
-    if isinstance(block.content, str):
-        parts: tuple[ContentPart, ...] = ()
-        text = block.content
-    else:
-        parts = tuple(_part(b) for b in block.content)
-        text = "".join(p.text for p in parts if p.kind == "text")
+    parts = tuple(_part(b) for b in block.content)
+    text = "".join(p.text for p in parts if p.kind == "text")
     if block.is_error:
         text = f"Error: {text}"  # the model must know the call failed; chat templates have no flag for it
         parts = tuple(ContentPart(kind="text", text=text) if p.kind == "text" else p for p in parts)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, WithJsonSchema, field_validator, model_validator
 
 from paramstack.engine.protocol import MAX_TOP_LOGPROBS
+from paramstack.gateway.protocols.text_or_parts import TEXT_OR_PARTS, parts_of_string
 
 
 class _Strict(BaseModel):
@@ -54,25 +55,18 @@ class InputFile(_Strict):
 ContentPart = Annotated[InputText | OutputText | Refusal | InputImage | InputFile, Field(discriminator="type")]
 
 
-def _parts_of_string(data: Any, field: str) -> Any:
-    """A string where parts may go is one text part: errors then point into the parts, not at "str"."""
-    if isinstance(data, dict) and isinstance(data.get(field), str):
-        return {**data, field: [{"type": "input_text", "text": data[field]}]}
-    return data
-
-
-_TEXT_OR_PARTS = WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]})
-
-
 class MessageItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["message"] = "message"
     role: Literal["user", "assistant", "system", "developer"]
-    content: Annotated[list[ContentPart], _TEXT_OR_PARTS]
+    content: Annotated[list[ContentPart], TEXT_OR_PARTS]
     id: str | None = None  # an earlier output item sent back
     status: Literal["in_progress", "completed", "incomplete"] | None = None
 
-    _content = model_validator(mode="before")(classmethod(lambda cls, data: _parts_of_string(data, "content")))
+    @model_validator(mode="before")
+    @classmethod
+    def _string_content(cls, data: Any) -> Any:
+        return parts_of_string(data, "content", "input_text")
 
 
 class FunctionCallItem(_Strict):
@@ -87,11 +81,14 @@ class FunctionCallItem(_Strict):
 class FunctionCallOutputItem(_Strict):
     type: Literal["function_call_output"]
     call_id: str = Field(min_length=1, max_length=256)
-    output: Annotated[list[Annotated[InputText | InputImage | InputFile, Field(discriminator="type")]], _TEXT_OR_PARTS]
+    output: Annotated[list[Annotated[InputText | InputImage | InputFile, Field(discriminator="type")]], TEXT_OR_PARTS]
     id: str | None = None
     status: Literal["in_progress", "completed", "incomplete"] | None = None
 
-    _output = model_validator(mode="before")(classmethod(lambda cls, data: _parts_of_string(data, "output")))
+    @model_validator(mode="before")
+    @classmethod
+    def _string_output(cls, data: Any) -> Any:
+        return parts_of_string(data, "output", "input_text")
 
 
 def _item_type(item: Any) -> str:
