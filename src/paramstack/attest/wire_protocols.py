@@ -69,12 +69,15 @@ def _responses_stream(events: list[Mapping[str, Any]]) -> Any:
     from paramstack.attest.wire import AttestedResponse
 
     text: list[str] = []
+    done: list[str] = []  # output_text.done: what a client that reads the done events was shown
     arguments: dict[str, list[str]] = {}  # item id -> pieces
     final: Mapping[str, Any] | None = None
     for event in events:
         kind = event.get("type")
         if kind == "response.output_text.delta":
             text.append(_text(event.get("delta")))
+        elif kind == "response.output_text.done":
+            done.append(_text(event.get("text")))
         elif kind == "response.function_call_arguments.delta":
             arguments.setdefault(str(event.get("item_id")), []).append(_text(event.get("delta")))
         elif kind in ("response.completed", "response.incomplete") and isinstance(event.get("response"), Mapping):
@@ -84,7 +87,7 @@ def _responses_stream(events: list[Mapping[str, Any]]) -> Any:
     final_text, final_calls = _responses_output(final.get("output"))
     streamed_calls = [{**call, "arguments": "".join(arguments.get(item_id, []))}
                       for item_id, call in _function_items(final.get("output"))]
-    if "".join(text) != final_text or streamed_calls != final_calls:
+    if not ("".join(text) == "".join(done) == final_text) or streamed_calls != final_calls:
         raise EncodingProblem("the streamed deltas differ from the stream's final response object")
     return AttestedResponse("".join(text), final["attestation"], _str(final.get("id")), _str(final.get("model")),
                             _usage(final.get("usage")), "stream", streamed_calls or None)
@@ -103,7 +106,9 @@ def _messages_stream(events: list[Mapping[str, Any]]) -> Any:
             start = event["message"]
         elif kind == "content_block_start":
             block = event.get("content_block") or {}
-            if block.get("type") == "tool_use":
+            if block.get("type") == "text":  # a block may start with text, as the SDK accumulates it
+                text.append(_text(block.get("text", "")))
+            elif block.get("type") == "tool_use":
                 calls[int(event.get("index", 0))] = {"id": _text(block.get("id")), "name": _text(block.get("name")),
                                                      "arguments": ""}
         elif kind == "content_block_delta":
