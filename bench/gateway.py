@@ -44,6 +44,14 @@ MAX_IN_FLIGHT = 256
 KEEPALIVE_S = 4.0  # a connection idle this long is not reused: uvicorn closes idle ones after 5 s
 BARE = "bare python proxy"  # the set-up of bare_proxy.py: the ceiling the gateways are read against
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}], "max_tokens": 8}
+# The same question on the other wire protocols the gateway speaks (one pipeline, one stub upstream): their
+# rows are measured on the embedded gateway's processes right after chat, in the same run.
+PROTOCOL_BODIES = {
+    "/v1/responses": {"model": MODEL, "input": "Merhaba, nasılsın?", "max_output_tokens": 16, "store": False},
+    "/v1/messages": {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}],
+                     "max_tokens": 8},
+}
+PROTOCOL_ROWS = {"/v1/responses": "embedded responses", "/v1/messages": "embedded messages"}
 
 
 # --- a lean HTTP/1.1 keep-alive client: the load generator must cost far less than what it measures --------
@@ -76,7 +84,7 @@ class Connection:
 
 
 def request_bytes(path: str, key: str | None) -> bytes:
-    body = json.dumps(BODY).encode()
+    body = json.dumps(PROTOCOL_BODIES.get(path, BODY)).encode()
     auth = f"authorization: Bearer {key}\r\n" if key else ""
     return (f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n{auth}"
             f"content-length: {len(body)}\r\n\r\n").encode() + body
@@ -326,8 +334,10 @@ def profile_saturation(py_spy: str, process: subprocess.Popen[bytes], target: Ta
 
 
 def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float, work: Path,
-                py_spy: str | None, replicas: int = 1) -> dict[str, Any]:
-    """``replicas`` gateway processes on one configuration (sharing its database, and Redis if set)."""
+                py_spy: str | None, replicas: int = 1, protocols: dict[str, dict[str, Any]] | None = None
+                ) -> dict[str, Any]:
+    """``replicas`` gateway processes on one configuration (sharing its database, and Redis if set).
+    ``protocols``: filled with a row per other wire protocol (``PROTOCOL_ROWS``), on the same processes."""
     env, port, key = prepare_gateway(work / name, stub_port, extra)
     ports = (port, *(free_port() for _ in range(replicas - 1)))
     with ExitStack() as stack:
@@ -335,6 +345,9 @@ def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float
                                                  p, "/readyz", env, work / f"{name}-{p}.log")) for p in ports]
         target = Target(name, ports, request_bytes("/v1/chat/completions", key))
         result = asyncio.run(measure(target, seconds, [process.pid for process in processes]))
+        for path, row in PROTOCOL_ROWS.items() if protocols is not None else ():
+            protocols[row] = asyncio.run(measure(Target(row, ports, request_bytes(path, key)), seconds,
+                                                 [process.pid for process in processes]))
         if py_spy and name == "embedded":
             profile_saturation(py_spy, processes[0], target, seconds)
     return result
@@ -448,6 +461,20 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def check_protocol_rows() -> None:
+    """Each protocol's request through the embedded gateway answers 200 (a quick check, nothing written)."""
+    stub_port = free_port()
+    with tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp, \
+            running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port, "/health"):
+        env, port, key = prepare_gateway(Path(tmp) / "check", stub_port, {})
+        with running([sys.executable, "-m", "paramstack", "serve", "--port", str(port)], port, "/readyz", env,
+                     Path(tmp) / "check.log"):
+            for path in ("/v1/chat/completions", *PROTOCOL_ROWS):
+                measured = asyncio.run(saturate(Target(path, (port,), request_bytes(path, key)), 4, 1.0))
+                print(f"{path:<24} {measured.summary()}")
+                assert measured.errors == 0 and measured.latencies, measured.statuses
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per load level")
@@ -456,7 +483,12 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--profile", metavar="PY_SPY", help="py-spy binary: profile the embedded gateway")
     parser.add_argument("--only-embedded", action="store_true", help="skip the Redis+PostgreSQL set-up")
+    parser.add_argument("--protocols-check", action="store_true",
+                        help="only check that the chat, Responses and Messages rows answer (1 s each, no results)")
     args = parser.parse_args()
+    if args.protocols_check:
+        check_protocol_rows()
+        return
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                            "platform": platform.platform(), "load_average_at_start": os.getloadavg()},
                                "seconds_per_level": args.seconds, "scenarios": {}, "added": {}}
@@ -469,7 +501,10 @@ def main() -> None:
         results["scenarios"]["direct"] = asyncio.run(measure(stub, args.seconds, [stub_process.pid]))
         results["scenarios"][BARE] = run_bare_proxy(stub_port, args.seconds)
         results["metering_step"] = {"embedded": asyncio.run(metering_alone(None, f"sqlite:///{work / 'step.db'}"))}
-        results["scenarios"]["embedded"] = run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile)
+        protocols: dict[str, dict[str, Any]] = {}
+        results["scenarios"]["embedded"] = run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile,
+                                                       protocols=protocols)
+        results["scenarios"].update(protocols)
         for replicas in (1, 2) if args.postgres and not args.only_embedded else ():
             name = "redis+postgres" + (f" x{replicas}" if replicas > 1 else "")
             with fresh_postgres(args.postgres) as database_url:
