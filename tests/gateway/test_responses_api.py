@@ -7,6 +7,11 @@ import json
 import httpx
 import openai
 import pytest
+import sqlalchemy as sa
+import yaml
+
+from paramstack.conversations.tables import stored_responses
+from paramstack.storage.database import create_db_engine
 
 MODEL = "paramstack-tiny"
 
@@ -117,3 +122,26 @@ def test_function_call_output_answers_a_call_of_the_input(gateway):
     reply = client(gateway).responses.create(model=MODEL, input=items, tools=tools, max_output_tokens=16,
                                              store=False)
     assert reply.status in ("completed", "incomplete")
+
+
+def stored_context(gateway, response_id: str) -> str:
+    config = yaml.safe_load((gateway.home / "paramstack.yaml").read_text())
+    engine = create_db_engine(config.get("database_url") or f"sqlite:///{gateway.home / 'paramstack.db'}")
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(sa.select(stored_responses.c.context)
+                                     .where(stored_responses.c.id == response_id)).one()
+        return json.dumps(row.context, ensure_ascii=False)
+    finally:
+        engine.dispose()
+
+
+def test_what_is_stored_is_what_the_guard_let_through(gateway):
+    api = client(gateway, "org_ailydian")
+    first = api.responses.create(model=MODEL, max_output_tokens=16,
+                                 input="Benim TCKN 10000000146, e-posta a@b.co")
+    kept = stored_context(gateway, first.id)
+    assert "10000000146" not in kept and "a@b.co" not in kept
+    assert "Benim TCKN" in kept  # the rest of the turn is kept, masked
+    second = api.responses.create(model=MODEL, max_output_tokens=16, input="ve?", previous_response_id=first.id)
+    assert "a@b.co" not in stored_context(gateway, second.id)

@@ -20,6 +20,7 @@ from paramstack.conversations.turns import turns_from_json, turns_to_json
 from paramstack.engine.protocol import ChatMessage
 
 Clock = Callable[[], datetime]
+PURGE_EVERY = 500  # saves between two removals of expired rows (the table does not grow without end)
 
 
 def utc_now() -> datetime:
@@ -41,6 +42,7 @@ class ResponseStore:
         self._db = database
         self._retention = timedelta(days=retention_days) if retention_days else None
         self._clock = clock
+        self._saves = 0
 
     def save(self, org_id: str, response_id: str, response: Mapping[str, Any],
              context: Sequence[ChatMessage]) -> StoredResponse:
@@ -50,6 +52,9 @@ class ResponseStore:
             connection.execute(stored_responses.insert().values(
                 id=response_id, org_id=org_id, response=dict(response), context=turns_to_json(context),
                 created_at=now, expires_at=expires))
+        self._saves += 1
+        if self._retention is not None and self._saves % PURGE_EVERY == 0:
+            self.purge_expired()
         return StoredResponse(response_id, org_id, response, tuple(context), now, expires)
 
     def get(self, org_id: str, response_id: str) -> StoredResponse | None:
