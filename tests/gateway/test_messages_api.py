@@ -83,6 +83,11 @@ def test_errors_take_anthropics_shape(gateway):
     with pytest.raises(anthropic.NotFoundError) as unknown_model:
         client(gateway).messages.create(model="claude-nope", max_tokens=4, messages=[{"role": "user", "content": "x"}])
     assert unknown_model.value.body["error"]["type"] == "not_found_error"
+    too_large = httpx.post(f"{gateway.root_url}/v1/messages", headers={"x-api-key": gateway.key("org_medical")},
+                           json={"model": MODEL, "max_tokens": 4,
+                                 "messages": [{"role": "user", "content": "x" * 1_100_000}]}, timeout=30)
+    assert too_large.status_code == 413
+    assert too_large.json()["error"]["type"] == "request_too_large"
 
 
 @pytest.mark.parametrize(("body", "needle"), [
