@@ -10,6 +10,11 @@ design, its limits live in it), Redis + PostgreSQL with one replica, and the sam
 processes sharing Redis and PostgreSQL, the client's connections spread over both, as a Service would).
 Beside them, ``bench/bare_proxy.py``: the same server stack forwarding to the stub with nothing else, the
 ceiling for a Python gateway on the machine at hand; each gateway's saturation is also given as a share of it.
+Beside plain chat, a chat request that offers a tool (the stub answers it with a streamed-shape tool call of
+the same token count): the same stub, the bare proxy and the embedded gateway, in the same run, so the
+tools row's share of the bare proxy reads against chat's (``tools_vs_chat``). The embedded gateway also
+answers the same question on ``/v1/responses`` and ``/v1/messages`` (rows "embedded responses" and "embedded
+messages", same processes, same stub), read against chat's share the same way (``protocols_vs_chat``).
 Loads: fixed offered rates (open loop: latency counts from when each request was due,
 so a server that falls behind is charged for its queue) and saturation (32 connections, closed loop).
 Prints a table, writes bench/results/gateway.json. Not a test: nothing here gates CI.
@@ -44,14 +49,21 @@ MAX_IN_FLIGHT = 256
 KEEPALIVE_S = 4.0  # a connection idle this long is not reused: uvicorn closes idle ones after 5 s
 BARE = "bare python proxy"  # the set-up of bare_proxy.py: the ceiling the gateways are read against
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}], "max_tokens": 8}
-# The same question on the other wire protocols the gateway speaks (one pipeline, one stub upstream): their
-# rows are measured on the embedded gateway's processes right after chat, in the same run.
-PROTOCOL_BODIES = {
-    "/v1/responses": {"model": MODEL, "input": "Merhaba, nasılsın?", "max_output_tokens": 16, "store": False},
-    "/v1/messages": {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}],
-                     "max_tokens": 8},
+WEATHER_TOOL = {"type": "function", "function": {
+    "name": "get_weather", "description": "The weather in a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+# max_tokens above the stub's 8 tokens: the call completes (finish_reason "tool_calls", not "length").
+TOOLS_BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Ankara'da hava nasıl?"}], "max_tokens": 16,
+              "tools": [WEATHER_TOOL]}
+TOOLS = " tools"  # the suffix of a set-up's row measured with TOOLS_BODY
+# The same question on the other wire protocols the gateway speaks (one pipeline, the same stub): rows of the
+# embedded gateway, measured on its processes in the same run, read against chat's direct and bare baselines.
+PROTOCOLS = {
+    " responses": ("/v1/responses", {"model": MODEL, "input": "Merhaba, nasılsın?", "max_output_tokens": 16,
+                                     "store": False}),
+    " messages": ("/v1/messages", {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}],
+                                   "max_tokens": 8}),
 }
-PROTOCOL_ROWS = {"/v1/responses": "embedded responses", "/v1/messages": "embedded messages"}
 
 
 # --- a lean HTTP/1.1 keep-alive client: the load generator must cost far less than what it measures --------
@@ -83,8 +95,8 @@ class Connection:
         return status
 
 
-def request_bytes(path: str, key: str | None) -> bytes:
-    body = json.dumps(PROTOCOL_BODIES.get(path, BODY)).encode()
+def request_bytes(path: str, key: str | None, payload: dict[str, Any] = BODY) -> bytes:
+    body = json.dumps(payload).encode()
     auth = f"authorization: Bearer {key}\r\n" if key else ""
     return (f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n{auth}"
             f"content-length: {len(body)}\r\n\r\n").encode() + body
@@ -333,24 +345,31 @@ def profile_saturation(py_spy: str, process: subprocess.Popen[bytes], target: Ta
     raw.unlink()
 
 
+def rows(name: str, tools: bool) -> dict[str, dict[str, Any]]:
+    """The rows one set-up is measured for: plain chat under ``name``, and the tools request if asked."""
+    return {name: BODY, **({name + TOOLS: TOOLS_BODY} if tools else {})}
+
+
 def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float, work: Path,
-                py_spy: str | None, replicas: int = 1, protocols: dict[str, dict[str, Any]] | None = None
+                py_spy: str | None, replicas: int = 1, tools: bool = False, protocols: bool = False
                 ) -> dict[str, Any]:
-    """``replicas`` gateway processes on one configuration (sharing its database, and Redis if set).
-    ``protocols``: filled with a row per other wire protocol (``PROTOCOL_ROWS``), on the same processes."""
+    """``replicas`` gateway processes on one configuration (sharing its database, and Redis if set);
+    ``protocols``: also a row per other wire protocol (``PROTOCOLS``)."""
     env, port, key = prepare_gateway(work / name, stub_port, extra)
     ports = (port, *(free_port() for _ in range(replicas - 1)))
+    results: dict[str, Any] = {}
     with ExitStack() as stack:
         processes = [stack.enter_context(running([sys.executable, "-m", "paramstack", "serve", "--port", str(p)],
                                                  p, "/readyz", env, work / f"{name}-{p}.log")) for p in ports]
-        target = Target(name, ports, request_bytes("/v1/chat/completions", key))
-        result = asyncio.run(measure(target, seconds, [process.pid for process in processes]))
-        for path, row in PROTOCOL_ROWS.items() if protocols is not None else ():
-            protocols[row] = asyncio.run(measure(Target(row, ports, request_bytes(path, key)), seconds,
-                                                 [process.pid for process in processes]))
-        if py_spy and name == "embedded":
-            profile_saturation(py_spy, processes[0], target, seconds)
-    return result
+        for row, payload in rows(name, tools).items():
+            target = Target(row, ports, request_bytes("/v1/chat/completions", key, payload))
+            results[row] = asyncio.run(measure(target, seconds, [process.pid for process in processes]))
+            if py_spy and row == "embedded":
+                profile_saturation(py_spy, processes[0], target, seconds)
+        for suffix, (path, payload) in PROTOCOLS.items() if protocols else ():
+            target = Target(name + suffix, ports, request_bytes(path, key, payload))
+            results[name + suffix] = asyncio.run(measure(target, seconds, [process.pid for process in processes]))
+    return results
 
 
 def run_bare_proxy(stub_port: int, seconds: float) -> dict[str, Any]:
@@ -359,8 +378,15 @@ def run_bare_proxy(stub_port: int, seconds: float) -> dict[str, Any]:
     command = [sys.executable, str(HERE / "bare_proxy.py"), "--port", str(port),
                "--upstream", f"http://127.0.0.1:{stub_port}"]
     with running(command, port, "/readyz") as process:
-        target = Target(BARE, (port,), request_bytes("/v1/chat/completions", None))
-        return asyncio.run(measure(target, seconds, [process.pid]))
+        return {row: asyncio.run(measure(Target(row, (port,), request_bytes("/v1/chat/completions", None, payload)),
+                                         seconds, [process.pid]))
+                for row, payload in rows(BARE, True).items()}
+
+
+def baselines(row: str) -> tuple[str, str]:
+    """The direct and bare-proxy rows a row reads against: those measured with the same request."""
+    suffix = TOOLS if row.endswith(TOOLS) else ""
+    return "direct" + suffix, BARE + suffix
 
 
 async def metering_alone(redis_url: str | None, database_url: str, calls: int = 2000) -> dict[str, float]:
@@ -442,19 +468,19 @@ def added(direct: dict[str, Any], bare: dict[str, Any], gateway: dict[str, Any])
 
 
 def table(results: dict[str, Any]) -> str:
-    lines = [f"{'set-up':<20}{'load':>10}{'p50 ms':>10}{'p99 ms':>10}{'added p50':>11}{'added p99':>11}{'req/s':>10}"
+    lines = [f"{'set-up':<24}{'load':>10}{'p50 ms':>10}{'p99 ms':>10}{'added p50':>11}{'added p99':>11}{'req/s':>10}"
              f"{'errors':>8}{'cpu ms/req':>12}{'of bare':>9}"]
-    direct, bare = results["scenarios"]["direct"], results["scenarios"][BARE]
     for name, scenario in results["scenarios"].items():
+        direct, bare = (results["scenarios"][b] for b in baselines(name))
         for rate in RATES:
             numbers = scenario["fixed"][str(rate)]
             extra = results["added"].get(name, {}).get(str(rate))
-            lines.append(f"{name:<20}{f'{rate}/s':>10}{numbers['p50_ms']:>10.2f}{numbers['p99_ms']:>10.2f}"
+            lines.append(f"{name:<24}{f'{rate}/s':>10}{numbers['p50_ms']:>10.2f}{numbers['p99_ms']:>10.2f}"
                          f"{extra['p50_ms'] if extra else '-':>11}{extra['p99_ms'] if extra else '-':>11}"
                          f"{numbers['achieved_rps']:>10}{numbers['errors']:>8}")
         sat = scenario["saturation"]
         ratio = sat["achieved_rps"] / direct["saturation"]["achieved_rps"]
-        lines.append(f"{name:<20}{f'{CONNECTIONS} conns':>10}{sat['p50_ms']:>10.2f}{sat['p99_ms']:>10.2f}"
+        lines.append(f"{name:<24}{f'{CONNECTIONS} conns':>10}{sat['p50_ms']:>10.2f}{sat['p99_ms']:>10.2f}"
                      f"{'':>11}{f'x{ratio:.2f}':>11}{sat['achieved_rps']:>10}{sat['errors']:>8}"
                      f"{sat['server_cpu_ms_per_request']:>12}"
                      f"{sat['achieved_rps'] / bare['saturation']['achieved_rps']:>9.0%}")
@@ -469,8 +495,8 @@ def check_protocol_rows() -> None:
         env, port, key = prepare_gateway(Path(tmp) / "check", stub_port, {})
         with running([sys.executable, "-m", "paramstack", "serve", "--port", str(port)], port, "/readyz", env,
                      Path(tmp) / "check.log"):
-            for path in ("/v1/chat/completions", *PROTOCOL_ROWS):
-                measured = asyncio.run(saturate(Target(path, (port,), request_bytes(path, key)), 4, 1.0))
+            for path, payload in (("/v1/chat/completions", BODY), *PROTOCOLS.values()):
+                measured = asyncio.run(saturate(Target(path, (port,), request_bytes(path, key, payload)), 4, 1.0))
                 print(f"{path:<24} {measured.summary()}")
                 assert measured.errors == 0 and measured.latencies, measured.statuses
 
@@ -497,26 +523,33 @@ def main() -> None:
             running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port,
                     "/health") as stub_process:
         work = Path(tmp)
-        stub = Target("direct", (stub_port,), request_bytes("/v1/chat/completions", None))
-        results["scenarios"]["direct"] = asyncio.run(measure(stub, args.seconds, [stub_process.pid]))
-        results["scenarios"][BARE] = run_bare_proxy(stub_port, args.seconds)
+        for row, payload in rows("direct", True).items():
+            stub = Target(row, (stub_port,), request_bytes("/v1/chat/completions", None, payload))
+            results["scenarios"][row] = asyncio.run(measure(stub, args.seconds, [stub_process.pid]))
+        results["scenarios"].update(run_bare_proxy(stub_port, args.seconds))
         results["metering_step"] = {"embedded": asyncio.run(metering_alone(None, f"sqlite:///{work / 'step.db'}"))}
-        protocols: dict[str, dict[str, Any]] = {}
-        results["scenarios"]["embedded"] = run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile,
-                                                       protocols=protocols)
-        results["scenarios"].update(protocols)
+        results["scenarios"].update(run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile,
+                                                tools=True, protocols=True))
         for replicas in (1, 2) if args.postgres and not args.only_embedded else ():
             name = "redis+postgres" + (f" x{replicas}" if replicas > 1 else "")
             with fresh_postgres(args.postgres) as database_url:
                 extra = {"database_url": database_url, "redis_url": args.redis,
                          "metering": {"redis_key_prefix": f"paramstack-bench:{uuid.uuid4().hex[:8]}:"}}
-                results["scenarios"][name] = run_gateway(name, stub_port, extra, args.seconds, work, None, replicas)
+                results["scenarios"].update(run_gateway(name, stub_port, extra, args.seconds, work, None, replicas))
                 if replicas == 1:
                     results["metering_step"][name] = asyncio.run(metering_alone(args.redis, database_url))
     for name in results["scenarios"]:
-        if name != "direct":
-            results["added"][name] = added(results["scenarios"]["direct"], results["scenarios"][BARE],
+        direct, bare = baselines(name)
+        if name != direct:
+            results["added"][name] = added(results["scenarios"][direct], results["scenarios"][bare],
                                            results["scenarios"][name])
+    # The issue's bar: a request with tools keeps at least 90 % of plain chat's share of the bare proxy.
+    results["tools_vs_chat"] = round(results["added"]["embedded" + TOOLS]["share_of_bare_proxy"]
+                                     / results["added"]["embedded"]["share_of_bare_proxy"], 3)
+    # ... and the Responses and Messages front-ends keep at least 90 % of it too (issue: same pipeline).
+    results["protocols_vs_chat"] = {suffix.strip(): round(results["added"]["embedded" + suffix]["share_of_bare_proxy"]
+                                                          / results["added"]["embedded"]["share_of_bare_proxy"], 3)
+                                    for suffix in PROTOCOLS}
     embedded_cpu = results["scenarios"]["embedded"]["saturation"]["server_cpu_ms_per_request"]
     results["machine"]["jitter"] = machine_jitter(embedded_cpu)
     results["machine"]["load_average_at_end"] = os.getloadavg()  # a shared machine: say how busy it was
@@ -528,6 +561,12 @@ def main() -> None:
     jitter = results["machine"]["jitter"]
     print(f"machine jitter: {jitter['cpu_ms']} ms of pure computation {jitter['rate']} times a second takes "
           f"p50 {jitter['p50_ms']} ms, p99 {jitter['p99_ms']} ms")
+    tools_errors = results["scenarios"]["embedded" + TOOLS]["saturation"]["errors"]
+    print(f"tools vs chat: the embedded gateway's share of the bare proxy with tools is "
+          f"{results['tools_vs_chat']:.0%} of its share with plain chat (bar: 90 %)"
+          + (f"; NOT comparable: {tools_errors} tools requests failed" if tools_errors else ""))
+    print("protocols vs chat: the embedded gateway's share of the bare proxy is, of its share with chat, "
+          + ", ".join(f"{name} {ratio:.0%}" for name, ratio in results["protocols_vs_chat"].items()) + " (bar: 90 %)")
     for name, step in results["metering_step"].items():
         print(f"metering step alone ({name}): " + ", ".join(f"{k} {v}" for k, v in step.items()))
     print(f"\nwritten: {RESULTS}" + (f", {PROFILE}" if args.profile else ""))

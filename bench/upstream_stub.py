@@ -2,7 +2,9 @@
 
 Answers POST /v1/chat/completions and /v1/completions with a fixed short completion of
 ``min(max_tokens, --tokens)`` tokens, streamed (SSE ending in a usage chunk, as vLLM sends it with
-``stream_options.include_usage``) or whole, and GET /v1/models and /health. Plain asyncio and a
+``stream_options.include_usage``) or whole, and GET /v1/models and /health. A chat request that offers
+``tools`` (and does not answer a call) gets a call to its first tool instead, in vLLM's format: a first delta
+with the call's id and name, then the arguments in as many pieces as a text answer has tokens. Plain asyncio and a
 hand-written HTTP/1.1 keep-alive loop: the baseline must cost as little as possible, so that what the
 benchmark measures is the gateway, not this stub.
 
@@ -43,31 +45,58 @@ def prompt_tokens(body: dict[str, Any]) -> int:
 @dataclass(frozen=True)
 class Answer:
     head: dict[str, Any]
-    pieces: list[str]
+    pieces: list[str]  # the text, or the tool call's arguments
     usage: dict[str, int]
     finish_reason: str
     chat: bool
+    tool: str | None = None  # the function called
+
+
+def tool_call(body: dict[str, Any]) -> str | None:
+    """The tool a chat request gets a call to: its first, unless it answers a call or forbids calls."""
+    tools = body.get("tools") or []
+    if not tools or body.get("tool_choice") == "none" or (body.get("messages") or [{}])[-1].get("role") == "tool":
+        return None
+    return str(tools[0]["function"]["name"])
+
+
+def call_arguments(body: dict[str, Any], count: int) -> list[str]:
+    """Arguments for the first tool's first parameter, in ``count`` pieces."""
+    properties = (body["tools"][0]["function"].get("parameters") or {}).get("properties") or {"input": {}}
+    whole = json.dumps({next(iter(properties)): "".join(completion_text(count)).strip()})
+    size = -(-len(whole) // max(1, count))
+    return [whole[i:i + size] for i in range(0, len(whole), size)]
 
 
 def answer(path: str, body: dict[str, Any], config: StubConfig) -> Answer:
     chat = path.endswith("/chat/completions")
     max_tokens = int(body.get("max_tokens") or 16)
-    pieces = completion_text(max(0, min(max_tokens, config.tokens)))
-    usage = {"prompt_tokens": prompt_tokens(body), "completion_tokens": len(pieces)}
+    count = max(0, min(max_tokens, config.tokens))
+    tool = tool_call(body) if chat else None
+    pieces = call_arguments(body, count) if tool else completion_text(count)
+    usage = {"prompt_tokens": prompt_tokens(body), "completion_tokens": count}
     usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     head = {"id": f"cmpl-stub-{time.monotonic_ns()}", "created": int(time.time()), "model": body.get("model", "stub")}
-    return Answer(head, pieces, usage, "length" if len(pieces) >= max_tokens else "stop", chat)
+    finish = "length" if count >= max_tokens else "tool_calls" if tool else "stop"
+    return Answer(head, pieces, usage, finish, chat, tool)
 
 
 def sse_events(reply: Answer) -> list[bytes]:
     head = {**reply.head, "object": "chat.completion.chunk" if reply.chat else "text_completion"}
 
     def choice(text: str | None, finish: str | None) -> dict[str, Any]:
+        if reply.chat and reply.tool:
+            call = {"index": 0, "function": {"arguments": text}}
+            return {"index": 0, "delta": {"tool_calls": [call]} if text else {}, "finish_reason": finish}
         if reply.chat:
             return {"index": 0, "delta": {"content": text} if text else {}, "finish_reason": finish}
         return {"index": 0, "text": text or "", "finish_reason": finish}
 
     events = [{**head, "choices": [choice(p, None)]} for p in reply.pieces]
+    if reply.tool:  # vLLM's first delta of a call: its id and name, no arguments yet
+        named = {"id": f"chatcmpl-tool-{time.monotonic_ns()}", "type": "function", "index": 0,
+                 "function": {"name": reply.tool}}
+        events.insert(0, {**head, "choices": [{"index": 0, "delta": {"tool_calls": [named]}, "finish_reason": None}]})
     events.append({**head, "choices": [choice(None, reply.finish_reason)]})
     events.append({**head, "choices": [], "usage": reply.usage})
     return [b"data: " + json.dumps(e, separators=(",", ":")).encode() + b"\n\n" for e in events] + [b"data: [DONE]\n\n"]
@@ -77,7 +106,12 @@ def whole_body(reply: Answer) -> bytes:
     text = "".join(reply.pieces)
     if reply.chat:
         head = {**reply.head, "object": "chat.completion"}
-        choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": reply.finish_reason}
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if reply.tool:
+            message = {"role": "assistant", "content": None, "tool_calls": [
+                {"id": f"chatcmpl-tool-{time.monotonic_ns()}", "type": "function",
+                 "function": {"name": reply.tool, "arguments": text}}]}
+        choice = {"index": 0, "message": message, "finish_reason": reply.finish_reason}
     else:
         head = {**reply.head, "object": "text_completion"}
         choice = {"index": 0, "text": text, "finish_reason": reply.finish_reason}

@@ -34,6 +34,16 @@ def default_home() -> Path:
     return Path(os.environ.get("PARAMSTACK_HOME", Path.home() / ".paramstack")).expanduser()
 
 
+class ModelCapabilities(BaseModel):
+    """What an upstream model can take beyond plain text. vLLM's /v1/models does not say, so the operator
+    does; the defaults fit a text model served by vLLM with a tool-call parser."""
+
+    tools: bool = True
+    structured_outputs: bool = True
+    logprobs: bool = True
+    vision: bool = False
+
+
 class ModelSettings(BaseModel):
     """One model the gateway serves, and the backend that runs it."""
 
@@ -52,6 +62,7 @@ class ModelSettings(BaseModel):
     upstream_model: str | None = None  # the name the upstream knows the base model by
     api_key: SecretStr | None = None
     timeout_s: float = Field(default=60.0, gt=0)
+    capabilities: ModelCapabilities = Field(default_factory=ModelCapabilities)  # reported by GET /v1/models
     # openai: resilience (engine/retry.py, engine/fallback.py). Retries only failures with no output yet.
     retries: int = Field(default=2, ge=0, le=10)
     retry_backoff_s: float = Field(default=0.2, ge=0)

@@ -49,6 +49,11 @@ def test_command_has_multi_lora_speculation_and_fp8(tmp_path):
     subprocess.run(["bash", "-n"], input=script, text=True, check=True)
 
 
+def test_a_tool_call_parser_enables_auto_tool_choice():
+    assert "--enable-auto-tool-choice --tool-call-parser mistral" in shlex.join(launch(tool_call_parser="mistral").argv)
+    assert "--enable-auto-tool-choice" not in launch().argv
+
+
 @pytest.mark.parametrize(("lora", "message"), [
     ({"max_loras": 8, "max_cpu_loras": 4}, "max_cpu_loras (4) must be >= max_loras (8)"),
     ({"max_lora_rank": 24}, "max_lora_rank 24 is not one vLLM accepts"),

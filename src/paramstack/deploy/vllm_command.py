@@ -60,6 +60,8 @@ def engine_args(settings: VllmSettings) -> list[str]:
                  "--max-cpu-loras", str(lora.max_cpu_loras or lora.max_loras)]
         if lora.modules:
             args += ["--lora-modules", *(m.cli_value() for m in lora.modules)]
+    if settings.tool_call_parser:
+        args += ["--enable-auto-tool-choice", "--tool-call-parser", settings.tool_call_parser]
     if settings.speculative is not None:
         args += ["--speculative-config", json.dumps(settings.speculative.as_json(), separators=(",", ":"))]
     if settings.kv_cache_dtype != "auto":

@@ -122,6 +122,9 @@ class VllmSettings(BaseModel):
     calculate_kv_scales: bool = False
     lora: LoraSettings = Field(default_factory=LoraSettings)
     speculative: SpeculativeSettings | None = None
+    # vLLM's parser of the model's tool-call syntax (mistral, hermes, llama3_json, ...): without one vLLM
+    # refuses tool_choice "auto" (named and "required" calls work through its guided decoding regardless).
+    tool_call_parser: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]+$")
     extra_args: list[str] = Field(default_factory=list, description="passed through unchanged, last")
 
     @property

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 
 from paramstack.engine.circuit import CircuitBreaker
-from paramstack.engine.protocol import Engine, GenerationChunk, GenerationRequest
+from paramstack.engine.protocol import Capabilities, Engine, GenerationChunk, GenerationRequest
 from paramstack.errors import ConfigurationError, ServiceUnavailable, UpstreamError
 from paramstack.settings import ModelSettings
 
@@ -59,6 +59,10 @@ class FallbackEngine:
 
     async def count_prompt_tokens(self, request: GenerationRequest) -> int:
         return await self.primary.count_prompt_tokens(request)
+
+    def capabilities(self) -> Mapping[str, bool]:
+        """The primary's: the model a client chose is the primary (the secondary answers only by necessity)."""
+        return self.primary.capabilities() if isinstance(self.primary, Capabilities) else {}
 
     async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
         if self._hybrid(request) or not self.breaker.allow():

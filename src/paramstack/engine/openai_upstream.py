@@ -8,6 +8,9 @@ was registered (``register_adapter``) is loaded with ``POST /v1/load_lora_adapte
 is sent to it, once, even under concurrent first requests. vLLM exposes that endpoint only when started with
 ``VLLM_ALLOW_RUNTIME_LORA_UPDATING=True``; without it the error says so.
 
+The wire format is in ``openai_request.py`` (the body sent), ``openai_response.py`` (answers read into
+chunks) and ``openai_errors.py`` (refusals as typed errors: a 4xx stays the client's 4xx).
+
 Retries: see ``retry.py`` (no output yet and the upstream most likely did no work).
 
 HTTP: aiohttp, one keep-alive connection pool per engine. (httpx costs ~10x the CPU per streamed call at
@@ -19,20 +22,27 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 import aiohttp
 
 from paramstack.engine.adapter_paths import upstream_adapter_path
-from paramstack.engine.protocol import GenerationChunk, GenerationRequest
+from paramstack.engine.openai_errors import error_from_event, error_from_response
+from paramstack.engine.openai_request import request_body
+from paramstack.engine.openai_response import StreamedAnswer, whole_answer
+from paramstack.engine.protocol import ChatMessage, GenerationChunk, GenerationRequest, ToolSpec
 from paramstack.engine.retry import RetryPolicy, retryable_error, retryable_status
-from paramstack.errors import ContextLengthExceeded, InvalidRequest, UpstreamError
+from paramstack.errors import UpstreamError
+from paramstack.observability.tracing import propagation_headers
 from paramstack.settings import ModelSettings
 
 # Without the upstream's tokenizer we reserve an upper bound: byte-fallback tokenizers never use more
-# than one token per UTF-8 byte, plus the chat template's few tokens per message.
+# than one token per UTF-8 byte, plus the chat template's few tokens per message (and per tool or call).
 TEMPLATE_TOKENS_PER_MESSAGE = 8
+# An image, audio clip or file costs the model tokens its bytes do not tell (a URL is short, a base64 image
+# long): a fixed allowance per part, above what common vision models use for one image. Usage settles it.
+TOKENS_PER_MEDIA_PART = 2048
 # How often a missing adapter may trigger a fresh look at the upstream's /v1/models.
 SERVED_REFRESH_S = 5.0
 # Idle pooled connections are dropped before uvicorn (vLLM's server) closes them after its 5 s keep-alive.
@@ -105,31 +115,37 @@ class OpenAIUpstreamEngine:
                 await self.load_adapter(name, upstream_adapter_path(self._settings, path))
             # Unknown path: send the request anyway; the upstream's own "model not found" is the answer.
 
+    def capabilities(self) -> Mapping[str, bool]:
+        return self._settings.capabilities.model_dump()
+
     async def count_prompt_tokens(self, request: GenerationRequest) -> int:
-        if request.messages is not None:
-            return sum(len(m.content.encode("utf-8")) + TEMPLATE_TOKENS_PER_MESSAGE for m in request.messages)
-        return len((request.prompt or "").encode("utf-8")) + 1
+        """An upper bound for the quota reservation: every byte the template will render, tools included."""
+        if request.messages is None:
+            prompt = request.prompt or ""
+            return len(prompt) if isinstance(prompt, tuple) else len(prompt.encode("utf-8")) + 1
+        tools = sum(len(_json_bytes(_tool_definition(t))) + TEMPLATE_TOKENS_PER_MESSAGE for t in request.tools)
+        return tools + sum(_message_tokens(m) for m in request.messages)
 
     async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
         if request.adapter and request.adapter in self._known_paths:
             await self.ensure_adapter(request.adapter)
-        path, body = self._request_body(request)
-        chat = request.messages is not None
+        path, body = request_body(request, request.adapter or self._base_name)
         for attempt in range(self._retry.attempts):
             last = attempt == self._retry.attempts - 1
             produced = False
             try:
-                async with self._session().post(self._base_url + path, json=body) as response:
+                async with self._session().post(self._base_url + path, json=body,
+                                                headers=propagation_headers()) as response:
                     if response.status >= 400:
                         text = await response.text(errors="replace")
                         if retryable_status(response.status) and not last:
                             await self._sleep(self._retry.delay(attempt, response.headers.get("retry-after")))
                             continue
-                        raise _upstream_error(response.status, text)
+                        raise error_from_response(response.status, text, response.headers)
                     if response.content_type == "text/event-stream":  # asked for, or sent regardless
-                        answer = _parse_stream(response.content, chat=chat)
+                        answer = _parse_stream(response.content, request)
                     else:
-                        answer = _parse_whole(response, chat=chat)
+                        answer = _parse_whole(response, request)
                     async for chunk in answer:
                         produced = True
                         yield chunk
@@ -177,25 +193,6 @@ class OpenAIUpstreamEngine:
         except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, AttributeError):
             pass  # an upstream without a usable /v1/models: rely on loading or on the request itself
 
-    def _request_body(self, request: GenerationRequest) -> tuple[str, dict[str, Any]]:
-        sampling = request.sampling
-        body: dict[str, Any] = {
-            "model": request.adapter or self._base_name,
-            "max_tokens": sampling.max_tokens, "temperature": sampling.temperature, "top_p": sampling.top_p,
-            "stream": request.incremental,
-        }
-        if request.incremental:
-            body["stream_options"] = {"include_usage": True}
-        if sampling.stop:
-            body["stop"] = list(sampling.stop)
-        if sampling.seed is not None:
-            body["seed"] = sampling.seed
-        if request.messages is not None:
-            body["messages"] = [{"role": m.role, "content": m.content} for m in request.messages]
-            return "/v1/chat/completions", body
-        body["prompt"] = request.prompt
-        return "/v1/completions", body
-
 
 async def _sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[str]:
     """The body's lines, however long (aiohttp's own line iterator refuses lines over its buffer size)."""
@@ -209,9 +206,8 @@ async def _sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[str]:
         yield pending.decode("utf-8", errors="replace")
 
 
-async def _parse_stream(content: aiohttp.StreamReader, *, chat: bool) -> AsyncIterator[GenerationChunk]:
-    prompt_tokens = completion_tokens = 0
-    finish_reason: str | None = None
+async def _parse_stream(content: aiohttp.StreamReader, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
+    answer = StreamedAnswer(request)
     async for line in _sse_lines(content):
         if not line.startswith("data:"):
             continue
@@ -222,50 +218,46 @@ async def _parse_stream(content: aiohttp.StreamReader, *, chat: bool) -> AsyncIt
             payload = json.loads(data)
         except ValueError:
             raise UpstreamError(f"upstream sent an event that is not JSON: {data[:100]!r}") from None
+        if not isinstance(payload, dict):
+            raise UpstreamError(f"upstream sent an event that is not an object: {data[:100]!r}")
         if "error" in payload:
-            raise UpstreamError(f"upstream error: {payload['error'].get('message', payload['error'])}")
-        if payload.get("usage"):
-            prompt_tokens = payload["usage"].get("prompt_tokens", prompt_tokens)
-            completion_tokens = payload["usage"].get("completion_tokens", completion_tokens)
-        for choice in payload.get("choices") or []:
-            text = (choice.get("delta") or {}).get("content") if chat else choice.get("text")
-            finish_reason = choice.get("finish_reason") or finish_reason
-            if text:
-                completion_tokens += 1  # a running estimate; the usage chunk gives the exact count
-                yield GenerationChunk(text=text, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
-    reason = "length" if finish_reason == "length" else "stop"
-    yield GenerationChunk(text="", prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                          finish_reason=reason)  # type: ignore[arg-type]
+            raise error_from_event(payload["error"])
+        try:
+            chunk = answer.event(payload)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            raise UpstreamError(f"upstream sent an event that is not an OpenAI chunk: {data[:100]!r}") from None
+        if chunk is not None:
+            yield chunk
+    yield answer.last()
 
 
-async def _parse_whole(response: aiohttp.ClientResponse, *, chat: bool) -> AsyncIterator[GenerationChunk]:
-    """A non-streamed answer: one chunk with the whole text, the exact usage and the finish reason."""
+async def _parse_whole(response: aiohttp.ClientResponse, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
+    """A non-streamed answer: one chunk with the whole text and tool calls, the exact usage and the finish reason."""
     try:
         payload = json.loads(await response.read())
         if "error" in payload:
-            raise UpstreamError(f"upstream error: {payload['error']}")
-        choice = (payload.get("choices") or [{}])[0]
-        text = ((choice.get("message") or {}).get("content") if chat else choice.get("text")) or ""
-        usage = payload.get("usage") or {}
-        prompt_tokens, completion_tokens = int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
-    except (ValueError, TypeError, AttributeError, IndexError):
+            raise error_from_event(payload["error"])
+        chunk = whole_answer(payload, request)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError):
         raise UpstreamError("upstream sent a response that is not an OpenAI completion") from None
-    reason = "length" if choice.get("finish_reason") == "length" else "stop"
-    yield GenerationChunk(text=str(text), prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                          finish_reason=reason)  # type: ignore[arg-type]
+    yield chunk
 
 
-def _upstream_error(status: int, text: str) -> Exception:
-    try:
-        error = json.loads(text).get("error", {})
-        message, code = error.get("message", text[:200]), error.get("code")
-    except (ValueError, AttributeError):
-        message, code = text[:200], None
-    if status == 400 and code == "context_length_exceeded":
-        return ContextLengthExceeded(message, param="messages")
-    if status == 400:
-        return InvalidRequest(f"upstream rejected the request: {message}")
-    return UpstreamError(f"upstream answered {status}: {message}")
+def _tool_definition(tool: ToolSpec) -> dict[str, Any]:
+    return {"name": tool.name, "description": tool.description, "parameters": dict(tool.parameters)}
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _message_tokens(message: ChatMessage) -> int:
+    media = len(message.media)
+    text = message.content.encode("utf-8")
+    calls = sum(len(_json_bytes([c.id, c.name, c.arguments])) + TEMPLATE_TOKENS_PER_MESSAGE
+                for c in message.tool_calls)
+    extra = len((message.tool_call_id or "").encode("utf-8")) + len((message.name or "").encode("utf-8"))
+    return len(text) + calls + extra + media * TOKENS_PER_MEDIA_PART + TEMPLATE_TOKENS_PER_MESSAGE
 
 
 def _describe(error: Exception) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from paramstack.engine.protocol import Engine
+from paramstack.engine.protocol import Capabilities, Engine
 from paramstack.errors import ModelNotFound, PermissionDenied
 from paramstack.tenancy.models import Tenant
 
@@ -40,6 +40,11 @@ class ModelRouter:
 
     def engine(self, model: str) -> Engine:
         return self._engines[model]
+
+    def capabilities(self, model_id: str) -> dict[str, bool] | None:
+        """What the backend of ``model_id`` ("model" or "model:adapter") says it can do; None if it does not tell."""
+        engine = self._engines.get(model_id.partition(ADAPTER_SEPARATOR)[0])
+        return dict(engine.capabilities()) if isinstance(engine, Capabilities) else None
 
     def visible_models(self, tenant: Tenant) -> list[str]:
         ids: list[str] = []

@@ -35,6 +35,7 @@ from paramstack.gateway.services import Services
 from paramstack.guard.gateway_step import PolicyGuards
 from paramstack.metering.factory import build_admission
 from paramstack.observability.metrics import GatewayMetrics
+from paramstack.observability.tracing import Tracing, tracing_from_environment
 from paramstack.rag.builder import build_rag
 from paramstack.rag.retrieval import RagRetrieval
 from paramstack.settings import Settings
@@ -48,7 +49,8 @@ from paramstack.web import routes as labelling_page
 LOG = logging.getLogger("paramstack.gateway")
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI:
+    """``tracing``: the app's tracing (default: as the ``OTEL_*`` variables say; tests pass their own)."""
     database = create_db_engine(settings.resolved_database_url)
     tenants, keys = TenantStore(database), KeyStore(database)
     authenticator = Authenticator(keys, tenants)
@@ -66,11 +68,14 @@ def create_app(settings: Settings) -> FastAPI:
     admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry, writer)
     rag = build_rag(settings, database, metrics.registry) if settings.rag.enabled else None
     guards = PolicyGuards(settings.guard)
+    if tracing is None:  # OTEL_*: off unless an exporter is named
+        tracing = tracing_from_environment(metrics.trace_export_failures.inc)
     pipeline = Pipeline(authenticator=authenticator, router=router, metrics=metrics, guard=guards,
                         max_tokens_limit=settings.max_tokens_limit, admission=admission,
                         retrieval=RagRetrieval(rag) if rag is not None else None,
                         signer=ResponseSigner(signing_keys.current, settings.artifact_dirs),
-                        audit=GuardBlockTap(AuditRecorder(audit_log, writer=writer), metrics, versions.labels_for))
+                        audit=GuardBlockTap(AuditRecorder(audit_log, writer=writer), metrics, versions.labels_for),
+                        tracing=tracing)
     svc = Services(settings=settings, database=database, tenants=tenants, keys=keys,
                    authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline, rag=rag,
                    response_store=ResponseStore(database, retention_days=settings.responses.retention_days))
@@ -98,6 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
             if rag is not None:
                 rag.close()
             database.dispose()
+            tracing.shutdown()  # flushes the spans still queued
 
     app = FastAPI(title="paramstack gateway", version=__version__, lifespan=lifespan)
     app.state.services = svc

@@ -53,6 +53,7 @@ from paramstack.gateway.steps import (
 )
 from paramstack.guard.result import Finding
 from paramstack.observability.metrics import GatewayMetrics
+from paramstack.observability.tracing import NO_TRACE, CallTrace, Tracing
 from paramstack.tenancy.authenticator import Authenticator
 from paramstack.tenancy.models import Caller
 
@@ -105,6 +106,7 @@ class PreparedCall:
     sources: list[Source]
     findings: list[Finding] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    trace: CallTrace = NO_TRACE
 
     @property
     def rate_limit_headers(self) -> dict[str, str]:
@@ -123,6 +125,7 @@ class Pipeline:
     retrieval: RetrievalStep | None = None
     signer: SigningStep | None = None
     audit: AuditStep | None = None
+    tracing: Tracing = field(default_factory=lambda: Tracing(None))
 
     def authenticate(self, authorization: str | None) -> Caller:
         """The tenant key's caller (401/403 otherwise). Failures before this are not chained per request."""
@@ -136,7 +139,8 @@ class Pipeline:
         await self._record(call, Outcome.refused(refusal.code or "invalid_request", refusal.status_code), NO_USAGE,
                            0, 0.0, [], None)
 
-    async def prepare(self, caller: Caller, request: CallRequest, raw_body: Mapping[str, Any]) -> PreparedCall:
+    async def prepare(self, caller: Caller, request: CallRequest, raw_body: Mapping[str, Any],
+                      trace: CallTrace = NO_TRACE) -> PreparedCall:
         """Everything that can refuse the call, before any byte of the response: resolution, the input guard,
         retrieval, the prompt count and admission. A refusal is audited, then raised."""
         started = time.perf_counter()
@@ -144,20 +148,24 @@ class Pipeline:
         call = self._call_info(caller, request.id_prefix, request.model, raw_body)
         findings: list[Finding] = []
         try:
-            target = self.router.resolve(caller.tenant, request.model,
-                                         sticky_key=sticky_key(request.user, caller.key.key_id))
-            call = replace(call, public_model=target.public_id, model=target.model, adapter=target.adapter,
-                           sampling=self._sampling(request))
+            with trace.step("resolution"):
+                target = self.router.resolve(caller.tenant, request.model,
+                                             sticky_key=sticky_key(request.user, caller.key.key_id))
+                call = replace(call, public_model=target.public_id, model=target.model, adapter=target.adapter,
+                               sampling=self._sampling(request))
+            trace.set(_request_attributes(call, request))
             messages, prompt = request.messages, request.prompt
             inputs = InputGuard(self.guard, call, caller.tenant.guard_policy, findings) if self.guard else None
             if inputs is not None:
-                messages = inputs.messages(messages) if messages is not None else None
-                prompt = inputs.prompt(prompt) if isinstance(prompt, str) else prompt
+                with trace.step("input_guard"):
+                    messages = inputs.messages(messages) if messages is not None else None
+                    prompt = inputs.prompt(prompt) if isinstance(prompt, str) else prompt
             sources: list[Source] = []
             if self.retrieval is not None and messages is not None and self._wants_rag(caller, request):
-                augmented, sources = await self.retrieval.augment(
-                    call, caller.tenant.rag_collection or "", messages,
-                    screen=inputs.untrusted if inputs is not None else None)
+                with trace.step("retrieval"):
+                    augmented, sources = await self.retrieval.augment(
+                        call, caller.tenant.rag_collection or "", messages,
+                        screen=inputs.untrusted if inputs is not None else None)
                 messages = tuple(augmented)
             generation = GenerationRequest(
                 request_id=call.request_id, model=target.model, adapter=target.adapter, sampling=call.sampling,
@@ -165,47 +173,55 @@ class Pipeline:
                 tool_choice=request.tool_choice, parallel_tool_calls=request.parallel_tool_calls,
                 output_format=request.output_format, logprobs=request.logprobs, echo=request.echo,
                 passthrough=request.passthrough)
-            prompt_tokens = await target.engine.count_prompt_tokens(generation)
-            ticket = None
-            if self.admission is not None:
-                ticket = await self.admission.admit(call, prompt_tokens + call.sampling.max_tokens)
+            with trace.step("admission"):
+                prompt_tokens = await target.engine.count_prompt_tokens(generation)
+                ticket = None
+                if self.admission is not None:
+                    ticket = await self.admission.admit(call, prompt_tokens + call.sampling.max_tokens)
         except ParamstackError as refusal:
             # Refused before any token was produced: nothing to charge, but the audit trail records it.
             await self._record(call, Outcome.refused(refusal.code or "refused", refusal.status_code), NO_USAGE, 0,
                                time.perf_counter() - started, findings, None)
             raise
-        return PreparedCall(call, request, target, generation, ticket, sources, findings, started)
+        return PreparedCall(call, request, target, generation, ticket, sources, findings, started, trace)
 
     async def execute(self, prepared: PreparedCall) -> AsyncIterator[PipelineEvent]:
         """The engine's answer through the output guard, as events; the last one is ``Finished``. An output the
         guard blocks ends early with ``finish_reason == "content_filter"`` (what was sent stays sent)."""
-        call, usage = prepared.call, NO_USAGE
-        outcome, settled = CANCELLED, False
+        call, usage, trace = prepared.call, NO_USAGE, prepared.trace
+        outcome, settled, failure = CANCELLED, False, None
         delivery = self._delivery(prepared)
+        guard_seconds = 0.0
         try:
             # aclosing: a consumer that stops early (client gone) closes the engine's stream at once, which
             # cancels the row in the batch instead of letting it generate for nobody.
-            async with aclosing(prepared.target.engine.generate(prepared.generation)) as chunks:
-                finish_reason: FinishReason | None = None
-                blocked: ContentBlocked | None = None
-                try:
-                    async for chunk in chunks:
-                        usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
-                        for event in delivery.add(chunk, TextDelta, EchoedPrompt):
-                            yield event  # type: ignore[misc]
-                        if chunk.finish_reason is not None:
-                            finish_reason = chunk.finish_reason
-                            for event in delivery.finish(TextDelta):
+            with trace.step("engine"):
+                async with aclosing(prepared.target.engine.generate(prepared.generation)) as chunks:
+                    finish_reason: FinishReason | None = None
+                    blocked: ContentBlocked | None = None
+                    try:
+                        async for chunk in chunks:
+                            usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
+                            judged = time.perf_counter()
+                            events = delivery.add(chunk, TextDelta, EchoedPrompt)
+                            if chunk.finish_reason is not None:
+                                finish_reason = chunk.finish_reason
+                                events += delivery.finish(TextDelta)
+                            guard_seconds += time.perf_counter() - judged
+                            for event in events:
                                 yield event  # type: ignore[misc]
-                            break
-                except ContentBlocked as block:
-                    blocked, finish_reason = block, "content_filter"
+                            if finish_reason is not None:
+                                break
+                    except ContentBlocked as block:
+                        blocked, finish_reason = block, "content_filter"
+            trace.record("output_guard", guard_seconds)
             if finish_reason is None:
                 raise UpstreamError("the engine ended the answer without a finish reason")
             tool_calls = delivery.tool_calls
             if finish_reason == "tool_calls" and not tool_calls:
                 finish_reason = "stop"
-            attestation = (self.signer.sign(call, delivery.text, usage, tool_calls) if self.signer else None)
+            with trace.step("signing"):
+                attestation = (self.signer.sign(call, delivery.text, usage, tool_calls) if self.signer else None)
             # Usage is settled and audited before the last event goes out: a response the client has in
             # full is always in the ledger (a crash in between can only over-count).
             outcome = Outcome(OutcomeKind.OK, 200, "content_filter" if blocked else None)
@@ -214,11 +230,12 @@ class Pipeline:
                 await self._settle_and_record(call, prepared.ticket, usage, outcome,
                                               time.perf_counter() - prepared.started,
                                               prepared.findings + delivery.findings, attestation,
-                                              tuple(c.name for c in tool_calls))
+                                              tuple(c.name for c in tool_calls), trace)
+            trace.set({"gen_ai.response.finish_reasons": [finish_reason], **_usage_attributes(usage, outcome)})
             yield Finished(finish_reason, usage, attestation, tool_calls, delivery.disclaimer,
                            tuple(delivery.findings) if blocked else ())
         except ParamstackError as error:
-            outcome = Outcome.error(error.code or "error", error.status_code)
+            outcome, failure = Outcome.error(error.code or "error", error.status_code), error
             raise
         finally:
             if not settled:
@@ -228,7 +245,9 @@ class Pipeline:
                     await self._settle_and_record(call, prepared.ticket, usage, outcome,
                                                   time.perf_counter() - prepared.started,
                                                   prepared.findings + delivery.findings, None,
-                                                  tuple(c.name for c in delivery.tool_calls))
+                                                  tuple(c.name for c in delivery.tool_calls), trace)
+                trace.set(_usage_attributes(usage, outcome))
+            trace.end(failure)
 
     async def metered(self, caller: Caller, model: str, raw_body: Mapping[str, Any], reserve_tokens: int,
                       work: Callable[[], Awaitable[tuple[Result, int]]]) -> tuple[Result, dict[str, str]]:
@@ -264,6 +283,7 @@ class Pipeline:
             args_filter = partial(guard.output_filter, call, policy, streaming=True)
 
         def first_output() -> None:
+            prepared.trace.first_token()
             self.metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
                 time.perf_counter() - prepared.started)
 
@@ -272,12 +292,14 @@ class Pipeline:
 
     async def _settle_and_record(self, call: CallInfo, ticket: Ticket | None, usage: UsageCounts, outcome: Outcome,
                                  seconds: float, findings: list[Finding], attestation: Attestation | None,
-                                 tool_names: tuple[str, ...] = ()) -> None:
+                                 tool_names: tuple[str, ...] = (), trace: CallTrace = NO_TRACE) -> None:
         """The call's ledger row and audit entry, submitted together: the writer commits them in one
         transaction (storage/writer.py). A ledger that cannot be written fails the call, and the audit says so."""
         cost = ticket.cost(usage) if ticket is not None else 0
-        settling = ticket.settle(usage, delivered=outcome.delivered) if ticket is not None else _nothing()
-        auditing = self._audit(call, outcome, usage, cost, seconds, findings, attestation, tool_names)
+        settling = (_traced(trace, "settlement", ticket.settle(usage, delivered=outcome.delivered))
+                    if ticket is not None else _nothing())
+        auditing = _traced(trace, "audit", self._audit(call, outcome, usage, cost, seconds, findings, attestation,
+                                                       tool_names))
         settled, audited = await asyncio.gather(settling, auditing, return_exceptions=True)
         if isinstance(settled, ParamstackError):
             try:
@@ -339,3 +361,22 @@ class Pipeline:
 
 async def _nothing() -> None:
     return None
+
+
+async def _traced(trace: CallTrace, name: str, work: Awaitable[Result]) -> Result:
+    with trace.step(name):
+        return await work
+
+
+def _request_attributes(call: CallInfo, request: CallRequest) -> dict[str, Any]:
+    """GenAI semantic-convention attributes of the request (ids and numbers only, never text)."""
+    return {"gen_ai.request.model": call.public_model, "gen_ai.response.model": call.model,
+            "gen_ai.response.id": call.request_id, "gen_ai.request.max_tokens": call.sampling.max_tokens,
+            "gen_ai.request.temperature": call.sampling.temperature, "gen_ai.request.top_p": call.sampling.top_p,
+            "gen_ai.system": "paramstack", "paramstack.tenant": call.org_id, "paramstack.adapter": call.adapter,
+            "paramstack.protocol": request.protocol, "paramstack.tools": len(request.tools)}
+
+
+def _usage_attributes(usage: UsageCounts, outcome: Outcome) -> dict[str, Any]:
+    return {"gen_ai.usage.input_tokens": usage.prompt_tokens, "gen_ai.usage.output_tokens": usage.completion_tokens,
+            "paramstack.outcome": outcome.kind.value, "paramstack.outcome_code": outcome.code}

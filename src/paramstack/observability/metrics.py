@@ -56,6 +56,9 @@ class GatewayMetrics:
         self.guard_findings = Counter(
             "paramstack_guard_findings", "Guard findings by tenant, check and type.", ("tenant", "check", "type"),
             registry=self.registry)
+        self.trace_export_failures = Counter(
+            "paramstack_trace_export_failures", "Batches of spans the OTLP/console exporter could not send.",
+            registry=self.registry)
         # Per adapter version: what the canary controller judges a rollout on (engine/version_tap.py).
         version_labels = ("tenant", "adapter", "version")
         self.version_requests = Counter(

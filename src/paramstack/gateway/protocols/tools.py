@@ -10,8 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+import jsonschema_rs
 
 from paramstack.engine.protocol import ChatMessage, ToolChoice, ToolSpec
 from paramstack.errors import InvalidRequest
@@ -35,21 +34,28 @@ def checked_schema(schema: Any, param: str) -> dict[str, Any]:
         raise InvalidRequest(f"'{param}' nests deeper than {MAX_SCHEMA_DEPTH} levels", param=param,
                              code="schema_too_large")
     try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
-        where = "/".join(str(p) for p in error.absolute_path)
-        raise InvalidRequest(f"'{param}' is not a valid JSON Schema: {error.message}"
+        # The Rust validator checks a schema against its meta-schema in microseconds (the Python one took
+        # ~3 ms per tool, on every request of an agent loop that resends its tools each turn).
+        jsonschema_rs.meta.validate(schema)
+    except jsonschema_rs.ValidationError as error:
+        where = "/".join(str(p) for p in error.instance_path)
+        message = str(error).splitlines()[0]
+        raise InvalidRequest(f"'{param}' is not a valid JSON Schema: {message}"
                              + (f" (at {where})" if where else ""), param=param, code="invalid_schema") from None
+    except jsonschema_rs.ReferencingError as error:
+        raise InvalidRequest(f"'{param}' is not a valid JSON Schema: {str(error).splitlines()[0]}", param=param,
+                             code="invalid_schema") from None
     return dict(schema)
 
 
 def checked_tool_choice(choice: ToolChoice, tools: Sequence[ToolSpec], param: str = "tool_choice") -> ToolChoice:
     if choice.mode == "required" and not tools:
-        raise InvalidRequest(f"'{param}' asks for a tool call, but no tools were given", param=param)
+        raise InvalidRequest(f"'{param}' asks for a tool call, but no tools were given", param=param,
+                             code="invalid_value")
     if choice.name is not None and choice.name not in {t.name for t in tools}:
         offered = ", ".join(t.name for t in tools) or "none"
         raise InvalidRequest(f"'{param}' names the function {choice.name!r}, which is not among the tools "
-                             f"offered ({offered})", param=param)
+                             f"offered ({offered})", param=param, code="invalid_value")
     return choice
 
 
@@ -58,7 +64,7 @@ def checked_tool_names(tools: Sequence[ToolSpec], param: str = "tools") -> None:
     for index, tool in enumerate(tools):
         if tool.name in seen:
             raise InvalidRequest(f"'{param}[{index}]': the function name {tool.name!r} is given twice",
-                                 param=f"{param}[{index}]")
+                                 param=f"{param}[{index}]", code="invalid_value")
         seen.add(tool.name)
 
 
@@ -69,7 +75,8 @@ def check_tool_turns(messages: Sequence[ChatMessage], param: str = "messages") -
         calls.update(call.id for call in message.tool_calls)
         if message.role == "tool" and message.tool_call_id not in calls:
             raise InvalidRequest(f"'{param}[{index}]' answers tool call {message.tool_call_id!r}, which no earlier "
-                                 "assistant message made", param=f"{param}[{index}].tool_call_id")
+                                 "assistant message made", param=f"{param}[{index}].tool_call_id",
+                                 code="invalid_value")
 
 
 def _depth(value: Any, level: int = 0) -> int:

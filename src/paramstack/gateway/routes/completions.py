@@ -83,9 +83,15 @@ async def _serve(request: Request, model: type[ChatCompletionRequest] | type[Com
                  translate: Callable[[Any, Any], CallRequest], shape: ResponseShape) -> Response:
     svc: Services = request.app.state.services
     pipeline = svc.pipeline
-    caller = pipeline.authenticate(request.headers.get("authorization"))
-    call_request, raw_body = await read_call(request, caller, model, translate)
-    prepared = await pipeline.prepare(caller, call_request, raw_body)
+    trace = pipeline.tracing.begin(shape.kind, request.headers)
+    try:
+        with trace.step("authentication"):
+            caller = pipeline.authenticate(request.headers.get("authorization"))
+        call_request, raw_body = await read_call(request, caller, model, translate)
+        prepared = await pipeline.prepare(caller, call_request, raw_body, trace)
+    except BaseException as refusal:
+        trace.end(refusal)
+        raise
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
     events = pipeline.execute(prepared)
     if call_request.stream:
