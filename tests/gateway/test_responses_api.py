@@ -145,3 +145,34 @@ def test_what_is_stored_is_what_the_guard_let_through(gateway):
     assert "Benim TCKN" in kept  # the rest of the turn is kept, masked
     second = api.responses.create(model=MODEL, max_output_tokens=16, input="ve?", previous_response_id=first.id)
     assert "a@b.co" not in stored_context(gateway, second.id)
+
+
+def test_openai_agents_sdk_on_the_local_engine_calls_a_forced_tool_and_finishes(gateway):
+    """The agents SDK's default (Responses) model. A tiny model only calls a tool when it must: the agent
+    asks for ``tool_choice="required"``, which the SDK resets after the call, so the agent then finishes."""
+    agents = pytest.importorskip("agents")
+    card = httpx.get(f"{gateway.base_url}/models/{MODEL}", timeout=30,
+                     headers={"authorization": f"Bearer {gateway.key('org_open')}"}).json()
+    if not (card.get("capabilities") or {}).get("tools"):
+        pytest.skip("!!! SKIPPED: the local engine does not say it can force tool calls (constrained decoding, "
+                    "issue 15); the agents SDK runs against the Anthropic stand-in in test_anthropic_backend !!!")
+    agents.set_tracing_disabled(True)
+    seen: list[str] = []
+
+    @agents.function_tool
+    def get_weather(city: str) -> str:
+        """Weather of a city."""
+        seen.append(city)
+        return "sunny"
+
+    async def run() -> object:
+        model = agents.OpenAIResponsesModel(model=MODEL, openai_client=openai.AsyncOpenAI(
+            base_url=gateway.base_url, api_key=gateway.key("org_open"), max_retries=0))
+        agent = agents.Agent(name="weather", instructions="Use the tool.", tools=[get_weather], model=model,
+                             model_settings=agents.ModelSettings(tool_choice="required", max_tokens=32))
+        return (await agents.Runner.run(agent, "weather in Paris?", max_turns=4)).final_output
+
+    import asyncio
+
+    final = asyncio.run(run())
+    assert len(seen) == 1 and isinstance(final, str)
