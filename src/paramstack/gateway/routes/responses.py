@@ -22,7 +22,7 @@ from paramstack.conversations.store import ResponseStore
 from paramstack.engine.protocol import ChatMessage, ToolCall
 from paramstack.errors import InvalidRequest, NotFound, ParamstackError
 from paramstack.gateway.pipeline import PreparedCall
-from paramstack.gateway.protocols.responses_output import ResponseShell, complete, stream
+from paramstack.gateway.protocols.responses_output import ResponseShell, Store, complete, stream
 from paramstack.gateway.protocols.responses_request import ResponseCreate
 from paramstack.gateway.protocols.responses_translate import to_call_request
 from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_call
@@ -109,7 +109,7 @@ async def _previous_context(store: ResponseStore, org_id: str, response_id: str,
     return stored.context[-max_turns:]
 
 
-def _keeper(svc: Services, prepared: PreparedCall, body: ResponseCreate):  # type: ignore[no-untyped-def]
+def _keeper(svc: Services, prepared: PreparedCall, body: ResponseCreate) -> Store:
     """Saves the final response object with the conversation it ends (guarded input + delivered output)."""
     store, org_id = _store(svc), prepared.call.org_id
     turns = list(prepared.generation.messages or ())
