@@ -1,4 +1,4 @@
-"""The stored responses table (schema owned by migration 0009_stored_responses).
+"""The stored responses table (schema owned by migration 0010_stored_responses).
 
 One row per stored response: the Responses-API object as it was returned (its text already masked by
 the tenant's guard policy) and ``context``, the whole conversation it ends (guarded input turns and its

@@ -1,7 +1,7 @@
 """Stored Responses-API responses per tenant (``store``, ``previous_response_id``, GET/DELETE /v1/responses).
 
-Revision ID: 0009_stored_responses
-Revises: 0008_audit_detail
+Revision ID: 0010_stored_responses
+Revises: 0009_console_sessions
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_stored_responses"
-down_revision = "0008_audit_detail"
+revision = "0010_stored_responses"
+down_revision = "0009_console_sessions"
 branch_labels = None
 depends_on = None
 
