@@ -18,12 +18,16 @@ from paramstack.storage.database import create_db_engine
 from tests.gateway_process import start_gateway
 from tests.metering.cluster import FAST_MODEL, SLOW_MODEL, start_stub, stub_models
 
+RETENTION_S = 2.0
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     fast, slow = start_stub(delay_ms=5), start_stub(token_delay_ms=30)
     home = tmp_path_factory.mktemp("protocol-metering")
-    server = start_gateway(home, {"models": stub_models(fast, slow), "log_level": "warning"}, init_args=())
+    # Stored responses expire after ~2 seconds here (retention is in days), so expiry can be seen.
+    server = start_gateway(home, {"models": stub_models(fast, slow), "log_level": "warning",
+                                  "responses": {"retention_days": RETENTION_S / 86400}}, init_args=())
     try:
         yield server
     finally:
@@ -130,3 +134,16 @@ def test_the_daily_quota_applies_to_the_new_routes(served):
         anthropic.Anthropic(base_url=served.root_url, api_key=key, max_retries=0).messages.create(
             model=FAST_MODEL, max_tokens=64, messages=[{"role": "user", "content": "tell me " * 10}])
     assert in_messages.value.body["error"]["type"] == "rate_limit_error"
+
+
+def test_an_expired_response_is_gone_for_retrieve_and_for_previous_response_id(served):
+    _, key = tenant(served, rpm=1000, tps=1000, daily_tokens=1_000_000)
+    api = openai.OpenAI(base_url=served.base_url, api_key=key, max_retries=0)
+    kept = api.responses.create(model=FAST_MODEL, input="remember this", max_output_tokens=16)
+    assert api.responses.retrieve(kept.id).id == kept.id
+    time.sleep(RETENTION_S + 0.5)
+    with pytest.raises(openai.NotFoundError):
+        api.responses.retrieve(kept.id)
+    with pytest.raises(openai.BadRequestError) as continued:
+        api.responses.create(model=FAST_MODEL, input="and?", previous_response_id=kept.id, max_output_tokens=16)
+    assert continued.value.body["param"] == "previous_response_id"
