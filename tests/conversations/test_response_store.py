@@ -26,10 +26,11 @@ class Clock:
 
 def test_a_response_round_trips_with_its_conversation(database):
     store = ResponseStore(database)
-    store.save("org_a", "resp-1", {"id": "resp-1", "output": []}, CONTEXT)
+    items = [{"id": "msg_1", "type": "message", "role": "user", "content": [{"type": "input_text", "text": "x"}]}]
+    store.save("org_a", "resp-1", {"id": "resp-1", "output": []}, CONTEXT, items)
     stored = store.get("org_a", "resp-1")
     assert stored is not None and stored.response == {"id": "resp-1", "output": []}
-    assert stored.context == CONTEXT
+    assert stored.context == CONTEXT and stored.input_items == items
 
 
 def test_another_tenant_sees_nothing_and_cannot_delete(database):

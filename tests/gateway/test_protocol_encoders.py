@@ -9,7 +9,7 @@ import json
 import pytest
 
 from paramstack.calls import UsageCounts
-from paramstack.engine.protocol import ChatMessage, ToolCall, ToolCallDelta
+from paramstack.engine.protocol import ChatMessage, TokenLogprob, ToolCall, ToolCallDelta
 from paramstack.errors import InvalidRequest, UpstreamOverloaded
 from paramstack.gateway.pipeline import Finished, TextDelta
 from paramstack.gateway.protocols import messages_output, responses_output
@@ -37,8 +37,8 @@ def sse_payloads(chunks: list[bytes]) -> list[dict]:
             if line.startswith("data:")]
 
 
-def responses_stream(*items, error=None) -> list[dict]:
-    body = ResponseCreate.model_validate({"model": "m", "input": "hi", "stream": True})
+def responses_stream(*items, error=None, **fields) -> list[dict]:
+    body = ResponseCreate.model_validate({"model": "m", "input": "hi", "stream": True, **fields})
     shell = responses_output.ResponseShell("resp-1", 0, "m", body, response_call(body))
 
     async def run():
@@ -155,3 +155,15 @@ def test_messages_blocks_become_turns():
     assert call.messages[3].content == "Error: no data"
     assert call.messages[4].media[0].source["image_url"]["url"] == "data:image/png;base64,AAAA"
     assert call.tool_choice.mode == "required" and call.stop == ("END",) and call.max_tokens == 5
+
+
+def test_logprobs_go_out_only_when_included_as_in_openais_api():
+    entry = TokenLogprob("Hi", -0.5, (("Hi", -0.5), ("Yo", -1.5)))
+    plain = responses_stream(TextDelta("Hi", (entry,)), finished(), top_logprobs=2)
+    assert plain[4]["logprobs"] == [] and plain[-1]["response"]["output"][0]["content"][0]["logprobs"] == []
+    asked = responses_stream(TextDelta("Hi", (entry,)), finished(), top_logprobs=2,
+                             include=["message.output_text.logprobs"])
+    (sent,) = asked[4]["logprobs"]
+    assert sent["token"] == "Hi" and sent["logprob"] == -0.5 and [t["token"] for t in sent["top_logprobs"]] == [
+        "Hi", "Yo"]
+    assert asked[-1]["response"]["output"][0]["content"][0]["logprobs"] == [sent]

@@ -76,6 +76,9 @@ def test_two_turns_through_previous_response_id_and_retrieve(gateway):
     assert second.usage.input_tokens > alone.usage.input_tokens + first.usage.output_tokens
     fetched = api.responses.retrieve(first.id)
     assert fetched.id == first.id and fetched.output_text == first.output_text
+    # Each response lists its own input, not what previous_response_id carried.
+    (item,) = api.responses.input_items.list(second.id).data
+    assert item.type == "message" and item.role == "user" and item.content[0].text == "What is my name?"
     with pytest.raises(openai.NotFoundError):
         api.responses.retrieve(alone.id)  # store=False: nothing kept
 
@@ -176,3 +179,4 @@ def test_openai_agents_sdk_on_the_local_engine_calls_a_forced_tool_and_finishes(
 
     final = asyncio.run(run())
     assert len(seen) == 1 and isinstance(final, str)
+

@@ -29,8 +29,9 @@ def test_no_generated_request_gives_a_server_error(gateway):
     assert len(operations) >= 10
     # The completion, Responses and Messages routes are plain Starlette routes documented by hand: they must
     # be fuzzed too.
-    assert {"/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/responses/{response_id}",
-            "/v1/messages", "/v1/messages/count_tokens"} <= {operation.path for operation in operations}
+    documented = {"/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/responses/{response_id}",
+                  "/v1/responses/{response_id}/input_items", "/v1/messages", "/v1/messages/count_tokens"}
+    assert documented <= {operation.path for operation in operations}
     for operation in operations:
         # Tenant endpoints get a tenant key, admin endpoints the admin key: generated bodies reach
         # validation and the handlers, not just the authentication check.

@@ -33,6 +33,7 @@ class StoredResponse:
     org_id: str
     response: Mapping[str, Any]  # the Responses-API object as returned
     context: tuple[ChatMessage, ...]  # the conversation it ends: input turns and its own output
+    input_items: list[dict[str, Any]]  # its own request's input, in the protocol's item shape
     created_at: datetime
     expires_at: datetime | None
 
@@ -44,18 +45,19 @@ class ResponseStore:
         self._clock = clock
         self._saves = 0
 
-    def save(self, org_id: str, response_id: str, response: Mapping[str, Any],
-             context: Sequence[ChatMessage]) -> StoredResponse:
+    def save(self, org_id: str, response_id: str, response: Mapping[str, Any], context: Sequence[ChatMessage],
+             input_items: Sequence[Mapping[str, Any]] = ()) -> StoredResponse:
         now = self._clock()
         expires = now + self._retention if self._retention else None
         with self._db.begin() as connection:
             connection.execute(stored_responses.insert().values(
                 id=response_id, org_id=org_id, response=dict(response), context=turns_to_json(context),
-                created_at=now, expires_at=expires))
+                input_items=[dict(i) for i in input_items], created_at=now, expires_at=expires))
         self._saves += 1
         if self._retention is not None and self._saves % PURGE_EVERY == 0:
             self.purge_expired()
-        return StoredResponse(response_id, org_id, response, tuple(context), now, expires)
+        return StoredResponse(response_id, org_id, response, tuple(context), [dict(i) for i in input_items], now,
+                              expires)
 
     def get(self, org_id: str, response_id: str) -> StoredResponse | None:
         """The tenant's live response, or None (unknown, another tenant's, expired or deleted)."""
@@ -64,8 +66,8 @@ class ResponseStore:
                 (stored_responses.c.id == response_id) & (stored_responses.c.org_id == org_id))).first()
         if row is None or (row.expires_at is not None and row.expires_at <= self._clock()):
             return None
-        return StoredResponse(row.id, row.org_id, row.response, turns_from_json(row.context), row.created_at,
-                              row.expires_at)
+        return StoredResponse(row.id, row.org_id, row.response, turns_from_json(row.context), row.input_items,
+                              row.created_at, row.expires_at)
 
     def delete(self, org_id: str, response_id: str) -> bool:
         """True when a live response of this tenant was deleted."""

@@ -19,6 +19,7 @@ stored_responses = sa.Table(
     sa.Column("org_id", sa.String(64), nullable=False),
     sa.Column("response", sa.JSON, nullable=False),
     sa.Column("context", sa.JSON, nullable=False),
+    sa.Column("input_items", sa.JSON, nullable=False),  # this request's own input, as GET .../input_items lists it
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("expires_at", UtcDateTime(), nullable=True),
     sa.Index("ix_stored_responses_org_id", "org_id"),

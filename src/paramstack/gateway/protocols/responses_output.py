@@ -13,12 +13,12 @@ event's response object (an extra field the SDKs keep), and on the non-streamed 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-from paramstack.engine.protocol import TokenLogprob, ToolCall, ToolCallDelta
+from paramstack.engine.protocol import ChatMessage, TokenLogprob, ToolCall, ToolCallDelta
 from paramstack.errors import ParamstackError
 from paramstack.gateway.call_request import CallRequest
 from paramstack.gateway.pipeline import Finished, PipelineEvent, TextDelta
@@ -119,6 +119,25 @@ async def stream(events: AsyncIterator[PipelineEvent], shell: ResponseShell,
         yield writer.event("response.failed", response=shell.object("failed", writer.output, error=failure))
 
 
+def input_items(turns: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+    """Conversation turns as the Responses API lists a response's input items (``GET .../input_items``)."""
+    items: list[dict[str, Any]] = []
+    for turn in turns:
+        if turn.role == "tool":
+            items.append({"id": new_item_id("fco"), "type": "function_call_output", "call_id": turn.tool_call_id,
+                          "output": turn.content, "status": "completed"})
+            continue
+        if turn.content or not turn.tool_calls:
+            kind = "output_text" if turn.role == "assistant" else "input_text"
+            part: dict[str, Any] = {"type": kind, "text": turn.content}
+            if kind == "output_text":
+                part["annotations"] = []
+            items.append({"id": new_item_id("msg"), "type": "message", "role": turn.role, "status": "completed",
+                          "content": [part]})
+        items.extend(function_call_item(new_item_id("fc"), call, "completed") for call in turn.tool_calls)
+    return items
+
+
 def new_item_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
@@ -132,7 +151,7 @@ class _EventWriter:
         self._text: list[str] = []
         self._logprobs: list[TokenLogprob] = []
         self._call: tuple[str, int, GrowingCall] | None = None  # the open function call: item id, index, call
-        self._wants_logprobs = bool(shell.body.top_logprobs)
+        self._wants_logprobs = shell.call.logprobs is not None
 
     def event(self, kind: str, **fields: Any) -> bytes:
         payload = {"type": kind, **fields, "sequence_number": self._sequence}

@@ -19,6 +19,8 @@ from paramstack.gateway.protocols.responses_request import (
 )
 from paramstack.gateway.protocols.tools import checked_schema, checked_tool_choice, checked_tool_names
 
+LOGPROBS_INCLUDE = "message.output_text.logprobs"
+
 
 def to_call_request(body: ResponseCreate, previous: Sequence[ChatMessage] = ()) -> CallRequest:
     """``previous``: the stored conversation of ``previous_response_id`` (its instructions are not carried
@@ -41,7 +43,13 @@ def to_call_request(body: ResponseCreate, previous: Sequence[ChatMessage] = ()) 
         temperature=1.0 if body.temperature is None else body.temperature,
         top_p=1.0 if body.top_p is None else body.top_p, stream=body.stream, user=body.user, rag=body.rag,
         tools=tools, tool_choice=choice, parallel_tool_calls=body.parallel_tool_calls,
-        output_format=output_format(body), logprobs=body.top_logprobs or None, id_prefix="resp")
+        output_format=output_format(body), logprobs=wanted_logprobs(body), id_prefix="resp")
+
+
+def wanted_logprobs(body: ResponseCreate) -> int | None:
+    """As OpenAI: token logprobs only with ``include: ["message.output_text.logprobs"]`` (``top_logprobs``
+    alternatives each)."""
+    return (body.top_logprobs or 0) if LOGPROBS_INCLUDE in (body.include or ()) else None
 
 
 def input_turns(body: ResponseCreate, known_calls: set[str] = frozenset()) -> list[ChatMessage]:  # type: ignore[assignment]

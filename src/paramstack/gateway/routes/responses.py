@@ -10,10 +10,10 @@ default) the response and the conversation it ends are kept per tenant (``conver
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -22,7 +22,7 @@ from paramstack.conversations.store import ResponseStore
 from paramstack.engine.protocol import ChatMessage, ToolCall
 from paramstack.errors import InvalidRequest, NotFound, ParamstackError
 from paramstack.gateway.pipeline import PreparedCall
-from paramstack.gateway.protocols.responses_output import ResponseShell, Store, complete, stream
+from paramstack.gateway.protocols.responses_output import ResponseShell, Store, complete, input_items, stream
 from paramstack.gateway.protocols.responses_request import ResponseCreate
 from paramstack.gateway.protocols.responses_translate import to_call_request
 from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_call
@@ -52,7 +52,7 @@ async def create_response(request: Request) -> Response:
     shell = ResponseShell(prepared.call.request_id, prepared.call.created, prepared.call.public_model, body,
                           call_request)
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
-    keep = _keeper(svc, prepared, body) if body.store else None
+    keep = _keeper(svc, prepared, body, len(previous)) if body.store else None
     events = svc.pipeline.execute(prepared)
     if body.stream:
         return ClosingStreamingResponse(stream(events, shell, keep), media_type="text/event-stream",
@@ -73,6 +73,24 @@ async def get_response(request: Request, response_id: ResponseId,
     if stored is None:
         raise _not_found(response_id)
     return dict(stored.response)
+
+
+@router.get("/responses/{response_id}/input_items", summary="List the input items of a stored response")
+async def list_input_items(request: Request, response_id: ResponseId, svc: Annotated[Services, Depends(services)],
+                           order: Annotated[Literal["asc", "desc"], Query()] = "desc",
+                           limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                           after: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
+    caller = svc.tenant_caller(request)
+    stored = await anyio.to_thread.run_sync(_store(svc).get, caller.org_id, response_id)
+    if stored is None:
+        raise _not_found(response_id)
+    items = stored.input_items if order == "asc" else stored.input_items[::-1]
+    if after is not None:
+        ids = [item["id"] for item in items]
+        items = items[ids.index(after) + 1:] if after in ids else []
+    page = items[:limit]
+    return {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None, "has_more": len(items) > limit}
 
 
 @router.delete("/responses/{response_id}", summary="Delete a stored response")
@@ -109,18 +127,20 @@ async def _previous_context(store: ResponseStore, org_id: str, response_id: str,
     return stored.context[-max_turns:]
 
 
-def _keeper(svc: Services, prepared: PreparedCall, body: ResponseCreate) -> Store:
-    """Saves the final response object with the conversation it ends (guarded input + delivered output)."""
+def _keeper(svc: Services, prepared: PreparedCall, body: ResponseCreate, carried: int) -> Store:
+    """Saves the final response object with the conversation it ends (guarded input + delivered output);
+    ``carried``: how many of the turns came from ``previous_response_id``."""
     store, org_id = _store(svc), prepared.call.org_id
     turns = list(prepared.generation.messages or ())
     if turns and turns[0].role == "system" and (body.instructions or prepared.sources):
         turns = turns[1:]  # instructions are not carried over (OpenAI); retrieved sources are per call
+    own_input = input_items(turns[carried:])
 
     async def keep(response: dict[str, Any]) -> None:
         context = [*turns, _output_turn(response)]
         try:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(store.save, org_id, response["id"], response, context)
+                await anyio.to_thread.run_sync(store.save, org_id, response["id"], response, context, own_input)
         except Exception:  # the answer is delivered and charged: a failed save must not take it away
             LOG.exception("the response could not be stored", extra={"request_id": response["id"]})
 

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("org_id", sa.String(64), nullable=False),
         sa.Column("response", sa.JSON, nullable=False),
         sa.Column("context", sa.JSON, nullable=False),
+        sa.Column("input_items", sa.JSON, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_stored_responses"),
