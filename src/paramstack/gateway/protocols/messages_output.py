@@ -29,6 +29,7 @@ STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_
 class MessageShell:
     message_id: str
     model: str
+    sources: tuple[dict[str, Any], ...] = ()  # retrieved chunks the answer drew on (paramstack, as in chat)
 
     def object(self, content: list[dict[str, Any]], finished: Finished | None,
                input_tokens: int = 0) -> dict[str, Any]:
@@ -38,7 +39,7 @@ class MessageShell:
             "usage": usage_body(finished, input_tokens),
         }
         if finished is not None:
-            _extras(body, finished)
+            _extras(body, finished, self.sources)
         return body
 
 
@@ -91,7 +92,7 @@ async def stream(events: AsyncIterator[PipelineEvent], shell: MessageShell,
                         "type": "message_delta",
                         "delta": {"stop_reason": STOP_REASONS[event.finish_reason], "stop_sequence": None},
                         "usage": usage_body(event)}
-                    _extras(delta, event)
+                    _extras(delta, event, shell.sources)
                     yield sse("message_delta", delta)
                     yield sse("message_stop", {"type": "message_stop"})
     except ParamstackError as error:
@@ -145,8 +146,11 @@ class _Blocks:
                                            "content_block": block})
 
 
-def _extras(body: dict[str, Any], finished: Finished) -> None:
-    """paramstack's own fields: a policy's disclaimer (kept out of the content) and the attestation."""
+def _extras(body: dict[str, Any], finished: Finished, sources: tuple[dict[str, Any], ...]) -> None:
+    """paramstack's own fields: retrieved sources, a policy's disclaimer (kept out of the content) and the
+    attestation."""
+    if sources:
+        body["sources"] = list(sources)
     if finished.disclaimer:
         body["disclaimer"] = finished.disclaimer
     if finished.attestation is not None:

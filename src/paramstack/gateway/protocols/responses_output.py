@@ -38,6 +38,7 @@ class ResponseShell:
     model: str
     body: ResponseCreate
     call: CallRequest
+    sources: tuple[dict[str, Any], ...] = ()  # retrieved chunks the answer drew on (paramstack, as in chat)
 
     def object(self, status: str, output: list[dict[str, Any]], finished: Finished | None = None,
                error: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -59,6 +60,8 @@ class ResponseShell:
             "top_logprobs": body.top_logprobs or 0, "top_p": call.top_p, "truncation": "disabled",
             "usage": _usage(finished) if finished else None, "user": body.user, "metadata": body.metadata or {},
         }
+        if self.sources:
+            result["sources"] = list(self.sources)
         if finished is not None and finished.disclaimer:
             result["disclaimer"] = finished.disclaimer  # paramstack: policy text, kept out of the output
         if finished is not None and finished.attestation is not None:

@@ -16,6 +16,7 @@ from paramstack.engine.sticky import sticky_key
 from paramstack.gateway.protocols.messages_output import MessageShell, complete, stream
 from paramstack.gateway.protocols.messages_request import MessageCreate, Prompt
 from paramstack.gateway.protocols.messages_translate import prompt_parts, to_call_request
+from paramstack.gateway.responses import sources_body
 from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_body, read_call
 from paramstack.gateway.services import Services
 
@@ -33,7 +34,7 @@ async def create_message(request: Request) -> Response:
     caller = svc.pipeline.authenticate(authorization_of(request))
     call_request, raw_body = await read_call(request, caller, MessageCreate, lambda body, _raw: to_call_request(body))
     prepared = await svc.pipeline.prepare(caller, call_request, raw_body)
-    shell = MessageShell(prepared.call.request_id, prepared.call.public_model)
+    shell = MessageShell(prepared.call.request_id, prepared.call.public_model, tuple(sources_body(prepared.sources)))
     headers = {"x-request-id": prepared.call.request_id, "request-id": prepared.call.request_id,
                **prepared.rate_limit_headers}
     events = svc.pipeline.execute(prepared)

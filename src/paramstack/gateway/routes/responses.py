@@ -25,6 +25,7 @@ from paramstack.gateway.pipeline import PreparedCall
 from paramstack.gateway.protocols.responses_output import ResponseShell, Store, complete, input_items, stream
 from paramstack.gateway.protocols.responses_request import ResponseCreate
 from paramstack.gateway.protocols.responses_translate import to_call_request
+from paramstack.gateway.responses import sources_body
 from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_call
 from paramstack.gateway.services import Services, services
 
@@ -50,7 +51,7 @@ async def create_response(request: Request) -> Response:
         raise
     prepared = await svc.pipeline.prepare(caller, call_request, raw_body)
     shell = ResponseShell(prepared.call.request_id, prepared.call.created, prepared.call.public_model, body,
-                          call_request)
+                          call_request, tuple(sources_body(prepared.sources)))
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
     keep = _keeper(svc, prepared, body, len(previous)) if body.store else None
     events = svc.pipeline.execute(prepared)
