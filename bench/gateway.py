@@ -12,7 +12,9 @@ Beside them, ``bench/bare_proxy.py``: the same server stack forwarding to the st
 ceiling for a Python gateway on the machine at hand; each gateway's saturation is also given as a share of it.
 Beside plain chat, a chat request that offers a tool (the stub answers it with a streamed-shape tool call of
 the same token count): the same stub, the bare proxy and the embedded gateway, in the same run, so the
-tools row's share of the bare proxy reads against chat's (``tools_vs_chat``).
+tools row's share of the bare proxy reads against chat's (``tools_vs_chat``). The embedded gateway also
+answers the same question on ``/v1/responses`` and ``/v1/messages`` (rows "embedded responses" and "embedded
+messages", same processes, same stub), read against chat's share the same way (``protocols_vs_chat``).
 Loads: fixed offered rates (open loop: latency counts from when each request was due,
 so a server that falls behind is charged for its queue) and saturation (32 connections, closed loop).
 Key flood (``--flood-only`` runs just this): the tenant at a fixed 100 requests/s, first alone, then while a
@@ -60,6 +62,14 @@ WEATHER_TOOL = {"type": "function", "function": {
 TOOLS_BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Ankara'da hava nasıl?"}], "max_tokens": 16,
               "tools": [WEATHER_TOOL]}
 TOOLS = " tools"  # the suffix of a set-up's row measured with TOOLS_BODY
+# The same question on the other wire protocols the gateway speaks (one pipeline, the same stub): rows of the
+# embedded gateway, measured on its processes in the same run, read against chat's direct and bare baselines.
+PROTOCOLS = {
+    " responses": ("/v1/responses", {"model": MODEL, "input": "Merhaba, nasılsın?", "max_output_tokens": 16,
+                                     "store": False}),
+    " messages": ("/v1/messages", {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}],
+                                   "max_tokens": 8}),
+}
 
 
 # --- a lean HTTP/1.1 keep-alive client: the load generator must cost far less than what it measures --------
@@ -348,8 +358,10 @@ def rows(name: str, tools: bool) -> dict[str, dict[str, Any]]:
 
 
 def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float, work: Path,
-                py_spy: str | None, replicas: int = 1, tools: bool = False) -> dict[str, Any]:
-    """``replicas`` gateway processes on one configuration (sharing its database, and Redis if set)."""
+                py_spy: str | None, replicas: int = 1, tools: bool = False, protocols: bool = False
+                ) -> dict[str, Any]:
+    """``replicas`` gateway processes on one configuration (sharing its database, and Redis if set);
+    ``protocols``: also a row per other wire protocol (``PROTOCOLS``)."""
     env, port, key = prepare_gateway(work / name, stub_port, extra)
     ports = (port, *(free_port() for _ in range(replicas - 1)))
     results: dict[str, Any] = {}
@@ -361,6 +373,9 @@ def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float
             results[row] = asyncio.run(measure(target, seconds, [process.pid for process in processes]))
             if py_spy and row == "embedded":
                 profile_saturation(py_spy, processes[0], target, seconds)
+        for suffix, (path, payload) in PROTOCOLS.items() if protocols else ():
+            target = Target(name + suffix, ports, request_bytes(path, key, payload))
+            results[name + suffix] = asyncio.run(measure(target, seconds, [process.pid for process in processes]))
     return results
 
 
@@ -490,6 +505,20 @@ def run_flood(name: str, stub_port: int, extra: dict[str, Any], seconds: float, 
         return under_flood(lambda rate, s: asyncio.run(fixed_rate(target, rate, s)).summary(), port, seconds)
 
 
+def check_protocol_rows() -> None:
+    """Each protocol's request through the embedded gateway answers 200 (a quick check, nothing written)."""
+    stub_port = free_port()
+    with tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp, \
+            running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port, "/health"):
+        env, port, key = prepare_gateway(Path(tmp) / "check", stub_port, {})
+        with running([sys.executable, "-m", "paramstack", "serve", "--port", str(port)], port, "/readyz", env,
+                     Path(tmp) / "check.log"):
+            for path, payload in (("/v1/chat/completions", BODY), *PROTOCOLS.values()):
+                measured = asyncio.run(saturate(Target(path, (port,), request_bytes(path, key, payload)), 4, 1.0))
+                print(f"{path:<24} {measured.summary()}")
+                assert measured.errors == 0 and measured.latencies, measured.statuses
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per load level")
@@ -499,7 +528,12 @@ def main() -> None:
     parser.add_argument("--profile", metavar="PY_SPY", help="py-spy binary: profile the embedded gateway")
     parser.add_argument("--only-embedded", action="store_true", help="skip the Redis+PostgreSQL set-up")
     parser.add_argument("--flood-only", action="store_true", help="run only the bad-key flood scenario")
+    parser.add_argument("--protocols-check", action="store_true",
+                        help="only check that the chat, Responses and Messages rows answer (1 s each, no results)")
     args = parser.parse_args()
+    if args.protocols_check:
+        check_protocol_rows()
+        return
     if args.flood_only:
         flood_only(args)
         return
@@ -517,7 +551,7 @@ def main() -> None:
         results["scenarios"].update(run_bare_proxy(stub_port, args.seconds))
         results["metering_step"] = {"embedded": asyncio.run(metering_alone(None, f"sqlite:///{work / 'step.db'}"))}
         results["scenarios"].update(run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile,
-                                                tools=True))
+                                                tools=True, protocols=True))
         for replicas in (1, 2) if args.postgres and not args.only_embedded else ():
             name = "redis+postgres" + (f" x{replicas}" if replicas > 1 else "")
             with fresh_postgres(args.postgres) as database_url:
@@ -535,6 +569,10 @@ def main() -> None:
     # The issue's bar: a request with tools keeps at least 90 % of plain chat's share of the bare proxy.
     results["tools_vs_chat"] = round(results["added"]["embedded" + TOOLS]["share_of_bare_proxy"]
                                      / results["added"]["embedded"]["share_of_bare_proxy"], 3)
+    # ... and the Responses and Messages front-ends keep at least 90 % of it too (issue: same pipeline).
+    results["protocols_vs_chat"] = {suffix.strip(): round(results["added"]["embedded" + suffix]["share_of_bare_proxy"]
+                                                          / results["added"]["embedded"]["share_of_bare_proxy"], 3)
+                                    for suffix in PROTOCOLS}
     embedded_cpu = results["scenarios"]["embedded"]["saturation"]["server_cpu_ms_per_request"]
     results["machine"]["jitter"] = machine_jitter(embedded_cpu)
     results["machine"]["load_average_at_end"] = os.getloadavg()  # a shared machine: say how busy it was
@@ -551,6 +589,8 @@ def main() -> None:
     print(f"tools vs chat: the embedded gateway's share of the bare proxy with tools is "
           f"{results['tools_vs_chat']:.0%} of its share with plain chat (bar: 90 %)"
           + (f"; NOT comparable: {tools_errors} tools requests failed" if tools_errors else ""))
+    print("protocols vs chat: the embedded gateway's share of the bare proxy is, of its share with chat, "
+          + ", ".join(f"{name} {ratio:.0%}" for name, ratio in results["protocols_vs_chat"].items()) + " (bar: 90 %)")
     for name, step in results["metering_step"].items():
         print(f"metering step alone ({name}): " + ", ".join(f"{k} {v}" for k, v in step.items()))
     print(f"\nwritten: {RESULTS}" + (f", {PROFILE}" if args.profile else ""))

@@ -98,6 +98,23 @@ class UpstreamError(ParamstackError):
     code = "upstream_error"
 
 
+class UpstreamRateLimited(UpstreamError):
+    """The upstream API refused the gateway's own account for now (429): the caller may retry later, and a
+    fallback model may answer instead (a backend failure, not the caller's fault)."""
+
+    status_code = 429
+    error_type = "rate_limit_error"
+    code = "upstream_rate_limited"
+
+
+class UpstreamOverloaded(UpstreamError):
+    """The upstream API is overloaded (Anthropic's 529, a 503): retry later, or let a fallback answer."""
+
+    status_code = 503
+    error_type = "server_error"
+    code = "upstream_overloaded"
+
+
 class ConfigurationError(ParamstackError):
     """Settings, policy files, model directories: anything wrong before serving starts."""
 

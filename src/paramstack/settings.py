@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from paramstack.attest.settings import AttestSettings
+from paramstack.conversations.settings import ResponseStoreSettings
 from paramstack.deploy.settings import CanarySettings
 from paramstack.errors import ConfigurationError
 from paramstack.guard.settings import GuardSettings
@@ -49,7 +50,7 @@ class ModelSettings(BaseModel):
     """One model the gateway serves, and the backend that runs it."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
-    backend: Literal["local", "openai"] = "local"
+    backend: Literal["local", "openai", "anthropic"] = "local"
     # local: a Hugging Face model directory (save_pretrained), adapters found under adapters_dir/<name>/
     path: Path | None = None
     adapters_dir: Path | None = None
@@ -57,7 +58,8 @@ class ModelSettings(BaseModel):
     device: str = "cpu"
     # CPU threads of the engine's worker (None: torch's default). Tiny models are fastest on one.
     threads: int | None = Field(default=None, ge=1, le=256)
-    # openai: any OpenAI-compatible server (vLLM, the gateway itself, ...)
+    # openai: any OpenAI-compatible server (vLLM, the gateway itself, ...); anthropic: Anthropic's Messages API
+    # (base_url defaults to https://api.anthropic.com, api_key to $ANTHROPIC_API_KEY)
     base_url: str | None = None
     upstream_model: str | None = None  # the name the upstream knows the base model by
     api_key: SecretStr | None = None
@@ -108,6 +110,7 @@ class Settings(BaseSettings):
     rag: RagSettings = Field(default_factory=RagSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    responses: ResponseStoreSettings = Field(default_factory=ResponseStoreSettings)  # /v1/responses store
 
     @classmethod
     def settings_customise_sources(

@@ -20,6 +20,7 @@ from typing import Any
 from paramstack.attest.canonical import EncodingProblem
 from paramstack.attest.response import SignedAttestation, Verifier, verify_output
 from paramstack.attest.verdict import Problem, Verdict
+from paramstack.attest.wire_protocols import is_protocol_body, read_protocol_body, read_protocol_stream, sse_payloads
 
 ATTESTATION_HEADER = "x-paramstack-attestation"
 SSE_EVENT = "attestation"
@@ -76,6 +77,8 @@ def read_response(document: Any) -> AttestedResponse:
         raise EncodingProblem("the response is not a JSON object")
     if "attestation" not in document:
         raise EncodingProblem("the response carries no attestation")
+    if is_protocol_body(document):  # a Responses object or an Anthropic Message
+        return read_protocol_body(document)
     if "output" in document:
         if not isinstance(document["output"], str):
             raise EncodingProblem("'output' must be a string")
@@ -166,6 +169,10 @@ class _StreamedCalls:
 
 
 def _read_sse(lines: Iterable[str]) -> AttestedResponse:
+    lines = list(lines)
+    protocol = read_protocol_stream(sse_payloads(lines))  # a Responses or Messages stream
+    if protocol is not None:
+        return protocol  # type: ignore[no-any-return]
     parts: list[str] = []
     calls = _StreamedCalls()
     attestation: Any = None

@@ -15,6 +15,10 @@ def build_engine(settings: ModelSettings, verify_artifact: Callable[[Path], obje
         from paramstack.engine.openai_upstream import OpenAIUpstreamEngine
 
         return OpenAIUpstreamEngine.from_settings(settings)
+    if settings.backend == "anthropic":
+        from paramstack.engine.anthropic_upstream import AnthropicUpstreamEngine
+
+        return AnthropicUpstreamEngine.from_settings(settings)
     from paramstack.engine.local import LocalEngine
 
     return LocalEngine.from_settings(settings, verify_artifact)

@@ -16,6 +16,7 @@ from paramstack.attest.audit import AuditLog
 from paramstack.attest.gateway_steps import AuditRecorder, ResponseSigner
 from paramstack.attest.keystore import SigningKeyStore
 from paramstack.attest.manifest import ensure_artifact_verified
+from paramstack.conversations.store import ResponseStore
 from paramstack.deploy.gateway_wiring import build_version_routing
 from paramstack.engine.factory import build_engine
 from paramstack.engine.fallback import wire_fallbacks
@@ -34,12 +35,14 @@ from paramstack.gateway.routes import (
     admin_rollouts,
     completions,
     health,
+    messages,
     models,
     usage,
 )
 from paramstack.gateway.routes import embeddings as embeddings_routes
 from paramstack.gateway.routes import metrics as metrics_routes
 from paramstack.gateway.routes import rag as rag_routes
+from paramstack.gateway.routes import responses as responses_routes
 from paramstack.gateway.routes.attestation import build_attestation_router
 from paramstack.gateway.services import Services
 from paramstack.guard.gateway_step import PolicyGuards
@@ -91,7 +94,8 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
                         audit=GuardBlockTap(AuditRecorder(audit_log, writer=writer), metrics, versions.labels_for),
                         tracing=tracing)
     svc = Services(settings=settings, database=database, tenants=tenants, keys=keys,
-                   authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline, rag=rag)
+                   authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline, rag=rag,
+                   response_store=ResponseStore(database, retention_days=settings.responses.retention_days))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -126,6 +130,11 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     install_error_handlers(app, metrics)
     app.router.routes.extend(completions.routes)  # plain Starlette routes: the hot path
     document_completion_routes(app)
+    # The Responses and Messages APIs: front-ends of the same pipeline, plain routes like the completions.
+    app.router.routes.extend(responses_routes.routes + messages.routes)
+    document_completion_routes(app, responses_routes.RESPONSES_ENDPOINTS, "responses")
+    document_completion_routes(app, messages.MESSAGES_ENDPOINTS, "messages")
+    app.include_router(responses_routes.router)
     for module in (models, health, metrics_routes, admin, usage, admin_reports, admin_audit, admin_rollouts,
                    admin_catalog):
         app.include_router(module.router)

@@ -1,4 +1,5 @@
-"""Refuse request bodies over a configured size before they are read into memory (413, OpenAI error JSON)."""
+"""Refuse request bodies over a configured size before they are read into memory (413, OpenAI error JSON;
+Anthropic's on the Messages routes)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paramstack.gateway.protocols.anthropic_errors import anthropic_error_body, speaks_anthropic
 from paramstack.gateway.schemas import error_body
 
 
@@ -25,7 +27,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         received = 0
         response_started = False
@@ -48,12 +50,12 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body: dict[str, Any] = error_body(
-            f"The request body is larger than this server accepts ({self.max_bytes} bytes).",
-            "invalid_request_error", None, "request_too_large")
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        message = f"The request body is larger than this server accepts ({self.max_bytes} bytes)."
+        body: dict[str, Any] = (anthropic_error_body(413, message) if speaks_anthropic(scope.get("path", ""))
+                                else error_body(message, "invalid_request_error", None, "request_too_large"))
         payload = json.dumps(body).encode("utf-8")
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),

@@ -18,6 +18,7 @@ from paramstack.tenancy.models import Caller
 from paramstack.tenancy.store import TenantStore
 
 if TYPE_CHECKING:
+    from paramstack.conversations.store import ResponseStore
     from paramstack.rag.service import RagService
 
 
@@ -33,6 +34,7 @@ class Services:
     pipeline: Pipeline
     ready: bool = False
     rag: RagService | None = None  # None when rag.enabled is false
+    response_store: ResponseStore | None = None  # stored /v1/responses
 
     async def admin(self, request: Request) -> Caller:
         return await self.authenticator.authenticate(request.headers.get("authorization"), scope="admin")

@@ -13,6 +13,7 @@ TABLE_MODULES = (
     "paramstack.registry.tables",
     "paramstack.train.label_tables",
     "paramstack.rag.tables",
+    "paramstack.conversations.tables",
 )
 
 
