@@ -25,6 +25,7 @@ from paramstack.engine.protocol import GenerationChunk, GenerationRequest
 from paramstack.engine.retry import RetryPolicy, retryable_error
 from paramstack.engine.sse import describe, sse_json_events
 from paramstack.errors import ConfigurationError, UpstreamError
+from paramstack.observability.tracing import propagation_headers
 from paramstack.settings import ModelSettings
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -84,7 +85,8 @@ class AnthropicUpstreamEngine:
             last = attempt == self._retry.attempts - 1
             produced = False
             try:
-                async with self._session().post(self._url, json=body) as response:
+                async with self._session().post(self._url, json=body,
+                                                headers=propagation_headers()) as response:
                     if response.status >= 400:
                         text = await response.text(errors="replace")
                         retry_after = response.headers.get("retry-after")

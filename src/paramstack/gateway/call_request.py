@@ -22,8 +22,8 @@ class CallRequest:
     """What the caller asked for, protocol-neutral. Exactly one of ``messages`` and ``prompt``.
 
     ``passthrough``: fields of the caller's body the gateway does not interpret, forwarded as sent to an
-    OpenAI-compatible upstream (vLLM) and ignored by other backends. ``id_prefix`` names the response id
-    ("chatcmpl", "cmpl", "resp", "msg").
+    OpenAI-compatible upstream (vLLM) and ignored by other backends. ``id_prefix`` starts the response id as
+    each provider writes its own ("chatcmpl-", "cmpl-", "resp_", "msg_").
     """
 
     protocol: Protocol
@@ -45,7 +45,7 @@ class CallRequest:
     logprobs: int | None = None
     echo: bool = False
     passthrough: Mapping[str, Any] = field(default_factory=dict)
-    id_prefix: str = "chatcmpl"
+    id_prefix: str = "chatcmpl-"
 
     def __post_init__(self) -> None:
         if (self.messages is None) == (self.prompt is None):

@@ -135,7 +135,7 @@ class Pipeline:
                      refusal: ParamstackError) -> None:
         """Record a request refused before it could be prepared (a body that does not validate): one audit
         entry, with the body's digest and never the body."""
-        call = self._call_info(caller, request.id_prefix if request else "req", model, raw_body)
+        call = self._call_info(caller, request.id_prefix if request else "req-", model, raw_body)
         await self._record(call, Outcome.refused(refusal.code or "invalid_request", refusal.status_code), NO_USAGE,
                            0, 0.0, [], None)
 
@@ -255,7 +255,7 @@ class Pipeline:
         completion: admitted with ``reserve_tokens`` (an upper bound), settled to the input tokens ``work``
         reports. Returns ``work``'s result and the rate-limit headers."""
         started = time.perf_counter()
-        call = self._call_info(caller, "embd", model, raw_body)
+        call = self._call_info(caller, "embd-", model, raw_body)
         try:
             ticket = await self.admission.admit(call, reserve_tokens) if self.admission is not None else None
         except ParamstackError as refusal:
@@ -341,7 +341,7 @@ class Pipeline:
                                                 attestation.digest() if attestation else None, tool_names))
 
     def _call_info(self, caller: Caller, id_prefix: str, model: str, raw_body: Any) -> CallInfo:
-        return CallInfo(request_id=f"{id_prefix}-{uuid.uuid4().hex}", caller=caller, public_model=model[:200] or "-",
+        return CallInfo(request_id=f"{id_prefix}{uuid.uuid4().hex}", caller=caller, public_model=model[:200] or "-",
                         model=model[:200] or "-", adapter=None, sampling=SamplingParams(), created=int(time.time()),
                         request_digest=request_digest(raw_body))
 

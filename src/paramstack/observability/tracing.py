@@ -65,6 +65,16 @@ class CallTrace:
         return None
 
 
+@contextmanager
+def ended_on_error(trace: CallTrace) -> Iterator[None]:
+    """Until a call's events start (its preparation), an error ends its trace; afterwards the pipeline does."""
+    try:
+        yield
+    except BaseException as error:
+        trace.end(error)
+        raise
+
+
 class _NoStep:
     def __enter__(self) -> None:
         return None

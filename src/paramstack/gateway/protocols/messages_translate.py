@@ -37,7 +37,7 @@ def to_call_request(body: MessageCreate) -> CallRequest:
         top_p=1.0 if body.top_p is None else body.top_p, stop=tuple(body.stop_sequences), stream=body.stream,
         user=str((body.metadata or {}).get("user_id") or "") or None, rag=body.rag, tools=prompt.tools,
         tool_choice=prompt.tool_choice, parallel_tool_calls=prompt.parallel_tool_calls,
-        output_format=output_format(body), id_prefix="msg")
+        output_format=output_format(body), id_prefix="msg_")
 
 
 def output_format(body: Prompt) -> OutputFormat:

@@ -56,7 +56,7 @@ def chat_call(body: ChatCompletionRequest, raw_body: Mapping[str, Any]) -> CallR
         stream=body.stream, user=body.user, rag=body.rag, tools=tools, tool_choice=choice,
         parallel_tool_calls=body.parallel_tool_calls is not False, output_format=_output_format(body),
         logprobs=(body.top_logprobs or 0) if body.logprobs else None, passthrough=_passthrough(raw_body),
-        id_prefix="chatcmpl")
+        id_prefix="chatcmpl-")
 
 
 def text_call(body: CompletionRequest, raw_body: Mapping[str, Any]) -> CallRequest:
@@ -65,7 +65,7 @@ def text_call(body: CompletionRequest, raw_body: Mapping[str, Any]) -> CallReque
         protocol="text", model=body.model, prompt=prompt, max_tokens=body.max_tokens,  # type: ignore[arg-type]
         temperature=body.temperature, top_p=body.top_p, stop=body.stop_sequences, seed=body.seed,
         stream=body.stream, user=body.user, rag=body.rag, logprobs=body.logprobs, echo=body.echo,
-        passthrough=_passthrough(raw_body), id_prefix="cmpl")
+        passthrough=_passthrough(raw_body), id_prefix="cmpl-")
 
 
 def _passthrough(raw_body: Mapping[str, Any]) -> dict[str, Any]:

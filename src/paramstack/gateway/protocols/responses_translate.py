@@ -43,7 +43,7 @@ def to_call_request(body: ResponseCreate, previous: Sequence[ChatMessage] = ()) 
         temperature=1.0 if body.temperature is None else body.temperature,
         top_p=1.0 if body.top_p is None else body.top_p, stream=body.stream, user=body.user, rag=body.rag,
         tools=tools, tool_choice=choice, parallel_tool_calls=body.parallel_tool_calls,
-        output_format=output_format(body), logprobs=wanted_logprobs(body), id_prefix="resp")
+        output_format=output_format(body), logprobs=wanted_logprobs(body), id_prefix="resp_")
 
 
 def wanted_logprobs(body: ResponseCreate) -> int | None:

@@ -27,6 +27,7 @@ from paramstack.gateway.protocols.openai_chat import chat_call, text_call
 from paramstack.gateway.responses import ResponseShape, complete, stream
 from paramstack.gateway.schemas import ChatCompletionRequest, CompletionRequest
 from paramstack.gateway.services import Services
+from paramstack.observability.tracing import ended_on_error
 from paramstack.tenancy.models import Caller
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -84,14 +85,11 @@ async def _serve(request: Request, model: type[ChatCompletionRequest] | type[Com
     svc: Services = request.app.state.services
     pipeline = svc.pipeline
     trace = pipeline.tracing.begin(shape.kind, request.headers)
-    try:
+    with ended_on_error(trace):
         with trace.step("authentication"):
             caller = await pipeline.authenticate(request.headers.get("authorization"))
         call_request, raw_body = await read_call(request, caller, model, translate)
         prepared = await pipeline.prepare(caller, call_request, raw_body, trace)
-    except BaseException as refusal:
-        trace.end(refusal)
-        raise
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
     events = pipeline.execute(prepared)
     if call_request.stream:

@@ -19,6 +19,7 @@ from paramstack.gateway.protocols.messages_translate import prompt_parts, to_cal
 from paramstack.gateway.responses import sources_body
 from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_body, read_call
 from paramstack.gateway.services import Services
+from paramstack.observability.tracing import ended_on_error
 
 
 def authorization_of(request: Request) -> str | None:
@@ -31,9 +32,13 @@ def authorization_of(request: Request) -> str | None:
 
 async def create_message(request: Request) -> Response:
     svc: Services = request.app.state.services
-    caller = svc.pipeline.authenticate(authorization_of(request))
-    call_request, raw_body = await read_call(request, caller, MessageCreate, lambda body, _raw: to_call_request(body))
-    prepared = await svc.pipeline.prepare(caller, call_request, raw_body)
+    trace = svc.pipeline.tracing.begin("messages", request.headers)
+    with ended_on_error(trace):
+        with trace.step("authentication"):
+            caller = await svc.pipeline.authenticate(authorization_of(request))
+        call_request, raw_body = await read_call(request, caller, MessageCreate,
+                                                 lambda body, _raw: to_call_request(body))
+        prepared = await svc.pipeline.prepare(caller, call_request, raw_body, trace)
     shell = MessageShell(prepared.call.request_id, prepared.call.public_model, tuple(sources_body(prepared.sources)))
     headers = {"x-request-id": prepared.call.request_id, "request-id": prepared.call.request_id,
                **prepared.rate_limit_headers}
@@ -51,7 +56,7 @@ async def count_tokens(request: Request) -> Response:
     """Tokens the prompt would cost on the model the tenant is routed to (nothing is generated or charged)."""
     body, _ = await read_body(request, Prompt)
     svc: Services = request.app.state.services
-    caller = svc.pipeline.authenticate(authorization_of(request))
+    caller = await svc.pipeline.authenticate(authorization_of(request))
     assert caller.tenant is not None
     target = svc.router.resolve(caller.tenant, body.model, sticky_key=sticky_key(None, caller.key.key_id))
     prompt = prompt_parts(body)

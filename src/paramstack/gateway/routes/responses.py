@@ -28,6 +28,7 @@ from paramstack.gateway.protocols.responses_translate import to_call_request
 from paramstack.gateway.responses import sources_body
 from paramstack.gateway.routes.completions import SSE_HEADERS, ClosingStreamingResponse, read_call
 from paramstack.gateway.services import Services, services
+from paramstack.observability.tracing import ended_on_error
 
 LOG = logging.getLogger("paramstack.gateway")
 router = APIRouter(prefix="/v1", tags=["responses"])
@@ -36,20 +37,23 @@ ResponseId = Annotated[str, Path(max_length=200, description="The id of a stored
 
 async def create_response(request: Request) -> Response:
     svc: Services = request.app.state.services
-    caller = svc.pipeline.authenticate(request.headers.get("authorization"))
-    # Phase one validates the body alone (refusals audited by read_call); phase two adds the stored
-    # conversation, which a function_call_output may answer, and is audited the same way.
-    body, raw_body = await read_call(request, caller, ResponseCreate, _validated)
-    try:
-        previous: tuple[ChatMessage, ...] = ()
-        if body.previous_response_id is not None:
-            previous = await _previous_context(_store(svc), caller.org_id, body.previous_response_id,
-                                               svc.settings.responses.max_turns)
-        call_request = to_call_request(body, previous)
-    except ParamstackError as refusal:
-        await svc.pipeline.refuse(caller, None, body.model, raw_body, refusal)
-        raise
-    prepared = await svc.pipeline.prepare(caller, call_request, raw_body)
+    trace = svc.pipeline.tracing.begin("responses", request.headers)
+    with ended_on_error(trace):
+        with trace.step("authentication"):
+            caller = await svc.pipeline.authenticate(request.headers.get("authorization"))
+        # Phase one validates the body alone (refusals audited by read_call); phase two adds the stored
+        # conversation, which a function_call_output may answer, and is audited the same way.
+        body, raw_body = await read_call(request, caller, ResponseCreate, _validated)
+        try:
+            previous: tuple[ChatMessage, ...] = ()
+            if body.previous_response_id is not None:
+                previous = await _previous_context(_store(svc), caller.org_id, body.previous_response_id,
+                                                   svc.settings.responses.max_turns)
+            call_request = to_call_request(body, previous)
+        except ParamstackError as refusal:
+            await svc.pipeline.refuse(caller, None, body.model, raw_body, refusal)
+            raise
+        prepared = await svc.pipeline.prepare(caller, call_request, raw_body, trace)
     shell = ResponseShell(prepared.call.request_id, prepared.call.created, prepared.call.public_model, body,
                           call_request, tuple(sources_body(prepared.sources)))
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
@@ -69,7 +73,7 @@ async def create_response(request: Request) -> Response:
 @router.get("/responses/{response_id}", summary="Retrieve a stored response")
 async def get_response(request: Request, response_id: ResponseId,
                        svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
-    caller = svc.tenant_caller(request)
+    caller = await svc.tenant_caller(request)
     stored = await anyio.to_thread.run_sync(_store(svc).get, caller.org_id, response_id)
     if stored is None:
         raise _not_found(response_id)
@@ -81,7 +85,7 @@ async def list_input_items(request: Request, response_id: ResponseId, svc: Annot
                            order: Annotated[Literal["asc", "desc"], Query()] = "desc",
                            limit: Annotated[int, Query(ge=1, le=100)] = 20,
                            after: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
-    caller = svc.tenant_caller(request)
+    caller = await svc.tenant_caller(request)
     stored = await anyio.to_thread.run_sync(_store(svc).get, caller.org_id, response_id)
     if stored is None:
         raise _not_found(response_id)
@@ -97,7 +101,7 @@ async def list_input_items(request: Request, response_id: ResponseId, svc: Annot
 @router.delete("/responses/{response_id}", summary="Delete a stored response")
 async def delete_response(request: Request, response_id: ResponseId,
                           svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
-    caller = svc.tenant_caller(request)
+    caller = await svc.tenant_caller(request)
     if not await anyio.to_thread.run_sync(_store(svc).delete, caller.org_id, response_id):
         raise _not_found(response_id)
     return {"id": response_id, "object": "response", "deleted": True}
