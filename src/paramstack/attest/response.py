@@ -199,6 +199,7 @@ def verify_output(signed: Any, output: str | bytes, public_key: Verifier,
                             "signature", **details)
     signed_at = parse_time(payload["timestamp"])
     if not key.signed_in_validity(signed_at):
+        assert key.not_after is not None  # only a key with an end date can be outside its validity
         return Verdict.fail(Problem.EXPIRED_KEY, f"key {key.kid} was no longer valid at {payload['timestamp']} "
                             f"(valid until {format_time(key.not_after)})", "kid", **details)
     actual = output_sha256(output)
