@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_tokens_limit: int = Field(default=4096, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # auto: readable lines when stderr is a terminal, JSON lines otherwise (log collectors, files, pipes)
+    log_format: Literal["auto", "json", "text"] = "auto"
+    console_session_ttl_s: int = Field(default=8 * 3600, ge=60, le=30 * 24 * 3600)  # /console/ sign-in lifetime
     models: list[ModelSettings] = Field(default_factory=list)
     metering: MeteringSettings = Field(default_factory=MeteringSettings)
     attest: AttestSettings = Field(default_factory=AttestSettings)

@@ -1,4 +1,5 @@
-"""A running gateway with a dataset of preference pairs imported, and a real headless Chromium.
+"""Running gateways for the browser pages (the labelling page, the operations console) and a real headless
+Chromium.
 
 Chromium comes from Debian (`apt-get install chromium`, done by .ci/run); Playwright only drives it
 (``executable_path``): no browser is ever downloaded. Outside CI a missing Chromium skips loudly; under
@@ -9,15 +10,26 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
+from paramstack.registry import AdapterRegistry
+from paramstack.storage.database import create_db_engine
 from tests.gateway_process import start_gateway, tiny_model_config
 
 CHROMIUM = Path(os.environ.get("PARAMSTACK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-extensions", "--no-first-run", "--disable-sync", "--metrics-recording-only"]
+                 "--disable-component-update", "--disable-extensions", "--no-first-run", "--disable-sync",
+                 "--metrics-recording-only"]
+# The console's gateway prices the cost report (there are no default prices) and re-reads rollouts quickly.
+CONSOLE_CONFIG = {"metering": {"cost": {"gpu_hour_price": "2.50", "gpu_output_tokens_per_s": "400",
+                                        "external_input_per_1k": "0.0005", "external_output_per_1k": "0.0015",
+                                        "infra_monthly_price": "0", "hybrid_self_hosted_share": "0.7"}},
+                  "canary": {"refresh_s": 0.5}}
+CANARY_POLICY = {"steps": [25, 100], "interval": "1h", "slo": {"max_error_rate": 0.05, "max_p95_latency_s": 5}}
 PAIRS = [
     {"prompt": "What is LoRA?", "chosen": "LoRA trains small low-rank matrices beside frozen weights.",
      "rejected": "K/K/K/K", "chosen_score": 7.9, "rejected_score": 1.2,
@@ -67,14 +79,43 @@ def label_gateway(tiny_model, tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def console_gateway(tiny_model, tmp_path_factory):
+    """The demo tenants' gateway with medical-lora v2 rolling out as a canary (25 %) beside v1, started by the
+    real `paramstack canary run` (one interval of an hour: it stays running until someone decides)."""
+    model_dir, adapters_dir = tiny_model
+    home = tmp_path_factory.mktemp("console-gateway")
+    server = start_gateway(home, tiny_model_config(model_dir, adapters_dir, **CONSOLE_CONFIG))
+    second = home / "medical-lora-v2"
+    shutil.copytree(adapters_dir / "medical-lora", second)
+    database = create_db_engine(f"sqlite:///{home / 'paramstack.db'}")
+    registry = AdapterRegistry(database)  # what `paramstack adapters register` does, without two more processes
+    registry.register("medical-lora", str(adapters_dir / "medical-lora"), "paramstack-tiny", version="v1")
+    registry.register("medical-lora", str(second), "paramstack-tiny", version="v2")
+    database.dispose()
+    policy = home / "canary.yaml"
+    policy.write_text(yaml.safe_dump(CANARY_POLICY), encoding="utf-8")
+    started = server.cli("canary", "run", "--tenant", "org_medical", "--adapter", "medical-lora", "--version", "v2",
+                         "--policy", str(policy), "--max-intervals", "0", "--json")
+    assert started.returncode == 0, started.stderr
+    assert json.loads(started.stdout)["rollout"]["status"] == "running"
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def browser_page():
+def chromium():
     require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.set_default_timeout(15_000)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(15_000)
+    return page

@@ -53,10 +53,10 @@ def serve(host: Annotated[str | None, typer.Option(help="Interface to bind (defa
     with cli_errors():
         ctx = CliContext.load()
         ctx.database  # noqa: B018 - migrate before the first request
-        configure_logging(ctx.settings.log_level)
+        configure_logging(ctx.settings.log_level, ctx.settings.log_format)
         app = create_app(ctx.settings)
     uvicorn.run(app, host=host or ctx.settings.host, port=port if port is not None else ctx.settings.port,
-                log_config=uvicorn_log_config(ctx.settings.log_level), access_log=False)
+                log_config=uvicorn_log_config(ctx.settings.log_level, ctx.settings.log_format), access_log=False)
 
 
 def _demo_tenant(ctx: CliContext, org_id: str, spec: Any) -> dict[str, Any]:

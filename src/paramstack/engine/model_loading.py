@@ -8,6 +8,9 @@ half-injected layers behind in a model that is serving other tenants.
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,11 @@ ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
 # PeftModel saves keys as base_model.model.<path in the transformers model>.lora_A.weight
 PEFT_KEY_PREFIX = "base_model.model."
+# PEFT 0.21 (the newest) reads transformers 5's deprecated ``is_gradient_checkpointing`` property while wrapping a
+# model, and transformers warns about that on every adapter attach: a FutureWarning about PEFT's code, not ours,
+# that nothing here can act on. Ignored by its exact message only; drop this once PEFT reads
+# ``is_activation_checkpointing``.
+_PEFT_DEPRECATED_PROPERTY = r"`is_gradient_checkpointing` is deprecated"
 
 
 def load_model(model_dir: Path, device: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -33,9 +41,10 @@ def load_model(model_dir: Path, device: str) -> tuple[PreTrainedModel, PreTraine
     except Exception as error:  # transformers raises many types for one cause: a bad directory
         raise ArtifactError(f"cannot load the tokenizer in {model_dir}: {error}") from error
     try:
-        model, info = AutoModelForCausalLM.from_pretrained(
-            model_dir, local_files_only=True, dtype=torch.float32, output_loading_info=True
-        )
+        with _progress_bars_off():  # a bar per load on a serving log is noise: loads are local and short
+            model, info = AutoModelForCausalLM.from_pretrained(
+                model_dir, local_files_only=True, dtype=torch.float32, output_loading_info=True
+            )
     except Exception as error:
         raise ArtifactError(f"cannot load the model in {model_dir}: {error}") from error
     # from_pretrained fills missing weights with random numbers and only warns: refuse instead.
@@ -74,6 +83,7 @@ def attach_adapter(model: Any, name: str, path: Path) -> Any:
     """Load adapter ``name``; returns the model to use from now on (a PeftModel after the first)."""
     from peft import PeftModel
 
+    warnings.filterwarnings("ignore", message=_PEFT_DEPRECATED_PROPERTY, category=FutureWarning)
     try:
         if isinstance(model, PeftModel):
             model.load_adapter(str(path), adapter_name=name, is_trainable=False)
@@ -143,3 +153,18 @@ def _check_shape(path: Path, module_path: str, module: Any, rest: str, shape: tu
             f"adapter {path} does not fit the base model: {module_path}.lora_{kind} has shape "
             f"{list(shape)}, the base layer needs {size} there (was it trained on another base?)"
         )
+
+
+
+@contextmanager
+def _progress_bars_off() -> Iterator[None]:
+    """transformers' weight-loading progress bar off for one load, then back as it was."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()

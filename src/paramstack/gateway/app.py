@@ -25,7 +25,17 @@ from paramstack.gateway.body_limit import BodySizeLimit
 from paramstack.gateway.error_handlers import install_error_handlers
 from paramstack.gateway.openapi import document_completion_routes
 from paramstack.gateway.pipeline import Pipeline
-from paramstack.gateway.routes import admin, completions, health, models, usage
+from paramstack.gateway.routes import (
+    admin,
+    admin_audit,
+    admin_catalog,
+    admin_reports,
+    admin_rollouts,
+    completions,
+    health,
+    models,
+    usage,
+)
 from paramstack.gateway.routes import embeddings as embeddings_routes
 from paramstack.gateway.routes import rag as rag_routes
 from paramstack.gateway.routes.attestation import build_attestation_router
@@ -43,6 +53,7 @@ from paramstack.tenancy.authenticator import Authenticator
 from paramstack.tenancy.keys import KeyStore
 from paramstack.tenancy.store import TenantStore
 from paramstack.web import routes as labelling_page
+from paramstack.web.console import routes as console_page
 
 LOG = logging.getLogger("paramstack.gateway")
 
@@ -107,11 +118,12 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     install_error_handlers(app, metrics)
     app.router.routes.extend(completions.routes)  # plain Starlette routes: the hot path
     document_completion_routes(app)
-    for module in (models, health, admin, usage):
+    for module in (models, health, admin, usage, admin_reports, admin_audit, admin_rollouts, admin_catalog):
         app.include_router(module.router)
     app.include_router(build_attestation_router(signing_keys.current))
     app.include_router(rag_routes.router)
     app.include_router(embeddings_routes.router)
     app.include_router(labelling_page.router)  # /label/: human review of preference pairs
+    app.include_router(console_page.router)  # /console/: the operations console
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

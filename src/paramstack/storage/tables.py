@@ -6,6 +6,7 @@ import importlib
 
 TABLE_MODULES = (
     "paramstack.tenancy.tables",
+    "paramstack.tenancy.session_tables",
     "paramstack.attest.tables",
     "paramstack.metering.tables",
     "paramstack.deploy.canary_tables",

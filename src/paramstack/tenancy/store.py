@@ -22,7 +22,16 @@ def parse_spec(data: dict[str, Any]) -> TenantSpec:
     try:
         return TenantSpec.model_validate(data)
     except ValidationError as error:
-        raise InvalidRequest(f"invalid tenant: {_validation_message(error)}") from None
+        raise InvalidRequest(f"invalid tenant: {_validation_message(error)}", param=_first_field(error)) from None
+
+
+def _first_field(error: ValidationError) -> str | None:
+    """The first failing field as a dotted path (``limits.tps``): what a form shows its message beside."""
+    for problem in error.errors():
+        location = [str(p) for p in problem["loc"] if not isinstance(p, int)]
+        if location:
+            return ".".join(location)
+    return None
 
 
 class TenantStore:
