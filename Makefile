@@ -39,8 +39,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-# The labelling page's browser test (tests/web) drives Debian's Chromium through Playwright's
+# The browser tests (tests/web: labelling page, console) drive Debian's Chromium through Playwright's
 # executable_path: a distribution package, never a browser downloaded by `playwright install`.
-# A separate step (needs root: apt-get); without Chromium that one test is skipped and says so.
+# A separate step (needs root: apt-get); without Chromium those tests skip and say so (they fail under CI=true).
 chromium:
 	-test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
