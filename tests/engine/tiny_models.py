@@ -39,14 +39,14 @@ def build_tokenizer(directory: Path) -> LlamaTokenizer:
     return tokenizer
 
 
-def build_model(directory: Path, *, hidden: int = 64, seed: int = 0) -> Path:
+def build_model(directory: Path, *, hidden: int = 64, seed: int = 0, max_positions: int = MAX_POSITIONS) -> Path:
     """A tokenizer and a random Mistral model saved together in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     tokenizer = build_tokenizer(directory)
     torch.manual_seed(seed)
     config = MistralConfig(
         vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=MAX_POSITIONS,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=max_positions,
         sliding_window=None, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
         tie_word_embeddings=True,
         initializer_range=0.1,  # peakier logits than the default: fewer near-ties between greedy candidates

@@ -2,30 +2,40 @@
 
 ``LocalEngine`` is the asyncio face; the model itself belongs to one worker thread
 (``local_batcher.BatchScheduler``) that batches requests of different adapters into the same forward
-passes. Importing this module is cheap: torch, transformers and PEFT load when an engine is built, so a
-gateway that only talks to vLLM never imports them.
+passes. Importing this module is cheap: torch, transformers, PEFT and xgrammar load when an engine is
+built, so a gateway that only talks to vLLM never imports them.
+
+Beyond text: tools render through the chat template (``chat_format``) and come back as streamed
+``ToolCallDelta`` pieces (``tool_calls.py``); tool calls and JSON answers are constrained by a grammar
+(``grammars.py``), one per-row bitmask in the shared forward passes (``token_choice.py``); logprobs and
+echoed prompt logprobs come from the real logits (``token_logprobs.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib.util
 import logging
 import re
 import threading
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paramstack.chat_format import END_TAG
 from paramstack.engine.detokenizer import IncrementalDetokenizer
+from paramstack.engine.grammars import GrammarBook, GrammarPlan
 from paramstack.engine.prompts import PromptEncoder
 from paramstack.engine.protocol import GenerationChunk, GenerationRequest
 from paramstack.engine.rows import ChunkSink, Row
+from paramstack.engine.tool_calls import ToolCallParser
 from paramstack.errors import ArtifactError, ConfigurationError, InvalidRequest, NotFound
 
 if TYPE_CHECKING:
-    from paramstack.engine.local_batcher import BatchScheduler, EngineStats
+    from paramstack.engine.engine_stats import EngineStats
+    from paramstack.engine.local_batcher import BatchScheduler
     from paramstack.settings import ModelSettings
 
 log = logging.getLogger(__name__)
@@ -77,15 +87,20 @@ class LocalEngine:
         self._tokenizer_lock = threading.Lock()
         config = model.config
         max_positions = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
-        self._prompts = PromptEncoder(tokenizer, self._tokenizer_lock, max_positions, self.name)
+        vocab_size = getattr(config, "vocab_size", None) or len(tokenizer)
+        self._prompts = PromptEncoder(tokenizer, self._tokenizer_lock, max_positions, self.name, vocab_size)
         self._stop_token_ids = _stop_token_ids(tokenizer, model)
+        self._grammars = GrammarBook(tokenizer, self._tokenizer_lock, vocab_size, self._stop_token_ids)
         # One mailbox per event loop that asked for generations (usually one); dies with its loop.
         self._mailboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopMailbox] = (
             weakref.WeakKeyDictionary())
         self._mailboxes_lock = threading.Lock()
         pad_token_id = next((t for t in (tokenizer.pad_token_id, tokenizer.eos_token_id) if t is not None), 0)
+        from paramstack.engine.token_logprobs import TokenTexts
+
         self._scheduler: BatchScheduler = BatchScheduler(
-            model, pad_token_id=pad_token_id, max_batch_size=max_batch_size, device=torch_device, threads=threads
+            model, pad_token_id=pad_token_id, max_batch_size=max_batch_size, device=torch_device,
+            token_texts=TokenTexts(tokenizer, self._tokenizer_lock), threads=threads,
         )
 
     @classmethod
@@ -106,9 +121,10 @@ class LocalEngine:
     # ----- the Engine protocol -------------------------------------------------------------------
 
     async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
-        prompt_ids = self._checked_prompt(request)
+        prompt_ids, plan, grammar = await self._checked(request)
         chunks: asyncio.Queue[GenerationChunk | BaseException] = asyncio.Queue()
-        row = self._new_row(request, prompt_ids, _QueueSink(self._mailbox(asyncio.get_running_loop()), chunks))
+        sink = _QueueSink(self._mailbox(asyncio.get_running_loop()), chunks)
+        row = self._new_row(request, prompt_ids, sink, plan, grammar)
         finished = False
         try:
             self._scheduler.submit(row)
@@ -125,7 +141,18 @@ class LocalEngine:
                 self._scheduler.cancel(row)
 
     async def count_prompt_tokens(self, request: GenerationRequest) -> int:
-        return len(self._checked_prompt(request))
+        """Exact prompt tokens (tools section and tool turns included). Also refuses, with
+        ``InvalidRequest``, what this model cannot take: media parts (param "messages"), token ids outside
+        its vocabulary ("prompt"), schemas the constrained decoder cannot enforce ("response_format",
+        "tools"), a ``tool_choice`` naming no offered tool ("tool_choice"). Grammars compile here, once per
+        distinct schema (cached), off the event loop."""
+        prompt_ids, _, _ = await self._checked(request)
+        return len(prompt_ids)
+
+    def capabilities(self) -> Mapping[str, bool]:
+        # Tool calls and JSON answers are only as good as their grammar: without xgrammar, say so.
+        constrained = importlib.util.find_spec("xgrammar") is not None
+        return {"tools": constrained, "structured_outputs": constrained, "vision": False, "logprobs": True}
 
     def adapters(self) -> list[str]:
         return self._scheduler.adapter_names()
@@ -158,14 +185,23 @@ class LocalEngine:
         """Batching counters (rows per step, mixed-adapter steps, cancellations)."""
         return self._scheduler.stats()
 
-    def _checked_prompt(self, request: GenerationRequest) -> list[int]:
+    async def _checked(self, request: GenerationRequest) -> tuple[list[int], GrammarPlan | None, Any]:
         if not self._scheduler.serves(request.adapter):
             raise NotFound(f"adapter {request.adapter!r} is not loaded in model {self.name!r}", param="model")
+        if request.messages is not None:
+            self._prompts.check_media(request.messages)
+        plan = self._grammars.plan(request)  # before rendering: the template writes the tools' schemas
         prompt_ids = self._prompts.encode(request)
         self._prompts.check(request, len(prompt_ids))
-        return prompt_ids
+        if plan is None:
+            return prompt_ids, None, None
+        grammar = self._grammars.cached(plan)
+        if grammar is None:  # a few ms for small schemas; large ones must not stall every other stream
+            grammar = await asyncio.to_thread(functools.partial(self._grammars.compiled, plan))
+        return prompt_ids, plan, grammar
 
-    def _new_row(self, request: GenerationRequest, prompt_ids: list[int], sink: ChunkSink) -> Row:
+    def _new_row(self, request: GenerationRequest, prompt_ids: list[int], sink: ChunkSink,
+                 plan: GrammarPlan | None = None, grammar: Any = None) -> Row:
         from paramstack.engine.sampling import RowSampler
 
         return Row(
@@ -177,6 +213,11 @@ class LocalEngine:
             detokenizer=IncrementalDetokenizer(self._decode, prompt_ids),
             stop_token_ids=self._stop_token_ids,
             sampler=RowSampler(request.sampling, self._device),
+            matcher=self._grammars.matcher(grammar) if plan is not None else None,
+            control_token_ids=self._grammars.control_token_ids() if plan is not None else None,
+            tool_parser=ToolCallParser() if plan is not None and plan.parses_tool_calls else None,
+            logprobs=request.logprobs,
+            echo_logprobs=request.echo and request.logprobs is not None,
         )
 
     def _mailbox(self, loop: asyncio.AbstractEventLoop) -> _LoopMailbox:

@@ -16,7 +16,6 @@ A request that arrives mid-generation therefore starts at the next step rather t
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import logging
 import queue
 import threading
@@ -31,29 +30,15 @@ import torch
 
 from paramstack.engine import model_loading
 from paramstack.engine.adapter_set import AdapterSet
+from paramstack.engine.engine_stats import EngineStats
+from paramstack.engine.forward_style import forward_style
 from paramstack.engine.kv_batch import KvBatch, left_pad_ids, new_cache, positions_from_mask
 from paramstack.engine.rows import Row
-from paramstack.engine.sampling import next_tokens
+from paramstack.engine.token_choice import choose_tokens
+from paramstack.engine.token_logprobs import TokenTexts, prompt_logprobs
 from paramstack.errors import NotFound, ServiceUnavailable
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class EngineStats:
-    """Counters of the worker, for tests, benchmarks and metrics (``stats()`` hands out copies)."""
-
-    prefill_batches: int = 0
-    decode_steps: int = 0
-    batched_decode_steps: int = 0  # steps that computed two rows or more
-    mixed_adapter_steps: int = 0  # steps whose rows used two adapters or more ("__base__" counts)
-    max_batch_size_observed: int = 0
-    tokens_generated: int = 0
-    rows_finished: int = 0
-    rows_cancelled: int = 0
-    rows_failed: int = 0
-    active_rows: int = 0
-    waiting_rows: int = 0
 
 
 @dataclass
@@ -75,13 +60,14 @@ _STOP = object()
 
 class BatchScheduler:
     def __init__(self, model: Any, *, pad_token_id: int, max_batch_size: int, device: torch.device,
-                 threads: int | None = None) -> None:
+                 token_texts: TokenTexts, threads: int | None = None) -> None:
         self._threads = threads
+        self._texts = token_texts
         self._adapters = AdapterSet(model)
         self._pad_token_id = pad_token_id
         self._max_batch_size = max_batch_size
         self._device = device
-        self._forward_kwargs = _forward_style(model_loading.base_of(model))
+        self._forward_kwargs = forward_style(model_loading.base_of(model))
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._waiting: deque[Row] = deque()
         self._active: list[Row] = []
@@ -240,9 +226,14 @@ class BatchScheduler:
         ids, mask = left_pad_ids([row.prompt_ids for row in rows], self._pad_token_id)
         ids, mask = ids.to(self._device), mask.to(self._device)
         batch = KvBatch(new_cache(), mask)
-        logits = self._forward(ids, mask, positions_from_mask(mask), batch, rows)
+        echo = any(row.echo_logprobs for row in rows)
+        logits = self._forward(ids, mask, positions_from_mask(mask), batch, rows, every_position=echo)
         self._stats.prefill_batches += 1
-        self._accept_tokens(rows, logits)
+        for i, row in enumerate(rows):
+            if row.echo_logprobs:  # teacher-forced logprobs of the prompt, from this very prefill
+                n = len(row.prompt_ids)
+                row.prompt_logprobs = prompt_logprobs(logits[i, -n:], row.prompt_ids, row.logprobs or 0, self._texts)
+        self._accept_tokens(rows, logits[:, -1, :])
         return batch
 
     def _join(self, batch: KvBatch, rows: list[Row]) -> None:
@@ -265,7 +256,7 @@ class BatchScheduler:
         ids = torch.tensor([[row.last_token] for row in rows], dtype=torch.long, device=self._device)
         positions = torch.tensor([[row.position] for row in rows], dtype=torch.long, device=self._device)
         mask = self._batch.grow_for_step()
-        logits = self._forward(ids, mask, positions, self._batch, rows)
+        logits = self._forward(ids, mask, positions, self._batch, rows)[:, -1, :]
         self._stats.decode_steps += 1
         if len(rows) > 1:
             self._stats.batched_decode_steps += 1
@@ -275,10 +266,9 @@ class BatchScheduler:
         self._accept_tokens(rows, logits)
         self._retire()
 
-    def _forward(
-        self, ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, batch: KvBatch, rows: list[Row]
-    ) -> torch.Tensor:
-        """Logits of the last position of every row, ``[rows, vocab]``."""
+    def _forward(self, ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, batch: KvBatch,
+                 rows: list[Row], *, every_position: bool = False) -> torch.Tensor:
+        """Logits ``[rows, positions, vocab]``: the last position only unless ``every_position``."""
         kwargs: dict[str, Any] = {
             "input_ids": ids,
             "attention_mask": mask,
@@ -286,15 +276,16 @@ class BatchScheduler:
             "use_cache": True,
             self._forward_kwargs.cache_name: batch.cache,
         }
-        if self._forward_kwargs.logits_to_keep:
+        if self._forward_kwargs.logits_to_keep and not every_position:
             kwargs["logits_to_keep"] = 1  # the lm_head over the last position only
         self._adapters.route([row.adapter for row in rows])
-        return self._adapters.transformer(**kwargs).logits[:, -1, :]
+        return self._adapters.transformer(**kwargs).logits
 
     def _accept_tokens(self, rows: list[Row], logits: torch.Tensor) -> None:
         flushes = set()
-        for row, token in zip(rows, next_tokens([row.sampler for row in rows], logits), strict=True):
-            chunk = row.accept(token)
+        tokens, logprobs = choose_tokens(rows, logits, self._texts)
+        for row, token, logprob in zip(rows, tokens, logprobs, strict=True):
+            chunk = row.accept(token, logprob)
             self._stats.tokens_generated += 1
             if chunk is not None:
                 row.send(chunk)
@@ -349,20 +340,6 @@ class BatchScheduler:
                 self._fail(item, closed)
             elif isinstance(item, _LoadAdapter | _UnloadAdapter):
                 item.done.set_exception(closed)
-
-
-@dataclass(frozen=True)
-class _ForwardStyle:
-    cache_name: str  # transformers 5.2x renamed past_key_values to cache
-    logits_to_keep: bool
-
-
-def _forward_style(model: Any) -> _ForwardStyle:
-    parameters = inspect.signature(model.forward).parameters
-    return _ForwardStyle(
-        cache_name="cache" if "cache" in parameters else "past_key_values",
-        logits_to_keep="logits_to_keep" in parameters,
-    )
 
 
 def _get_nowait(inbox: queue.SimpleQueue[Any]) -> Any:
