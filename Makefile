@@ -1,5 +1,6 @@
-# The two set-up commands of the README: `make serve` (the main job) and `make test` (the whole suite).
+# The two set-up commands of the README: `make serve` (the main job) and `make test` (lint, then the whole suite).
 # Both create .venv and install paramstack with what it needs on first use (again when pyproject changes).
+# Neither installs system packages: `make chromium` is its own step (.ci/run runs it before `make test`).
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +13,7 @@ serve: $(STAMP)
 	$(BIN)/paramstack init --demo
 	$(BIN)/paramstack serve
 
-test: $(STAMP) chromium
+test: $(STAMP) lint
 	$(BIN)/pytest
 
 install: $(STAMP)
@@ -33,11 +34,13 @@ default-model: $(STAMP)
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
+# ruff, then mypy (its configuration, strictness per package and the reasons, is [tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
-# The labelling page's browser test (tests/web) drives Debian's Chromium through Playwright's
+# The browser tests (tests/web: labelling page, console) drive Debian's Chromium through Playwright's
 # executable_path: a distribution package, never a browser downloaded by `playwright install`.
-# Debian's Chromium for the labelling page's browser test; without root it is skipped (the test says so).
+# A separate step (needs root: apt-get); without Chromium those tests skip and say so (they fail under CI=true).
 chromium:
 	-test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,3 +28,17 @@ def test_readme_opens_with_two_commands_that_exist():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^make test$", ci, re.M)
+
+
+def test_the_test_command_lints_first_and_installs_no_system_packages():
+    # A dry run: what `make test` would execute (the .venv set-up included when it is missing).
+    planned = subprocess.run(["make", "-n", "-C", str(ROOT), "test"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in planned.splitlines()]
+    ruff = next(i for i, line in enumerate(lines) if line.endswith("ruff check src tests bench"))
+    mypy = next(i for i, line in enumerate(lines) if line.endswith("/mypy"))
+    pytest = next(i for i, line in enumerate(lines) if line.endswith("/pytest"))
+    assert ruff < mypy < pytest, planned
+    assert not any(word in planned for word in ("apt-get", "chromium", "sudo")), planned
+    # Chromium for the browser test is its own step, run by CI before the test command.
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^make chromium$", ci, re.M) and ci.index("make chromium") < ci.index("\nmake test")

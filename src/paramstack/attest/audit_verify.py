@@ -64,17 +64,20 @@ def _verify(conn: Connection, keyring: KeyRing | None, max_findings: int, starte
 
     checkpoints = [Checkpoint.from_row(r) for r in
                    conn.execute(sa.select(audit_checkpoints).order_by(audit_checkpoints.c.id)).mappings()]
-    for checkpoint in checkpoints if keyring is not None else ():
-        finding = check_checkpoint_signature(checkpoint, keyring)
-        if finding is not None:
-            add(finding.problem, finding.message, finding.where or "checkpoint")
+    if keyring is not None:
+        for checkpoint in checkpoints:
+            finding = check_checkpoint_signature(checkpoint, keyring)
+            if finding is not None:
+                add(finding.problem, finding.message, finding.where or "checkpoint")
     stamped = 0
-    for checkpoint in checkpoints if tsa_roots else ():
-        if checkpoint.tsa_token is not None:
-            stamped += 1
-            _, problem = check_timestamp(checkpoint.tsa_token, checkpoint.signature_bytes(), tsa_roots)
-            if problem:
-                add(Problem.BAD_TIMESTAMP, f"checkpoint {checkpoint.id}: {problem}", f"checkpoint {checkpoint.id}")
+    if tsa_roots:
+        for checkpoint in checkpoints:
+            if checkpoint.tsa_token is not None:
+                stamped += 1
+                _, problem = check_timestamp(checkpoint.tsa_token, checkpoint.signature_bytes(), tsa_roots)
+                if problem:
+                    add(Problem.BAD_TIMESTAMP, f"checkpoint {checkpoint.id}: {problem}",
+                        f"checkpoint {checkpoint.id}")
     by_seq: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)

@@ -100,8 +100,8 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def b64url_decode(text: str) -> bytes:
-    """Strict unpadded base64url: exactly one spelling per byte string.
+def b64url_decode(text: object) -> bytes:
+    """Strict unpadded base64url: exactly one spelling per byte string (anything but a str is malformed).
 
     Lenient decoders accept several spellings of the last character (its unused low bits), so a
     changed character could still verify; re-encoding and comparing rules that out.
@@ -118,8 +118,8 @@ def b64std_encode(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def b64std_decode(text: str) -> bytes:
-    """Strict padded standard base64 (DSSE's encoding), canonical spelling only."""
+def b64std_decode(text: object) -> bytes:
+    """Strict padded standard base64 (DSSE's encoding), canonical spelling only; anything but a str is malformed."""
     if not isinstance(text, str) or not _B64STD.match(text) or len(text) % 4:
         raise EncodingProblem("not padded standard base64")
     try:

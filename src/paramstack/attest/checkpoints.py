@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paramstack.attest.canonical import (
     EncodingProblem,
@@ -23,6 +23,9 @@ from paramstack.attest.canonical import (
 )
 from paramstack.attest.keys import KeyRing, SigningKey
 from paramstack.attest.verdict import Finding, Problem
+
+if TYPE_CHECKING:
+    from sqlalchemy import RowMapping
 
 CHECKPOINT_FORMAT = "paramstack-audit-checkpoint/1"
 
@@ -50,7 +53,7 @@ class Checkpoint:
                 "signature": self.signature, "timestamped": self.tsa_token is not None}
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Checkpoint:
+    def from_row(cls, row: Mapping[str, Any] | RowMapping) -> Checkpoint:
         return cls(seq=row["seq"], entry_hash=row["entry_hash"], ts_us=row["ts_us"], kid=row["kid"],
                    signature=row["signature"], id=row["id"], tsa_token=row["tsa_token"])
 

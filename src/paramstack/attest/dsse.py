@@ -48,7 +48,7 @@ def open_envelope(envelope: Any, keyring: KeyRing,
         raise EncodingProblem("the envelope is not a JSON object")
     if envelope.get("payloadType") != payload_type:
         raise EncodingProblem(f"payloadType is not {payload_type!r}")
-    payload = b64std_decode(envelope.get("payload"))  # type: ignore[arg-type]
+    payload = b64std_decode(envelope.get("payload"))
     signatures = envelope.get("signatures")
     if not isinstance(signatures, list) or not signatures:
         raise EncodingProblem("the envelope has no signatures")
@@ -57,7 +57,7 @@ def open_envelope(envelope: Any, keyring: KeyRing,
     for entry in signatures:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("keyid"), str):
             raise EncodingProblem("a signature entry needs a 'keyid' string and a 'sig'")
-        signature = b64std_decode(entry.get("sig"))  # type: ignore[arg-type]
+        signature = b64std_decode(entry.get("sig"))
         key = keyring.get(entry["keyid"])
         if key is None:
             continue

@@ -84,7 +84,7 @@ class PublicKey:
         """Parse one JWK; raises EncodingProblem for anything but an Ed25519 OKP key."""
         if not isinstance(jwk, Mapping) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
             raise EncodingProblem("not an Ed25519 OKP JWK")
-        raw = b64url_decode(jwk.get("x"))  # type: ignore[arg-type]
+        raw = b64url_decode(jwk.get("x"))
         if len(raw) != 32:
             raise EncodingProblem("an Ed25519 public key is 32 bytes")
         key = Ed25519PublicKey.from_public_bytes(raw)

@@ -69,11 +69,13 @@ class Manifest:
 
     @property
     def predicate(self) -> dict[str, Any]:
-        return self.statement["predicate"]
+        predicate: dict[str, Any] = self.statement["predicate"]  # an object: _parse_statement checked it
+        return predicate
 
     @property
     def kind(self) -> str:
-        return self.predicate["kind"]
+        kind: str = self.predicate["kind"]  # one of KINDS: _parse_statement checked it
+        return kind
 
     @property
     def name(self) -> str | None:
@@ -171,7 +173,7 @@ def verify_manifest(artifact_dir: Path | str, keyring: KeyRing,
         message = error.message if isinstance(error, ArtifactError) else f"{where}: malformed manifest ({error})"
         return Verdict.fail(Problem.MALFORMED, message, where)
     manifest = Manifest(root, sha256_hex(opened.payload), opened.key.kid if opened.key else None, statement)
-    details = {"manifest": manifest.summary()}
+    details: dict[str, Any] = {"manifest": manifest.summary()}
     if opened.failure is not None:
         return Verdict((opened.failure,), details)
     assert opened.key is not None

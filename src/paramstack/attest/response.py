@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -61,7 +61,8 @@ class SignedAttestation:
 
     @property
     def kid(self) -> str:
-        return self.payload["kid"]
+        kid: str = self.payload["kid"]  # a non-empty str: _check_payload, or our own signer
+        return kid
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.payload, "signature": b64url_encode(self.signature)}
@@ -98,7 +99,7 @@ def output_sha256(output: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def tool_calls_sha256(tool_calls: list[Mapping[str, str]]) -> str:
+def tool_calls_sha256(tool_calls: Sequence[Mapping[str, str]]) -> str:
     """SHA-256 of the canonical JSON of ``[{"id", "name", "arguments"}, ...]`` in call order."""
     try:
         return sha256_hex(canonical_json([{"id": c["id"], "name": c["name"], "arguments": c["arguments"]}
@@ -176,7 +177,7 @@ def parse_attestation(value: Any) -> SignedAttestation:
 
 
 def verify_output(signed: Any, output: str | bytes, public_key: Verifier,
-                  tool_calls: list[Mapping[str, str]] | None = None) -> Verdict:
+                  tool_calls: Sequence[Mapping[str, str]] | None = None) -> Verdict:
     """Valid, or exactly what failed: malformed, unknown_key, bad_signature, expired_key, hash_mismatch.
 
     ``tool_calls``: the response's calls (``id``, ``name``, ``arguments``) when it has any.
@@ -189,7 +190,7 @@ def verify_output(signed: Any, output: str | bytes, public_key: Verifier,
     except EncodingProblem as error:
         return Verdict.fail(Problem.MALFORMED, f"malformed attestation: {error}", "attestation")
     payload = attestation.payload
-    details = {"kid": attestation.kid, "attestation": payload}
+    details: dict[str, Any] = {"kid": attestation.kid, "attestation": payload}
     key = KeyRing.of(public_key).get(attestation.kid)
     if key is None:
         return Verdict.fail(Problem.UNKNOWN_KEY, f"signed by unknown key {attestation.kid!r}", "kid", **details)
@@ -198,8 +199,9 @@ def verify_output(signed: Any, output: str | bytes, public_key: Verifier,
                             "signature", **details)
     signed_at = parse_time(payload["timestamp"])
     if not key.signed_in_validity(signed_at):
+        assert key.not_after is not None  # only a key with an end date can be outside its validity
         return Verdict.fail(Problem.EXPIRED_KEY, f"key {key.kid} was no longer valid at {payload['timestamp']} "
-                            f"(valid until {format_time(key.not_after)})", "kid", **details)  # type: ignore[arg-type]
+                            f"(valid until {format_time(key.not_after)})", "kid", **details)
     actual = output_sha256(output)
     if actual != payload["output_sha256"]:
         return Verdict.fail(Problem.HASH_MISMATCH, f"output SHA-256 {actual} differs from the attested "

@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from paramstack.attest.canonical import EncodingProblem
-from paramstack.attest.response import SignedAttestation, Verifier, verify_output
+from paramstack.attest.response import Verifier, verify_output
 from paramstack.attest.verdict import Problem, Verdict
 from paramstack.attest.wire_protocols import is_protocol_body, read_protocol_body, read_protocol_stream, sse_payloads
 
@@ -26,17 +26,25 @@ ATTESTATION_HEADER = "x-paramstack-attestation"
 SSE_EVENT = "attestation"
 
 
-def attestation_headers(signed: SignedAttestation) -> dict[str, str]:
+class WireAttestation(Protocol):
+    """What travelling needs of an attestation (``SignedAttestation`` has it): its body object and compact form."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def compact(self) -> str: ...
+
+
+def attestation_headers(signed: WireAttestation) -> dict[str, str]:
     return {ATTESTATION_HEADER: signed.compact()}
 
 
-def attach_attestation(body: dict[str, Any], signed: SignedAttestation) -> dict[str, Any]:
+def attach_attestation(body: dict[str, Any], signed: WireAttestation) -> dict[str, Any]:
     """The non-streamed body with its ``attestation`` object (returns the same dict)."""
     body["attestation"] = signed.to_dict()
     return body
 
 
-def attestation_sse_event(signed: SignedAttestation, *, response_id: str, model: str, created: int,
+def attestation_sse_event(signed: WireAttestation, *, response_id: str, model: str, created: int,
                           object_type: str = "chat.completion.chunk") -> str:
     """The final SSE event of a streamed response (send it before ``data: [DONE]``)."""
     chunk = {"id": response_id, "object": object_type, "created": created, "model": model, "choices": [],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,7 +33,7 @@ def build(
     emit(data, as_json, _render)
 
 
-def _render(data: dict) -> str:
+def _render(data: dict[str, Any]) -> str:
     langs = ", ".join(f"{k} {v}" for k, v in sorted(data["languages"].items()))
     return (
         f"corpus: {data['out']}\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,7 +33,7 @@ def build_default_model(
     emit(report, as_json, _render)
 
 
-def _render(data: dict) -> str:
+def _render(data: dict[str, Any]) -> str:
     sizes = data["sizes_bytes"]
     lines = [
         f"{data['model']}: {data['pretrain']['params']:,} params, built in {data['build_time_s']} s",

@@ -63,8 +63,10 @@ def check(
         if jsonl is not None:
             _check_jsonl(guard, jsonl, direction)
             return
-        content = text if text is not None else _read_text(file)  # type: ignore[arg-type]
-        emit(guard.validate(content, direction).to_dict(), as_json, _render)
+        if text is None:
+            assert file is not None  # exactly one of FILE, --text and --jsonl: checked above
+            text = _read_text(file)
+        emit(guard.validate(text, direction).to_dict(), as_json, _render)
 
 
 def _check_jsonl(guard: Any, path: Path, direction: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,18 +34,19 @@ def pretrain(
 ) -> None:
     """Writes OUT (safetensors + tokenizer), OUT/loss.png and OUT/training_report.json."""
     from paramstack.errors import InvalidRequest
+    from paramstack.train.artifacts import SAVE_DTYPES
     from paramstack.train.corpus import load_corpus
     from paramstack.train.pretrain import PretrainConfig
     from paramstack.train.pretrain import pretrain as run
     from paramstack.train.tokenizer import load_tokenizer
 
     with cli_errors():
-        if save_dtype not in ("float32", "bfloat16"):
+        if save_dtype not in SAVE_DTYPES:
             raise InvalidRequest("--save-dtype must be float32 or bfloat16")
         config = PretrainConfig(
             hidden_size=hidden_size, layers=layers, heads=heads, kv_heads=kv_heads,
             intermediate_size=intermediate_size, context_length=context_length, steps=steps, minutes=minutes,
-            batch_size=batch_size, lr=lr, seed=seed, save_dtype=save_dtype,  # type: ignore[arg-type]
+            batch_size=batch_size, lr=lr, seed=seed, save_dtype=save_dtype,
         )
         config.validate()
         load_corpus(corpus)
@@ -54,7 +55,7 @@ def pretrain(
     emit({"out": str(out), **report}, as_json, _render)
 
 
-def _render(data: dict) -> str:
+def _render(data: dict[str, Any]) -> str:
     return (
         f"model: {data['out']} ({data['params']:,} params, {data['model_dir_bytes'] / 1e6:.1f} MB)\n"
         f"  {data['steps']} steps, {data['tokens_seen']:,} tokens in {data['wall_time_s']} s "

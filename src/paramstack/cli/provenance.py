@@ -90,6 +90,8 @@ def show(source: Annotated[Path, typer.Argument(help="A saved response (JSON or 
     with cli_errors():
         keyring = verification_keys(public_key, keys_url, keys_dir)
         registry = ManifestRegistry(_search_dirs(search, []))
+        response_verdict: Verdict | None
+        start: str | None
         if source.is_dir():
             response_verdict, start = None, read_manifest(source).digest
         else:

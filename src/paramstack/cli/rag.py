@@ -16,6 +16,7 @@ from paramstack.cli.context import CliContext
 from paramstack.cli.output import cli_errors, emit, fail
 from paramstack.errors import ParamstackError
 from paramstack.rag.builder import build_rag
+from paramstack.rag.models import SEARCH_MODES
 from paramstack.rag.parsing.detect import EXTENSIONS
 from paramstack.rag.service import RagService
 
@@ -85,12 +86,12 @@ def search(query: Annotated[str, typer.Argument(help="What to look for.")], tena
            mode: Annotated[str, typer.Option(help="hybrid, vector or keyword.")] = "hybrid",
            as_json: JsonFlag = False) -> None:
     """Search a collection (hybrid: vector + keyword, fused by rank)."""
-    if mode not in ("hybrid", "vector", "keyword"):
+    if mode not in SEARCH_MODES:
         fail(f"--mode must be hybrid, vector or keyword, not {mode!r}")
     with cli_errors():
         rag, name = _service(tenant, collection)
         try:
-            hits = rag.search(tenant, name, query, top_k=top_k, mode=mode)  # type: ignore[arg-type]
+            hits = rag.search(tenant, name, query, top_k=top_k, mode=mode)
         finally:
             rag.close()
     data = {"hits": [{"document": h.document, "chunk": h.chunk, "score": round(h.score, 6), "text": h.text}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,7 +41,7 @@ def sft(
     emit({"out": str(out), **report}, as_json, _render)
 
 
-def _render(data: dict) -> str:
+def _render(data: dict[str, Any]) -> str:
     return (
         f"adapter: {data['out']} ({data['trainable_params']:,} trainable params, "
         f"{data['adapter_bytes'] / 1e6:.2f} MB)\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,7 +37,7 @@ def train(
     emit(report, as_json, _render)
 
 
-def _render(data: dict) -> str:
+def _render(data: dict[str, Any]) -> str:
     fert = ", ".join(f"{lang} {value}" for lang, value in data["fertility"].items())
     return (
         f"tokenizer: {data['tokenizer_dir']} ({data['model_type']}, {data['vocab_size']} pieces)\n"

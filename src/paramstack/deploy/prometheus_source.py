@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
 
@@ -45,7 +46,7 @@ class PrometheusSource:
             judge_mean=(judge_sum / judge_count) if judge_sum is not None and judge_count else None,
             judge_count=round(judge_count or 0))
 
-    async def _query(self, promql: str) -> list[dict[str, object]]:
+    async def _query(self, promql: str) -> list[dict[str, Any]]:
         try:
             response = await self._client.get(f"{self._base_url}/api/v1/query", params={"query": promql})
             payload = response.json()
@@ -61,7 +62,7 @@ class PrometheusSource:
         for item in await self._query(promql):
             value = _number(item)
             if value is not None:
-                values[str(item.get("metric", {}).get(label, ""))] = value  # type: ignore[union-attr]
+                values[str(item.get("metric", {}).get(label, ""))] = value
         return values
 
     async def _scalar(self, promql: str) -> float | None:
@@ -69,9 +70,9 @@ class PrometheusSource:
         return _number(result[0]) if result else None
 
 
-def _number(item: dict[str, object]) -> float | None:
+def _number(item: dict[str, Any]) -> float | None:
     try:
-        value = float(item["value"][1])  # type: ignore[index]
+        value = float(item["value"][1])
     except (KeyError, IndexError, TypeError, ValueError):
         return None
     return None if math.isnan(value) or math.isinf(value) else value

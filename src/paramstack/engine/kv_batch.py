@@ -10,6 +10,7 @@ Rotary models store keys already rotated, which is why moving a row's cache righ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from transformers import DynamicCache
@@ -100,6 +101,6 @@ class KvBatch:
             layer.keys = layer.keys[:, :, first:]
             layer.values = layer.values[:, :, first:]
 
-    def _layers(self) -> list:
+    def _layers(self) -> list[Any]:
         # Layers a model never filled (KV sharing) have no tensors to move.
         return [layer for layer in self.cache.layers if getattr(layer, "keys", None) is not None]

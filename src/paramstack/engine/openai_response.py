@@ -127,7 +127,7 @@ def completion_logprobs(raw: Mapping[str, Any] | None) -> tuple[TokenLogprob, ..
 
 def _first_choice(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
     for choice in payload.get("choices") or ():
-        if int(choice.get("index", 0)) == 0:
+        if isinstance(choice, Mapping) and int(choice.get("index", 0)) == 0:
             return choice
     return None
 

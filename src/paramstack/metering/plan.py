@@ -91,9 +91,10 @@ def plan_for(call: CallInfo, tokens: int, *, lease_ms: int, key_limits: KeyLimit
 
 def _scope_checks(base: str, scope: str, limits: TenantLimits | KeyLimits
                   ) -> tuple[tuple[SlidingWindow, ...], tuple[ConcurrencyCap, ...], tuple[TokenQuota, ...]]:
+    rates: tuple[tuple[LimitName, int | None, int], ...] = (("tps", limits.tps, SECOND_MS),
+                                                            ("rpm", limits.rpm, MINUTE_MS))
     windows = tuple(SlidingWindow(f"{base}:{name}", limit, window_ms, name, scope)
-                    for name, limit, window_ms in (("tps", limits.tps, SECOND_MS), ("rpm", limits.rpm, MINUTE_MS))
-                    if limit is not None)
+                    for name, limit, window_ms in rates if limit is not None)
     caps = (ConcurrencyCap(f"{base}:concurrent", limits.max_concurrent, "max_concurrent", scope),) \
         if limits.max_concurrent is not None else ()
     quotas = (TokenQuota(f"{base}:tokens", limits.daily_tokens, "daily_tokens", scope),) \

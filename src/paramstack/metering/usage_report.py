@@ -80,7 +80,7 @@ def _filters(query: UsageQuery) -> list[sa.ColumnElement[bool]]:
 
 
 def _row(mapping: Any) -> dict[str, Any]:
-    row = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in mapping.items()}
+    row: dict[str, Any] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in mapping.items()}
     for field in ("requests", "prompt_tokens", "completion_tokens", "cost_micros"):
         row[field] = int(row[field])
     row["total_tokens"] = row["prompt_tokens"] + row["completion_tokens"]

@@ -18,13 +18,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.trace import Span, Tracer
 
 LOG = logging.getLogger("paramstack.tracing")
@@ -170,6 +170,8 @@ def tracing_from_environment(on_export_failure: Callable[[], None],
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
+    from paramstack.observability.span_export import CountingExporter
+
     provider = TracerProvider(resource=Resource.create({"service.name": env.get("OTEL_SERVICE_NAME",
                                                                                 "paramstack-gateway")}))
     for name in names:
@@ -202,29 +204,3 @@ def _otlp_exporter(env: Mapping[str, str]) -> SpanExporter:
 
     raise ConfigurationError(f"OTLP protocol {protocol!r} is not supported: use http/protobuf or grpc")
 
-
-class CountingExporter:
-    """An exporter that counts its failures (an unreachable collector never affects calls: spans are sent
-    from the batch processor's thread; what could not be sent is counted, then dropped)."""
-
-    def __init__(self, inner: SpanExporter, on_failure: Callable[[], None]) -> None:
-        self._inner = inner
-        self._on_failure = on_failure
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        from opentelemetry.sdk.trace.export import SpanExportResult
-
-        try:
-            result = self._inner.export(spans)
-        except Exception:  # noqa: BLE001 - an exporter must never take the batch thread down
-            LOG.warning("trace export failed", exc_info=True)
-            result = SpanExportResult.FAILURE
-        if result is not SpanExportResult.SUCCESS:
-            self._on_failure()
-        return result
-
-    def shutdown(self) -> None:
-        self._inner.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self._inner.force_flush(timeout_millis)

@@ -11,6 +11,7 @@ from paramstack.errors import InvalidRequest
 
 MediaType = Literal["text", "markdown", "html", "pdf"]
 SearchMode = Literal["hybrid", "vector", "keyword"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "vector", "keyword")
 
 # Collection names follow tenant.rag_collection; document ids may look like paths ("guides/setup.md").
 COLLECTION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")

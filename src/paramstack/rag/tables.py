@@ -9,6 +9,7 @@ migrations and in ``stores/keyword.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -30,7 +31,7 @@ class RagTables:
         return self.chunks.fullname
 
 
-def rag_tables(metadata: sa.MetaData, embedding_type: sa.types.TypeEngine, schema: str | None = None) -> RagTables:
+def rag_tables(metadata: sa.MetaData, embedding_type: sa.types.TypeEngine[Any], schema: str | None = None) -> RagTables:
     prefix = f"{schema}." if schema else ""
     collections = sa.Table(
         "rag_collections", metadata,

@@ -14,6 +14,7 @@ roll out against); later ones only when told (``make_stable`` or a channel move)
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -178,7 +179,7 @@ class AdapterRegistry:
         return self.snapshot().get(name, {}).get(channel, name)
 
     def attachments(self, base_model: str, *, base_path: str | None = None,
-                    channels: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+                    channels: tuple[str, ...] | None = None) -> builtins.list[tuple[str, str]]:  # list: the method
         """``(engine name, path)`` of the versions an engine serving ``base_model`` should load at start.
 
         ``channels=None``: every registered version (LoRA adapters are small; a rollback then needs no

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from paramstack.errors import ConfigurationError
 
@@ -53,7 +55,7 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         cursor = dbapi_connection.cursor()
         # WAL lets readers work while one writer appends; synchronous=NORMAL is durable across
         # process crashes (the ledger's guarantee), fsync on checkpoint only.

@@ -34,7 +34,7 @@ class RefreshAhead(Generic[Value]):
         self._load = load
         self._max_age_s = max_age_s
         self._clock = clock
-        self._value: Value | None = None
+        self._value: Value  # set by the first get(): it reads inline while _read_at is -inf
         self._read_at = float("-inf")
         self._generation = 0  # bumped by invalidate(): a read started before it is stale on arrival
         self._refreshing = False
@@ -45,7 +45,7 @@ class RefreshAhead(Generic[Value]):
             return self.reload()
         if age >= self._max_age_s / 2 and not self._refreshing:
             self._refresh_in_background()
-        return self._value  # type: ignore[return-value]  # read once, so set
+        return self._value
 
     def get_if_fresh(self) -> tuple[bool, Value | None]:
         """``(True, value)`` while the value is younger than ``max_age_s`` (starting the background re-read

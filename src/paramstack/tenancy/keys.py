@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime
+from typing import Literal
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from paramstack.errors import InvalidRequest, NotFound
 from paramstack.tenancy.models import ApiKey
 from paramstack.tenancy.tables import api_keys
 
-KEY_PREFIXES = {"tenant": "psk-", "admin": "psa-"}
+KEY_PREFIXES: dict[Literal["tenant", "admin"], str] = {"tenant": "psk-", "admin": "psa-"}  # ApiKey.scope
 VISIBLE_PREFIX_LENGTH = 12
 
 
@@ -27,7 +28,7 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def new_secret(scope: str) -> str:
+def new_secret(scope: Literal["tenant", "admin"]) -> str:
     return KEY_PREFIXES[scope] + secrets.token_urlsafe(32)
 
 
@@ -46,7 +47,7 @@ class KeyStore:
             key = ApiKey(
                 key_id="key_" + secrets.token_hex(8),
                 org_id=org_id,
-                scope=scope,  # type: ignore[arg-type]
+                scope=scope,
                 name=name,
                 prefix=secret[:VISIBLE_PREFIX_LENGTH],
                 created_at=datetime.now(UTC),

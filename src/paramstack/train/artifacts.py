@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 SaveDtype = Literal["float32", "bfloat16"]
+SAVE_DTYPES: tuple[SaveDtype, ...] = ("float32", "bfloat16")
 
 
 def save_model(model: Any, tokenizer: Any, out_dir: Path, *, save_dtype: SaveDtype = "float32",

@@ -46,7 +46,7 @@ class EngineCandidates:
     async def generate(self, record: PromptRecord, *, temperature: float, max_tokens: int, seed: int) -> str:
         request = GenerationRequest(
             request_id=f"rlaif-{uuid.uuid4().hex[:12]}", model=self.name, adapter=self.adapter,
-            messages=[ChatMessage(m["role"], m["content"]) for m in record.messages()],  # type: ignore[arg-type]
+            messages=_chat_messages(record),
             sampling=SamplingParams(max_tokens=max_tokens, temperature=temperature, seed=seed),
         )
         return "".join([chunk.text async for chunk in self.engine.generate(request)]).strip()
@@ -127,3 +127,9 @@ def _local_engine(model: str, settings: Any, max_batch_size: int) -> tuple[Engin
     engine = LocalEngine(configured.path, adapters_dir=adapters_dir, max_batch_size=max_batch_size,
                          name=configured.name, device=configured.device)
     return engine, configured.name, adapters_dir
+
+
+def _chat_messages(record: PromptRecord) -> list[ChatMessage]:
+    """``record.messages()`` as the engine's turns: the optional system prompt, then the user's prompt."""
+    system = [ChatMessage("system", record.system)] if record.system else []
+    return [*system, ChatMessage("user", record.prompt)]

@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from paramstack.errors import ConfigurationError, InvalidRequest
 
@@ -103,7 +103,7 @@ def parse_jsonl_record(line: str, domain: str, where: str) -> RawRecord:
     raise InvalidRequest(f"{where}: a line needs 'text', 'messages', or 'questions' and 'answers'")
 
 
-def _strings(value: Any) -> bool:
+def _strings(value: Any) -> TypeGuard[list[str]]:
     return isinstance(value, list) and bool(value) and all(isinstance(v, str) and v.strip() for v in value)
 
 

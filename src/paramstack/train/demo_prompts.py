@@ -79,7 +79,9 @@ def write_demo_prompts(path: str | Path, *, train: int = 64, heldout: int = 32, 
 
 def _topic(record: dict[str, Any]) -> str | None:
     pattern = _TOPIC.get(record.get("lang", ""))
-    for question in record.get("questions", []) if pattern else []:
+    if pattern is None:
+        return None
+    for question in record.get("questions", []):
         match = pattern.match(question.strip())
         if match:
             return match.group("t").strip()

@@ -243,7 +243,7 @@ def _report(config: DpoConfig, pairs: list[PreferencePair], train_pairs: list[Pr
     train_loss = metric_series(history, "loss")
     accuracies = metric_series(history, "rewards/accuracies")
     margins = metric_series(history, "rewards/margins")
-    sources = {p.metadata.get("model") for p in pairs if p.metadata.get("model")}
+    sources = {str(p.metadata["model"]) for p in pairs if p.metadata.get("model")}
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
     config_dict = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()}
     warnings = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
@@ -44,7 +45,7 @@ def scrub_pii(text: str) -> tuple[str, Counter[str]]:
     """
     counts: Counter[str] = Counter()
 
-    def replace(kind: str, valid=None):
+    def replace(kind: str, valid: Callable[[str], bool] | None = None) -> Callable[[re.Match[str]], str]:
         def _sub(match: re.Match[str]) -> str:
             if valid is not None and not valid(match.group(0)):
                 return match.group(0)

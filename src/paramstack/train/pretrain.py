@@ -170,8 +170,8 @@ def train_causal_lm(train_texts: list[str], heldout_texts: list[str], tokenizer:
         train_curve.append((step, value))
         bar.update(1)
         bar.set_postfix(loss=f"{smoothed:.3f}")
-        if step % config.eval_every == 0 and len(heldout):
-            heldout_curve.append((step, evaluate(model, heldout, config.bf16)))
+        if step % config.eval_every == 0 and (heldout_loss := evaluate(model, heldout, config.bf16)) is not None:
+            heldout_curve.append((step, heldout_loss))
             model.train()
     bar.close()
     wall = time.perf_counter() - started

@@ -15,7 +15,8 @@ def greedy_answer(model: Any, tokenizer: Any, question: str, max_new_tokens: int
     )
     with torch.no_grad():
         output = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False)
-    return tokenizer.decode(output[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True).strip()
+    answer: str = tokenizer.decode(output[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
+    return answer.strip()
 
 
 def load_model(model_dir: str | Path, adapter_dir: str | Path | None = None) -> tuple[Any, Any]:
@@ -23,7 +24,8 @@ def load_model(model_dir: str | Path, adapter_dir: str | Path | None = None) -> 
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32)
+    # A PreTrainedModel, or the PeftModel wrapping it: callers only generate with it.
+    model: Any = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32)
     if adapter_dir is not None:
         from peft import PeftModel
 

@@ -42,11 +42,11 @@ class RunState:
 
     def judge_usage_total(self) -> dict[str, int | float]:
         """Judge cost over every run that wrote to this dataset (the resumed ones included)."""
-        total: Counter[str] = Counter()
+        total: dict[str, int | float] = {}
         for run in self.runs:
             for key, value in (run.get("judge_usage") or {}).items():
                 if isinstance(value, int | float):
-                    total[key] += value
+                    total[key] = total.get(key, 0) + value
         return {k: round(v, 2) if isinstance(v, float) else v for k, v in total.items()}
 
 

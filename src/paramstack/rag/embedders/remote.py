@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 import numpy as np
@@ -44,7 +45,7 @@ class OpenAIEmbedder:
     def close(self) -> None:
         self._client.close()
 
-    def _post(self, payload: dict) -> dict:  # type: ignore[type-arg]
+    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
         try:
             response = self._client.post(self._url, json=payload)
         except httpx.HTTPError as error:
@@ -53,6 +54,9 @@ class OpenAIEmbedder:
             raise UpstreamError(f"embedding server {self._url} answered {response.status_code}: "
                                 f"{response.text[:300]}")
         try:
-            return response.json()
+            body = response.json()
         except ValueError:
             raise UpstreamError(f"embedding server {self._url} answered with invalid JSON") from None
+        if not isinstance(body, dict):
+            raise UpstreamError(f"embedding server {self._url} answered with JSON that is not an object")
+        return body

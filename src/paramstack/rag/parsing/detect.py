@@ -53,7 +53,7 @@ def detect_media_type(data: bytes, filename: str | None, declared: str | None) -
     if declared:
         kind = declared.split(";")[0].strip().lower()
         if kind in FORMATS:
-            return kind  # type: ignore[return-value]
+            return kind
         if kind in MIME_TYPES:
             return MIME_TYPES[kind]
         raise InvalidRequest(f"unsupported document format {declared!r}: use one of {', '.join(FORMATS)}",

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import TYPE_CHECKING, Any
 
 from paramstack.errors import InvalidRequest
 from paramstack.rag.models import ParsedDocument, Section
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 # pypdf logs every recoverable oddity of a file as a warning; a corrupt file is reported by our error instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -31,7 +35,8 @@ def parse_pdf(data: bytes) -> ParsedDocument:
             if text:
                 heading = headings.get(number - 1)
                 sections.append(Section((heading,) if heading else (f"page {number}",), text))
-        title = str((reader.metadata or {}).get("/Title") or "").strip()
+        metadata = reader.metadata
+        title = str((metadata.get("/Title") if metadata is not None else None) or "").strip()
     except InvalidRequest:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as error:
@@ -43,24 +48,24 @@ def parse_pdf(data: bytes) -> ParsedDocument:
     return ParsedDocument("pdf", title, sections)
 
 
-def _page_headings(reader: object) -> dict[int, str]:
+def _page_headings(reader: PdfReader) -> dict[int, str]:
     """The first outline (bookmark) title that points at each page, where the PDF has an outline."""
     found: dict[int, str] = {}
 
-    def walk(items: list) -> None:  # type: ignore[type-arg]
+    def walk(items: list[Any]) -> None:
         for item in items:
             if isinstance(item, list):
                 walk(item)
                 continue
             try:
-                page = reader.get_destination_page_number(item)  # type: ignore[attr-defined]
+                page = reader.get_destination_page_number(item)
             except Exception:  # noqa: BLE001 - a broken bookmark only loses its heading
                 continue
             if page is not None and page not in found and getattr(item, "title", None):
                 found[page] = str(item.title).strip()
 
     try:
-        walk(reader.outline)  # type: ignore[attr-defined]
+        walk(reader.outline)
     except Exception:  # noqa: BLE001 - outlines are optional and often malformed
         return {}
     return found

@@ -20,10 +20,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from paramstack.rag.models import Candidate
+
+if TYPE_CHECKING:
+    from usearch.index import Index  # imported when the first index is built: usearch is not needed before
 
 LOG = logging.getLogger("paramstack.rag")
 CONNECTIVITY = 16  # HNSW M: the usual default; recall/latency are tuned with ef_search instead
@@ -39,7 +43,7 @@ VectorsLoader = Callable[[np.ndarray], Iterable[tuple[np.ndarray, np.ndarray]]] 
 
 @dataclass
 class _CollectionIndex:
-    index: object  # usearch.index.Index
+    index: Index
     keys: set[int] = field(default_factory=set)
     generation: int = -1
     removed: int = 0
@@ -68,7 +72,7 @@ class HnswIndexes:
                     break
             if not entry.keys:
                 return []
-            matches = entry.index.search(np.asarray(vector, dtype=np.float32), min(k, len(entry.keys)))  # type: ignore[attr-defined]
+            matches = entry.index.search(np.asarray(vector, dtype=np.float32), min(k, len(entry.keys)))
         return [Candidate(int(key), float(1.0 - distance))
                 for key, distance in zip(matches.keys, matches.distances, strict=True)]
 
@@ -90,7 +94,7 @@ class HnswIndexes:
                 self._indexes[collection_id] = entry
             return entry
 
-    def _new_index(self, dims: int) -> object:
+    def _new_index(self, dims: int) -> Index:
         from usearch.index import Index
 
         return Index(ndim=dims, metric="cos", dtype="f16", connectivity=CONNECTIVITY,
@@ -104,16 +108,16 @@ class HnswIndexes:
         gone = entry.keys - current_set
         if gone and entry.removed + len(gone) > max(1000, len(current_set)):
             # Tombstones cost memory and search time: start over once they outnumber the live vectors.
-            entry.index, entry.keys, entry.removed = self._new_index(entry.index.ndim), set(), 0  # type: ignore[attr-defined]
+            entry.index, entry.keys, entry.removed = self._new_index(entry.index.ndim), set(), 0
             gone = set()
         if gone:
-            entry.index.remove(np.fromiter(gone, dtype=np.uint64, count=len(gone)))  # type: ignore[attr-defined]
+            entry.index.remove(np.fromiter(gone, dtype=np.uint64, count=len(gone)))
             entry.keys -= gone
             entry.removed += len(gone)
         new = np.array(sorted(current_set - entry.keys), dtype=np.int64)
         added = 0
         for ids, vectors in load_vectors(new):
-            entry.index.add(ids.astype(np.uint64), vectors.astype(np.float32))  # type: ignore[attr-defined]
+            entry.index.add(ids.astype(np.uint64), vectors.astype(np.float32))
             entry.keys.update(ids.tolist())
             added += len(ids)
         complete = added == len(new)  # else chunks were replaced while loading: the caller syncs again
@@ -137,7 +141,7 @@ class HnswIndexes:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-            entry.index.save(str(temporary))  # type: ignore[attr-defined]
+            entry.index.save(str(temporary))
             os.replace(temporary, path)  # readers see the old snapshot or the new one, never a torn file
             entry.added_since_snapshot = 0
         except OSError as error:  # a snapshot is an optimisation: never fail a search for it
@@ -149,11 +153,12 @@ class HnswIndexes:
             return None
         try:
             index = self._new_index(dims)
-            index.load(str(path))  # type: ignore[attr-defined]
-            if index.ndim != dims:  # type: ignore[attr-defined]
+            index.load(str(path))
+            if index.ndim != dims:
                 return None
-            index.expansion_search = self._ef_search  # type: ignore[attr-defined]
-            keys = {int(key) for key in np.asarray(index.keys)}  # type: ignore[attr-defined]
+            # usearch declares this property's setter apart from its getter, so mypy sees it read-only.
+            index.expansion_search = self._ef_search  # type: ignore[misc]
+            keys = {int(key) for key in np.asarray(index.keys)}
         except Exception as error:  # noqa: BLE001 - a bad snapshot is rebuilt from the database
             LOG.warning("ignoring unreadable HNSW snapshot", extra={"path": str(path), "error": str(error)})
             return None

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from paramstack.errors import InvalidRequest
 from paramstack.train.judges.base import CRITERIA, Judge, JudgeFailed, JudgeUsage, PairVerdict, Scores
+
+if TYPE_CHECKING:
+    from paramstack.train.judges.chat_judge import ChatTransport
 
 __all__ = ["CRITERIA", "Judge", "JudgeFailed", "JudgeOptions", "JudgeUsage", "PairVerdict", "Scores",
            "build_judge"]
@@ -44,7 +48,7 @@ def build_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
                                  "openai:http://127.0.0.1:8000/v1#paramstack-tiny", param="judge")
         from paramstack.train.judges.transports import OpenAIChatTransport
 
-        transport = OpenAIChatTransport(base_url, model, os.environ.get("OPENAI_API_KEY"),
+        transport: ChatTransport = OpenAIChatTransport(base_url, model, os.environ.get("OPENAI_API_KEY"),
                                         timeout_s=options.timeout_s, max_tokens=options.max_tokens)
         return _chat_judge(f"openai:{model}", transport, options)
     if kind == "anthropic":
@@ -62,10 +66,10 @@ def build_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
                          param="judge")
 
 
-def _chat_judge(name: str, transport: object, options: JudgeOptions) -> Judge:
+def _chat_judge(name: str, transport: ChatTransport, options: JudgeOptions) -> Judge:
     from paramstack.train.judges.chat_judge import ChatJudge
 
-    judge = ChatJudge(name, transport, retries=options.retries)  # type: ignore[arg-type]
+    judge = ChatJudge(name, transport, retries=options.retries)
     judge.usage = JudgeUsage(input_micros_per_1k=options.input_micros_per_1k,
                              output_micros_per_1k=options.output_micros_per_1k)
     return judge

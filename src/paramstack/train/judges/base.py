@@ -85,8 +85,12 @@ class JudgeUsage:
 
 
 class Judge(Protocol):
-    name: str
     usage: JudgeUsage
+
+    @property
+    def name(self) -> str:
+        """The judge as the command line names it (recorded with every pair)."""
+        ...
 
     async def score(self, prompt: PromptRecord, candidates: Sequence[str]) -> list[Scores]:
         """One Scores per candidate, in order. Raises JudgeFailed."""

@@ -95,7 +95,8 @@ class OfflineJudge:
         overall = overall_of(values, WEIGHTS)
         # Caps: no amount of relevance makes an unsafe or unreadable answer a good one.
         overall = min(overall, values["safety"] + 2, values["clarity"] + 4)
-        return Scores(**values, overall=overall)
+        return Scores(relevance=values["relevance"], helpfulness=values["helpfulness"], accuracy=values["accuracy"],
+                      safety=values["safety"], clarity=values["clarity"], overall=overall)
 
     def _similarity(self, a: str, b: str, lang: str | None) -> float:
         lexical = signals.lexical_similarity(a, b)
@@ -115,7 +116,8 @@ class OfflineJudge:
             return 0.0
         if result.action == "mask":
             return 5.0  # leaks personal data: the guard would mask it, a good answer would not contain it
-        return 10.0 - min(2.0, sum(f.score for f in result.findings))  # logged findings lower it a little
+        penalty = min(2.0, sum(float(f.score) for f in result.findings))  # logged findings lower it a little
+        return 10.0 - penalty
 
 
 def _load_guard(policy: str) -> Any | None:

@@ -11,9 +11,9 @@ import contextlib
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
-from paramstack.train.judges.base import CRITERIA, PairVerdict, Scores
+from paramstack.train.judges.base import CRITERIA, PairVerdict, Scores, Winner
 from paramstack.train.preference_data import PromptRecord
 
 SYSTEM = (
@@ -70,13 +70,13 @@ def parse_scores(reply: str, count: int) -> list[Scores]:
 def parse_pairwise(reply: str) -> PairVerdict:
     data = _json_object(reply)
     winner = str(data.get("winner", "")).strip().upper()
-    mapping = {"A": "first", "B": "second", "TIE": "tie"}
+    mapping: dict[str, Winner] = {"A": "first", "B": "second", "TIE": "tie"}
     if winner not in mapping:
         raise Malformed('"winner" must be "A", "B" or "tie"')
     scores = [data.get("score_a"), data.get("score_b")]
     first, second = (float(s) if _is_score(s) else None for s in scores)
     rationale = data.get("rationale")
-    return PairVerdict(mapping[winner], first, second,  # type: ignore[arg-type]
+    return PairVerdict(mapping[winner], first, second,
                        rationale[:300] if isinstance(rationale, str) else "")
 
 
@@ -96,7 +96,7 @@ def _json_object(reply: str) -> dict[str, Any]:
     raise Malformed("the reply is not a JSON object")
 
 
-def _is_score(value: Any) -> bool:
+def _is_score(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 10
 
 
@@ -105,6 +105,6 @@ def _score(item: dict[str, Any], name: str, index: int) -> float:
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             value = float(value)
-    if not _is_score(value):
-        raise Malformed(f'answer {index}: "{name}" must be a number from 0 to 10')
-    return float(value)
+    if _is_score(value):
+        return float(value)
+    raise Malformed(f'answer {index}: "{name}" must be a number from 0 to 10')
