@@ -8,44 +8,19 @@ fires; otherwise the text with every ``mask`` finding replaced (``[EMAIL]``, ``[
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from paramstack.errors import ContentBlocked
-from paramstack.guard.normalize import NormalizedText, normalize
+from paramstack.guard.locate import find_policy, policy_resolver
+from paramstack.guard.normalize import lazy_normalized
 from paramstack.guard.policy import CheckSpec, Policy, load_policy
 from paramstack.guard.resources import Resources
-from paramstack.guard.result import ACTION_STRENGTH, Action, Direction, Finding, GuardResult
+from paramstack.guard.result import ACTION_STRENGTH, Action, Direction, Evaluation, Finding, GuardResult
 from paramstack.guard.scanners import CHECK_TYPES, BuildContext, Scanner
 from paramstack.guard.scanners.disclaimer import DisclaimerScanner
-
-if TYPE_CHECKING:
-    from paramstack.guard.streaming import OutputStream
+from paramstack.guard.streaming import OutputStream
 
 _DIRECTIONS: tuple[Direction, ...] = ("input", "output")
-
-
-def _memoized_normalize(text: str) -> Callable[[], NormalizedText]:
-    cache: list[NormalizedText] = []
-
-    def get() -> NormalizedText:
-        if not cache:
-            cache.append(normalize(text))
-        return cache[0]
-
-    return get
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """What the checks found in ``text[new_from:]`` and the text to pass on (``None`` if blocked)."""
-
-    action: Action
-    text: str | None
-    findings: list[Finding]
-    blocking: Finding | None = None
 
 
 class Guard:
@@ -65,21 +40,21 @@ class Guard:
 
     @classmethod
     def from_yaml(cls, path: str | Path, resources: Resources | None = None) -> Guard:
-        from paramstack.guard.registry import policy_resolver
-
         return cls(load_policy(Path(path), policy_resolver(None)), resources)
 
     @classmethod
     def from_policy_name(cls, name: str, policy_dir: str | Path | None = None,
                          resources: Resources | None = None) -> Guard:
-        from paramstack.guard.registry import find_policy, policy_resolver
-
         directory = Path(policy_dir) if policy_dir is not None else None
         return cls(load_policy(find_policy(name, directory), policy_resolver(directory)), resources)
 
     @property
     def name(self) -> str:
         return self.policy.name
+
+    @property
+    def max_chars(self) -> int:
+        return self.policy.max_chars
 
     def validate(self, text: str, direction: Direction = "input") -> GuardResult:
         evaluation = self.evaluate(text, direction)
@@ -93,8 +68,6 @@ class Guard:
         return result
 
     def stream(self, direction: Direction = "output", **options: int) -> OutputStream:
-        from paramstack.guard.streaming import OutputStream
-
         return OutputStream(self, direction, **options)
 
     def blocked_error(self, findings: list[Finding], direction: str) -> ContentBlocked:
@@ -124,7 +97,7 @@ class Guard:
         if len(text) > self.policy.max_chars:
             too_large = Finding("limits", "too_large", 0, len(text), 1.0)
             return Evaluation("block", None, [too_large], too_large)
-        normalized = _memoized_normalize(text)
+        normalized = lazy_normalized(text)
         findings: list[Finding] = []
         masks: list[tuple[Finding, str]] = []
         appendix: list[str] = []

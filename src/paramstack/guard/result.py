@@ -47,3 +47,13 @@ class GuardResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "text": self.text, "findings": [f.to_dict() for f in self.findings]}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What the checks found in ``text[new_from:]`` and the text to pass on (``None`` if blocked)."""
+
+    action: Action
+    text: str | None
+    findings: list[Finding]
+    blocking: Finding | None = None
