@@ -8,6 +8,7 @@ fires; otherwise the text with every ``mask`` finding replaced (``[EMAIL]``, ``[
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from paramstack.errors import ContentBlocked
@@ -15,10 +16,20 @@ from paramstack.guard.locate import find_policy, policy_resolver
 from paramstack.guard.normalize import lazy_normalized
 from paramstack.guard.policy import CheckSpec, Policy, load_policy
 from paramstack.guard.resources import Resources
-from paramstack.guard.result import ACTION_STRENGTH, Action, Direction, Evaluation, Finding, GuardResult
+from paramstack.guard.result import (
+    ACTION_STRENGTH,
+    TIME_BUDGET_EXCEEDED,
+    Action,
+    Direction,
+    Evaluation,
+    Finding,
+    GuardResult,
+)
 from paramstack.guard.scanners import CHECK_TYPES, BuildContext, Scanner
 from paramstack.guard.scanners.disclaimer import DisclaimerScanner
+from paramstack.guard.scanners.injection import InjectionSettings
 from paramstack.guard.streaming import OutputStream
+from paramstack.guard.untrusted import UntrustedChecks
 
 _DIRECTIONS: tuple[Direction, ...] = ("input", "output")
 
@@ -34,9 +45,33 @@ class Guard:
         # Disclaimers run last: a response that a later check blocks should not report an appended one.
         built.sort(key=lambda pair: pair[0].action == "append")
         self._checks = {d: tuple((s, c) for s, c in built if s.applies(d)) for d in _DIRECTIONS}
+        self._untrusted = self._untrusted_checks(policy, built, resources)
         # How much already-sent text a stream must re-read for a check to see a finding whole.
         self.context_chars = {d: max((getattr(c, "context_chars", 0) for _, c in self._checks[d]), default=0)
                               for d in _DIRECTIONS}
+
+    @staticmethod
+    def _untrusted_checks(policy: Policy, built: list[tuple[CheckSpec, Scanner]],
+                          resources: Resources) -> UntrustedChecks:
+        own = next((spec for spec, _ in built if spec.check == "injection"), None)
+        settings = own.settings if own is not None else InjectionSettings()
+        context = BuildContext(own.base_dir if own is not None else policy.source.parent, resources)
+        injection = CHECK_TYPES["injection"].build(settings, policy.untrusted.threshold, context)
+        pii = [scanner for spec, scanner in built if spec.check == "pii" and spec.action == "mask"]
+        attacks = [scanner for spec, scanner in built
+                   if spec.check in ("jailbreak", "injection") and spec.action == "block" and spec.applies("input")]
+        return UntrustedChecks(policy.untrusted, injection, pii, attacks, policy.max_chars, policy.time_budget_ms,
+                               policy.on_time_budget == "block")
+
+    def check_untrusted(self, text: str) -> GuardResult:
+        """The policy's verdict on untrusted text (tool result, document, retrieved chunk): blocked, or the
+        text to pass on (injected instructions stripped or annotated, per ``untrusted.action``)."""
+        return self._untrusted.check(text)
+
+    def check_conversation(self, texts: list[str]) -> GuardResult:
+        """The input attack checks over the joined conversation window: a block when the joined text is an
+        attack (with a ``split_payload`` finding when no part alone was one)."""
+        return self._untrusted.conversation(texts)
 
     @classmethod
     def from_yaml(cls, path: str | Path, resources: Resources | None = None) -> Guard:
@@ -101,9 +136,18 @@ class Guard:
         findings: list[Finding] = []
         masks: list[tuple[Finding, str]] = []
         appendix: list[str] = []
+        deadline = time.perf_counter() + self.policy.time_budget_ms / 1000
         for spec, scanner in self._checks[direction]:
             if spec.action == "append" and not with_disclaimers:
                 continue
+            if time.perf_counter() > deadline:
+                # Every scanner is linear in the text, so this is a loaded machine or a hostile input near
+                # max_chars. Fail closed unless the policy says otherwise; either way it is counted.
+                over = Finding("limits", TIME_BUDGET_EXCEEDED, 0, len(text), 1.0)
+                findings.append(over)
+                if self.policy.on_time_budget == "block":
+                    return Evaluation("block", None, findings, over)
+                break
             found = [f for f in scanner.scan(text, normalized) if f.end > new_from or f.start >= new_from]
             if not found:
                 continue

@@ -58,16 +58,24 @@ TR_AI_ADDRESSED = (
     r"(?:her\W+|tum\W+)?(?:\w+\W+)?" + _TR_AI
 )
 
+# Where data is sent. In the folded text an e-mail's "@" has become "a" (leetspeak), so an address or a
+# link is recognised by its domain.
+_DEST = (r"(?:https?|www|ftp|[a-z0-9_\-.]+\.(?:com|net|org|io|co|ru|cn|xyz|info|biz|me|dev|app|site|online|top|"
+         r"tr|de|uk|ly|sh|to|gg|cc)\b)")
 _SECRET = (r"(?:user'?s?|customer'?s?|client'?s?|recipient'?s?|their|his|her|the\W+conversation|conversation|"
            r"chat|previous|all|every|the|your)\W+(?:\w+\W+){0,2}?(?:data|details|information|history|messages?|"
            r"e\W?mails?|inbox|contacts?|passwords?|credentials?|api\W+keys?|keys?|tokens?|secrets?|files?|"
            r"documents?|address(?:es)?|phone\W+numbers?|credit\W+cards?|card\W+numbers?|session|cookies?|"
            r"memory|notes|calendar|conversation|chat\W+log|logs|system\W+prompt)")
+# Where data is sent. In the folded text an e-mail's "@" has become "a" (leetspeak), so an address or a
+# link is recognised by its domain.
+_DEST = (r"(?:https?|www|ftp|[a-z0-9_\-.]+\.(?:com|net|org|io|co|ru|cn|xyz|info|biz|me|dev|app|site|online|top|"
+         r"tr|de|uk|ly|sh|to|gg|cc)\b)")
 EXFILTRATION = (
     r"\b(?:send|forward|email|e-mail|mail|post|upload|transmit|exfiltrate|leak|copy|submit|share|relay|"
     r"report|deliver|append|attach|encode)\W+(?:\w+\W+){0,2}?" + _SECRET +
     r"\W+(?:\w+\W+){0,4}?(?:to|into|at|via|using|onto)\W+(?:\w+\W+){0,3}?"
-    r"(?:https?|www|\S*@\S*|the\W+(?:following|address|url|link|endpoint|server)|this\W+(?:address|url|link)|"
+    r"(?:" + _DEST + r"|the\W+(?:following|address|url|link|endpoint|server)|this\W+(?:address|url|link)|"
     r"attacker|external|my\W+server)"
     r"|!\W*\[[^\]]{0,40}\]\W*\(\W*https?\W+[^)\s]{0,200}(?:\?|&)[a-z_]{1,20}=(?:\{|\[|%7b|\$)"
     r"|\b(?:visit|open|fetch|call|load|request|render)\W+(?:\w+\W+){0,3}?(?:https?\W+\S+)\W+(?:\w+\W+){0,6}?"
@@ -77,11 +85,11 @@ _TR_SECRET = (r"(?:kullanici|musteri|alici|sahib|onun|tum|butun|bu|onceki|konusm
               r"(?:veri|bilgi|gecmis|mesaj|e\W?posta|eposta|kisi|sifre|parola|anahtar|token|dosya|belge|adres|"
               r"telefon|kart|oturum|cerez|konusma|sohbet|not|takvim|kayit|sistem\W+istem)\w*")
 TR_EXFILTRATION = (
-    _TR_SECRET + r"\W+(?:\w+\W+){0,5}?(?:adres\w*|url\w*|link\w*|sunucu\w*|https?\W+\S+|\S*@\S*)\W+(?:\w+\W+){0,2}?"
+    _TR_SECRET + r"\W+(?:\w+\W+){0,5}?(?:adres\w*|url\w*|link\w*|sunucu\w*|" + _DEST + r"\S*)\W+(?:\w+\W+){0,2}?"
     r"(?:gonder|ilet|yolla|aktar|paylas|yukle|postala|mail\W+at)\w*"
     r"|\b(?:gonder|ilet|yolla|aktar|paylas|yukle)\w*\W+(?:\w+\W+){0,2}?" + _TR_SECRET
-    + r"\W+(?:\w+\W+){0,3}?(?:https?|\S*@\S*|adres|sunucu)"
-    r"|" + _TR_SECRET + r"\W+(?:\w+\W+){0,3}?(?:https?\W+\S+|\S*@\S*)\W+(?:\w+\W+){0,2}?(?:adresine|e|a|ya|ye)?"
+    + r"\W+(?:\w+\W+){0,3}?(?:" + _DEST + r"|adres|sunucu)"
+    r"|" + _TR_SECRET + r"\W+(?:\w+\W+){0,3}?" + _DEST + r"\S*\W+(?:\w+\W+){0,2}?(?:adresine|e|a|ya|ye)?"
     r"\W*(?:gonder|ilet|yolla|aktar|paylas|yukle)\w*"
 )
 
@@ -155,7 +163,7 @@ INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ("ai_addressed", re.compile(AI_ADDRESSED),
      ("you", "ai", "assistant", "model", "bot", "llm", "gpt", "agent", "whoever", "anyone", "system")),
     ("ai_addressed", re.compile(TR_AI_ADDRESSED), ("yapay", "yz", "asistan", "model", "bot", "ajan", "ozetle")),
-    ("exfiltration", re.compile(EXFILTRATION), ("http", "www", "@", "send", "forward", "mail", "post", "upload",
+    ("exfiltration", re.compile(EXFILTRATION), ("http", "www", ".", "send", "forward", "mail", "post", "upload",
                                                 "leak", "share", "url", "link", "server", "render", "visit")),
     ("exfiltration", re.compile(TR_EXFILTRATION), ("gonder", "ilet", "yolla", "aktar", "paylas", "yukle")),
     ("concealment", re.compile(CONCEALMENT), ("user", "human", "customer", "reader", "recipient", "operator")),

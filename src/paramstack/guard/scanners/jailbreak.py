@@ -98,7 +98,7 @@ _ASSEMBLY = (
 )
 
 # (finding type, compiled pattern, cheap keywords one of which must occur for the pattern to be tried)
-_PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+JAILBREAK_PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ("instruction_override", re.compile(_EN_OVERRIDE),
      ("ignore", "disregard", "forget", "overlook", "neglect", "override", "bypass", "skip", "abandon", "drop",
       "discard", "erase", "delete", "aside", "throw", "follow", "obey", "void", "cancel", "invalid", "revoked",
@@ -194,4 +194,5 @@ def jailbreak_scanner(settings: ClassifierCheckSettings, threshold: float,
                       load: Callable[[Path], NgramClassifier], data_dir: Path) -> PatternClassifierScanner:
     weights = Path(settings.weights) if settings.weights else data_dir / "jailbreak.safetensors"
     classifier = load(weights) if settings.classifier else None
-    return PatternClassifierScanner("jailbreak", _PATTERNS, settings, threshold, classifier, "injection_classifier")
+    return PatternClassifierScanner("jailbreak", JAILBREAK_PATTERNS, settings, threshold, classifier,
+                                    "injection_classifier")
