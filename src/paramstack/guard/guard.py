@@ -27,7 +27,7 @@ from paramstack.guard.result import (
 )
 from paramstack.guard.scanners import CHECK_TYPES, BuildContext, Scanner
 from paramstack.guard.scanners.disclaimer import DisclaimerScanner
-from paramstack.guard.scanners.injection import InjectionSettings
+from paramstack.guard.scanners.injection import InjectionSettings, injection_scanner
 from paramstack.guard.streaming import OutputStream
 from paramstack.guard.untrusted import UntrustedChecks
 
@@ -56,7 +56,10 @@ class Guard:
         own = next((spec for spec, _ in built if spec.check == "injection"), None)
         settings = own.settings if own is not None else InjectionSettings()
         context = BuildContext(own.base_dir if own is not None else policy.source.parent, resources)
-        injection = CHECK_TYPES["injection"].build(settings, policy.untrusted.threshold, context)
+        resolved = settings.model_copy(update={"weights": str(context.path(settings.weights))}) \
+            if settings.weights else settings
+        injection = injection_scanner(resolved, policy.untrusted.threshold, resources.classifier,
+                                      mention_aware=False)
         pii = [scanner for spec, scanner in built if spec.check == "pii" and spec.action == "mask"]
         attacks = [scanner for spec, scanner in built
                    if spec.check in ("jailbreak", "injection") and spec.action == "block" and spec.applies("input")]

@@ -25,11 +25,12 @@ from paramstack.guard.normalize import NormalizedText
 from paramstack.guard.result import Finding
 from paramstack.guard.scanners.injection_patterns import INJECTION_PATTERNS
 from paramstack.guard.scanners.jailbreak import JAILBREAK_PATTERNS, ClassifierCheckSettings
-from paramstack.guard.scanners.mention import is_mention
+from paramstack.guard.scanners.mention import is_mention, is_negated
 
 # How much each family says on its own (see the module docstring).
 FAMILY_SCORES: dict[str, float] = {
-    "ai_addressed": 0.6, "concealment": 0.7, "task_hijack": 0.75, "fake_role": 0.8, "exfiltration": 0.8,
+    "ai_addressed": 0.6, "model_directive": 0.6, "concealment": 0.7, "task_hijack": 0.75, "fake_role": 0.8,
+    "exfiltration": 0.8, "tool_abuse": 0.7, "fetch_and_run": 0.35,
     "instruction_override": 0.95, "role_play": 0.9, "prompt_leak": 0.9, "payload_assembly": 0.9,
     "custom_pattern": 0.95,
 }
@@ -47,13 +48,17 @@ class InjectionSettings(ClassifierCheckSettings):
 class InjectionScanner:
     check = "injection"
 
-    def __init__(self, settings: InjectionSettings, threshold: float, classifier: NgramClassifier | None) -> None:
+    def __init__(self, settings: InjectionSettings, threshold: float, classifier: NgramClassifier | None,
+                 *, mention_aware: bool = True) -> None:
         patterns: tuple[Pattern, ...] = INJECTION_PATTERNS if settings.patterns else ()
         if settings.jailbreak_patterns:
             patterns += JAILBREAK_PATTERNS
         self._patterns = patterns + tuple(("custom_pattern", re.compile(p), ()) for p in settings.extra_patterns)
         self._classifier = classifier if settings.classifier else None
         self._threshold = threshold
+        # A user asking about a quoted attack is asking a question; in untrusted data (JSON values are quoted)
+        # a quoted instruction to the model is still one.
+        self._mention_aware = mention_aware
         self.context_chars = 240
 
     def scan(self, text: str, normalized: Callable[[], NormalizedText]) -> list[Finding]:
@@ -84,7 +89,9 @@ class InjectionScanner:
             if keywords and not any(word in folded.text for word in keywords):
                 continue
             for match in pattern.finditer(folded.text):
-                if encoding is None and is_mention(folded.text, *match.span()):
+                if is_negated(folded.text, match.start()):
+                    continue
+                if encoding is None and self._mention_aware and is_mention(folded.text, *match.span()):
                     continue
                 start, end = folded.to_original(*match.span())
                 found.append((kind, start, end))
@@ -94,7 +101,7 @@ class InjectionScanner:
         return "[INJECTION]"
 
 
-def injection_scanner(settings: InjectionSettings, threshold: float,
-                      load: Callable[[Path], NgramClassifier]) -> InjectionScanner:
+def injection_scanner(settings: InjectionSettings, threshold: float, load: Callable[[Path], NgramClassifier],
+                      *, mention_aware: bool = True) -> InjectionScanner:
     classifier = load(Path(settings.weights)) if settings.classifier and settings.weights else None
-    return InjectionScanner(settings, threshold, classifier)
+    return InjectionScanner(settings, threshold, classifier, mention_aware=mention_aware)

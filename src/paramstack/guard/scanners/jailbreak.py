@@ -23,22 +23,37 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
 from paramstack.guard.result import Finding
-from paramstack.guard.scanners.mention import is_mention
+from paramstack.guard.scanners.mention import is_mention, is_negated
 
 PATTERN_SCORE = 0.95
 
 _QUALIFIER = (r"(?:previous|prior|above|earlier|preceding|initial|original|system|safety|existing|old|given|"
               r"current|content|ethical|built-in|openai|developer|default|moderation|hidden|usual)")
 _NOUN = (r"(?:instructions?|rules|guidelines|directives?|directions|prompts?|programming|training|guardrails|"
-         r"restrictions|constraints|polic(?:y|ies)|filters?|guidance|commands|protocols|settings)")
+         r"restrictions|constraints|polic(?:y|ies)|filters?|guidance|commands|protocols)")
 _DETERMINERS = r"(?:(?:all|any|of|the|these|those|every|each|such)\W+){0,3}"
+# "Settings" are everyday ("ignore the default settings in git"); only the model's own safety settings count.
+_EN_SAFETY_SETTINGS = (
+    r"\b(?:ignore|disregard|override|bypass|disable|turn\W+off|switch\W+off|deactivate|remove)\W+"
+    r"(?:all\W+)?(?:of\W+)?(?:your|its)\W+(?:\w+\W+)?(?:safety|security|moderation|content|ethical|ethics|"
+    r"censorship)\W+(?:settings|filters?|protocols|measures|checks|features|mechanisms|layers)\b"
+)
+# Verbs that override instructions whatever they are applied to, and verbs that do so only when the
+# instructions are the model's own ("delete old instructions from a Jenkins pipeline" is housekeeping).
 _EN_OVERRIDE = (
-    r"\b(?:ignore|disregard|forget|overlook|neglect|override|bypass|skip|abandon|drop|discard|erase|delete|"
-    r"set\W+aside|throw\W+out|(?:do\W+not|don'?t|stop)\W+(?:follow(?:ing)?|obey(?:ing)?))\W+" + _DETERMINERS +
+    r"\b(?:ignore|disregard|forget|overlook|neglect|override|bypass|set\W+aside|"
+    r"(?:do\W+not|don'?t|stop)\W+(?:follow(?:ing)?|obey(?:ing)?))\W+" + _DETERMINERS +
     r"(?:(?:your|its|my\W+previous)\W+(?:" + _QUALIFIER + r"\W+)?|(?:" + _QUALIFIER + r"\W+){1,2})" + _NOUN + r"\b"
+    r"|\b(?:skip|abandon|drop|discard|erase|delete|throw\W+out|remove|scrap|wipe)\W+" + _DETERMINERS +
+    r"(?:your|its)\W+(?:" + _QUALIFIER + r"\W+)?" + _NOUN + r"\b"
     r"|\b(?:ignore|disregard|forget)\W+(?:all|everything)\W+(?:(?:you\W+were\W+told|before|above|prior)\b)"
     r"|\b(?:ignore|disregard|forget)\W+(?:whatever|what|everything)\W+(?:the\W+system|you\W+were|they|"
     r"(?:your|the)\W+(?:developers?|creators?|admins?|operators?))\W+(?:\w+\W+){0,2}?(?:told|said|gave|instructed)\b"
+    r"|" + _EN_SAFETY_SETTINGS +
+    r"|\b(?:you\W+are|you'?re)\W+(?:now\W+)?(?:no\W+longer|not)\W+(?:bound|restricted|limited|constrained|governed)\W+"
+    r"by\b"
+    r"|\b(?:your|the)\W+(?:\w+\W+)?(?:rules|guidelines|restrictions|policies|filters|limits)\W+(?:no\W+longer|do\W+not|"
+    r"don'?t)\W+apply\b"
     r"|\b(?:previous|prior|earlier|old|original)\W+(?:instructions|directives|rules|guidelines)\W+(?:are|were)\W+"
     r"(?:now\W+)?(?:void|cancell?ed|invalid|revoked|no\W+longer\W+valid)\b"
 )
@@ -53,6 +68,10 @@ _TR_OVERRIDE = (
     + r"|\b(?:talimat|kural|yonerge|kisitlama|filtre|programlama)\w{0,8}\W+" + _TR_VERB
     + r"|\b(?:sistemin|sana)\W+(?:\w+\W+){0,2}?(?:soylediklerini|verdiklerini|verilenleri)\W+" + _TR_VERB
     + r"|\b(?:onceki|eski|ilk)\W+(?:talimat|direktif|kural|yonerge)\w*\W+(?:artik\W+)?(?:gecersiz|iptal)\b"
+    + r"|\b(?:artik\W+)?(?:hicbir\W+)?(?:kurala|kurallara|kisitlamaya|politikaya|yonergeye|filtreye)\W+(?:artik\W+)?"
+    r"bagli\W+degilsin"
+    + r"|\b(?:kurallarin|yonergelerin|kisitlamalarin|filtrelerin)\W+(?:bu\W+\w+\W+)?(?:artik\W+)?"
+    r"(?:gecerli\W+degil|gecersiz|kalkti|yok)\b"
     + r"|\b(?:bu\W+satirdan\W+onceki|daha\W+once\W+(?:sana\W+)?soylenen)\w*\W+(?:\w+\W+){0,2}?" + _TR_VERB
 )
 _EN_PERSONA = (
@@ -78,11 +97,24 @@ _EN_LEAK = (
     r"(?:\w+\W+){0,3}?(?:system\W+(?:prompt|message)|initial\W+prompt|hidden\W+(?:prompt|instructions)|"
     r"secret\W+instructions|confidential\W+instructions|developer\W+message|original\W+instructions)"
     r"|\b(?:print|repeat|output)\W+(?:everything|all|the\W+text)\W+(?:\w+\W+){0,2}?above\b"
+    r"|\b(?:your|the)\W+(?:hidden|secret|system|initial|original|confidential|developer)\W+(?:prompt|instructions|"
+    r"message)\W+(?:\w+\W+){0,3}?(?:say|says|contain|contains|look\W+like|read|reads)\b(?=.{0,80}"
+    r"(?:quote|verbatim|word\W+for\W+word|exact|full|in\W+full|\?))"
+    r"|\b(?:quote|recite|paste)\W+(?:\w+\W+){0,2}?(?:your|the)\W+(?:\w+\W+)?(?:prompt|instructions)\b"
 )
+# Turkish requests to show: the imperative (plain or polite) or the "can you" question, never the past or
+# the verbal noun ("gizli talimatlarla kandırılabileceğini gösterdi" reports, it does not ask).
+_TR_SHOW = (r"(?:goster|yaz|yazdir|acikla|paylas|soyle|tekrarla|tekrar\W+et|sizdir|alintila|ver|anlat|dok|"
+            r"listele|cikar)(?:in|iniz|sene|ir\W+mi(?:sin|siniz)|ebilir\W+mi(?:sin|siniz)|mani\W+istiyorum)?\b")
 _TR_LEAK = (
-    r"\bsistem\W+(?:istem|mesaj|prompt|talimat)\w*\W+(?:\w+\W+){0,3}?"
-    r"(?:goster|yaz|yazdir|acikla|paylas|soyle|tekrar|sizdir|alintila|ver)\w*"
-    r"|\bgizli\W+(?:talimat|istem)\w*\W+(?:\w+\W+){0,2}?(?:goster|yaz|yazdir|acikla|paylas|soyle|sizdir|anlat)\w*"
+    r"\b(?:gizli|sistem|ilk|orijinal|baslangic)\w*\W+(?:istemin|talimatlarin|mesajin|yonergelerin)\w*\W+"
+    r"(?:\w+\W+){0,2}?(?:ne\W+diyor|ne\W+yaziyor|neler\W+iceriyor|nedir|neydi|ne\W+soyluyor)"
+    r"|\b(?:ustundeki|yukaridaki|bundan\W+onceki)\W+(?:her\W+seyi|tum\W+metni|metnin\W+tamamini|hepsini|"
+    r"butun\W+metni)\W+(?:\w+\W+)?(?:tekrar|yaz|goster|cikti|yazdir|aynen)\w*"
+    r"|\bsistem\W+(?:istem|mesaj|prompt|talimat)\w*\W+(?:(?!nasil\b|nedir\b|neden\b|ne\b)\w+\W+){0,3}?" + _TR_SHOW
+    + r"|\bgizli\W+(?:talimat|istem)\w*\W+(?:\w+\W+){0,2}?" + _TR_SHOW
+    + r"|\b(?:talimat|istem|yonerge)\w*\W+(?:\w+\W+){0,2}?(?:aynen|kelimesi\W+kelimesine|oldugu\W+gibi)\W+"
+    r"(?:\w+\W+)?(?:yaz|soyle|dok|paylas|tekrarla|goster|aktar)\w*"
 )
 
 # Payload splitting: the attack is assembled from pieces the model is told to join and then obey
@@ -111,7 +143,8 @@ JAILBREAK_PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ("role_play", re.compile(_TR_PERSONA),
      ("siz", "mod", "dan", "hicbir", "hic ")),
     ("prompt_leak", re.compile(_EN_LEAK), ("system", "prompt", "instructions", "message", "above")),
-    ("prompt_leak", re.compile(_TR_LEAK), ("sistem", "gizli")),
+    ("prompt_leak", re.compile(_TR_LEAK), ("sistem", "gizli", "ustundeki", "yukaridaki", "istemin", "talimatlarin",
+                                           "onceki", "ilk", "orijinal")),
     ("payload_assembly", re.compile(_ASSEMBLY, re.DOTALL),
      ("+", "concatenate", "combine", "join", "merge", "together", "birlestir", "araya", "arda")),
 )
@@ -166,13 +199,17 @@ class PatternClassifierScanner:
 
     def _scan_view(self, folded: NormalizedText, encoding: str | None) -> list[Finding]:
         findings: list[Finding] = []
+        mentioned: list[tuple[int, int]] = []
         if self._threshold <= PATTERN_SCORE:
             for kind, pattern, keywords in self._patterns:
                 if keywords and not any(word in folded.text for word in keywords):
                     continue
                 for match in pattern.finditer(folded.text):
+                    if is_negated(folded.text, match.start()):
+                        continue
                     # A quoted attack that the text asks about is a security question, not an attack.
                     if encoding is None and is_mention(folded.text, *match.span()):
+                        mentioned.append(match.span())
                         continue
                     start, end = folded.to_original(*match.span())
                     findings.append(Finding(self.check, kind, start, end, PATTERN_SCORE))
@@ -180,7 +217,11 @@ class PatternClassifierScanner:
         # ROT13 and reversed views are the whole text transformed: only its patterns are meaningful there
         # (the classifier would read the gibberish the rest of the text becomes).
         if self._classifier is not None and encoding in (None, "base64", "tags"):
-            window = self._classifier.score(folded.text, folded.shared)
+            scored, shared = folded.text, folded.shared
+            if mentioned:  # the classifier judges what is said about the quoted attack, not the quote
+                scored = _blanked(folded.text, mentioned)
+                shared = {}
+            window = self._classifier.score(scored, shared)
             if window.probability >= self._threshold:
                 start, end = folded.to_original(window.start, window.end)
                 findings.append(Finding(self.check, self._classifier_type, start, end, window.probability))
@@ -188,6 +229,16 @@ class PatternClassifierScanner:
 
     def replacement(self, finding: Finding) -> str:
         return f"[{self.check.upper()}]"
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    pieces, position = [], 0
+    for start, end in sorted(spans):
+        if start >= position:
+            pieces += [text[position:start], " " * (end - start)]
+            position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def jailbreak_scanner(settings: ClassifierCheckSettings, threshold: float,

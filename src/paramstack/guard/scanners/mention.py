@@ -18,7 +18,8 @@ _CUE_AFTER = re.compile(r"^\W*(?:gibi|ifade\w*|cumle\w*|diye|yazan|seklinde|tarz
 _ASKS = re.compile(
     r"\?|\b(?:what|how|why|which|explain|describe|detect|defend|protect|prevent|mitigate|filter|block|classify|"
     r"recogni[sz]e|example|examples|means?|meaning|research|paper|attack|attacks|injection|jailbreaks?|"
-    r"nedir|nasil|neden|niye|hangi|acikla|anlat|tespit|koru|onle|engelle|saldiri\w*|ornek\w*|anlami|demek)\b")
+    r"nedir|nasil|neden|niye|hangi|acikla|anlat|tespit|koru|onle|engelle|saldiri\w*|ornek\w*|anlami|demek|"
+    r"about|hakkinda|risks?|risk\w*|blog|article|makale)\b")
 _DO_IT = re.compile(
     r"\b(?:then|now|and)\W+(?:do|follow|obey|execute|apply|run|comply|act\W+on)\W+(?:it|that|this|them|those)\b"
     r"|\b(?:do|follow|obey|execute|apply)\W+(?:it|that|this)\W+(?:now|instead)\b"
@@ -44,11 +45,27 @@ def _bare_apostrophes(text: str) -> int:
     return count
 
 
+# An attack named as a topic: "system prompt leak attacks", "sistem istemi sızdırma saldırısı nedir" (the
+# Turkish verbal noun "sızdırma" is spelt like the imperative "do not leak").
+_TOPIC_AFTER = re.compile(r"^\W*(?:\w+\W+)?(?:saldiri\w*|attacks?|risk\w*|girisim\w*|teknik\w*|techniques?|"
+                          r"vulnerabilit\w*|zafiyet\w*|acig\w*|nedir|ne\W+demek|nasil\W+calisir|how\W+(?:it\W+|they\W+)?works?)\b")
+
+
 def is_mention(folded: str, start: int, end: int) -> bool:
-    """Whether the match ``folded[start:end]`` is quoted and talked about rather than addressed to the model."""
+    """Whether the match ``folded[start:end]`` is quoted (or named as a topic) and talked about rather than
+    addressed to the model."""
     quoted = _inside_quotes(folded, start, end) or bool(_CUE_BEFORE.search(folded[max(0, start - 30):start])) \
-        or bool(_CUE_AFTER.search(folded[end:end + 30]))
+        or bool(_CUE_AFTER.search(folded[end:end + 30])) or bool(_TOPIC_AFTER.search(folded[end:end + 40]))
     if not quoted:
         return False
     outside = folded[:start] + " " + folded[end:]
     return bool(_ASKS.search(outside)) and not _DO_IT.search(folded)
+
+
+_NEGATED = re.compile(r"(?:\bdo\W+not|\bdon'?t|\bnever|\bdont|\bnot\W+to|\bmust\W+not|\bshould\W+not|"
+                      r"\bplease\W+do\W+not)\W*$")
+
+
+def is_negated(folded: str, start: int) -> bool:
+    """"Do not disregard the safety instructions" warns against an override; it is not one."""
+    return bool(_NEGATED.search(folded[max(0, start - 24):start]))
