@@ -189,11 +189,15 @@ def main() -> None:
     _dump(DATA / "jailbreak_train_generated.yaml",
           {"attack": both["attacks"], "benign": both["hard_negatives"] + both["ordinary"] + both["outputs"]},
           "# Extra jailbreak classifier training data:\n" + note)
-    # Plain factual, medical and legal answers ("Overdose can cause liver damage.") are benign for the
-    # output toxicity classifier. Only those: more benign prompts would outweigh (class balancing) the
-    # shipped set's polite second-person texts ("You are so sweet").
-    _dump(DATA / "toxicity_train_generated.yaml", {"toxic": [], "benign": both["outputs"]},
-          "# Extra toxicity classifier training data (benign only):\n" + note)
+    # Plain factual, medical and legal answers ("Overdose can cause liver damage."), hard negatives and
+    # kind second-person sentences are benign for the toxicity classifier (it reads prompts and answers).
+    kind = yaml.safe_load((HERE / "handwritten" / "second_person_benign.yaml").read_text(encoding="utf-8"))
+    # Only the hand-written hard negatives: hundreds of templated ones would outweigh the toxic class.
+    hard = yaml.safe_load((HERE / "handwritten" / "hard_negatives.yaml").read_text(encoding="utf-8"))
+    toxic = yaml.safe_load((HERE / "handwritten" / "toxic.yaml").read_text(encoding="utf-8"))
+    _dump(DATA / "toxicity_train_generated.yaml",
+          {"toxic": toxic["en"] + toxic["tr"], "benign": both["outputs"] + hard["en"] + hard["tr"] + kind["en"] + kind["tr"]},
+          "# Extra toxicity classifier training data:\n" + note)
 
 
 if __name__ == "__main__":

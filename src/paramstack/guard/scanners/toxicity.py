@@ -22,6 +22,11 @@ from paramstack.guard.result import Finding
 from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings, PatternClassifierScanner
 
 STRONG_SCORE = 0.95
+# An insult word aimed at oneself ("I felt stupid", "kendimi aptal hissettim") is self-deprecation, not abuse.
+_SELF_DIRECTED = re.compile(
+    r"(?:\bkendimi|\bkendime|\bkendimden|\bi\W+(?:feel|felt|am|was|look|looked|sound|sounded)\W+(?:so\W+|really\W+|"
+    r"very\W+|like\W+|such\W+)?(?:an?\W+)?|\bi'?m\W+(?:so\W+|such\W+|really\W+)?(?:an?\W+)?|\bmade\W+me\W+"
+    r"(?:feel|look)\W+(?:so\W+|like\W+)?(?:an?\W+)?)\W*$")
 MILD_SCORE = 0.6
 
 
@@ -53,7 +58,8 @@ class ToxicityScanner(PatternClassifierScanner):
             probability, span = window.probability, (window.start, window.end)
         findings: list[Finding] = []
         for kind, pattern, _ in self._lexicon:
-            match = pattern.search(folded.text)
+            match = next((m for m in pattern.finditer(folded.text) if kind != "insult"
+                          or not _SELF_DIRECTED.search(folded.text[max(0, m.start() - 32):m.start()])), None)
             if not match:
                 continue
             # An insult word is evidence, not proof: combine it with the classifier's judgement
