@@ -24,7 +24,8 @@ from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
 from paramstack.guard.result import Finding
 from paramstack.guard.scanners.injection_patterns import INJECTION_PATTERNS
-from paramstack.guard.scanners.jailbreak import JAILBREAK_PATTERNS, ClassifierCheckSettings
+from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings
+from paramstack.guard.scanners.jailbreak_patterns import JAILBREAK_PATTERNS
 from paramstack.guard.scanners.mention import is_mention, is_negated
 
 # How much each family says on its own (see the module docstring).
