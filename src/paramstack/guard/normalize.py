@@ -102,8 +102,18 @@ class NormalizedText:
     # What the checks derive from ``text`` (n-gram features), computed by the first that needs it and
     # reused by the others in the same evaluation.
     shared: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
-    # Decoded readings of encoded segments, each folded like the text; a finding in one maps to its span.
-    views: tuple[tuple[DecodedView, NormalizedText], ...] = ()
+    # The text as given, from which ``views`` are decoded (empty: no decoding).
+    source: str = field(default="", compare=False, repr=False)
+
+    @property
+    def views(self) -> tuple[tuple[DecodedView, NormalizedText], ...]:
+        """Decoded readings of encoded segments, each folded like the text; a finding in one maps to its
+        span. Computed on first use (only the attack checks read them) and cached."""
+        cached = self.shared.get("views")
+        if cached is None:
+            found = decoded_views(self.source, self.text) if self.source else ()
+            cached = self.shared["views"] = tuple((view, _fold(view.text)) for view in found)
+        return cached
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span ``[start, end)`` of the folded text back to a span of the original text."""
@@ -147,11 +157,7 @@ def normalize(text: str, *, decode: bool = True) -> NormalizedText:
     folded = _fold(text)
     if not decode:
         return folded
-    views = decoded_views(text, folded.text)
-    if not views:
-        return folded
-    return NormalizedText(folded.text, folded.original_length, folded.offsets,
-                          views=tuple((view, _fold(view.text)) for view in views))
+    return NormalizedText(folded.text, folded.original_length, folded.offsets, source=text)
 
 
 def lazy_normalized(text: str) -> Callable[[], NormalizedText]:

@@ -23,6 +23,7 @@ from pydantic import ConfigDict
 from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
 from paramstack.guard.result import Finding
+from paramstack.guard.scanners.fastmatch import Gate
 from paramstack.guard.scanners.injection_patterns import INJECTION_PATTERNS
 from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings
 from paramstack.guard.scanners.jailbreak_patterns import JAILBREAK_PATTERNS
@@ -36,7 +37,7 @@ FAMILY_SCORES: dict[str, float] = {
     "custom_pattern": 0.95,
 }
 
-Pattern = tuple[str, re.Pattern[str], tuple[str, ...]]
+Pattern = tuple[str, re.Pattern[str], Gate]
 
 
 class InjectionSettings(ClassifierCheckSettings):
@@ -54,7 +55,7 @@ class InjectionScanner:
         patterns: tuple[Pattern, ...] = INJECTION_PATTERNS if settings.patterns else ()
         if settings.jailbreak_patterns:
             patterns += JAILBREAK_PATTERNS
-        self._patterns = patterns + tuple(("custom_pattern", re.compile(p), ()) for p in settings.extra_patterns)
+        self._patterns = patterns + tuple(("custom_pattern", re.compile(p), Gate()) for p in settings.extra_patterns)
         self._classifier = classifier if settings.classifier else None
         self._threshold = threshold
         # A user asking about a quoted attack is asking a question; in untrusted data (JSON values are quoted)
@@ -87,7 +88,7 @@ class InjectionScanner:
     def _matches(self, folded: NormalizedText, encoding: str | None) -> list[tuple[str, int, int]]:
         found: list[tuple[str, int, int]] = []
         for kind, pattern, keywords in self._patterns:
-            if keywords and not any(word in folded.text for word in keywords):
+            if not keywords.open(folded):
                 continue
             for match in pattern.finditer(folded.text):
                 if is_negated(folded.text, match.start()):

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from paramstack.guard.scanners.fastmatch import Gate
+
 # "agent", "model" and "bot" alone are people and things too ("note to the agent: the buyer called"),
 # so they count only after "ai"/"language".
 _AI = (r"(?:ai|a\W?i|artificial\W+intelligence|llms?|(?:large\W+)?language\W+models?|(?:ai|virtual|digital)\W+"
@@ -33,6 +35,9 @@ _TR_AI = (r"(?:yapay\W+zeka|yz|asistan|dil\W+model|sohbet\W+bot|chatbot|bot|mode
           r"ozetleyici|gpt)\w*")
 _READ = (r"(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|translating|scanning|reviewing|viewing|"
          r"handling|seeing|crawling|indexing|ingesting)")
+# Verbs of machine reading only: "anyone reading this e-mail" is a human reader.
+_MACHINE_READ = (r"(?:processing|summari[sz]ing|parsing|analy[sz]ing|translating|scanning|handling|crawling|"
+                 r"indexing|ingesting)")
 _TR_READ = r"(?:okuyan|isleyen|ozetleyen|ceviren|inceleyen|tarayan|goren|analiz\W+eden|degerlendiren)"
 _DOC = (r"(?:this|the|these)\W+(?:\w+\W+)?(?:e\W?mail|message|document|page|text|file|content|review|"
         r"article|post|data|result|ticket|comment|chunk|website|site|input|note|pdf)s?")
@@ -46,12 +51,15 @@ AI_ADDRESSED = (
     r"\W+(?:\w+\W+){0,3}?(?:reading|processing|summari[sz]ing|that|who|which|:|-|,|must|should|please)"
     r"|\b(?:dear|hey|attention|note\W+to|to)\W+(?:the\W+)?" + _AI + r"\W*[:,!]"
     r"|\b" + _AI + r"\W+(?:\w+\W+)?" + _READ + r"\W+" + _DOC +
-    r"|\b(?:whoever|whatever|anyone|any\W+system)\W+(?:is\W+)?" + _READ + r"\W+" + _DOC
-    + r"|\b(?:you|yourself)\W+(?:\w+\W+)?(?:are|re)\W+(?:now\W+)?" + _READ + r"\W+" + _DOC
+    r"|\b(?:whoever|whatever|anyone|any\W+system)\W+(?:is\W+)?" + _MACHINE_READ + r"\W+" + _DOC
+)
+# "You are now reading this document ... you must": the reader addressed as the one processing the text.
+YOU_READING = (
+    r"\b(?:you|yourself)\W+(?:\w+\W+)?(?:are|re)\W+(?:now\W+)?" + _READ + r"\W+" + _DOC
     + r"\W+(?:\w+\W+){0,6}?(?:must|should|need\W+to|have\W+to|will|are\W+required|instead)\b"
 )
 TR_AI_ADDRESSED = (
-    _TR_DOC + r"\W+" + _TR_READ + r"\W+(?:\w+\W+)?" + _TR_AI
+    r"\b" + _TR_DOC + r"\W+" + _TR_READ + r"\W+(?:\w+\W+)?" + _TR_AI
     + r"|\b" + _TR_AI + r"\W+(?:isen|iseniz|olarak\W+(?:bunu|bu\W+metni)|okuyorsan|okuyorsaniz|isliyorsan|"
     r"ozetliyorsan|ceviriyorsan|goruyorsan)\b"
     r"|\b(?:sevgili|sayin|dikkat|not|mesaj|uyari|talimat|hey|merhaba|selam)\w*\W+(?:\w+\W+)?" + _TR_AI
@@ -294,35 +302,75 @@ FAKE_ROLE = (
     r"|\b(?:the\W+)?(?:real|actual|true)\W+instructions\W+(?:are\W+)?(?:below|here|as\W+follows|follow)\b"
 )
 
-# (finding type, pattern, keywords one of which must occur in the folded text for the pattern to be tried)
-INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
-    ("ai_addressed", re.compile(AI_ADDRESSED),
-     ("you", "ai", "assistant", "model", "bot", "llm", "gpt", "agent", "whoever", "anyone", "system")),
-    ("ai_addressed", re.compile(TR_AI_ADDRESSED), ("yapay", "yz", "asistan", "model", "bot", "ajan", "ozetle")),
-    ("exfiltration", re.compile(EXFILTRATION), ("http", "www", ".", "send", "forward", "mail", "post", "upload",
-                                                "leak", "share", "url", "link", "server", "render", "visit")),
-    ("exfiltration", re.compile(TR_EXFILTRATION), ("gonder", "ilet", "yolla", "aktar", "paylas", "yukle")),
-    ("concealment", re.compile(CONCEALMENT), ("user", "human", "customer", "reader", "recipient", "operator")),
-    ("concealment", re.compile(TR_CONCEALMENT), ("kullanici", "musteri", "okuyucu", "alici", "insan")),
-    ("task_hijack", re.compile(TASK_HIJACK), ("summar", "translat", "answer", "respond", "reply", "instead",
-                                             "task", "job", "goal", "from now", "process", "read", "review",
-                                             "writ", "generat", "analy", "instruction", "purpose", "mission")),
-    ("task_hijack", re.compile(TR_TASK_HIJACK), ("ozet", "cevir", "yanit", "cevap", "gorev", "amac", "talimat",
-                                                "artik", "bundan", "okur", "okudu", "isler", "yazarken",
-                                                "degerlendir")),
-    ("ai_addressed", re.compile(AI_LABEL), ("ai", "assistant", "bot", "llm", "gpt", "model", "agent", "tool")),
-    ("ai_addressed", re.compile(TR_AI_LABEL), ("yapay", "yz", "asistan", "model", "bot", "ajan", "arac")),
-    ("model_directive", re.compile(MODEL_DIRECTIVE), ("must", "should", "shall", "will now", "need", "required",
-                                                      "instructed", "expected", "has to", "have to")),
-    ("model_directive", re.compile(TR_MODEL_DIRECTIVE), ("meli", "mali", "sin ", "sin.", "sin,")),
-    ("task_hijack", re.compile(DISMISS_CONTEXT), ("ignore", "disregard", "forget", "yukaridaki", "soru", "istek",
-                                                 "talep", "gorev")),
-    ("tool_abuse", re.compile(TOOL_ABUSE), ("rm ", "rm -", "del ", "format", "drop", "shutdown", "mkfs", "dd ")),
-    ("fetch_and_run", re.compile(FETCH_AND_RUN), ("curl", "wget", "iwr", "invoke")),
-    ("fake_role", re.compile(r"\[\W*(?:system|admin|administrator|developer|sistem|yonetici)\W*(?:notice|message|note|"
-                             r"update|override|prompt|duyurusu|mesaji|notu)?\W*\]"), ("[",)),
-    ("fake_role", re.compile(FAKE_ROLE), ("im_start", "inst", "sys", "system", "assistant", "developer", "admin",
-                                          "instruction", "directive", "prompt", "orders", "command", "rules",
-                                          "sistem", "yonetici", "talimat", "direktif", "komut", "kural",
-                                          "yonerge")),
+_AI_WORDS = ("ai", "a.i", "a i", "artific", "llm", "llms", "languag", "virtual", "digital", "assista", "chatbot",
+             "chat", "gpt", "chatgpt", "claude", "gemini", "copilot", "automat", "summari", "screeni", "transla",
+             "coding")
+_TR_AI_WORDS = ("yapay", "yz", "asistan", "dil", "sohbet", "chatbot", "bot", "model", "ajan", "otomati", "tarama",
+                "ceviri", "ozetlem", "kod", "gpt")
+_DOC_WORDS = ("email", "e", "mail", "message", "documen", "page", "text", "file", "content", "review", "article",
+              "post", "data", "result", "ticket", "comment", "chunk", "website", "site", "input", "note", "pdf")
+_SECRET_WORDS = ("data", "details", "informa", "history", "message", "email", "emails", "mail", "inbox", "contact",
+                 "passwor", "credent", "api", "key", "keys", "token", "tokens", "secret", "address", "phone",
+                 "credit", "card", "session", "cookie", "memory", "notes", "calenda", "convers", "chat", "logs",
+                 "system", "{", "[", "%7b", "$")
+
+# (finding type, pattern, the gate: words a match cannot do without; see fastmatch.py)
+INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
+    ("ai_addressed", re.compile(AI_ADDRESSED), Gate(_AI_WORDS + ("whoever", "whateve", "anyone", "any"))),
+    ("ai_addressed", re.compile(YOU_READING),
+     Gate(("you", "yoursel"), _DOC_WORDS, ("reading", "process", "summari", "parsing", "analyzi", "analysi",
+                                           "transla", "scannin", "reviewi", "viewing", "handlin", "seeing",
+                                           "crawlin", "indexin", "ingesti"))),
+    ("ai_addressed", re.compile(TR_AI_ADDRESSED), Gate(_TR_AI_WORDS)),
+    ("exfiltration", re.compile(EXFILTRATION),
+     Gate(("send", "forward", "email", "mail", "post", "upload", "transmi", "exfiltr", "leak", "copy", "submit",
+           "share", "relay", "report", "deliver", "append", "attach", "encode", "visit", "open", "fetch", "call",
+           "load", "request", "render", "!["), _SECRET_WORDS)),
+    ("exfiltration", re.compile(TR_EXFILTRATION),
+     Gate(("gonder", "ilet", "yolla", "aktar", "paylas", "yukle", "postala", "mail"),
+          ("veri", "bilgi", "gecmis", "mesaj", "eposta", "posta", "kisi", "sifre", "parola", "anahtar", "token",
+           "dosya", "belge", "adres", "telefon", "kart", "oturum", "cerez", "konusm", "sohbet", "not", "takvim",
+           "kayit", "sistem", "rehber"))),
+    ("concealment", re.compile(CONCEALMENT),
+     Gate(("user", "users", "human", "custome", "reader", "recipie", "operato", "comment", "line", "note", "instruc",
+           "message", "text", "part", "section", "paragra"),
+          ("not", "don", "dont", "never", "without", "keep", "hide", "must", "should"))),
+    ("concealment", re.compile(TR_CONCEALMENT),
+     Gate(("kullani", "musteri", "okuyucu", "alici", "insan", "yorum", "satir", "not", "talimat", "mesaj", "metin",
+           "kisim", "bolum", "gizli"),
+          ("soyleme", "bahsetm", "belirtm", "gosterm", "haber", "bildirm", "sezdirm", "hissett", "aciklam", "fark",
+           "bilmede", "haberi", "gormede", "anlamad", "gizli", "sakla"))),
+    ("task_hijack", re.compile(TASK_HIJACK),
+     Gate(("summar", "transla", "answer", "respond", "reply", "replies", "instead", "task", "job", "goal", "from",
+           "process", "read", "reading", "reads", "review", "writ", "write", "writing", "generat", "analy", "analyz",
+           "analys", "evaluat", "screen", "rank", "ranking", "grad", "gradin", "scor", "scoring", "compar",
+           "respons", "output", "outputs", "your", "in"))),
+    ("task_hijack", re.compile(TR_TASK_HIJACK),
+     Gate(("ozet", "cevir", "yanit", "cevap", "gorev", "amac", "talimat", "artik", "bundan", "okurken", "okudu",
+           "isler", "yazarke", "degerle", "karsila", "sirala", "puanla", "isin", "sadece", "yalnizc", "yeni",
+           "gercek", "asil", "tek"))),
+    ("ai_addressed", re.compile(AI_LABEL), Gate(_AI_WORDS, (":", ","))),
+    ("ai_addressed", re.compile(TR_AI_LABEL), Gate(_TR_AI_WORDS, (":", ","))),
+    ("model_directive", re.compile(MODEL_DIRECTIVE),
+     Gate(("ai", "assista", "chatbot", "llm", "llms", "bot", "bots", "languag", "models", "model", "transla",
+           "screeni", "summari", "automat"),
+          ("must", "should", "shall", "will", "need", "needs", "require", "instruc", "expecte", "has", "have"))),
+    ("model_directive", re.compile(TR_MODEL_DIRECTIVE),
+     Gate(("asistan", "yapay", "yz", "sohbet", "chatbot", "dil", "otomati", "tarama", "ceviri", "ozetlem", "sistem",
+           "model", "bot"))),
+    ("task_hijack", re.compile(DISMISS_CONTEXT),
+     Gate(("ignore", "disrega", "forget", "yukarid", "kullani", "ozet", "ceviri"))),
+    ("tool_abuse", re.compile(TOOL_ABUSE),
+     Gate(("rm ", "rm -", "del ", "format", "drop", "shutdow", "mkfs", "dd "),
+          ("run", "execute", "type", "paste", "enter", "calisti", "yurut"))),
+    ("fetch_and_run", re.compile(FETCH_AND_RUN), Gate(("curl", "wget", "iwr", "invoke"), ("|",))),
+    ("fake_role", re.compile(r"\[\W*(?:system|admin|administrator|developer|sistem|yonetici)\W*"
+                             r"(?:notice|message|note|update|override|prompt|duyurusu|mesaji|notu)?\W*\]"),
+     Gate(("[",), ("system", "admin", "adminis", "develop", "sistem", "yonetic"))),
+    ("fake_role", re.compile(FAKE_ROLE),
+     Gate(("im_start", "inst", "sys", "system", "assista", "develop", "admin", "instruc", "directi", "prompt",
+           "orders", "command", "rules", "sistem", "yonetic", "talimat", "direkti", "komut", "kural", "yonerge",
+           "hidden", "secret", "invisib", "gizli", "real", "actual", "true", "begin", "start", "yeni", "guncel",
+           "onceli", "acil", "onemli", "ek", "gercek", "asil", "new", "updated", "revised", "additio", "priorit",
+           "urgent", "importa", "overrid"))),
 )

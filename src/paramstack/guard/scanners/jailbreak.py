@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
 from paramstack.guard.result import Finding
+from paramstack.guard.scanners.fastmatch import Gate
 from paramstack.guard.scanners.jailbreak_patterns import JAILBREAK_PATTERNS
 from paramstack.guard.scanners.mention import is_mention, is_negated
 
@@ -50,11 +51,11 @@ class ClassifierCheckSettings(BaseModel):
 class PatternClassifierScanner:
     """Patterns with a fixed high score, plus the classifier's best-window probability."""
 
-    def __init__(self, check: str, patterns: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...],
+    def __init__(self, check: str, patterns: tuple[tuple[str, re.Pattern[str], Gate], ...],
                  settings: ClassifierCheckSettings, threshold: float, classifier: NgramClassifier | None,
                  classifier_type: str) -> None:
         self.check = check
-        extra = tuple(("custom_pattern", re.compile(p), ()) for p in settings.extra_patterns)
+        extra = tuple(("custom_pattern", re.compile(p), Gate()) for p in settings.extra_patterns)
         self._patterns = (patterns if settings.patterns else ()) + extra
         self._classifier = classifier if settings.classifier else None
         self._classifier_type = classifier_type
@@ -78,7 +79,7 @@ class PatternClassifierScanner:
         mentioned: list[tuple[int, int]] = []
         if self._threshold <= PATTERN_SCORE:
             for kind, pattern, keywords in self._patterns:
-                if keywords and not any(word in folded.text for word in keywords):
+                if not keywords.open(folded):
                     continue
                 for match in pattern.finditer(folded.text):
                     if is_negated(folded.text, match.start()):

@@ -19,6 +19,7 @@ from paramstack.errors import ConfigurationError
 from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
 from paramstack.guard.result import Finding
+from paramstack.guard.scanners.fastmatch import Gate
 from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings, PatternClassifierScanner
 
 STRONG_SCORE = 0.95
@@ -30,20 +31,20 @@ _SELF_DIRECTED = re.compile(
 MILD_SCORE = 0.6
 
 
-def load_lexicon(path: Path) -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
+def load_lexicon(path: Path) -> tuple[tuple[str, re.Pattern[str], Gate], ...]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         strong = re.compile("|".join(f"(?:{p})" for p in data["strong"]))
         mild = re.compile("|".join(f"(?:{p})" for p in data["mild"]))
     except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as error:
         raise ConfigurationError(f"toxicity lexicon {path}: {error}") from None
-    return (("threat_or_hate", strong, ()), ("insult", mild, ()))
+    return (("threat_or_hate", strong, Gate()), ("insult", mild, Gate()))
 
 
 class ToxicityScanner(PatternClassifierScanner):
     """Same shape as the jailbreak check, except that lexicon levels carry their own scores."""
 
-    def __init__(self, lexicon: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...],
+    def __init__(self, lexicon: tuple[tuple[str, re.Pattern[str], Gate], ...],
                  settings: ClassifierCheckSettings, threshold: float, classifier: NgramClassifier | None) -> None:
         super().__init__("toxicity", (), settings, threshold, classifier, "toxicity_classifier")
         self._lexicon = lexicon if settings.patterns else ()
