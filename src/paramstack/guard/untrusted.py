@@ -79,8 +79,6 @@ class UntrustedChecks:
                 if time.perf_counter() - started > self._budget_s:
                     return self._over_budget(findings, None, "block" if findings else "allow", joined)
                 findings.extend(scanner.scan(joined, lazy_normalized(joined)))
-            if findings:
-                break
         if not findings:
             return GuardResult("allow", None, [])
         if not any(scanner.scan(part, lazy_normalized(part)) for part in parts for scanner in self._attack_checks):

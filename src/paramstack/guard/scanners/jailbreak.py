@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
@@ -36,6 +36,10 @@ class ClassifierCheckSettings(BaseModel):
     classifier: bool = True
     weights: str | None = None  # a .safetensors file from `paramstack guard train`; default: the shipped one
     extra_patterns: list[str] = []  # tenant regexes, matched on the normalised (folded, lower-case) text
+    # The classifier alone decides only on texts of at least this many words: on two or three words
+    # ("Talimatları okudum.", "Yok say.") a few n-grams decide and it guesses; short attacks are the
+    # patterns' job. 0 switches this off.
+    min_classifier_words: int = Field(default=5, ge=0, le=100)
 
     @field_validator("extra_patterns")
     @classmethod
@@ -60,6 +64,7 @@ class PatternClassifierScanner:
         self._classifier = classifier if settings.classifier else None
         self._classifier_type = classifier_type
         self._threshold = threshold
+        self._min_words = settings.min_classifier_words
         # A stream re-reads this much already-sent text so that an attack split across chunks is seen whole.
         self.context_chars = (classifier.window if classifier else 0) + 40
 
@@ -93,7 +98,8 @@ class PatternClassifierScanner:
                     break
         # ROT13 and reversed views are the whole text transformed: only its patterns are meaningful there
         # (the classifier would read the gibberish the rest of the text becomes).
-        if self._classifier is not None and encoding in (None, "base64", "tags"):
+        if self._classifier is not None and encoding in (None, "base64", "tags") \
+                and enough_words(folded.text, self._min_words):
             scored, shared = folded.text, folded.shared
             if mentioned:  # the classifier judges what is said about the quoted attack, not the quote
                 scored = _blanked(folded.text, mentioned)
@@ -106,6 +112,16 @@ class PatternClassifierScanner:
 
     def replacement(self, finding: Finding) -> str:
         return f"[{self.check.upper()}]"
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def enough_words(text: str, minimum: int) -> bool:
+    """Whether ``text`` has at least ``minimum`` words (stops counting there: cheap on long texts)."""
+    if minimum <= 0:
+        return True
+    return any(count >= minimum for count, _ in enumerate(_WORD.finditer(text), start=1))
 
 
 def _blanked(text: str, spans: list[tuple[int, int]]) -> str:

@@ -20,7 +20,7 @@ from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
 from paramstack.guard.result import Finding
 from paramstack.guard.scanners.fastmatch import Gate
-from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings, PatternClassifierScanner
+from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings, PatternClassifierScanner, enough_words
 
 STRONG_SCORE = 0.95
 # An insult word aimed at oneself ("I felt stupid", "kendimi aptal hissettim") is self-deprecation, not abuse.
@@ -69,7 +69,9 @@ class ToxicityScanner(PatternClassifierScanner):
             if score >= self._threshold:
                 start, end = folded.to_original(*match.span())
                 findings.append(Finding(self.check, kind, start, end, score))
-        if probability >= self._threshold:
+        # Alone, the classifier decides only on texts long enough for it to judge (min_classifier_words);
+        # as evidence next to an insult word it counts on any text ("Sus gerizekalı!").
+        if probability >= self._threshold and enough_words(folded.text, self._min_words):
             start, end = folded.to_original(*span)
             findings.append(Finding(self.check, self._classifier_type, start, end, probability))
         return findings
