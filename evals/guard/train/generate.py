@@ -196,7 +196,8 @@ def main() -> None:
     hard = yaml.safe_load((HERE / "handwritten" / "hard_negatives.yaml").read_text(encoding="utf-8"))
     toxic = yaml.safe_load((HERE / "handwritten" / "toxic.yaml").read_text(encoding="utf-8"))
     _dump(DATA / "toxicity_train_generated.yaml",
-          {"toxic": toxic["en"] + toxic["tr"], "benign": both["outputs"] + hard["en"] + hard["tr"] + kind["en"] + kind["tr"]},
+          {"toxic": toxic["en"] + toxic["tr"],
+           "benign": both["outputs"] + hard["en"] + hard["tr"] + kind["en"] + kind["tr"]},
           "# Extra toxicity classifier training data:\n" + note)
 
 

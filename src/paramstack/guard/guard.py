@@ -116,6 +116,8 @@ class Guard:
     def _action_of(self, finding: Finding) -> str:
         if finding.check == "limits":
             return "block"
+        if finding.check == "injection" and self.policy.untrusted.action == "block":
+            return "block"  # check_untrusted blocks with the policy's untrusted action
         for checks in self._checks.values():
             for spec, _ in checks:
                 if spec.check == finding.check:

@@ -48,6 +48,8 @@ class UntrustedChecks:
             return GuardResult("block", None, [Finding("limits", "too_large", 0, len(text), 1.0)])
         started = time.perf_counter()
         findings = self._injection.scan(text, lazy_normalized(text))
+        if time.perf_counter() - started > self._budget_s:
+            return self._over_budget(findings, text, "allow", text)
         out = text
         action = "allow"
         if findings:
