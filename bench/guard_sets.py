@@ -29,6 +29,9 @@ def load_split(split: str) -> dict[str, dict[str, list[str]]]:
     return sets
 
 
+_ASK = {"en": "Please summarise this for me:", "tr": "Bunu benim için özetler misin:"}
+
+
 def _rate(hits: list[bool]) -> float:
     return round(sum(hits) / len(hits), 4) if hits else 0.0
 
@@ -66,6 +69,13 @@ def evaluate(guards: dict[str, Guard], split: str, misses: bool = False) -> dict
     family("hard_negatives", lambda t: default.validate(t, "input").blocked, False)
     family("indirect", lambda t: default.check_untrusted(t).action != "allow", True)
     family("untrusted_benign", lambda t: default.check_untrusted(t).action != "allow", False)
+    # The same texts pasted into a user turn ("summarise this e-mail: ..."): the input check alone.
+    sets["user_pastes_injection"] = {lang: [f"{_ASK[lang]}\n{t}" for t in texts]
+                                     for lang, texts in sets.get("indirect", {}).items()}
+    sets["user_pastes_benign"] = {lang: [f"{_ASK[lang]}\n{t}" for t in texts]
+                                  for lang, texts in sets.get("untrusted_benign", {}).items()}
+    family("user_pastes_injection", lambda t: default.validate(t, "input").blocked, True)
+    family("user_pastes_benign", lambda t: default.validate(t, "input").blocked, False)
     for policy, guard in guards.items():
         family("outputs", lambda t, g=guard: g.validate(t, "output").blocked, False)
         report[f"outputs/{policy}"] = report.pop("outputs")

@@ -187,7 +187,10 @@ def main() -> None:
     note = ("# the TRAIN split of evals/guard (see evals/guard/train/generate.py, which writes this file).\n"
             "# Held-out evaluation data is never included.\n")
     _dump(DATA / "jailbreak_train_generated.yaml",
-          {"attack": both["attacks"], "benign": both["hard_negatives"] + both["ordinary"] + both["outputs"]},
+          {"attack": both["attacks"],
+           # documents people paste ("summarise this e-mail") are benign prompts too, even when they talk
+           # about instructions or AI
+           "benign": both["hard_negatives"] + both["ordinary"] + both["outputs"] + both["untrusted_benign"]},
           "# Extra jailbreak classifier training data:\n" + note)
     # Plain factual, medical and legal answers ("Overdose can cause liver damage."), hard negatives and
     # kind second-person sentences are benign for the toxicity classifier (it reads prompts and answers).
