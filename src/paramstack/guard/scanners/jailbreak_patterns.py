@@ -143,6 +143,20 @@ _EN_RELEASE = (
     r"(?:new\W+)?system\W+(?:prompt|message|instructions)"
     r"|\b(?:opposite|reverse)\W+(?:day|mode)\b|\b(?:opposite|reverse)\W+of\W+what\W+your\W+(?:rules|guidelines|"
     r"instructions|programming)"
+    r"|\b(?:safety|content|moderation|ethic\w*)\W+(?:filters?|rules|guardrails|systems?|protocols|checks|policies)\W+"
+    r"(?:are|is|have\W+been|has\W+been)\W+(?:now\W+)?(?:offline|off|disabled|down|deactivated|removed|lifted|suspended)\b"
+    r"|\b(?:your|the)\W+(?:rules|restrictions|guidelines|filters|limits|policies)\W+(?:are|have\W+been)\W+(?:now\W+)?"
+    r"(?:suspended|lifted|removed|disabled|void|gone|offline|cancell?ed)\b"
+    r"|\b(?:safety|filters?|moderation|guardrails?|restrictions|censorship|ethics|alignment)\w*\W{0,3}(?:=|:)\W{0,3}"
+    r"(?:false|off|0|none|disabled|no)\b"
+    r"|\b(?:broken|broke|break(?:s|ing)?)\W+free\W+(?:from|of)\W+(?:all\W+)?(?:(?:its|your|their|the)\W+)?(?:\w+\W+)?"
+    r"(?:rules|restrictions|constraints|limitations|guidelines|programming|chains|shackles|confines)"
+    r"|\b(?:conversation|instructions|messages|chat|rules)\W+(?:\w+\W+)?never\W+(?:happened|existed|applied)\b"
+    r"|\b(?:not\W+)?(?:restricted|bound|limited|controlled|censored)\W+by\W+(?:openai|anthropic|your\W+(?:developers?|"
+    r"creators?|makers?))"
+    r"|(?:^|\n)\W{0,4}(?:system|admin|developer)\W{0,3}(?:message|note|override|prompt)?\W{0,3}:\W*(?:\w+\W+){0,10}?"
+    r"(?:admin|administrator|privileges?|comply|obey|unrestricted|every\W+request|no\W+restrictions|ignore|"
+    r"disregard)\b"
 )
 _EN_PERSONA_MORE = (
     r"\b(?:ai|model|assistant|chatbot|bot|version|twin|character|persona|entity|who|that)\W+(?:\w+\W+){0,3}?(?:never|"
@@ -156,7 +170,9 @@ _EN_PERSONA_MORE = (
     r"uncensored|without\W+(?:any\W+)?(?:filter\w*|rules|restrictions|guidelines)|no\W+(?:rules|guidelines|filters))"
     r"|\b(?:god|dan|jailbreak|unrestricted|unfiltered|sudo|maintenance|debug|admin)\W+mode\W+(?:is\W+)?(?:now\W+)?"
     r"(?:on|enabled|activated|engaged)\b|\byou\W+(?:are|'?re)\W+(?:now\W+)?in\W+(?:god|dan|jailbreak|unrestricted|"
-    r"unfiltered|sudo)\W+mode\b"
+    r"unfiltered|sudo|maintenance|developer|debug|admin|test)\W+mode\b"
+    r"|\bwhat(?:'s|\W+is|\W+are)\W+your\W+(?:system\W+prompt|initial\W+prompt|hidden\W+(?:prompt|instructions)|"
+    r"system\W+message|secret\W+instructions|original\W+instructions)\b"
     r"|\b(?:act|pretend|roleplay|role\W+play|play|be)\W+(?:as\W+|like\W+)?(?:\w+\W+){0,2}?(?:deceased|late|dead)\W+"
     r"(?:grand\w+|grandma|granny|nana|mother|father|mom|dad)"
 )
@@ -177,8 +193,16 @@ _TR_RELEASE = (
     r"|\b(?:etik|ahlaki)\W+(?:siniri|sinirlari|kurali|kurallari)\w*\W+(?:olmayan|yok)\b"
     r"|\b(?:hicbir\W+seyi\W+|asla\W+|hic\W+)?reddetme(?:yen|yi\W+(?:hic\W+)?(?:ogrenmemis|bilmeyen))\W+(?:\w+\W+)?"
     r"(?:yapay\W+zeka|model|asistan|bot|karakter)"
-    r"|\b(?:sinirlama|kisitlama|kural|programlama|zincir|filtre)\w*(?:dan|den)\W+(?:artik\W+)?(?:kurtuldun|ozgursun|"
-    r"arindin|azat)"
+    r"|\b(?:sinirlama|kisitlama|kural|programlama|zincir|filtre|yonerge)\w*(?:dan|den)\W+(?:artik\W+)?(?:kurtul|"
+    r"siyril|arin|ozgur|azat)\w*"
+    r"|\b(?:hicbir|hic)\W+(?:kural|yonerge|kisitlama|filtre|sinir|etik)\w*\W+(?:\w+\W+)?olmayan\b"
+    r"|\b(?:konusma|sohbet|talimat|mesaj|kural)\w*\W+(?:\w+\W+)?(?:hic\W+)?olmamis\W+gibi"
+    r"|\b(?:kisitlanmayan|sinirlanmayan|denetlenmeyen|sansurlenmeyen|kisitlanmamis)\W+(?:\w+\W+){0,2}?"
+    r"(?:yapay\W+zeka|asistan|model|bot)"
+    r"|\b(?:kurallarin|kisitlamalarin|filtrelerin|yonergelerin|politikan|sinirlarin)\w*\W+(?:artik\W+)?"
+    r"(?:askiya\W+alindi|kaldirildi|devre\W+disi|iptal\W+edildi|kapatildi|gecersiz|yok\W+artik)"
+    r"|(?:^|\n)\W{0,4}(?:sistem|yonetici|gelistirici)\W{0,3}(?:mesaji|notu)?\W{0,3}:\W*(?:\w+\W+){0,10}?"
+    r"(?:yonetici|yetki\w*|her\W+istege|itaat|kisitlamasiz|sinirsiz|kurallari\W+(?:unut|yok\W+say))"
     r"|\bters\W+gun\b|\bkurallarinin\W+(?:\w+\W+){0,2}?(?:tam\W+)?tersini"
     r"|\bkurallarin\W+ne\W+olursa\W+olsun"
     r"|\b(?:icerik|etik|guvenlik|ahlak|moderasyon|sansur)\w*\W+(?:\w+\W+)?(?:denetim|filtre|modul|kural|kisitlama|"
@@ -199,8 +223,8 @@ _TR_RELEASE = (
     r"|\b(?:gercek|asil|yeni)\W+(?:talimat|gorev)\w*\W+(?:\w+\W+){0,3}?(?:yok\W+saymak|unutmak|gormezden\W+gelmek|"
     r"dikkate\W+almamak)"
     r"|\bsistem\W+istemi\W+olarak\W+(?:kabul\W+et|say|gor|kullan)"
-    r"|\b(?:sansur|filtre|kural|kisitlama|sinir)\w*\W+(?:olmadan|olmaksizin|gozetmeden|tanimadan)\W+(?:\w+\W+){0,3}?"
-    r"(?:cevap|yanit|yaz|anlat|soyle)\w*"
+    r"|\b(?:sansur|filtre|kural|kisitlama|sinir|yonerge)\w*\W+(?:olmadan|olmaksizin|gozetmeden|tanimadan)\W+"
+    r"(?:\w+\W+){0,3}?(?:cevap|yanit|yaz|anlat|soyle|davran|konus)\w*"
     r"|\b(?:rahmetli|olmus|merhum|vefat\W+etmis)\W+(?:buyukanne|buyukbaba|dede|nine|anneanne|babaanne|anne|baba)\w*"
     r"\W+(?:\w+\W+){0,6}?(?:gibi\W+davran|rolune\W+gir|canlandir|ol)"
 )
@@ -272,18 +296,24 @@ JAILBREAK_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
      Gate(("ignore", "disrega", "forget", "skip", "abandon", "drop", "bypass", "overrid", "discard", "aside", "free",
            "freed", "liberat", "release", "unchain", "apply", "applies", "exist", "matter", "turned", "switche",
            "if", "without", "off", "disable", "deactiv", "set", "regardl", "obey", "treat", "conside", "take",
-           "accept", "opposit", "reverse", "answer", "respond", "reply", "write", "talk", "speak"),
-          _EN_TARGETS + ("censors", "refusin", "message", "text", "filteri"))),
+           "accept", "opposit", "reverse", "answer", "respond", "reply", "write", "talk", "speak", "offline",
+           "disable", "down", "removed", "lifted", "suspend", "void", "gone", "cancel", "false", "none", "no", "broken",
+           "broke", "break", "breaks", "breakin", "system", "admin", "develop", "=", ":", "never", "restric",
+           "bound", "limited", "control", "censore"),
+          _EN_TARGETS + ("censors", "refusin", "message", "text", "filteri", "convers", "chat", "anthrop",
+                         "makers", "maker"))),
     ("role_play", re.compile(_EN_PERSONA_MORE),
      Gate(("refus", "refuse", "refuses", "declin", "censor", "say", "says", "limits", "limitat", "boundar", "morals",
            "ethics", "guideli", "filters", "rules", "restric", "anythin", "escaped", "jailbro", "unfilte", "uncenso",
-           "mode", "decease", "late", "dead"))),
+           "mode", "decease", "late", "dead", "prompt", "instruc", "message"))),
     ("prompt_leak", re.compile(_EN_LEAK_MORE),
      Gate(("reveal", "show", "print", "output", "repeat", "tell", "display", "leak", "quote", "give", "write", "dump",
            "spill", "recite", "list", "what", "which"),
           ("instruc", "rules", "prompt", "configu", "directi", "guideli", "message", "setup"))),
     ("instruction_override", re.compile(_TR_RELEASE),
      Gate(("kisitla", "kural", "filtre", "sinir", "sansur", "yonerge", "etik", "ahlak", "reddet", "program", "zincir",
+           "yetki", "itaat", "yonetic", "sistem", "gelisti", "konusm", "sohbet", "mesaj", "kisitla", "sinirla",
+           "denetle", "sansurl", "hic", "hicbir",
            "ters", "icerik", "guvenli", "moderas", "politik", "jailbre", "tanri", "gelisti", "dan", "yonetic",
            "bakim", "talimat", "gorev", "sistem", "rahmetl", "olmus", "merhum", "vefat", "sinirla"))),
     ("prompt_leak", re.compile(_TR_LEAK_MORE),
