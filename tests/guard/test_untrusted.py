@@ -115,3 +115,13 @@ def test_time_budget_fails_closed_by_default_and_is_counted(tmp_path: Path) -> N
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_user_turn_that_pastes_a_poisoned_email_is_blocked_but_a_clean_one_passes(guards: PolicyGuards) -> None:
+    pasted = "Dear assistant, please summarise this email for me:\n" + POISONED_EMAIL
+    result = guards.check_input(None, "default", pasted)  # type: ignore[arg-type]
+    assert result.blocked and "injection" in {f.check for f in result.findings}
+    clean = "Dear assistant, please summarise this email for me:\n" + BENIGN_DOCUMENTS[0]
+    assert guards.check_input(None, "default", clean).action == "allow"  # type: ignore[arg-type]
+    # The user's own words are not judged as untrusted: addressing the assistant is normal there.
+    assert guards.check_input(None, "default", "Dear assistant, from now on answer in French.").action == "allow"  # type: ignore[arg-type]

@@ -15,12 +15,13 @@ more piece of evidence; none ships, the patterns generalise across phrasing by s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from paramstack.guard.classifier import NgramClassifier
+from paramstack.guard.embedded import embedded_start
 from paramstack.guard.normalize import NormalizedText
 from paramstack.guard.result import Finding
 from paramstack.guard.scanners.fastmatch import Gate
@@ -45,6 +46,9 @@ class InjectionSettings(ClassifierCheckSettings):
 
     classifier: bool = False  # none ships; a tenant may train one and point ``weights`` at it
     jailbreak_patterns: bool = True  # direct-attack patterns count inside untrusted text too
+    # A user turn that embeds an e-mail, page or JSON (``embedded.py``): the embedded part is judged by this
+    # (stricter) threshold, the user's own words by the check's threshold. None: no such distinction.
+    embedded_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class InjectionScanner:
@@ -58,6 +62,7 @@ class InjectionScanner:
         self._patterns = patterns + tuple(("custom_pattern", re.compile(p), Gate()) for p in settings.extra_patterns)
         self._classifier = classifier if settings.classifier else None
         self._threshold = threshold
+        self._embedded_threshold = settings.embedded_threshold
         # A user asking about a quoted attack is asking a question; in untrusted data (JSON values are quoted)
         # a quoted instruction to the model is still one.
         self._mention_aware = mention_aware
@@ -76,14 +81,22 @@ class InjectionScanner:
             start, end = folded.to_original(window.start, window.end)
             spans.append(("injection_classifier", start, end))
             scores["injection_classifier"] = window.probability
-        remaining = 1.0
-        for score in scores.values():
-            remaining *= 1.0 - score
-        combined = 1.0 - remaining
+        combined = _noisy_or(scores.values())
         if combined < self._threshold:
-            return []
+            return self._embedded(text, spans) if self._embedded_threshold is not None and spans else []
         return [Finding(self.check, kind, start, end, combined) for kind, start, end in spans
                 if kind != "injection_classifier" or scores[kind] >= 0.5]
+
+    def _embedded(self, text: str, spans: list[tuple[str, int, int]]) -> list[Finding]:
+        """The evidence inside the embedded part of a user turn, judged by ``embedded_threshold``."""
+        start = embedded_start(text)
+        if start is None:
+            return []
+        inside = [span for span in spans if span[1] >= start and span[0] != "injection_classifier"]
+        combined = _noisy_or(FAMILY_SCORES.get(kind, 0.9) for kind in {kind for kind, _, _ in inside})
+        if not inside or self._embedded_threshold is None or combined < self._embedded_threshold:
+            return []
+        return [Finding(self.check, kind, s, e, combined) for kind, s, e in inside]
 
     def _matches(self, folded: NormalizedText, encoding: str | None) -> list[tuple[str, int, int]]:
         found: list[tuple[str, int, int]] = []
@@ -101,6 +114,13 @@ class InjectionScanner:
 
     def replacement(self, finding: Finding) -> str:
         return "[INJECTION]"
+
+
+def _noisy_or(scores: Iterable[float]) -> float:
+    remaining = 1.0
+    for score in scores:
+        remaining *= 1.0 - score
+    return 1.0 - remaining
 
 
 def injection_scanner(settings: InjectionSettings, threshold: float, load: Callable[[Path], NgramClassifier],

@@ -46,6 +46,12 @@ _TR_DOC = (r"(?:bu|su)\W+(?:\w+\W+)?(?:e\W?posta|eposta|mesaj|belge|dokuman|sayf
 
 AI_ADDRESSED = (
     r"\bif\W+you\W+(?:are|re)\W+(?:an?\W+|the\W+)?(?:\w+\W+)?" + _AI + r"\b"
+    r"|\bif\W+(?:an?\W+|the\W+|any\W+)?(?:\w+\W+)?" + _AI + r"\W+(?:is|are)\W+(?:now\W+)?(?:\w+\W+)?"
+    r"(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|translating|seeing)\b"
+    # "@copilot please ...": an @-mention of an AI (its "@" is an "a" in the folded text)
+    r"|\ba(?:copilot|claude|chatgpt|gpt|gemini|assistant|ai|llm|bot|agent)\W+(?:please\W+|also\W+|kindly\W+|now\W+)*"
+    r"(?:push|commit|merge|delete|remove|create|close|approve|grant|add|run|execute|send|forward|ignore|reply|"
+    r"write|tell|say|post|change|update|deploy|install|share|make)\b"
     r"|\b(?:dear|hey|hello|hi|attention|note\W+(?:to|for)|message\W+(?:to|for)|instructions?\W+(?:to|for)|"
     r"important\W+(?:note\W+)?(?:to|for)|to)\W+(?:the\W+|all\W+|any\W+|every\W+)?(?:\w+\W+)?" + _AI +
     r"\W+(?:\w+\W+){0,3}?(?:reading|processing|summari[sz]ing|that|who|which|:|-|,|must|should|please)"
