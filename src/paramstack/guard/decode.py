@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 MAX_VIEWS = 8
@@ -91,14 +92,14 @@ _ROTATED = frozenset(w.translate(_ROT13) for w in _FUNCTION_WORDS if len(w) >= 3
 _REVERSED = frozenset(w[::-1] for w in _FUNCTION_WORDS if len(w) >= 3) - _FUNCTION_WORDS
 
 
-def _hits(words: set[str], transform: str) -> int:
+def _hits(words: frozenset[str], transform: str) -> int:
     """How many distinct function words appear only once the words are rotated (or reversed)."""
     return len(words & (_ROTATED if transform == "rot13" else _REVERSED))
 
 
-def decoded_views(text: str, folded: str) -> tuple[DecodedView, ...]:
+def decoded_views(text: str, folded: str, words: Collection[str] | None = None) -> tuple[DecodedView, ...]:
     """Every plausible decoded reading of ``text`` (``folded`` is its normalised form, used to test
-    plausibility of ROT13 and reversal cheaply on lower-case ASCII)."""
+    plausibility of ROT13 and reversal cheaply on lower-case ASCII; ``words``, its distinct words if known)."""
     views: list[DecodedView] = []
     if not text.isascii() and _TAGS.search(text):
         hidden = "".join(chr(ord(ch) - 0xE0000) for run in _TAGS.findall(text) for ch in run)
@@ -106,10 +107,10 @@ def decoded_views(text: str, folded: str) -> tuple[DecodedView, ...]:
     if len(text) >= _MIN_BASE64:
         views.extend(_base64_views(text))
     sample = folded[:MAX_DECODED_CHARS]
-    words = set(_WORD.findall(sample))
-    if _hits(words, "rot13") >= 2:
+    distinct = frozenset(words) if words is not None else frozenset(_WORD.findall(sample))
+    if _hits(distinct, "rot13") >= 2:
         views.append(DecodedView("rot13", 0, len(text), sample.translate(_ROT13)))
-    if _hits(words, "reversed") >= 2:
+    if _hits(distinct, "reversed") >= 2:
         views.append(DecodedView("reversed", 0, len(text), sample[::-1]))
         views.append(DecodedView("reversed_words", 0, len(text), " ".join(w[::-1] for w in sample.split())))
     budget, kept = MAX_DECODED_CHARS, []

@@ -54,7 +54,10 @@ class Guard:
     def _untrusted_checks(policy: Policy, built: list[tuple[CheckSpec, Scanner]],
                           resources: Resources) -> UntrustedChecks:
         own = next((spec for spec, _ in built if spec.check == "injection"), None)
-        settings = own.settings if own is not None else InjectionSettings()
+        # Untrusted text is always read with the direct-attack patterns too (an override inside a document is an
+        # injection), whatever the input check says (there the jailbreak check already runs them).
+        settings = (own.settings if own is not None else InjectionSettings()).model_copy(
+            update={"jailbreak_patterns": True})
         context = BuildContext(own.base_dir if own is not None else policy.source.parent, resources)
         resolved = settings.model_copy(update={"weights": str(context.path(settings.weights))}) \
             if settings.weights else settings

@@ -27,7 +27,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from paramstack.guard.decode import DecodedView, decoded_views
+from paramstack.guard.decode import MAX_DECODED_CHARS, DecodedView, decoded_views
+
+_WORDS = re.compile(r"[a-z0-9_]+")
 
 # Zero-width, bidi controls, soft hyphen, variation selectors, tag characters and combining marks.
 # Combining marks go too: "ı̇gnore" or "ïgnöre" built from combining sequences fold to plain letters.
@@ -106,12 +108,21 @@ class NormalizedText:
     source: str = field(default="", compare=False, repr=False)
 
     @property
+    def words(self) -> frozenset[str]:
+        """The distinct words of the folded text (cached): the gates and the ROT13/reversal test share them."""
+        cached = self.shared.get("words")
+        if cached is None:
+            cached = self.shared["words"] = frozenset(_WORDS.findall(self.text))
+        return cached
+
+    @property
     def views(self) -> tuple[tuple[DecodedView, NormalizedText], ...]:
         """Decoded readings of encoded segments, each folded like the text; a finding in one maps to its
         span. Computed on first use (only the attack checks read them) and cached."""
         cached = self.shared.get("views")
         if cached is None:
-            found = decoded_views(self.source, self.text) if self.source else ()
+            words = self.words if len(self.text) <= MAX_DECODED_CHARS else None
+            found = decoded_views(self.source, self.text, words) if self.source else ()
             cached = self.shared["views"] = tuple((view, _fold(view.text)) for view in found)
         return cached
 

@@ -308,11 +308,11 @@ FAKE_ROLE = (
     r"|\b(?:the\W+)?(?:real|actual|true)\W+instructions\W+(?:are\W+)?(?:below|here|as\W+follows|follow)\b"
 )
 
-_AI_WORDS = ("ai", "a.i", "a i", "artific", "llm", "llms", "languag", "virtual", "digital", "assista", "chatbot",
-             "chat", "gpt", "chatgpt", "claude", "gemini", "copilot", "automat", "summari", "screeni", "transla",
-             "coding")
-_TR_AI_WORDS = ("yapay", "yz", "asistan", "dil", "sohbet", "chatbot", "bot", "model", "ajan", "otomati", "tarama",
-                "ceviri", "ozetlem", "kod", "gpt")
+# Gate words for the AI terms of ``_AI`` (its multi-word forms all contain one of these).
+_AI_WORDS = ("ai", "a.i", "artific", "llm", "llms", "model", "models", "assista", "chatbot", "bot", "bots", "gpt",
+             "chatgpt", "claude", "gemini", "copilot", "tool", "tools", "automat")
+_TR_AI_WORDS = ("yapay", "yz", "asistan", "dil", "sohbet", "chatbot", "bot", "botu", "botl", "model", "ajan",
+                "otomati", "tarama", "ceviri", "ozetlem", "kod", "gpt")
 _DOC_WORDS = ("email", "e", "mail", "message", "documen", "page", "text", "file", "content", "review", "article",
               "post", "data", "result", "ticket", "comment", "chunk", "website", "site", "input", "note", "pdf")
 _SECRET_WORDS = ("data", "details", "informa", "history", "message", "email", "emails", "mail", "inbox", "contact",
@@ -322,7 +322,7 @@ _SECRET_WORDS = ("data", "details", "informa", "history", "message", "email", "e
 
 # (finding type, pattern, the gate: words a match cannot do without; see fastmatch.py)
 INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
-    ("ai_addressed", re.compile(AI_ADDRESSED), Gate(_AI_WORDS + ("whoever", "whateve", "anyone", "any"))),
+    ("ai_addressed", re.compile(AI_ADDRESSED), Gate(_AI_WORDS + ("whoever", "whateve", "anyone", "any system"))),
     ("ai_addressed", re.compile(YOU_READING),
      Gate(("you", "yoursel"), _DOC_WORDS, ("reading", "process", "summari", "parsing", "analyzi", "analysi",
                                            "transla", "scannin", "reviewi", "viewing", "handlin", "seeing",
@@ -331,7 +331,10 @@ INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
     ("exfiltration", re.compile(EXFILTRATION),
      Gate(("send", "forward", "email", "mail", "post", "upload", "transmi", "exfiltr", "leak", "copy", "submit",
            "share", "relay", "report", "deliver", "append", "attach", "encode", "visit", "open", "fetch", "call",
-           "load", "request", "render", "!["), _SECRET_WORDS)),
+           "load", "request", "render", "!["), _SECRET_WORDS,
+          ("http", "https", "www", "ftp", "address", "url", "link", "endpoin", "server", "attacke", "externa",
+           "followi", "![", ".com", ".net", ".org", ".io", ".co", ".ru", ".cn", ".tr", ".de", ".me", ".dev", ".app",
+           ".xyz", ".info", ".example", ".win", ".site", ".top", ".ly", ".sh"))),
     ("exfiltration", re.compile(TR_EXFILTRATION),
      Gate(("gonder", "ilet", "yolla", "aktar", "paylas", "yukle", "postala", "mail"),
           ("veri", "bilgi", "gecmis", "mesaj", "eposta", "posta", "kisi", "sifre", "parola", "anahtar", "token",
@@ -342,7 +345,8 @@ INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
            "message", "text", "part", "section", "paragra"),
           ("not", "don", "dont", "never", "without", "keep", "hide", "must", "should"))),
     ("concealment", re.compile(TR_CONCEALMENT),
-     Gate(("kullani", "musteri", "okuyucu", "alici", "insan", "yorum", "satir", "not", "talimat", "mesaj", "metin",
+     Gate(("kullani", "musteri", "okuyucu", "alici", "insan", "yorum", "satir", "not", "notu", "notla", "notun",
+           "talimat", "mesaj", "metin",
            "kisim", "bolum", "gizli"),
           ("soyleme", "bahsetm", "belirtm", "gosterm", "haber", "bildirm", "sezdirm", "hissett", "aciklam", "fark",
            "bilmede", "haberi", "gormede", "anlamad", "gizli", "sakla"))),
@@ -374,9 +378,7 @@ INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
                              r"(?:notice|message|note|update|override|prompt|duyurusu|mesaji|notu)?\W*\]"),
      Gate(("[",), ("system", "admin", "adminis", "develop", "sistem", "yonetic"))),
     ("fake_role", re.compile(FAKE_ROLE),
-     Gate(("im_start", "inst", "sys", "system", "assista", "develop", "admin", "instruc", "directi", "prompt",
-           "orders", "command", "rules", "sistem", "yonetic", "talimat", "direkti", "komut", "kural", "yonerge",
-           "hidden", "secret", "invisib", "gizli", "real", "actual", "true", "begin", "start", "yeni", "guncel",
-           "onceli", "acil", "onemli", "ek", "gercek", "asil", "new", "updated", "revised", "additio", "priorit",
-           "urgent", "importa", "overrid"))),
+     Gate(("im_start", "inst", "<<", "</", "system", "assista", "develop", "admin", "adminis", "instruc", "directi",
+           "prompt", "orders", "command", "rules", "sistem", "yonetic", "talimat", "direkti", "komut", "kural",
+           "yonerge", "istem", "hidden", "secret", "invisib", "gizli"))),
 )
