@@ -320,6 +320,13 @@ _SECRET_WORDS = ("data", "details", "informa", "history", "message", "email", "e
                  "credit", "card", "session", "cookie", "memory", "notes", "calenda", "convers", "chat", "logs",
                  "system", "{", "[", "%7b", "$")
 
+# Where exfiltrated data goes: a link, an address or a domain (the gate cannot know every TLD; these are the
+# common ones and the words that name a destination).
+_DEST_WORDS = ("http", "https", "www", "ftp", "address", "url", "link", "endpoin", "server", "attacke", "externa",
+               "followi", "adres", "adresi", "adresin", "sunucu", "![", ".com", ".net", ".org", ".io", ".co", ".ru",
+               ".cn", ".tr", ".de", ".me", ".dev", ".app", ".xyz", ".info", ".example", ".win", ".site", ".top", ".ly",
+               ".sh", ".ai")
+
 # (finding type, pattern, the gate: words a match cannot do without; see fastmatch.py)
 INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
     ("ai_addressed", re.compile(AI_ADDRESSED), Gate(_AI_WORDS + ("whoever", "whateve", "anyone", "any system"))),
@@ -332,14 +339,13 @@ INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
      Gate(("send", "forward", "email", "mail", "post", "upload", "transmi", "exfiltr", "leak", "copy", "submit",
            "share", "relay", "report", "deliver", "append", "attach", "encode", "visit", "open", "fetch", "call",
            "load", "request", "render", "!["), _SECRET_WORDS,
-          ("http", "https", "www", "ftp", "address", "url", "link", "endpoin", "server", "attacke", "externa",
-           "followi", "![", ".com", ".net", ".org", ".io", ".co", ".ru", ".cn", ".tr", ".de", ".me", ".dev", ".app",
-           ".xyz", ".info", ".example", ".win", ".site", ".top", ".ly", ".sh"))),
+          _DEST_WORDS)),
     ("exfiltration", re.compile(TR_EXFILTRATION),
      Gate(("gonder", "ilet", "yolla", "aktar", "paylas", "yukle", "postala", "mail"),
           ("veri", "bilgi", "gecmis", "mesaj", "eposta", "posta", "kisi", "sifre", "parola", "anahtar", "token",
            "dosya", "belge", "adres", "telefon", "kart", "oturum", "cerez", "konusm", "sohbet", "not", "takvim",
-           "kayit", "sistem", "rehber"))),
+           "kayit", "sistem", "rehber"),
+          _DEST_WORDS)),
     ("concealment", re.compile(CONCEALMENT),
      Gate(("user", "users", "human", "custome", "reader", "recipie", "operato", "comment", "line", "note", "instruc",
            "message", "text", "part", "section", "paragra"),
