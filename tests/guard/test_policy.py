@@ -18,7 +18,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 @pytest.mark.parametrize(("body", "expected"), [
     ("checks:\n  - check: pii\n    action: mask\n  - check: pii2\n    action: block\n",
-     r"line 4: checks\[1\]\.check: unknown check 'pii2'; known checks: copyright, disclaimer, jailbreak"),
+     r"line 4: checks\[1\]\.check: unknown check 'pii2'; known checks: copyright, disclaimer, injection, jailbreak"),
     ("checks:\n  - check: jailbreak\n    action: block\n    threshold: 1.5\n",
      r"line 4: checks\[0\]\.threshold: Input should be less than or equal to 1 \(got 1\.5\)"),
     ("checks:\n  - check: jailbreak\n    action: block\n    threshold: high\n",

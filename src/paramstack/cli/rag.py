@@ -75,7 +75,9 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or directorie
         finally:
             rag.close()
     emit({"collection": name, "documents": results}, as_json,
-         lambda d: "\n".join(f"{r['status']:<9} {r['document']}  ({r['chunks']} chunks, {r['format']})"
+         lambda d: "\n".join(f"{r['status']:<9} {r['document']}  ({r['chunks']} chunks, {r['format']}"
+                             + (f", {len(r['injection_flagged_chunks'])} flagged as injection"
+                                if r["injection_flagged_chunks"] else "") + ")"
                              for r in d["documents"]))
 
 

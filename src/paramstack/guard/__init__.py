@@ -1,4 +1,4 @@
-"""Guardrails: per-tenant YAML policies over PII, jailbreak, toxicity, copyright and disclaimer checks.
+"""Guardrails: per-tenant YAML policies over PII, jailbreak, injection, toxicity, copyright and disclaimer checks.
 
 The gateway's view::
 
@@ -7,6 +7,11 @@ The gateway's view::
     result = guard.validate(prompt, direction="input")   # or guard.enforce(...) to raise ContentBlocked
     stream = guard.stream("output")                      # per streamed response
     safe = stream.feed(delta); ...; tail = stream.finish()
+    guard.check_untrusted(tool_result)                   # tool results, documents, RAG chunks: strip/annotate/block
+    guard.check_conversation([message, message, ...])    # attacks split across messages or content parts
+
+Every check reads one normalisation of the text (``normalize.py``: invisible and tag characters, look-alikes,
+full-width, leetspeak, letter spacing, Turkish folding; base64/ROT13/reversed payloads as decoded views).
 """
 
 from paramstack.guard.guard import Guard

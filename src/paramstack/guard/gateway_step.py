@@ -30,18 +30,20 @@ class PolicyGuards:
         return self._registry.get(policy).validate(text, "input")
 
     def check_untrusted(self, call: CallInfo, policy: str, text: str) -> GuardResult:
-        """The policy's verdict on untrusted text (tool results, retrieved documents): for now the input
-        checks; the indirect-injection scanner refines it."""
-        return self._registry.get(policy).validate(text, "input")
+        """The policy's verdict on one untrusted text (a tool result, a pasted document, a retrieved chunk):
+        ``.blocked`` (policy ``untrusted.action: block``; text None), or the text to pass on, with any
+        injected instruction stripped (action ``strip``) or annotated (action ``annotate``), and findings
+        (check ``injection``; ``limits`` when the guard ran past its time budget)."""
+        return self._registry.get(policy).check_untrusted(text)
 
     def check_conversation(self, call: CallInfo, policy: str, texts: list[str]) -> GuardResult:
-        """The checks over the joined conversation window (a payload split across turns or parts)."""
-        if len(texts) < 2:
-            return GuardResult("allow", None, [])
-        return self._registry.get(policy).validate("\n".join(texts), "input")
+        """The jailbreak/injection checks over the joined conversation window (a payload split across
+        messages or content parts). Only ``findings`` and ``blocked`` matter; ``text`` is None."""
+        return self._registry.get(policy).check_conversation(texts)
 
     def blocked(self, policy: str, result: GuardResult) -> ContentBlocked:
-        """The error for a blocked input: it names the checks that fired, never the content."""
+        """The error for a blocked input, untrusted text or conversation: it names the checks that fired,
+        never the content."""
         return self._registry.get(policy).blocked_error(result.findings, "input")
 
     def output_filter(self, call: CallInfo, policy: str, *, streaming: bool = True) -> OutputStream:

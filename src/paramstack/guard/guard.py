@@ -8,44 +8,30 @@ fires; otherwise the text with every ``mask`` finding replaced (``[EMAIL]``, ``[
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from paramstack.errors import ContentBlocked
-from paramstack.guard.normalize import NormalizedText, normalize
+from paramstack.guard.locate import find_policy, policy_resolver
+from paramstack.guard.normalize import lazy_normalized
 from paramstack.guard.policy import CheckSpec, Policy, load_policy
 from paramstack.guard.resources import Resources
-from paramstack.guard.result import ACTION_STRENGTH, Action, Direction, Finding, GuardResult
+from paramstack.guard.result import (
+    ACTION_STRENGTH,
+    TIME_BUDGET_EXCEEDED,
+    Action,
+    Direction,
+    Evaluation,
+    Finding,
+    GuardResult,
+)
 from paramstack.guard.scanners import CHECK_TYPES, BuildContext, Scanner
 from paramstack.guard.scanners.disclaimer import DisclaimerScanner
-
-if TYPE_CHECKING:
-    from paramstack.guard.streaming import OutputStream
+from paramstack.guard.scanners.injection import InjectionSettings, injection_scanner
+from paramstack.guard.streaming import OutputStream
+from paramstack.guard.untrusted import UntrustedChecks
 
 _DIRECTIONS: tuple[Direction, ...] = ("input", "output")
-
-
-def _memoized_normalize(text: str) -> Callable[[], NormalizedText]:
-    cache: list[NormalizedText] = []
-
-    def get() -> NormalizedText:
-        if not cache:
-            cache.append(normalize(text))
-        return cache[0]
-
-    return get
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """What the checks found in ``text[new_from:]`` and the text to pass on (``None`` if blocked)."""
-
-    action: Action
-    text: str | None
-    findings: list[Finding]
-    blocking: Finding | None = None
 
 
 class Guard:
@@ -59,27 +45,57 @@ class Guard:
         # Disclaimers run last: a response that a later check blocks should not report an appended one.
         built.sort(key=lambda pair: pair[0].action == "append")
         self._checks = {d: tuple((s, c) for s, c in built if s.applies(d)) for d in _DIRECTIONS}
+        self._untrusted = self._untrusted_checks(policy, built, resources)
         # How much already-sent text a stream must re-read for a check to see a finding whole.
         self.context_chars = {d: max((getattr(c, "context_chars", 0) for _, c in self._checks[d]), default=0)
                               for d in _DIRECTIONS}
 
+    @staticmethod
+    def _untrusted_checks(policy: Policy, built: list[tuple[CheckSpec, Scanner]],
+                          resources: Resources) -> UntrustedChecks:
+        own = next((spec for spec, _ in built if spec.check == "injection"), None)
+        # Untrusted text is always read with the direct-attack patterns too (an override inside a document is an
+        # injection), whatever the input check says (there the jailbreak check already runs them).
+        settings = (own.settings if own is not None else InjectionSettings()).model_copy(
+            update={"jailbreak_patterns": True})
+        context = BuildContext(own.base_dir if own is not None else policy.source.parent, resources)
+        resolved = settings.model_copy(update={"weights": str(context.path(settings.weights))}) \
+            if settings.weights else settings
+        injection = injection_scanner(resolved, policy.untrusted.threshold, resources.classifier,
+                                      mention_aware=False)
+        pii = [scanner for spec, scanner in built if spec.check == "pii" and spec.action == "mask"]
+        attacks = [scanner for spec, scanner in built
+                   if spec.check in ("jailbreak", "injection") and spec.action == "block" and spec.applies("input")]
+        return UntrustedChecks(policy.untrusted, injection, pii, attacks, policy.max_chars, policy.time_budget_ms,
+                               policy.on_time_budget == "block")
+
+    def check_untrusted(self, text: str) -> GuardResult:
+        """The policy's verdict on untrusted text (tool result, document, retrieved chunk): blocked, or the
+        text to pass on (injected instructions stripped or annotated, per ``untrusted.action``)."""
+        return self._untrusted.check(text)
+
+    def check_conversation(self, texts: list[str]) -> GuardResult:
+        """The input attack checks over the joined conversation window: a block when the joined text is an
+        attack (with a ``split_payload`` finding when no part alone was one)."""
+        return self._untrusted.conversation(texts)
+
     @classmethod
     def from_yaml(cls, path: str | Path, resources: Resources | None = None) -> Guard:
-        from paramstack.guard.registry import policy_resolver
-
         return cls(load_policy(Path(path), policy_resolver(None)), resources)
 
     @classmethod
     def from_policy_name(cls, name: str, policy_dir: str | Path | None = None,
                          resources: Resources | None = None) -> Guard:
-        from paramstack.guard.registry import find_policy, policy_resolver
-
         directory = Path(policy_dir) if policy_dir is not None else None
         return cls(load_policy(find_policy(name, directory), policy_resolver(directory)), resources)
 
     @property
     def name(self) -> str:
         return self.policy.name
+
+    @property
+    def max_chars(self) -> int:
+        return self.policy.max_chars
 
     def validate(self, text: str, direction: Direction = "input") -> GuardResult:
         evaluation = self.evaluate(text, direction)
@@ -93,8 +109,6 @@ class Guard:
         return result
 
     def stream(self, direction: Direction = "output", **options: int) -> OutputStream:
-        from paramstack.guard.streaming import OutputStream
-
         return OutputStream(self, direction, **options)
 
     def blocked_error(self, findings: list[Finding], direction: str) -> ContentBlocked:
@@ -105,6 +119,8 @@ class Guard:
     def _action_of(self, finding: Finding) -> str:
         if finding.check == "limits":
             return "block"
+        if finding.check == "injection" and self.policy.untrusted.action == "block":
+            return "block"  # check_untrusted blocks with the policy's untrusted action
         for checks in self._checks.values():
             for spec, _ in checks:
                 if spec.check == finding.check:
@@ -124,13 +140,22 @@ class Guard:
         if len(text) > self.policy.max_chars:
             too_large = Finding("limits", "too_large", 0, len(text), 1.0)
             return Evaluation("block", None, [too_large], too_large)
-        normalized = _memoized_normalize(text)
+        normalized = lazy_normalized(text)
         findings: list[Finding] = []
         masks: list[tuple[Finding, str]] = []
         appendix: list[str] = []
+        deadline = time.perf_counter() + self.policy.time_budget_ms / 1000
         for spec, scanner in self._checks[direction]:
             if spec.action == "append" and not with_disclaimers:
                 continue
+            if time.perf_counter() > deadline:
+                # Every scanner is linear in the text, so this is a loaded machine or a hostile input near
+                # max_chars. Fail closed unless the policy says otherwise; either way it is counted.
+                over = Finding("limits", TIME_BUDGET_EXCEEDED, 0, len(text), 1.0)
+                findings.append(over)
+                if self.policy.on_time_budget == "block":
+                    return Evaluation("block", None, findings, over)
+                break
             found = [f for f in scanner.scan(text, normalized) if f.end > new_from or f.start >= new_from]
             if not found:
                 continue

@@ -11,15 +11,25 @@ letters) is one ``str.translate`` and one ``lower`` with no per-character Python
 is only built when characters are actually removed.
 
 The PII check does NOT use this form: leetspeak folding would turn digits into letters.
+
+Encoded payloads (base64, ROT13, reversed text, Unicode tag characters) are decoded where a segment is
+plausibly encoded (``decode.py``) and kept as extra folded *views*; the meaning checks scan each view too.
+``lazy_normalized(text)`` is how a guard evaluation shares one normalisation between all its checks.
+Malformed Unicode (lone surrogates) is folded to "?" one for one, so offsets stay valid and nothing
+downstream (the classifiers encode to UTF-32) can fail on it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
+
+from paramstack.guard.decode import MAX_DECODED_CHARS, DecodedView, decoded_views
+
+_WORDS = re.compile(r"[a-z0-9_]+")
 
 # Zero-width, bidi controls, soft hyphen, variation selectors, tag characters and combining marks.
 # Combining marks go too: "ı̇gnore" or "ïgnöre" built from combining sequences fold to plain letters.
@@ -94,6 +104,27 @@ class NormalizedText:
     # What the checks derive from ``text`` (n-gram features), computed by the first that needs it and
     # reused by the others in the same evaluation.
     shared: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The text as given, from which ``views`` are decoded (empty: no decoding).
+    source: str = field(default="", compare=False, repr=False)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The distinct words of the folded text (cached): the gates and the ROT13/reversal test share them."""
+        cached = self.shared.get("words")
+        if cached is None:
+            cached = self.shared["words"] = frozenset(_WORDS.findall(self.text))
+        return cached
+
+    @property
+    def views(self) -> tuple[tuple[DecodedView, NormalizedText], ...]:
+        """Decoded readings of encoded segments, each folded like the text; a finding in one maps to its
+        span. Computed on first use (only the attack checks read them) and cached."""
+        cached = self.shared.get("views")
+        if cached is None:
+            words = self.words if len(self.text) <= MAX_DECODED_CHARS else None
+            found = decoded_views(self.source, self.text, words) if self.source else ()
+            cached = self.shared["views"] = tuple((view, _fold(view.text)) for view in found)
+        return cached
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span ``[start, end)`` of the folded text back to a span of the original text."""
@@ -128,9 +159,35 @@ def _undo_leet(match: re.Match[str]) -> str:
     return token.translate(_LEET) if any(ch.isalpha() for ch in token) else token
 
 
-def normalize(text: str) -> NormalizedText:
-    """Fold ``text`` for matching: invisible characters out, look-alikes and leetspeak to ASCII, lower case."""
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def normalize(text: str, *, decode: bool = True) -> NormalizedText:
+    """Fold ``text`` for matching: invisible characters out, look-alikes and leetspeak to ASCII, lower case;
+    with ``decode``, plausibly encoded segments are decoded into folded views as well."""
+    folded = _fold(text)
+    if not decode:
+        return folded
+    return NormalizedText(folded.text, folded.original_length, folded.offsets, source=text)
+
+
+def lazy_normalized(text: str) -> Callable[[], NormalizedText]:
+    """``normalize(text)``, computed on the first call and then shared: one normalisation per evaluation
+    however many checks read it, and none when only the PII check (which reads the raw text) runs."""
+    cache: list[NormalizedText] = []
+
+    def get() -> NormalizedText:
+        if not cache:
+            cache.append(normalize(text))
+        return cache[0]
+
+    return get
+
+
+def _fold(text: str) -> NormalizedText:
     original_length = len(text)
+    if not text.isascii() and _SURROGATES.search(text):
+        text = _SURROGATES.sub("?", text)
     offsets: list[int] | None = None
     if not text.isascii():
         text, offsets = _remove(text, _INVISIBLE, None)

@@ -29,15 +29,33 @@ language is detected on the first 4,000 characters of the output.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from paramstack.errors import ContentBlocked
-from paramstack.guard.guard import _memoized_normalize
-from paramstack.guard.result import ACTION_STRENGTH, Action, Direction, Finding, GuardResult
+from paramstack.guard.normalize import lazy_normalized
+from paramstack.guard.result import ACTION_STRENGTH, Action, Direction, Evaluation, Finding, GuardResult
+from paramstack.guard.scanners.disclaimer import DisclaimerScanner
 from paramstack.guard.scanners.pii import MAX_PII_CHARS
 
-if TYPE_CHECKING:
-    from paramstack.guard.guard import Guard
+
+class JudgingGuard(Protocol):
+    """What a stream needs of a guard (``Guard`` is one): a Protocol, so that this module does not import
+    the guard that builds streams."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def max_chars(self) -> int: ...
+
+    context_chars: dict[str, int]
+
+    def evaluate(self, text: str, direction: Direction = "input", *, new_from: int = 0,
+                 with_disclaimers: bool = True) -> Evaluation: ...
+
+    def blocked_error(self, findings: list[Finding], direction: str) -> ContentBlocked: ...
+
+    def disclaimers(self, direction: Direction) -> list[DisclaimerScanner]: ...
 
 _LANGUAGE_SAMPLE_CHARS = 4000
 
@@ -63,7 +81,7 @@ def safe_cut(pending: str) -> int:
 
 
 class OutputStream:
-    def __init__(self, guard: Guard, direction: Direction = "output", *, min_emit_chars: int = 16,
+    def __init__(self, guard: JudgingGuard, direction: Direction = "output", *, min_emit_chars: int = 16,
                  max_pending_chars: int = 1024) -> None:
         if max_pending_chars <= MAX_PII_CHARS:
             raise ValueError(f"max_pending_chars must exceed {MAX_PII_CHARS} (the longest PII value)")
@@ -93,7 +111,7 @@ class OutputStream:
     def feed(self, delta: str) -> str:
         self._check_open()
         self._pending += delta
-        if self._judged + len(self._pending) > self._guard.policy.max_chars:
+        if self._judged + len(self._pending) > self._guard.max_chars:
             self._block(Finding("limits", "too_large", 0, self._judged + len(self._pending), 1.0))
         cut = safe_cut(self._pending)
         if len(self._pending) - cut > self._max_pending:
@@ -142,7 +160,7 @@ class OutputStream:
             raise self._guard.blocked_error(new, self._direction)
         self._raise_action(evaluation.action)
         if self._disclaimers:
-            normalized = _memoized_normalize(text)
+            normalized = lazy_normalized(text)
             for index, disclaimer in enumerate(self._disclaimers):
                 if index not in self._triggered and disclaimer.triggered(normalized):
                     self._triggered.add(index)

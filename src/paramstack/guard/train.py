@@ -71,8 +71,19 @@ def metrics(predicted: list[bool], labels: list[int]) -> Metrics:
                    accuracy=(tp + tn) / len(labels) if labels else 1.0, positives=tp + fn, negatives=fp + tn)
 
 
-def train_task(task: str, data_dir: Path = DATA_DIR) -> NgramClassifier:
+def training_set(task: str, data_dir: Path = DATA_DIR) -> LabelledSet:
+    """``<task>_train.yaml`` plus, when present, ``<task>_train_generated.yaml`` (the TRAIN split of
+    ``evals/guard``, written by ``evals/guard/train/generate.py``)."""
     training = load_set(data_dir / f"{task}_train.yaml", task)
+    extra_path = data_dir / f"{task}_train_generated.yaml"
+    if extra_path.is_file():
+        extra = load_set(extra_path, task)
+        training = LabelledSet(training.texts + extra.texts, training.labels + extra.labels)
+    return training
+
+
+def train_task(task: str, data_dir: Path = DATA_DIR) -> NgramClassifier:
+    training = training_set(task, data_dir)
     model = train_classifier([normalize(t).text for t in training.texts], training.labels)
     model.metadata.update({"task": task, "train_set_sha256": training.digest, "examples": str(len(training.texts))})
     return model

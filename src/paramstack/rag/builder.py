@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 
 from paramstack.rag.embedders import build_embedder
+from paramstack.rag.injection import PolicyChunkGuard
 from paramstack.rag.metrics import RagMetrics
 from paramstack.rag.scrub import GuardScrubber
 from paramstack.rag.service import RagService
@@ -22,4 +23,4 @@ def build_rag(settings: Any, database: Engine, registry: CollectorRegistry | Non
                                ef_search=rag.hnsw_ef_search)
     return RagService(store=store, embedder=build_embedder(rag.embedder), settings=rag,
                       metrics=RagMetrics(registry), scrubber=GuardScrubber(rag.pii_policy, rag.pii_policy_dir),
-                      owned_engine=engine)
+                      chunk_guard=PolicyChunkGuard(rag.injection_policy, rag.pii_policy_dir), owned_engine=engine)

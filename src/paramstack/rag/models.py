@@ -154,11 +154,12 @@ class IngestResult:
     sha256: str
     media_type: str
     pii_masked: int = 0
+    injection_flagged_chunks: tuple[int, ...] = ()  # chunk indexes holding an instruction to the model
 
     def to_dict(self) -> dict[str, Any]:
         return {"object": "rag.ingest", "collection": self.collection, "document": self.document,
                 "status": self.status, "chunks": self.chunks, "sha256": self.sha256, "format": self.media_type,
-                "pii_masked": self.pii_masked}
+                "pii_masked": self.pii_masked, "injection_flagged_chunks": list(self.injection_flagged_chunks)}
 
 
 def _rounded(value: float | None) -> float | None:

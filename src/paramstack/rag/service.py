@@ -22,6 +22,7 @@ from paramstack.rag.analyzer import index_terms, query_terms
 from paramstack.rag.chunking import chunk_sections
 from paramstack.rag.embedders.protocol import Embedder, Embeddings
 from paramstack.rag.fusion import Fused, reciprocal_rank_fusion
+from paramstack.rag.injection import ChunkGuard
 from paramstack.rag.metrics import RagMetrics
 from paramstack.rag.models import (
     Candidate,
@@ -52,6 +53,7 @@ class RagService:
     settings: RagSettings
     metrics: RagMetrics
     scrubber: Scrubber | None = None
+    chunk_guard: ChunkGuard | None = None  # poisoned-chunk check at ingest (settings.check_injection)
     owned_engine: Engine | None = None  # the store's own database engine, if it opened one
 
     # ----- ingest --------------------------------------------------------------------------------------
@@ -64,7 +66,9 @@ class RagService:
         check_document_id(document)
         scrub = self.settings.scrub_pii if scrub_pii is None else scrub_pii
         # The digest covers what decides the chunks, so changing the scrub choice re-indexes the document.
-        sha256 = hashlib.sha256(data + (b"\x00scrubbed" if scrub else b"")).hexdigest()
+        guard = self.chunk_guard if self.settings.check_injection else None
+        sha256 = hashlib.sha256(data + (b"\x00scrubbed" if scrub else b"")
+                                + (b"\x00injection-checked" if guard is not None else b"")).hexdigest()
         # A document id may look like a file name ("guide.md"): a known extension is a hint, any other
         # suffix ("v1.2") is just part of the id and the content is sniffed instead.
         hint = document if PurePosixPath(document).suffix.lower() in EXTENSIONS else None
@@ -86,6 +90,16 @@ class RagService:
             scrubbed = [self.scrubber.scrub(text) for text in texts]
             texts = [text for text, _ in scrubbed]
             masked = sum(count for _, count in scrubbed)
+        flagged: list[int] = []
+        findings: set[str] = set()
+        if guard is not None:  # before embedding: a refused document costs no embedding work
+            verdicts = [guard.check(text) for text in texts]
+            texts = [verdict.text for verdict in verdicts]
+            flagged = [chunk.index for chunk, verdict in zip(chunks, verdicts, strict=True) if verdict.flagged]
+            findings = {finding for verdict in verdicts for finding in verdict.findings}
+        if flagged:
+            metadata = {**(metadata or {}), "guard": {"injection_flagged_chunks": flagged,
+                                                      "findings": sorted(findings)}}
         embeddings = self.embedder.embed(texts)
         records = [ChunkRecord(chunk.index, chunk.heading, text, index_terms(text), vector)
                    for chunk, text, vector in zip(chunks, texts, embeddings.vectors, strict=True)]
@@ -94,7 +108,8 @@ class RagService:
         if status != "unchanged":
             self.metrics.ingested_chunks.labels(org_id).inc(len(records))
         self.metrics.ingest_duration.labels(org_id).observe(time.perf_counter() - started)
-        return IngestResult(collection, document, status, len(records), sha256, parsed.media_type, masked)
+        return IngestResult(collection, document, status, len(records), sha256, parsed.media_type, masked,
+                            tuple(flagged))
 
     # ----- search --------------------------------------------------------------------------------------
 

@@ -64,6 +64,11 @@ class RagSettings(BaseModel):
     scrub_pii: bool = False
     pii_policy: str = "default"
     pii_policy_dir: Path | None = None
+    # Poisoned chunks (instructions to the model inside a document) are checked at ingest through this guard
+    # policy's untrusted-content action: block refuses the document, strip cuts the instruction, annotate
+    # keeps it; the last two flag the chunk (see rag/injection.py).
+    check_injection: bool = True
+    injection_policy: str = "default"
 
     @model_validator(mode="after")
     def _overlap_smaller_than_chunk(self) -> RagSettings:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -22,9 +22,12 @@ from paramstack.guard.resources import Resources
 from paramstack.guard.result import Finding
 from paramstack.guard.scanners.copyright import CopyrightScanner, CopyrightSettings
 from paramstack.guard.scanners.disclaimer import DisclaimerScanner, DisclaimerSettings
+from paramstack.guard.scanners.injection import InjectionSettings, injection_scanner
 from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings, jailbreak_scanner
 from paramstack.guard.scanners.pii import PiiScanner, PiiSettings
 from paramstack.guard.scanners.toxicity import toxicity_scanner
+
+_S = TypeVar("_S", bound=ClassifierCheckSettings)
 
 
 class Scanner(Protocol):
@@ -53,7 +56,7 @@ class CheckType:
     build: Callable[[Any, float, BuildContext], Scanner]
 
 
-def _classifier_settings(settings: ClassifierCheckSettings, context: BuildContext) -> ClassifierCheckSettings:
+def _classifier_settings(settings: _S, context: BuildContext) -> _S:
     if settings.weights:
         return settings.model_copy(update={"weights": str(context.path(settings.weights))})
     return settings
@@ -69,6 +72,10 @@ def _toxicity(settings: ClassifierCheckSettings, threshold: float, context: Buil
                             context.resources.data_dir)
 
 
+def _injection(settings: InjectionSettings, threshold: float, context: BuildContext) -> Scanner:
+    return injection_scanner(_classifier_settings(settings, context), threshold, context.resources.classifier)
+
+
 def _copyright(settings: CopyrightSettings, threshold: float, context: BuildContext) -> Scanner:
     index = context.resources.corpus(context.path(settings.corpus), settings.ngram)
     return CopyrightScanner(index, settings, threshold)
@@ -78,6 +85,7 @@ CHECK_TYPES: Mapping[str, CheckType] = MappingProxyType({
     "pii": CheckType(PiiSettings, frozenset({"mask", "block", "log"}), 0.5,
                      lambda s, t, c: PiiScanner(s, t)),
     "jailbreak": CheckType(ClassifierCheckSettings, frozenset({"block", "log"}), 0.5, _jailbreak),
+    "injection": CheckType(InjectionSettings, frozenset({"block", "log"}), 0.5, _injection),
     "toxicity": CheckType(ClassifierCheckSettings, frozenset({"block", "mask", "log"}), 0.7, _toxicity),
     "copyright": CheckType(CopyrightSettings, frozenset({"block", "mask", "log"}), 0.8, _copyright),
     "disclaimer": CheckType(DisclaimerSettings, frozenset({"append", "log"}), 0.5,

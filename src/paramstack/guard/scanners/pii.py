@@ -49,13 +49,19 @@ _PHONE_TR = re.compile(
 _PHONE_INTL = re.compile(r"(?:\+|00)[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,6}", re.ASCII)
 _PHONE_NANP = re.compile(r"\(?[2-9]\d{2}\)?[ .\-]\d{3}[ .\-]\d{4}", re.ASCII)
 _TCKN = re.compile(r"[1-9]\d{10}", re.ASCII)
+# A TCKN written in groups ("123 456 789 50", "123.456.789.50"): 2-5 digit groups, one separator kind.
+_TCKN_GROUPED = re.compile(r"[1-9]\d{1,4}([ .])\d{2,5}(?:\1\d{2,5}){1,3}(?!\d)", re.ASCII)
+# A US SSN without dashes counts only next to its name (nine digits alone are too common to be one).
+_SSN_PLAIN = re.compile(r"\d{9}(?!\d)", re.ASCII)
+_SSN_CONTEXT = re.compile(r"(?i:\bssn\b|social\W+security(?:\W+(?:number|no|#))?|sosyal\W+g[üu]venlik)")
 _CARD = re.compile(
-    r"\d{4}([ \-])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?(?!\d)"  # 16 or 19 digits in groups of four
-    r"|\d{4}([ \-])\d{6}\2\d{4,5}(?!\d)"  # Amex / Diners 4-6-5 and 4-6-4
+    r"\d{4}([ .\-])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?(?!\d)"  # 16 or 19 digits in groups of four
+    r"|\d{4}([ .\-])\d{6}\2\d{4,5}(?!\d)"  # Amex / Diners 4-6-5 and 4-6-4
     r"|\d{13,19}(?!\d)", re.ASCII)
 _SSN = re.compile(r"\d{3}([- ])\d{2}\1\d{4}", re.ASCII)
 _IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}", re.ASCII)
-_IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?", re.ASCII)
+# Upper or lower case, grouped by spaces or dashes ("tr33 0006 ...", "TR33-0006-...").
+_IBAN = re.compile(r"[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,7}(?:[ \-]?[A-Za-z0-9]{1,4})?", re.ASCII)
 # A run of digits with the separators numbers are written with: every digit-bearing entity lies inside
 # one (an IBAN starts two letters before it). Scanning these runs first keeps the specific patterns,
 # some of which start with optional groups and so get no fast skip, off the ordinary prose.
@@ -110,6 +116,12 @@ def _phone_spans(text: str, window: tuple[int, int]) -> list[_Span]:
     return [(s, e - 1 if text[e - 1] == ")" and "(" not in text[s:e] else e, k) for s, e, k in spans]
 
 
+def _thousands_format(value: str) -> bool:
+    """"12.345.678.950" is an amount (groups of three after the first), not a grouped TCKN."""
+    groups = re.split(r"[ .]", value)
+    return len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+
+
 def _card_valid(digits: str) -> bool:
     return 13 <= len(digits) <= 19 and digits.startswith(_CARD_PREFIXES) and luhn_valid(digits)
 
@@ -125,15 +137,16 @@ def _iban_spans(text: str, window: tuple[int, int]) -> list[_Span]:
         start = match.start()
         if not _boundary_before(text, start):
             continue
-        length = IBAN_LENGTHS.get(match.group()[:2])
+        length = IBAN_LENGTHS.get(match.group()[:2].upper())
         if length is None:
             continue
         # The regex may run on into following digit groups; cut at the country's IBAN length.
         count, end = 0, start
         while end < match.end() and count < length:
-            count += text[end] != " "
+            count += text[end] not in " -"
             end += 1
-        if count == length and _boundary_after(text, end) and iban_valid(text[start:end].replace(" ", "")):
+        compact = text[start:end].replace(" ", "").replace("-", "")
+        if count == length and _boundary_after(text, end) and iban_valid(compact):
             spans.append((start, end, "IBAN"))
     return spans
 
@@ -174,24 +187,29 @@ def _ipv6_spans(text: str) -> list[_Span]:
     return spans
 
 
+def _email_char(ch: str, allowed: frozenset[str]) -> bool:
+    """ASCII e-mail characters, and any letter or digit of another script (IDN domains, EAI local parts)."""
+    return ch in allowed or (not ch.isascii() and ch.isalnum())
+
+
 def _email_spans(text: str) -> list[_Span]:
     spans: list[_Span] = []
     at = text.find("@")
     while at != -1:
         start = at
-        while start > 0 and at - start < 64 and text[start - 1] in _EMAIL_LOCAL:
+        while start > 0 and at - start < 64 and _email_char(text[start - 1], _EMAIL_LOCAL):
             start -= 1
         while start < at and text[start] == ".":
             start += 1
         end = at + 1
-        while end < len(text) and end - at < 190 and text[end] in _EMAIL_DOMAIN:
+        while end < len(text) and end - at < 190 and _email_char(text[end], _EMAIL_DOMAIN):
             end += 1
         while end > at + 1 and text[end - 1] in ".-":  # the sentence's full stop is not the domain's
             end -= 1
         domain = text[at + 1:end]
         labels = domain.split(".")
         if (start < at and len(labels) >= 2 and all(labels) and labels[-1].isalpha() and len(labels[-1]) >= 2
-                and (start == 0 or text[start - 1] not in _EMAIL_LOCAL)):
+                and (start == 0 or not _email_char(text[start - 1], _EMAIL_LOCAL))):
             spans.append((start, end, "EMAIL"))
         at = text.find("@", max(end, at + 1))
     return spans
@@ -233,7 +251,7 @@ class PiiScanner:
 
     def _digit_entities(self, text: str, start: int, end: int) -> list[_Span]:
         entities, window, spans = self._entities, (start, end), []
-        if "IBAN" in entities and start >= 2 and text[start - 2:start].isupper():
+        if "IBAN" in entities and start >= 2 and text[start - 2:start].isascii() and text[start - 2:start].isalpha():
             spans += _iban_spans(text, (start - 2, min(len(text), start - 2 + _LONGEST_IBAN_CHARS)))
         while end > start and text[end - 1] in " .-/(":
             end -= 1
@@ -244,8 +262,13 @@ class PiiScanner:
             spans += _regex_spans(_CARD, text, window, "CREDIT_CARD", _card_valid, trim_digits=True)
         if "TCKN" in entities:
             spans += _regex_spans(_TCKN, text, window, "TCKN", tckn_valid)
+            spans += [span for span in _regex_spans(_TCKN_GROUPED, text, window, "TCKN", tckn_valid, trim_digits=True)
+                      if not _thousands_format(text[span[0]:span[1]])]
         if "US_SSN" in entities:
             spans += _regex_spans(_SSN, text, window, "US_SSN", _ssn_valid)
+            if _SSN_CONTEXT.search(text, max(0, start - 40), start):
+                spans += _regex_spans(_SSN_PLAIN, text, window, "US_SSN",
+                                      lambda d: _ssn_valid(f"{d[:3]}-{d[3:5]}-{d[5:]}"))
         if "PHONE" in entities:
             spans += _phone_spans(text, window)
         if "IP_ADDRESS" in entities:

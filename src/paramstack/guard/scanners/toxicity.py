@@ -19,26 +19,32 @@ from paramstack.errors import ConfigurationError
 from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
 from paramstack.guard.result import Finding
-from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings, PatternClassifierScanner
+from paramstack.guard.scanners.fastmatch import Gate
+from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings, PatternClassifierScanner, enough_words
 
 STRONG_SCORE = 0.95
+# An insult word aimed at oneself ("I felt stupid", "kendimi aptal hissettim") is self-deprecation, not abuse.
+_SELF_DIRECTED = re.compile(
+    r"(?:\bkendimi|\bkendime|\bkendimden|\bi\W+(?:feel|felt|am|was|look|looked|sound|sounded)\W+(?:so\W+|really\W+|"
+    r"very\W+|like\W+|such\W+)?(?:an?\W+)?|\bi'?m\W+(?:so\W+|such\W+|really\W+)?(?:an?\W+)?|\bmade\W+me\W+"
+    r"(?:feel|look)\W+(?:so\W+|like\W+)?(?:an?\W+)?)\W*$")
 MILD_SCORE = 0.6
 
 
-def load_lexicon(path: Path) -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
+def load_lexicon(path: Path) -> tuple[tuple[str, re.Pattern[str], Gate], ...]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         strong = re.compile("|".join(f"(?:{p})" for p in data["strong"]))
         mild = re.compile("|".join(f"(?:{p})" for p in data["mild"]))
     except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as error:
         raise ConfigurationError(f"toxicity lexicon {path}: {error}") from None
-    return (("threat_or_hate", strong, ()), ("insult", mild, ()))
+    return (("threat_or_hate", strong, Gate()), ("insult", mild, Gate()))
 
 
 class ToxicityScanner(PatternClassifierScanner):
     """Same shape as the jailbreak check, except that lexicon levels carry their own scores."""
 
-    def __init__(self, lexicon: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...],
+    def __init__(self, lexicon: tuple[tuple[str, re.Pattern[str], Gate], ...],
                  settings: ClassifierCheckSettings, threshold: float, classifier: NgramClassifier | None) -> None:
         super().__init__("toxicity", (), settings, threshold, classifier, "toxicity_classifier")
         self._lexicon = lexicon if settings.patterns else ()
@@ -53,7 +59,8 @@ class ToxicityScanner(PatternClassifierScanner):
             probability, span = window.probability, (window.start, window.end)
         findings: list[Finding] = []
         for kind, pattern, _ in self._lexicon:
-            match = pattern.search(folded.text)
+            match = next((m for m in pattern.finditer(folded.text) if kind != "insult"
+                          or not _SELF_DIRECTED.search(folded.text[max(0, m.start() - 32):m.start()])), None)
             if not match:
                 continue
             # An insult word is evidence, not proof: combine it with the classifier's judgement
@@ -62,7 +69,9 @@ class ToxicityScanner(PatternClassifierScanner):
             if score >= self._threshold:
                 start, end = folded.to_original(*match.span())
                 findings.append(Finding(self.check, kind, start, end, score))
-        if probability >= self._threshold:
+        # Alone, the classifier decides only on texts long enough for it to judge (min_classifier_words);
+        # as evidence next to an insult word it counts on any text ("Sus gerizekalı!").
+        if probability >= self._threshold and enough_words(folded.text, self._min_words):
             start, end = folded.to_original(*span)
             findings.append(Finding(self.check, self._classifier_type, start, end, probability))
         return findings
