@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from paramstack.attest.canonical import (
     HEX64,
@@ -131,7 +131,7 @@ class AuditReceipt:
     entry_hash: str
 
 
-def entry_hash(row: Mapping[str, Any]) -> str:
+def entry_hash(row: Mapping[str, Any] | RowMapping) -> str:
     """The chain hash of one stored row (its previous hash included, its own seq not: the position in
     the chain is what checkpoints pin, and renumbered rows show up as broken links)."""
     hashed = {name: row[name] for name in _HASHED}
@@ -271,14 +271,17 @@ class AuditLog:
         result = conn.execute(_INSERT_CHECKPOINT, {
             "seq": checkpoint.seq, "entry_hash": checkpoint.entry_hash, "ts_us": checkpoint.ts_us,
             "kid": checkpoint.kid, "signature": checkpoint.signature})
-        return result.inserted_primary_key[0]
+        inserted = result.inserted_primary_key
+        if inserted is None:
+            raise AuditLogUnavailable("the checkpoint row got no id")
+        return int(inserted[0])
 
     def _signer(self) -> SigningKey | None:
         keyring = self._keyring() if callable(self._keyring) else self._keyring
         return keyring.signer if keyring is not None and keyring.can_sign else None
 
 
-def export_row(row: Mapping[str, Any]) -> dict[str, Any]:
+def export_row(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     data = dict(row)
     data["timestamp"] = format_time(from_micros(data.pop("ts_us")))
     data["guard"] = json.loads(data["guard"])

@@ -86,7 +86,8 @@ def read_response(document: Any) -> AttestedResponse:
     if "attestation" not in document:
         raise EncodingProblem("the response carries no attestation")
     if is_protocol_body(document):  # a Responses object or an Anthropic Message
-        return read_protocol_body(document)
+        protocol_body: AttestedResponse = read_protocol_body(document)
+        return protocol_body
     if "output" in document:
         if not isinstance(document["output"], str):
             raise EncodingProblem("'output' must be a string")

@@ -56,10 +56,11 @@ class Counters:
             judge_sum=diff(self.judge_sum, earlier.judge_sum), judge_count=diff(self.judge_count, earlier.judge_count))
 
     def add(self, other: Counters) -> None:
-        for target, source in ((self.outcomes, other.outcomes), (self.duration, other.duration),
-                               (self.ttft, other.ttft)):
-            for key, value in source.items():
-                target[key] = target.get(key, 0.0) + value
+        for key, value in other.outcomes.items():
+            self.outcomes[key] = self.outcomes.get(key, 0.0) + value
+        for histogram, source in ((self.duration, other.duration), (self.ttft, other.ttft)):
+            for bound, count in source.items():
+                histogram[bound] = histogram.get(bound, 0.0) + count
         self.judge_sum += other.judge_sum
         self.judge_count += other.judge_count
 

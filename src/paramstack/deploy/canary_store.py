@@ -6,6 +6,7 @@ here as well as in the database (a percentage outside that range is a clear 400,
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -71,7 +72,9 @@ class CanaryStore:
                 org_id=org_id, adapter=adapter, stable_version=stable_version, canary_version=canary_version,
                 weight=weight, status=RUNNING, mode=mode, step_index=0, failures=0, policy=policy,
                 created_at=now, updated_at=now))
-            rollout_id = int(result.inserted_primary_key[0])
+            inserted = result.inserted_primary_key
+            assert inserted is not None  # an INSERT of one row always has its key
+            rollout_id = int(inserted[0])
         return self.get(rollout_id)
 
     def get(self, rollout_id: int) -> Rollout:
@@ -89,14 +92,14 @@ class CanaryStore:
                 .order_by(canary_rollouts.c.id.desc()).limit(1)).mappings().first()
         return Rollout(**dict(row)) if row else None
 
-    def list(self, *, status: str | None = None) -> list[Rollout]:
+    def list(self, *, status: str | None = None) -> builtins.list[Rollout]:
         query = canary_rollouts.select().order_by(canary_rollouts.c.id)
         if status is not None:
             query = query.where(canary_rollouts.c.status == status)
         with self._db.connect() as connection:
             return [Rollout(**dict(row)) for row in connection.execute(query).mappings()]
 
-    def running(self) -> list[ActiveRollout]:
+    def running(self) -> builtins.list[ActiveRollout]:
         """What the gateway's split reads (``RolloutSource``): one small query."""
         stable_path, canary_path = adapter_versions.alias("stable_v"), adapter_versions.alias("canary_v")
         query = (sa.select(canary_rollouts, stable_path.c.path.label("stable_path"),
@@ -129,7 +132,7 @@ class CanaryStore:
                                                              action=action, weight=weight, reason=reason,
                                                              observed=observed))
 
-    def events(self, rollout_id: int) -> list[dict[str, Any]]:
+    def events(self, rollout_id: int) -> builtins.list[dict[str, Any]]:
         with self._db.connect() as connection:
             rows = connection.execute(canary_events.select().where(canary_events.c.rollout_id == rollout_id)
                                       .order_by(canary_events.c.id)).mappings().all()

@@ -63,7 +63,8 @@ class OnlineJudge:
         from paramstack.train.preference_data import PromptRecord
 
         system = next((m.content for m in request.messages or () if m.role == "system"), None)
-        user = next((m.content for m in reversed(request.messages or ()) if m.role == "user"), request.prompt or "")
+        user = next((m.content for m in reversed(request.messages or ()) if m.role == "user"),
+                    request.prompt if isinstance(request.prompt, str) else "")
         prompt = PromptRecord(prompt_id=request.request_id, prompt=user, system=system)
         try:
             async with asyncio.timeout(self._timeout_s):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 import aiohttp
@@ -79,7 +79,7 @@ class AnthropicUpstreamEngine:
                     for t in request.tools)
         return turns + tools
 
-    async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
+    async def generate(self, request: GenerationRequest) -> AsyncGenerator[GenerationChunk, None]:
         body = messages_body(request, self._model)
         for attempt in range(self._retry.attempts):
             last = attempt == self._retry.attempts - 1

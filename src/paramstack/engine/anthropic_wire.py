@@ -158,9 +158,9 @@ class StreamState:
             if delta.get("type") == "text_delta":
                 return self._chunk(delta.get("text", ""))
             if delta.get("type") == "input_json_delta":
-                index = self._tool_index.get(int(event.get("index", 0)))
-                if index is not None and delta.get("partial_json"):
-                    return self._chunk("", (ToolCallDelta(index, arguments=delta["partial_json"]),))
+                call_index = self._tool_index.get(int(event.get("index", 0)))
+                if call_index is not None and delta.get("partial_json"):
+                    return self._chunk("", (ToolCallDelta(call_index, arguments=delta["partial_json"]),))
             return None
         if kind == "message_delta":
             usage = event.get("usage") or {}

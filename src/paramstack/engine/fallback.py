@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import replace
 
 from paramstack.engine.circuit import CircuitBreaker
@@ -64,7 +64,7 @@ class FallbackEngine:
         """The primary's: the model a client chose is the primary (the secondary answers only by necessity)."""
         return self.primary.capabilities() if isinstance(self.primary, Capabilities) else {}
 
-    async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
+    async def generate(self, request: GenerationRequest) -> AsyncGenerator[GenerationChunk, None]:
         if self._hybrid(request) or not self.breaker.allow():
             async for chunk in self.secondary.generate(self._for_secondary(request)):
                 yield chunk

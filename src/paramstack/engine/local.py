@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,7 +120,7 @@ class LocalEngine:
 
     # ----- the Engine protocol -------------------------------------------------------------------
 
-    async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
+    async def generate(self, request: GenerationRequest) -> AsyncGenerator[GenerationChunk, None]:
         prompt_ids, plan, grammar = await self._checked(request)
         chunks: asyncio.Queue[GenerationChunk | BaseException] = asyncio.Queue()
         sink = _QueueSink(self._mailbox(asyncio.get_running_loop()), chunks)
@@ -229,7 +229,7 @@ class LocalEngine:
 
     def _decode(self, ids: Any) -> str:
         with self._tokenizer_lock:
-            return self._tokenizer.decode(ids, skip_special_tokens=True)
+            return str(self._tokenizer.decode(ids, skip_special_tokens=True))
 
 
 class _LoopMailbox:

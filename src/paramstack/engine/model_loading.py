@@ -42,9 +42,11 @@ def load_model(model_dir: Path, device: str) -> tuple[PreTrainedModel, PreTraine
         raise ArtifactError(f"cannot load the tokenizer in {model_dir}: {error}") from error
     try:
         with _progress_bars_off():  # a bar per load on a serving log is noise: loads are local and short
-            model, info = AutoModelForCausalLM.from_pretrained(
+            # transformers types the return as the model alone; with output_loading_info it is a pair
+            loaded: Any = AutoModelForCausalLM.from_pretrained(
                 model_dir, local_files_only=True, dtype=torch.float32, output_loading_info=True
             )
+            model, info = loaded
     except Exception as error:
         raise ArtifactError(f"cannot load the model in {model_dir}: {error}") from error
     # from_pretrained fills missing weights with random numbers and only warns: refuse instead.

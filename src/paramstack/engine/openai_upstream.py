@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 import aiohttp
@@ -126,7 +126,7 @@ class OpenAIUpstreamEngine:
         tools = sum(len(_json_bytes(_tool_definition(t))) + TEMPLATE_TOKENS_PER_MESSAGE for t in request.tools)
         return tools + sum(_message_tokens(m) for m in request.messages)
 
-    async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
+    async def generate(self, request: GenerationRequest) -> AsyncGenerator[GenerationChunk, None]:
         if request.adapter and request.adapter in self._known_paths:
             await self.ensure_adapter(request.adapter)
         path, body = request_body(request, request.adapter or self._base_name)

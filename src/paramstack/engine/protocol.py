@@ -7,7 +7,7 @@ adapter and admitted the call) and yields text deltas with exact token counts. B
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -194,7 +194,7 @@ class Capabilities(Protocol):
 class Engine(Protocol):
     """An inference backend. Closing the iterator returned by ``generate`` cancels the generation."""
 
-    def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]: ...
+    def generate(self, request: GenerationRequest) -> AsyncGenerator[GenerationChunk, None]: ...
 
     async def count_prompt_tokens(self, request: GenerationRequest) -> int:
         """Tokens the prompt will cost (exact where the backend can tell, else an upper bound).

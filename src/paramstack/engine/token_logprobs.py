@@ -48,7 +48,7 @@ class TokenTexts:
 
     def _decode(self, ids: Sequence[int]) -> str:
         with self._lock:
-            return self._tokenizer.decode(list(ids), skip_special_tokens=True)
+            return str(self._tokenizer.decode(list(ids), skip_special_tokens=True))
 
 
 def step_logprobs(logits: torch.Tensor, chosen: Sequence[int], top_n: Sequence[int], texts: TokenTexts

@@ -14,7 +14,7 @@ Two taps, because two places see different things:
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -55,7 +55,7 @@ class VersionTap:
         self._clock = clock
         self._on_response = on_response  # the online judge's sampler: sees each completed response once
 
-    async def generate(self, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
+    async def generate(self, request: GenerationRequest) -> AsyncGenerator[GenerationChunk, None]:
         started = self._clock()
         outcome: str | None = None  # None: abandoned by the consumer, not counted
         first = True

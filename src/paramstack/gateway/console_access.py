@@ -12,7 +12,7 @@ from fastapi import Request
 
 from paramstack.errors import AuthenticationFailed, NotFound, PermissionDenied
 from paramstack.gateway.services import Services
-from paramstack.tenancy.authenticator import Caller
+from paramstack.tenancy.models import Caller
 from paramstack.tenancy.sessions import ConsoleSessions, csrf_matches
 
 SESSION_COOKIE = "paramstack_console"

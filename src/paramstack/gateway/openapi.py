@@ -7,13 +7,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from paramstack.gateway.routes.completions import COMPLETION_ENDPOINTS
 
 _ERROR = {"description": "OpenAI error JSON", "content": {"application/json": {"schema": {"type": "object"}}}}
 
 
-Endpoint = tuple[str, type, Callable[..., Any], str]  # (path, request model, endpoint, summary)
+Endpoint = tuple[str, type[BaseModel], Callable[..., Any], str]  # (path, request model, endpoint, summary)
 
 
 def document_completion_routes(app: FastAPI, endpoints: Sequence[Endpoint] = COMPLETION_ENDPOINTS,

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -185,7 +185,7 @@ class Pipeline:
             raise
         return PreparedCall(call, request, target, generation, ticket, sources, findings, started, trace)
 
-    async def execute(self, prepared: PreparedCall) -> AsyncIterator[PipelineEvent]:
+    async def execute(self, prepared: PreparedCall) -> AsyncGenerator[PipelineEvent, None]:
         """The engine's answer through the output guard, as events; the last one is ``Finished``. An output the
         guard blocks ends early with ``finish_reason == "content_filter"`` (what was sent stays sent)."""
         call, usage, trace = prepared.call, NO_USAGE, prepared.trace

@@ -11,7 +11,7 @@ additions (``sources``, ``disclaimer``, ``attestation``) are extra fields, which
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -74,10 +74,10 @@ def content_filter_results(findings: Iterable[Finding]) -> dict[str, Any]:
     return {check: {"filtered": True, "detected": True, "types": sorted(types)} for check, types in found.items()}
 
 
-async def complete(events: AsyncIterator[PipelineEvent], prepared: PreparedCall,
+async def complete(events: AsyncGenerator[PipelineEvent, None], prepared: PreparedCall,
                    shape: ResponseShape) -> tuple[dict[str, Any], Attestation | None]:
     """Collect a whole completion into one response body (and its attestation, for the header)."""
-    echoed, parts, logprobs = "", [], []
+    echoed, parts, logprobs = "", [], list[TokenLogprob]()
     finished: Finished | None = None
     async with aclosing(events):
         async for event in events:
@@ -116,11 +116,11 @@ async def complete(events: AsyncIterator[PipelineEvent], prepared: PreparedCall,
     if prepared.sources:
         body["sources"] = sources_body(prepared.sources)
     if finished.attestation is not None:
-        attach_attestation(body, finished.attestation)  # type: ignore[arg-type]
+        attach_attestation(body, finished.attestation)
     return body, finished.attestation
 
 
-async def stream(events: AsyncIterator[PipelineEvent], prepared: PreparedCall, shape: ResponseShape,
+async def stream(events: AsyncGenerator[PipelineEvent, None], prepared: PreparedCall, shape: ResponseShape,
                  include_usage: bool) -> AsyncIterator[bytes]:
     """Server-sent events exactly as OpenAI sends them; paramstack's sources and attestation chunks (empty
     ``choices``, like OpenAI's usage chunk) come last, just before ``data: [DONE]``."""
@@ -163,7 +163,7 @@ async def stream(events: AsyncIterator[PipelineEvent], prepared: PreparedCall, s
                     if prepared.sources:
                         yield _sse({**base, "choices": [], "sources": sources_body(prepared.sources)})
                     if event.attestation is not None:
-                        yield attestation_sse_event(event.attestation, response_id=call.request_id,  # type: ignore[arg-type]
+                        yield attestation_sse_event(event.attestation, response_id=call.request_id,
                                                     model=call.public_model, created=call.created,
                                                     object_type=shape.chunk_object_name).encode("utf-8")
     except ParamstackError as error:

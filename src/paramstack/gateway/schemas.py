@@ -255,7 +255,7 @@ class CompletionRequest(SamplingFields):
         if isinstance(value, list) and value and isinstance(value[0], str | list):
             if len(value) != 1:
                 raise ValueError("exactly one prompt per request is supported")
-            value = value[0]  # type: ignore[assignment]
+            value = value[0]
         if isinstance(value, list):
             if not value:
                 raise ValueError("prompt must not be empty")

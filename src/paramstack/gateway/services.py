@@ -49,4 +49,5 @@ class Services:
 
 async def services(request: Request) -> Services:
     # async: FastAPI would run a plain function in its thread pool on every request
-    return request.app.state.services
+    svc: Services = request.app.state.services
+    return svc

@@ -7,7 +7,7 @@ hands them to the ``Pipeline``. A step that is not configured is ``None`` and sk
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from paramstack.calls import AuditRecord, CallInfo, Source, UsageCounts
 from paramstack.engine.protocol import ChatMessage, ToolCall
@@ -76,6 +76,10 @@ class Attestation(Protocol):
     """A signed statement over one response (see attest/response.py)."""
 
     def digest(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def compact(self) -> str: ...
 
 
 class SigningStep(Protocol):

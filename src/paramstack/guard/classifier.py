@@ -181,7 +181,7 @@ def _index_segment(codes: np.ndarray, sizes: tuple[int, ...], bits: int, window:
     for b in buckets:  # key = bucket << shift | position
         part = keys[offset:offset + len(b)]
         np.left_shift(b, shift, out=part, casting="unsafe")
-        part |= span[:len(b)]
+        np.bitwise_or(part, span[:len(b)], out=part)
         offset += len(b)
     keys.sort()
     bucket = np.right_shift(keys, shift, dtype=np.intp)  # native indices from here on: every bincount and
@@ -338,7 +338,7 @@ def load_safetensors(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]
     try:
         (size,) = struct.unpack("<Q", raw[:8])
         header = json.loads(raw[8:8 + size])
-        dtypes = {"F16": np.dtype("<f2"), "F32": np.dtype("<f4")}
+        dtypes: dict[str, np.dtype[Any]] = {"F16": np.dtype("<f2"), "F32": np.dtype("<f4")}
         base = 8 + size
         tensors = {}
         for name, info in header.items():

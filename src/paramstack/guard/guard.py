@@ -47,8 +47,8 @@ class Guard:
         self._checks = {d: tuple((s, c) for s, c in built if s.applies(d)) for d in _DIRECTIONS}
         self._untrusted = self._untrusted_checks(policy, built, resources)
         # How much already-sent text a stream must re-read for a check to see a finding whole.
-        self.context_chars = {d: max((getattr(c, "context_chars", 0) for _, c in self._checks[d]), default=0)
-                              for d in _DIRECTIONS}
+        self.context_chars: dict[str, int] = {
+            d: max((getattr(c, "context_chars", 0) for _, c in self._checks[d]), default=0) for d in _DIRECTIONS}
 
     @staticmethod
     def _untrusted_checks(policy: Policy, built: list[tuple[CheckSpec, Scanner]],
@@ -56,8 +56,8 @@ class Guard:
         own = next((spec for spec, _ in built if spec.check == "injection"), None)
         # Untrusted text is always read with the direct-attack patterns too (an override inside a document is an
         # injection), whatever the input check says (there the jailbreak check already runs them).
-        settings = (own.settings if own is not None else InjectionSettings()).model_copy(
-            update={"jailbreak_patterns": True})
+        base = own.settings if own is not None and isinstance(own.settings, InjectionSettings) else InjectionSettings()
+        settings = base.model_copy(update={"jailbreak_patterns": True})
         context = BuildContext(own.base_dir if own is not None else policy.source.parent, resources)
         resolved = settings.model_copy(update={"weights": str(context.path(settings.weights))}) \
             if settings.weights else settings

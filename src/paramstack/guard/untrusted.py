@@ -103,8 +103,8 @@ def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     for match in _SENTENCE_END.finditer(text, floor, start):
         left = match.end()
     limit = min(len(text), end + _MAX_STRIP_CHARS)
-    match = _SENTENCE_END.search(text, end, limit)
-    right = match.end() if match else limit
+    found = _SENTENCE_END.search(text, end, limit)
+    right = found.end() if found else limit
     if right < len(text) and text[right - 1] != "\n":
         while right < len(text) and text[right] in " \t":
             right += 1

@@ -18,9 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from paramstack.errors import AuthenticationFailed, PermissionDenied
-from paramstack.tenancy.authenticator import Caller
 from paramstack.tenancy.keys import KeyStore, hash_secret
-from paramstack.tenancy.models import ApiKey
+from paramstack.tenancy.models import ApiKey, Caller
 from paramstack.tenancy.session_tables import console_sessions
 from paramstack.tenancy.store import TenantStore
 from paramstack.tenancy.tables import api_keys

@@ -22,7 +22,10 @@ class AuthSettings(BaseModel):
     # Peers whose X-Forwarded-For (and -Proto) is believed: load balancers, ingress, a proxy on this host.
     # Addresses or CIDRs. Default: loopback only (a proxy on the same machine; nobody remote can connect from
     # there). Empty: the connecting address is the client, whatever the header says.
-    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=lambda: [IPv4Network("127.0.0.1/32"),
-                                                                        IPv6Network("::1/128")])
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=lambda: _loopback())
     # One signed audit entry per interval summarises failed authentications per source address.
     failure_summary_interval_s: float = Field(default=60.0, gt=0)
+
+
+def _loopback() -> list[IPvAnyNetwork]:
+    return [IPv4Network("127.0.0.1/32"), IPv6Network("::1/128")]

@@ -4,7 +4,7 @@ the tool calls of a stream as they grow, and server-sent-event framing."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +24,7 @@ class CollectedOutput:
         return self.finished.tool_calls
 
 
-async def collect(events: AsyncIterator[PipelineEvent]) -> CollectedOutput:
+async def collect(events: AsyncGenerator[PipelineEvent, None]) -> CollectedOutput:
     """A whole call's output (the complete tool calls come with ``Finished``)."""
     parts: list[str] = []
     logprobs: list[TokenLogprob] = []

@@ -10,7 +10,7 @@ A call that fails after the headers went out ends with Anthropic's ``error`` eve
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -64,14 +64,14 @@ def parse_arguments(arguments: str) -> Any:
         return {"_raw_arguments": arguments}  # a call cut by max_tokens: say so instead of inventing
 
 
-async def complete(events: AsyncIterator[PipelineEvent], shell: MessageShell) -> tuple[dict[str, Any], Finished]:
+async def complete(events: AsyncGenerator[PipelineEvent, None], shell: MessageShell) -> tuple[dict[str, Any], Finished]:
     output = await collect(events)
     content: list[dict[str, Any]] = [{"type": "text", "text": output.text}] if output.text else []
     content.extend(tool_use_block(call) for call in output.tool_calls)
     return shell.object(content, output.finished), output.finished
 
 
-async def stream(events: AsyncIterator[PipelineEvent], shell: MessageShell,
+async def stream(events: AsyncGenerator[PipelineEvent, None], shell: MessageShell,
                  input_tokens: int = 0) -> AsyncIterator[bytes]:
     blocks = _Blocks()
     yield sse("message_start", {"type": "message_start", "message": shell.object([], None, input_tokens)})

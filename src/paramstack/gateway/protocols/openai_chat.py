@@ -60,7 +60,7 @@ def chat_call(body: ChatCompletionRequest, raw_body: Mapping[str, Any]) -> CallR
 
 
 def text_call(body: CompletionRequest, raw_body: Mapping[str, Any]) -> CallRequest:
-    prompt = body.prompt if isinstance(body.prompt, str) else tuple(body.prompt)  # type: ignore[arg-type]
+    prompt = body.prompt if isinstance(body.prompt, str) else tuple(body.prompt)
     return CallRequest(
         protocol="text", model=body.model, prompt=prompt, max_tokens=body.max_tokens,  # type: ignore[arg-type]
         temperature=body.temperature, top_p=body.top_p, stop=body.stop_sequences, seed=body.seed,
@@ -106,7 +106,7 @@ def _message(message: Message) -> ChatMessage:
     if message.role == "assistant" and not content and message.refusal:
         content = message.refusal
     calls = tuple(ToolCall(c.id, c.function.name, c.function.arguments) for c in message.tool_calls or ())
-    return ChatMessage(role=role, content=content, parts=parts, tool_calls=calls,  # type: ignore[arg-type]
+    return ChatMessage(role=role, content=content, parts=parts, tool_calls=calls,
                        tool_call_id=message.tool_call_id, name=message.name)
 
 

@@ -13,7 +13,7 @@ event's response object (an extra field the SDKs keep), and on the non-streamed 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -82,7 +82,8 @@ def function_call_item(item_id: str, call: ToolCall, status: str) -> dict[str, A
             "arguments": call.arguments}
 
 
-async def complete(events: AsyncIterator[PipelineEvent], shell: ResponseShell) -> tuple[dict[str, Any], Finished]:
+async def complete(events: AsyncGenerator[PipelineEvent, None],
+                   shell: ResponseShell) -> tuple[dict[str, Any], Finished]:
     """The whole response object of a non-streamed call."""
     output = await collect(events)
     status = shell.final_status(output.finished)
@@ -94,7 +95,7 @@ async def complete(events: AsyncIterator[PipelineEvent], shell: ResponseShell) -
     return shell.object(status, items, output.finished), output.finished
 
 
-async def stream(events: AsyncIterator[PipelineEvent], shell: ResponseShell,
+async def stream(events: AsyncGenerator[PipelineEvent, None], shell: ResponseShell,
                  store: Store | None) -> AsyncIterator[bytes]:
     """The semantic events; ``store`` saves the final object before the client is told it is complete."""
     writer = _EventWriter(shell)

@@ -36,7 +36,7 @@ def checked_schema(schema: Any, param: str) -> dict[str, Any]:
     try:
         # The Rust validator checks a schema against its meta-schema in microseconds (the Python one took
         # ~3 ms per tool, on every request of an agent loop that resends its tools each turn).
-        jsonschema_rs.meta.validate(schema)
+        jsonschema_rs.meta.validate(dict(schema))
     except jsonschema_rs.ValidationError as error:
         where = "/".join(str(p) for p in error.instance_path)
         message = str(error).splitlines()[0]

@@ -32,6 +32,7 @@ from paramstack.tenancy.models import Caller
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 Body = TypeVar("Body", bound=BaseModel)
+Translated = TypeVar("Translated")  # what a front-end makes of its body: usually the CallRequest
 
 
 class ClosingStreamingResponse(StreamingResponse):
@@ -62,7 +63,7 @@ async def read_body(request: Request, model: type[Body]) -> tuple[Body, Any]:
 
 
 async def read_call(request: Request, caller: Caller, model: type[Body],
-                    translate: Callable[[Body, Any], CallRequest]) -> tuple[CallRequest, Any]:
+                    translate: Callable[[Body, Any], Translated]) -> tuple[Translated, Any]:
     """The body as the one internal call. A body that does not validate is refused with a 400 and, the caller
     being known, recorded in the audit log (its digest, never its content)."""
     pipeline: Pipeline = request.app.state.services.pipeline

@@ -62,7 +62,7 @@ class SearchRequest(BaseModel):
 
 
 def rag_service(request: Request) -> RagService:
-    rag = getattr(request.app.state.services, "rag", None)
+    rag: RagService | None = getattr(request.app.state.services, "rag", None)
     if rag is None:
         raise ServiceUnavailable("RAG is disabled on this server (rag.enabled: false)", code="rag_disabled")
     return rag

@@ -32,7 +32,8 @@ from paramstack.observability.tracing import ended_on_error
 
 LOG = logging.getLogger("paramstack.gateway")
 router = APIRouter(prefix="/v1", tags=["responses"])
-ResponseId = Annotated[str, Path(max_length=200, description="The id of a stored response (resp_...)")]
+ResponseId = Annotated[str, Path(max_length=200, pattern=r"^[A-Za-z0-9_\-]+$",
+                                 description="The id of a stored response (resp_...)")]
 
 
 async def create_response(request: Request) -> Response:

@@ -85,7 +85,7 @@ class RedisStore:
         from redis.exceptions import RedisError
 
         try:
-            return await script(keys=keys, args=args)
+            return list(await script(keys=keys, args=args))
         except (RedisError, OSError, TimeoutError) as error:
             raise StoreUnavailable(f"Redis at {self._safe_url()} did not answer: {type(error).__name__}: "
                                    f"{error}") from error
