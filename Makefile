@@ -37,6 +37,7 @@ bench: $(STAMP)
 # ruff, then mypy (its configuration, strictness per package and the reasons, is [tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 # The browser tests (tests/web: labelling page, console) drive Debian's Chromium through Playwright's

@@ -37,8 +37,10 @@ OUTPUT = ("Merhaba! Bu yanıt paramstack tarafından üretildi ve imzalandı. " 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 4),
-            "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 4)}
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 4),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 4),
+    }
 
 
 def timed(fn: Callable[[], object], n: int) -> list[float]:
@@ -55,10 +57,18 @@ def bench_sign_verify(n: int) -> dict[str, object]:
     request_hash = request_sha256({"model": "paramstack-tiny", "messages": [{"role": "user", "content": "Merhaba"}]})
 
     def sign():
-        return sign_output("paramstack-tiny", OUTPUT, key=keyring, org_id="org_medical", request_id="chatcmpl-1",
-                           adapter_id="medical-v1", adapter_manifest_sha256="a" * 64, request_sha256=request_hash,
-                           sampling={"temperature": 0.7, "top_p": 0.95, "max_tokens": 256},
-                           usage={"prompt_tokens": 120, "completion_tokens": 256})
+        return sign_output(
+            "paramstack-tiny",
+            OUTPUT,
+            key=keyring,
+            org_id="org_medical",
+            request_id="chatcmpl-1",
+            adapter_id="medical-v1",
+            adapter_manifest_sha256="a" * 64,
+            request_sha256=request_hash,
+            sampling={"temperature": 0.7, "top_p": 0.95, "max_tokens": 256},
+            usage={"prompt_tokens": 120, "completion_tokens": 256},
+        )
 
     signed = sign()
     body = signed.to_dict()
@@ -68,17 +78,33 @@ def bench_sign_verify(n: int) -> dict[str, object]:
     verify_samples = timed(lambda: verify_output(body, OUTPUT, keyring), n)
     raw_sign = timed(lambda: keyring.signer.sign(message), n)
     raw_verify = timed(lambda: keyring.signer.public.verify(signed.signature, message), n)
-    result = {"sign": percentiles(sign_samples), "verify": percentiles(verify_samples),
-              "ed25519_sign_baseline": percentiles(raw_sign), "ed25519_verify_baseline": percentiles(raw_verify),
-              "payload_bytes": len(message), "output_bytes": len(OUTPUT.encode())}
+    result = {
+        "sign": percentiles(sign_samples),
+        "verify": percentiles(verify_samples),
+        "ed25519_sign_baseline": percentiles(raw_sign),
+        "ed25519_verify_baseline": percentiles(raw_verify),
+        "payload_bytes": len(message),
+        "output_bytes": len(OUTPUT.encode()),
+    }
     result["sign_vs_ed25519_p50"] = round(result["sign"]["p50_ms"] / result["ed25519_sign_baseline"]["p50_ms"], 2)
     return result
 
 
 def _entry(i: int) -> AuditEntry:
-    return AuditEntry(request_id=f"chatcmpl-{i}", org_id=f"org_{i % 7}", model="paramstack-tiny", status="ok",
-                      api_key_id="key_abc", adapter="support-v1", prompt_tokens=120, completion_tokens=256,
-                      cost_micros=4200, latency_ms=310, guard={"pii.email": i % 2}, attestation_sha256="c" * 64)
+    return AuditEntry(
+        request_id=f"chatcmpl-{i}",
+        org_id=f"org_{i % 7}",
+        model="paramstack-tiny",
+        status="ok",
+        api_key_id="key_abc",
+        adapter="support-v1",
+        prompt_tokens=120,
+        completion_tokens=256,
+        cost_micros=4200,
+        latency_ms=310,
+        guard={"pii.email": i % 2},
+        attestation_sha256="c" * 64,
+    )
 
 
 def bench_audit(url: str, appends: int, verify_entries: int) -> dict[str, object]:
@@ -114,21 +140,33 @@ def bench_audit(url: str, appends: int, verify_entries: int) -> dict[str, object
     verdict = verify_audit_chain(engine, keyring.without_signer())
     verify_s = time.perf_counter() - start
     engine.dispose()
-    return {"appends_per_s": round(single), "batched_appends_per_s": round(batched),
-            "plain_insert_per_s_baseline": round(plain), "append_vs_plain_insert": round(single / plain, 2),
-            "verify_entries": have, "verify_valid": verdict.valid, "verify_s": round(verify_s, 3),
-            "verify_s_per_100k": round(verify_s * 100_000 / have, 3)}
+    return {
+        "appends_per_s": round(single),
+        "batched_appends_per_s": round(batched),
+        "plain_insert_per_s_baseline": round(plain),
+        "append_vs_plain_insert": round(single / plain, 2),
+        "verify_entries": have,
+        "verify_valid": verdict.valid,
+        "verify_s": round(verify_s, 3),
+        "verify_s_per_100k": round(verify_s * 100_000 / have, 3),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Small counts (a smoke run).")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help="PostgreSQL URL ('' to skip); a throw-away schema is used and dropped.")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432/test",
+        help="PostgreSQL URL ('' to skip); a throw-away schema is used and dropped.",
+    )
     args = parser.parse_args()
     n, appends, verify_entries = (1000, 300, 5000) if args.quick else (20000, 2000, 100_000)
-    results: dict[str, object] = {"machine": platform.platform(), "python": sys.version.split()[0],
-                                  "responses": bench_sign_verify(n)}
+    results: dict[str, object] = {
+        "machine": platform.platform(),
+        "python": sys.version.split()[0],
+        "responses": bench_sign_verify(n),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         results["audit_sqlite"] = bench_audit(f"sqlite:///{tmp}/bench.db", appends, verify_entries)
     if args.postgres:
@@ -157,10 +195,20 @@ def _with_schema(url: str, appends: int, verify_entries: int) -> dict[str, objec
 
 def _print_table(results: dict[str, object]) -> None:
     r = results["responses"]
-    rows = [("sign (JCS + Ed25519), per response", f"p50 {r['sign']['p50_ms']} ms", f"p99 {r['sign']['p99_ms']} ms",
-             f"bare Ed25519 p50 {r['ed25519_sign_baseline']['p50_ms']} ms (x{r['sign_vs_ed25519_p50']})"),
-            ("verify, per response", f"p50 {r['verify']['p50_ms']} ms", f"p99 {r['verify']['p99_ms']} ms",
-             f"bare Ed25519 p50 {r['ed25519_verify_baseline']['p50_ms']} ms")]
+    rows = [
+        (
+            "sign (JCS + Ed25519), per response",
+            f"p50 {r['sign']['p50_ms']} ms",
+            f"p99 {r['sign']['p99_ms']} ms",
+            f"bare Ed25519 p50 {r['ed25519_sign_baseline']['p50_ms']} ms (x{r['sign_vs_ed25519_p50']})",
+        ),
+        (
+            "verify, per response",
+            f"p50 {r['verify']['p50_ms']} ms",
+            f"p99 {r['verify']['p99_ms']} ms",
+            f"bare Ed25519 p50 {r['ed25519_verify_baseline']['p50_ms']} ms",
+        ),
+    ]
     for name in ("audit_sqlite", "audit_postgres"):
         a = results.get(name)
         if not a:
@@ -168,10 +216,22 @@ def _print_table(results: dict[str, object]) -> None:
         if "skipped" in a:
             rows.append((name, a["skipped"], "", ""))
             continue
-        rows.append((f"{name}: append", f"{a['appends_per_s']}/s", f"batched(100) {a['batched_appends_per_s']}/s",
-                     f"plain INSERT {a['plain_insert_per_s_baseline']}/s (x{a['append_vs_plain_insert']})"))
-        rows.append((f"{name}: verify {a['verify_entries']} entries", f"{a['verify_s']} s",
-                     f"{a['verify_s_per_100k']} s per 100K", f"valid={a['verify_valid']}"))
+        rows.append(
+            (
+                f"{name}: append",
+                f"{a['appends_per_s']}/s",
+                f"batched(100) {a['batched_appends_per_s']}/s",
+                f"plain INSERT {a['plain_insert_per_s_baseline']}/s (x{a['append_vs_plain_insert']})",
+            )
+        )
+        rows.append(
+            (
+                f"{name}: verify {a['verify_entries']} entries",
+                f"{a['verify_s']} s",
+                f"{a['verify_s_per_100k']} s per 100K",
+                f"valid={a['verify_valid']}",
+            )
+        )
     widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
     for row in rows:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))

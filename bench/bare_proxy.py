@@ -31,15 +31,17 @@ def proxy_app(upstream: str) -> Starlette:
         await sessions.pop().close()
 
     async def forward(request: Request) -> Response:
-        async with sessions[0].post(request.url.path, data=await request.body(),
-                                    headers={"content-type": "application/json"}) as answer:
+        async with sessions[0].post(
+            request.url.path, data=await request.body(), headers={"content-type": "application/json"}
+        ) as answer:
             return Response(await answer.read(), answer.status, media_type="application/json")
 
     async def ready(_: Request) -> Response:
         return PlainTextResponse("ok")
 
-    return Starlette(routes=[Route("/v1/chat/completions", forward, methods=["POST"]), Route("/readyz", ready)],
-                     lifespan=lifespan)
+    return Starlette(
+        routes=[Route("/v1/chat/completions", forward, methods=["POST"]), Route("/readyz", ready)], lifespan=lifespan
+    )
 
 
 def main() -> None:

@@ -43,16 +43,30 @@ from paramstack.engine.protocol import (
 )
 
 RESULTS = Path(__file__).parent / "results" / "constrained.json"
-PROMPTS = ("Ankara'da yarın hava nasıl olacak?", "What is a LoRA adapter?", "Bir kiracı nedir?",
-           "How do I reset my password?", "Kişisel veri nedir?", "Summarise the support ticket.",
-           "Sözleşmenin üçüncü maddesi ne diyor?", "Which model serves this tenant?")
-ANSWER = {"type": "object", "properties": {
-    "answer": {"type": "string", "maxLength": 40}, "confident": {"type": "boolean"},
-    "topic": {"enum": ["weather", "account", "legal", "model"]}}, "required": ["answer", "confident", "topic"]}
+PROMPTS = (
+    "Ankara'da yarın hava nasıl olacak?",
+    "What is a LoRA adapter?",
+    "Bir kiracı nedir?",
+    "How do I reset my password?",
+    "Kişisel veri nedir?",
+    "Summarise the support ticket.",
+    "Sözleşmenin üçüncü maddesi ne diyor?",
+    "Which model serves this tenant?",
+)
+ANSWER = {
+    "type": "object",
+    "properties": {
+        "answer": {"type": "string", "maxLength": 40},
+        "confident": {"type": "boolean"},
+        "topic": {"enum": ["weather", "account", "legal", "model"]},
+    },
+    "required": ["answer", "confident", "topic"],
+}
 # Lean on purpose: the 8K Turkish tokenizer spells JSON punctuation byte by byte, so a tools section and
 # a call cost ~3 tokens per character of JSON, and the tiny model has 256 positions in all.
-WEATHER = ToolSpec("hava", None, {"type": "object", "properties": {"il": {"type": "string", "maxLength": 10}},
-                                  "required": ["il"]})
+WEATHER = ToolSpec(
+    "hava", None, {"type": "object", "properties": {"il": {"type": "string", "maxLength": 10}}, "required": ["il"]}
+)
 SETUPS = ("free", "json_schema", "tools_none", "tool_required", "tools_auto", "mixed")
 PAIRS = (("json_schema", "free"), ("tool_required", "tools_none"), ("tools_auto", "tools_none"), ("mixed", "free"))
 
@@ -66,15 +80,21 @@ def make(kind: str, i: int, max_tokens: int) -> GenerationRequest:
     elif kind.startswith("tool"):
         mode = {"tools_none": "none", "tool_required": "required", "tools_auto": "auto"}[kind]
         fields.update(tools=(WEATHER,), tool_choice=ToolChoice(mode), parallel_tool_calls=False)
-    return GenerationRequest(request_id=f"bench-{kind}-{i}", model="bench",
-                             messages=[ChatMessage("user", PROMPTS[i % len(PROMPTS)])],
-                             sampling=SamplingParams(max_tokens=max_tokens, temperature=0.0), **fields)
+    return GenerationRequest(
+        request_id=f"bench-{kind}-{i}",
+        model="bench",
+        messages=[ChatMessage("user", PROMPTS[i % len(PROMPTS)])],
+        sampling=SamplingParams(max_tokens=max_tokens, temperature=0.0),
+        **fields,
+    )
 
 
-async def one_round(engine: LocalEngine, batch: list[GenerationRequest], concurrent: bool
-                    ) -> tuple[float, int, list[str], float]:
+async def one_round(
+    engine: LocalEngine, batch: list[GenerationRequest], concurrent: bool
+) -> tuple[float, int, list[str], float]:
     """Wall time, tokens, finish reasons, and the median time per token after the first (decode steps
     only: prefill left out, so answers of different lengths compare fairly)."""
+
     async def one(request: GenerationRequest) -> tuple[int, str, float | None]:
         tokens, finish, first, first_tokens = 0, "", 0.0, 0
         async for chunk in engine.generate(request):
@@ -109,8 +129,7 @@ def measure(engine: LocalEngine, requests: int, max_tokens: int, rounds: int, co
     finishes: dict[str, list[str]] = {}
     for _ in range(rounds):
         for kind in SETUPS:
-            elapsed, tokens[kind], finishes[kind], per_token = asyncio.run(
-                one_round(engine, batches[kind], concurrent))
+            elapsed, tokens[kind], finishes[kind], per_token = asyncio.run(one_round(engine, batches[kind], concurrent))
             speeds[kind].append(tokens[kind] / elapsed)
             step_ms[kind].append(per_token * 1000)
     median = {kind: statistics.median(v) for kind, v in speeds.items()}
@@ -143,8 +162,9 @@ def library_replay(model_dir: Path, max_tokens: int) -> dict | None:
     model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
     vocab = model.config.vocab_size
     started = time.perf_counter()
-    compiler = xgrammar.GrammarCompiler(xgrammar.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab),
-                                        max_threads=1)
+    compiler = xgrammar.GrammarCompiler(
+        xgrammar.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab), max_threads=1
+    )
     xgr_tokenizer_s = time.perf_counter() - started
     started = time.perf_counter()
     xgr_grammar = compiler.compile_json_schema(json.dumps(ANSWER), any_whitespace=False, separators=(",", ":"))
@@ -159,8 +179,12 @@ def library_replay(model_dir: Path, max_tokens: int) -> dict | None:
     llg_compile_s = time.perf_counter() - started
 
     # One greedy constrained answer (xgrammar masks), then both matchers replay its tokens.
-    ids = tokenizer(tokenizer.apply_chat_template([{"role": "user", "content": PROMPTS[0]}], tokenize=False,
-                                                  add_generation_prompt=True), add_special_tokens=False)["input_ids"]
+    ids = tokenizer(
+        tokenizer.apply_chat_template(
+            [{"role": "user", "content": PROMPTS[0]}], tokenize=False, add_generation_prompt=True
+        ),
+        add_special_tokens=False,
+    )["input_ids"]
     matcher, bitmask, generated = xgrammar.GrammarMatcher(xgr_grammar), xgrammar.allocate_token_bitmask(1, vocab), []
     with torch.inference_mode():
         for _ in range(max_tokens):
@@ -190,13 +214,20 @@ def library_replay(model_dir: Path, max_tokens: int) -> dict | None:
     xgr_s = statistics.median(replay_xgr() for _ in range(5))
     llg_s = statistics.median(replay_llg() for _ in range(5))
     return {
-        "tokens_replayed": len(generated), "answer": tokenizer.decode(generated, skip_special_tokens=True),
-        "xgrammar": {"version": version("xgrammar"), "tokenizer_ms": round(xgr_tokenizer_s * 1000, 1),
-                     "compile_ms": round(xgr_compile_s * 1000, 2),
-                     "mask_and_accept_ms_per_token": round(xgr_s * 1000 / len(generated), 3)},
-        "llguidance": {"version": version("llguidance"),
-                       "tokenizer_ms": round(llg_tokenizer_s * 1000, 1), "compile_ms": round(llg_compile_s * 1000, 2),
-                       "mask_and_accept_ms_per_token": round(llg_s * 1000 / len(generated), 3)},
+        "tokens_replayed": len(generated),
+        "answer": tokenizer.decode(generated, skip_special_tokens=True),
+        "xgrammar": {
+            "version": version("xgrammar"),
+            "tokenizer_ms": round(xgr_tokenizer_s * 1000, 1),
+            "compile_ms": round(xgr_compile_s * 1000, 2),
+            "mask_and_accept_ms_per_token": round(xgr_s * 1000 / len(generated), 3),
+        },
+        "llguidance": {
+            "version": version("llguidance"),
+            "tokenizer_ms": round(llg_tokenizer_s * 1000, 1),
+            "compile_ms": round(llg_compile_s * 1000, 2),
+            "mask_and_accept_ms_per_token": round(llg_s * 1000 / len(generated), 3),
+        },
     }
 
 
@@ -204,11 +235,15 @@ def print_table(result: dict) -> None:
     print(f"  {'concurrent' if result['concurrent'] else 'one by one'}:")
     print(f"    {'setup':<15}{'tokens':>8}{'tokens/s':>11}{'ms/token':>10}  finish reasons")
     for kind in SETUPS:
-        print(f"    {kind:<15}{result['tokens'][kind]:>8}{result['tokens_per_s'][kind]:>11.1f}"
-              f"{result['ms_per_token_after_first'][kind]:>10.2f}  {result['finish_reasons'][kind]}")
+        print(
+            f"    {kind:<15}{result['tokens'][kind]:>8}{result['tokens_per_s'][kind]:>11.1f}"
+            f"{result['ms_per_token_after_first'][kind]:>10.2f}  {result['finish_reasons'][kind]}"
+        )
     for pair, value in result["slowdown"].items():
-        print(f"    {pair:<30} tokens/s {value:.2f}x slower, per decode step "
-              f"{result['per_token_slowdown'][pair]:.2f}x (target <= 1.3x)")
+        print(
+            f"    {pair:<30} tokens/s {value:.2f}x slower, per decode step "
+            f"{result['per_token_slowdown'][pair]:.2f}x (target <= 1.3x)"
+        )
 
 
 def main() -> None:
@@ -221,30 +256,47 @@ def main() -> None:
     model_dir = default_model_dir()
     engine = LocalEngine(model_dir, max_batch_size=args.requests, threads=args.threads)
     asyncio.run(one_round(engine, [make(k, 0, 8) for k in SETUPS], concurrent=True))  # warm-up, grammars compiled
-    results = [measure(engine, args.requests, args.max_tokens, args.rounds, concurrent)
-               for concurrent in (True, False)]
+    results = [measure(engine, args.requests, args.max_tokens, args.rounds, concurrent) for concurrent in (True, False)]
     asyncio.run(engine.aclose())
     torch.set_num_threads(args.threads)
     libraries = library_replay(model_dir, args.max_tokens)
 
-    print(f"model: {model_dir}; {args.requests} requests, up to {args.max_tokens} new tokens each, greedy, "
-          f"median of {args.rounds} rounds, {args.threads} worker thread(s)")
+    print(
+        f"model: {model_dir}; {args.requests} requests, up to {args.max_tokens} new tokens each, greedy, "
+        f"median of {args.rounds} rounds, {args.threads} worker thread(s)"
+    )
     for result in results:
         print_table(result)
     if libraries:
         print(f"  grammar libraries, {libraries['tokens_replayed']} tokens replayed:")
         for name in ("xgrammar", "llguidance"):
             lib = libraries[name]
-            print(f"    {name:<11} {lib['version']:<8} tokenizer {lib['tokenizer_ms']:>6.1f} ms, compile "
-                  f"{lib['compile_ms']:>5.2f} ms, mask+accept {lib['mask_and_accept_ms_per_token']:.3f} ms/token")
+            print(
+                f"    {name:<11} {lib['version']:<8} tokenizer {lib['tokenizer_ms']:>6.1f} ms, compile "
+                f"{lib['compile_ms']:>5.2f} ms, mask+accept {lib['mask_and_accept_ms_per_token']:.3f} ms/token"
+            )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "benchmark": "constrained", "model": str(model_dir), "requests": args.requests,
-        "max_tokens": args.max_tokens, "rounds": args.rounds, "threads": args.threads,
-        "results": results, "libraries": libraries,
-        "python": sys.version.split()[0], "torch": torch.__version__, "platform": platform.platform(),
-        "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "constrained",
+                "model": str(model_dir),
+                "requests": args.requests,
+                "max_tokens": args.max_tokens,
+                "rounds": args.rounds,
+                "threads": args.threads,
+                "results": results,
+                "libraries": libraries,
+                "python": sys.version.split()[0],
+                "torch": torch.__version__,
+                "platform": platform.platform(),
+                "cpu_count": os.cpu_count(),
+                "load_average": os.getloadavg(),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS}")
 
 

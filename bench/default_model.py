@@ -36,8 +36,11 @@ def main() -> int:
     parser.add_argument("--adapter-steps", type=int, help="LoRA steps per adapter (default: the shipped recipe)")
     parser.add_argument("--quick", action="store_true", help="60 pretraining + 20 adapter steps (smoke run)")
     args = parser.parse_args()
-    config = DefaultModelConfig().with_steps(60, 20) if args.quick else \
-        DefaultModelConfig().with_steps(args.steps, args.adapter_steps)
+    config = (
+        DefaultModelConfig().with_steps(60, 20)
+        if args.quick
+        else DefaultModelConfig().with_steps(args.steps, args.adapter_steps)
+    )
     with tempfile.TemporaryDirectory(prefix="bench-default-model-") as tmp:
         report = build_default_model(tmp, config, progress=False)
     pretrain = report["pretrain"]
@@ -48,8 +51,7 @@ def main() -> int:
         for name in config.adapters
     }
     results = {
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                    "threads": pretrain["threads"]},
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "threads": pretrain["threads"]},
         "recipe": report["recipe"],
         "params": pretrain["params"],
         "build_time_s": report["build_time_s"],
@@ -73,17 +75,28 @@ def main() -> int:
         ("parameters", f"{pretrain['params']:,}", ""),
         ("build time (s)", f"{report['build_time_s']}", f"pretrain {report['timings']['pretrain_s']} s"),
         ("tokens/s (pretrain)", f"{pretrain['tokens_per_s']:,}", f"{pretrain['threads']} thread(s)"),
-        ("held-out loss", f"{pretrain['heldout_loss']}",
-         f"untrained {pretrain['heldout_loss_start']} (x{results['heldout_loss_ratio']})"),
-        ("model size (MB)", f"{report['sizes_bytes']['model'] / 1e6:.1f}",
-         f"float32 {pretrain['params'] * 4 / 1e6:.1f} (x{results['size_ratio_vs_float32']})"),
+        (
+            "held-out loss",
+            f"{pretrain['heldout_loss']}",
+            f"untrained {pretrain['heldout_loss_start']} (x{results['heldout_loss_ratio']})",
+        ),
+        (
+            "model size (MB)",
+            f"{report['sizes_bytes']['model'] / 1e6:.1f}",
+            f"float32 {pretrain['params'] * 4 / 1e6:.1f} (x{results['size_ratio_vs_float32']})",
+        ),
         ("total with adapters (MB)", f"{report['sizes_bytes']['total'] / 1e6:.1f}", "budget 20 MiB"),
         ("fertility tr / en", "{tr} / {en}".format(**report["tokenizer"]["fertility"]), "tokens per word"),
         ("demo prompts on topic", f"{sum(on_topic.values())}/{len(on_topic)}", ""),
     ]
     for name, adapter in report["adapters"].items():
-        rows.append((f"adapter {name}", f"loss {adapter['train_loss']}",
-                     f"before {adapter['train_loss_start']}, steered: {steered[name]}"))
+        rows.append(
+            (
+                f"adapter {name}",
+                f"loss {adapter['train_loss']}",
+                f"before {adapter['train_loss_start']}, steered: {steered[name]}",
+            )
+        )
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>14}  baseline / note")
     for name, value, note in rows:

@@ -54,14 +54,24 @@ def default_model(work: Path) -> tuple[Path, str]:
     tokenizer = fresh_tokenizer(model_dir)
     torch.manual_seed(0)
     config = MistralConfig(
-        vocab_size=max(8000, len(tokenizer)), hidden_size=256, intermediate_size=688, num_hidden_layers=4,
-        num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=1024, sliding_window=None,
-        tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        vocab_size=max(8000, len(tokenizer)),
+        hidden_size=256,
+        intermediate_size=688,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=1024,
+        sliding_window=None,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
     )
     MistralForCausalLM(config).save_pretrained(model_dir)
     tokenizer.save_pretrained(model_dir)
-    return model_dir, (f"FRESHLY INITIALISED model (hidden 256, 4 layers, vocab {config.vocab_size}): "
-                       f"{default_model_dir()} is not built yet")
+    return model_dir, (
+        f"FRESHLY INITIALISED model (hidden 256, 4 layers, vocab {config.vocab_size}): "
+        f"{default_model_dir()} is not built yet"
+    )
 
 
 def fresh_tokenizer(model_dir: Path):
@@ -85,15 +95,20 @@ def make_adapters(model_dir: Path, root: Path, count: int) -> list[str]:
 
 def requests(adapters: list[str], count: int, max_tokens: int) -> list[GenerationRequest]:
     return [
-        GenerationRequest(request_id=f"bench-{i}", model="bench", prompt=PROMPTS[i % len(PROMPTS)],
-                          adapter=adapters[i % len(adapters)],
-                          sampling=SamplingParams(max_tokens=max_tokens, temperature=0.0))
+        GenerationRequest(
+            request_id=f"bench-{i}",
+            model="bench",
+            prompt=PROMPTS[i % len(PROMPTS)],
+            adapter=adapters[i % len(adapters)],
+            sampling=SamplingParams(max_tokens=max_tokens, temperature=0.0),
+        )
         for i in range(count)
     ]
 
 
-async def engine_round(engine: LocalEngine, batch: list[GenerationRequest], *, concurrent: bool
-                       ) -> tuple[float, list[str], int]:
+async def engine_round(
+    engine: LocalEngine, batch: list[GenerationRequest], *, concurrent: bool
+) -> tuple[float, list[str], int]:
     async def one(request: GenerationRequest) -> tuple[str, int]:
         parts, tokens = [], 0
         async for chunk in engine.generate(request):
@@ -110,28 +125,40 @@ async def engine_round(engine: LocalEngine, batch: list[GenerationRequest], *, c
     return elapsed, [text for text, _ in results], sum(tokens for _, tokens in results)
 
 
-def baseline_round(model: PeftModel, tokenizer, batch: list[GenerationRequest], stop_ids: list[int]
-                   ) -> tuple[float, list[str], int]:
+def baseline_round(
+    model: PeftModel, tokenizer, batch: list[GenerationRequest], stop_ids: list[int]
+) -> tuple[float, list[str], int]:
     texts, tokens = [], 0
     start = time.perf_counter()
     for request in batch:
         ids = tokenizer(request.prompt, return_tensors="pt")["input_ids"]
         model.set_adapter(request.adapter)  # ~1.5 ms: per request, as a server without a batcher would
         with torch.inference_mode():
-            out = model.generate(input_ids=ids, max_new_tokens=request.sampling.max_tokens, do_sample=False,
-                                 eos_token_id=stop_ids, pad_token_id=stop_ids[0])
-        generated = out[0, ids.shape[1]:].tolist()
+            out = model.generate(
+                input_ids=ids,
+                max_new_tokens=request.sampling.max_tokens,
+                do_sample=False,
+                eos_token_id=stop_ids,
+                pad_token_id=stop_ids[0],
+            )
+        generated = out[0, ids.shape[1] :].tolist()
         tokens += len(generated)
         full = tokenizer.decode(ids[0].tolist() + generated, skip_special_tokens=True)
-        texts.append(full[len(tokenizer.decode(ids[0].tolist(), skip_special_tokens=True)):])
+        texts.append(full[len(tokenizer.decode(ids[0].tolist(), skip_special_tokens=True)) :])
     return time.perf_counter() - start, texts, tokens
 
 
 SETUPS = ("engine_batched", "engine_one_by_one", "transformers_sequential")
 
 
-def measure(engine: LocalEngine, reference: PeftModel, tokenizer, batch: list[GenerationRequest],
-            stop_ids: list[int], rounds: int) -> dict:
+def measure(
+    engine: LocalEngine,
+    reference: PeftModel,
+    tokenizer,
+    batch: list[GenerationRequest],
+    stop_ids: list[int],
+    rounds: int,
+) -> dict:
     """All three setups, interleaved round by round so machine noise hits them alike."""
     runs: dict[str, list[float]] = {name: [] for name in SETUPS}
     texts: dict[str, list[str]] = {}
@@ -143,7 +170,8 @@ def measure(engine: LocalEngine, reference: PeftModel, tokenizer, batch: list[Ge
                 elapsed, texts[name], tokens[name] = baseline_round(reference, tokenizer, batch, stop_ids)
             else:
                 elapsed, texts[name], tokens[name] = asyncio.run(
-                    engine_round(engine, batch, concurrent=name == "engine_batched"))
+                    engine_round(engine, batch, concurrent=name == "engine_batched")
+                )
             runs[name].append(tokens[name] / elapsed)
     after = engine.stats()
     median = {name: statistics.median(values) for name, values in runs.items()}
@@ -152,10 +180,10 @@ def measure(engine: LocalEngine, reference: PeftModel, tokenizer, batch: list[Ge
         "tokens": tokens,
         "tokens_per_s": {name: round(value, 1) for name, value in median.items()},
         "tokens_per_s_all_rounds": {name: [round(v, 1) for v in values] for name, values in runs.items()},
-        "speedup_vs_transformers_sequential": round(
-            median["engine_batched"] / median["transformers_sequential"], 2),
+        "speedup_vs_transformers_sequential": round(median["engine_batched"] / median["transformers_sequential"], 2),
         "greedy_texts_identical": sum(
-            a == b for a, b in zip(texts["engine_batched"], texts["transformers_sequential"], strict=True)),
+            a == b for a, b in zip(texts["engine_batched"], texts["transformers_sequential"], strict=True)
+        ),
         "mixed_adapter_steps": after.mixed_adapter_steps - before.mixed_adapter_steps,
         "max_rows_per_step": after.max_batch_size_observed,
     }
@@ -168,9 +196,11 @@ def print_table(result: dict, batch_size: int) -> None:
     for name in SETUPS:
         value = result["tokens_per_s"][name]
         print(f"  {name:<26}{result['tokens'][name]:>8}{value:>12.1f}{value / baseline:>12.2f}x")
-    print(f"  greedy texts identical to transformers: {result['greedy_texts_identical']}/{batch_size}; "
-          f"rows per decode step up to {result['max_rows_per_step']}; "
-          f"mixed-adapter steps {result['mixed_adapter_steps']}")
+    print(
+        f"  greedy texts identical to transformers: {result['greedy_texts_identical']}/{batch_size}; "
+        f"rows per decode step up to {result['max_rows_per_step']}; "
+        f"mixed-adapter steps {result['mixed_adapter_steps']}"
+    )
 
 
 def main() -> None:
@@ -179,8 +209,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--adapters", type=int, default=4)
     parser.add_argument("--max-tokens", type=int, default=64)
-    parser.add_argument("--threads", type=int, nargs="*", default=None,
-                        help="torch intra-op thread counts to measure (default: torch's own choice, then 1)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        nargs="*",
+        default=None,
+        help="torch intra-op thread counts to measure (default: torch's own choice, then 1)",
+    )
     args = parser.parse_args()
     transformers_logging.disable_progress_bar()
     # On a busy shared machine, threads that spin waiting for each other make batched matrix products
@@ -196,8 +231,9 @@ def main() -> None:
 
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         base = AutoModelForCausalLM.from_pretrained(model_dir).eval()
-        reference = PeftModel.from_pretrained(base, str(work / "adapters" / adapter_names[0]),
-                                              adapter_name=adapter_names[0])
+        reference = PeftModel.from_pretrained(
+            base, str(work / "adapters" / adapter_names[0]), adapter_name=adapter_names[0]
+        )
         for name in adapter_names[1:]:
             reference.load_adapter(str(work / "adapters" / name), adapter_name=name)
         reference.eval()
@@ -207,8 +243,9 @@ def main() -> None:
             # The same thread count for both sides: the baseline runs in this thread, the engine in its
             # worker (OpenMP's setting is per thread, so the engine takes it as a constructor argument).
             torch.set_num_threads(threads)
-            engine = LocalEngine(model_dir, adapters_dir=work / "adapters", max_batch_size=args.requests,
-                                 threads=threads)
+            engine = LocalEngine(
+                model_dir, adapters_dir=work / "adapters", max_batch_size=args.requests, threads=threads
+            )
             stop_ids = sorted(engine.stop_token_ids)
             # Warm-up: first forwards allocate and fill caches.
             asyncio.run(engine_round(engine, batch[:2], concurrent=True))
@@ -217,21 +254,34 @@ def main() -> None:
             asyncio.run(engine.aclose())
 
     print(f"model: {model_note}")
-    print(f"{args.requests} concurrent requests over {args.adapters} LoRA adapters, {args.max_tokens} new tokens "
-          f"each, greedy; median of {args.rounds} rounds")
+    print(
+        f"{args.requests} concurrent requests over {args.adapters} LoRA adapters, {args.max_tokens} new tokens "
+        f"each, greedy; median of {args.rounds} rounds"
+    )
     for result in results:
         print_table(result, len(batch))
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "benchmark": "engine",
-        "model": model_note,
-        "requests": args.requests, "adapters": args.adapters, "max_tokens": args.max_tokens,
-        "rounds": args.rounds,
-        "results": results,
-        "python": sys.version.split()[0], "torch": torch.__version__, "platform": platform.platform(),
-        "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "engine",
+                "model": model_note,
+                "requests": args.requests,
+                "adapters": args.adapters,
+                "max_tokens": args.max_tokens,
+                "rounds": args.rounds,
+                "results": results,
+                "python": sys.version.split()[0],
+                "torch": torch.__version__,
+                "platform": platform.platform(),
+                "cpu_count": os.cpu_count(),
+                "load_average": os.getloadavg(),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS}")
 
 

@@ -55,20 +55,33 @@ MAX_IN_FLIGHT = 256
 KEEPALIVE_S = 4.0  # a connection idle this long is not reused: uvicorn closes idle ones after 5 s
 BARE = "bare python proxy"  # the set-up of bare_proxy.py: the ceiling the gateways are read against
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}], "max_tokens": 8}
-WEATHER_TOOL = {"type": "function", "function": {
-    "name": "get_weather", "description": "The weather in a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
 # max_tokens above the stub's 8 tokens: the call completes (finish_reason "tool_calls", not "length").
-TOOLS_BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Ankara'da hava nasıl?"}], "max_tokens": 16,
-              "tools": [WEATHER_TOOL]}
+TOOLS_BODY = {
+    "model": MODEL,
+    "messages": [{"role": "user", "content": "Ankara'da hava nasıl?"}],
+    "max_tokens": 16,
+    "tools": [WEATHER_TOOL],
+}
 TOOLS = " tools"  # the suffix of a set-up's row measured with TOOLS_BODY
 # The same question on the other wire protocols the gateway speaks (one pipeline, the same stub): rows of the
 # embedded gateway, measured on its processes in the same run, read against chat's direct and bare baselines.
 PROTOCOLS = {
-    " responses": ("/v1/responses", {"model": MODEL, "input": "Merhaba, nasılsın?", "max_output_tokens": 16,
-                                     "store": False}),
-    " messages": ("/v1/messages", {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}],
-                                   "max_tokens": 8}),
+    " responses": (
+        "/v1/responses",
+        {"model": MODEL, "input": "Merhaba, nasılsın?", "max_output_tokens": 16, "store": False},
+    ),
+    " messages": (
+        "/v1/messages",
+        {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}], "max_tokens": 8},
+    ),
 }
 
 
@@ -97,15 +110,17 @@ class Connection:
                     break
         else:
             start = headers.index(b"content-length:") + len(b"content-length:")
-            await self.reader.readexactly(int(headers[start:headers.index(b"\r\n", start)]))
+            await self.reader.readexactly(int(headers[start : headers.index(b"\r\n", start)]))
         return status
 
 
 def request_bytes(path: str, key: str | None, payload: dict[str, Any] = BODY) -> bytes:
     body = json.dumps(payload).encode()
     auth = f"authorization: Bearer {key}\r\n" if key else ""
-    return (f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n{auth}"
-            f"content-length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n{auth}"
+        f"content-length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 @dataclass
@@ -131,10 +146,14 @@ class Measured:
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies) or [float("nan")]
-        return {"requests": len(self.latencies), "errors": self.errors, "error_kinds": self.statuses,
-                "achieved_rps": round(len(self.latencies) / self.seconds, 1),
-                "p50_ms": round(ordered[len(ordered) // 2] * 1000, 3),
-                "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3)}
+        return {
+            "requests": len(self.latencies),
+            "errors": self.errors,
+            "error_kinds": self.statuses,
+            "achieved_rps": round(len(self.latencies) / self.seconds, 1),
+            "p50_ms": round(ordered[len(ordered) // 2] * 1000, 3),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3),
+        }
 
 
 async def fixed_rate(target: Target, rate: int, seconds: float) -> Measured:
@@ -258,8 +277,9 @@ def running(command: list[str], port: int, ready_path: str, env: dict[str, str] 
 
 
 def paramstack(env: dict[str, str], *args: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "paramstack", *args, "--json"], env=env, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "paramstack", *args, "--json"], env=env, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"paramstack {' '.join(args)}: {done.stderr}")
     return json.loads(done.stdout)
@@ -270,16 +290,35 @@ def prepare_gateway(home: Path, stub_port: int, extra: dict[str, Any]) -> tuple[
     import yaml
 
     port = free_port()
-    config = {"port": port, "models": [{"name": MODEL, "backend": "openai", "upstream_model": "stub",
-                                        "base_url": f"http://127.0.0.1:{stub_port}"}],
-              "metrics": {"port": None}, **extra}  # replicas share this file: no metrics listener to collide
+    config = {
+        "port": port,
+        "models": [
+            {"name": MODEL, "backend": "openai", "upstream_model": "stub", "base_url": f"http://127.0.0.1:{stub_port}"}
+        ],
+        "metrics": {"port": None},
+        **extra,
+    }  # replicas share this file: no metrics listener to collide
     home.mkdir(parents=True, exist_ok=True)
     (home / "paramstack.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     env = {**os.environ, "PARAMSTACK_HOME": str(home)}
     env.pop("PARAMSTACK_CONFIG", None)
     paramstack(env, "init")
-    paramstack(env, "tenants", "add", "org_bench", "--model", MODEL, "--tps", "10000000", "--rpm", "100000000",
-               "--max-concurrent", "100000", "--daily-tokens", str(10**15))
+    paramstack(
+        env,
+        "tenants",
+        "add",
+        "org_bench",
+        "--model",
+        MODEL,
+        "--tps",
+        "10000000",
+        "--rpm",
+        "100000000",
+        "--max-concurrent",
+        "100000",
+        "--daily-tokens",
+        str(10**15),
+    )
     key = paramstack(env, "keys", "create", "--tenant", "org_bench")["api_key"]
     return env, port, key
 
@@ -317,16 +356,33 @@ async def measure(target: Target, seconds: float, pids: list[int]) -> dict[str, 
     result["saturation"] = saturation.summary()
     # The server's own CPU per answered request: what a free core would sustain is 1000 / this.
     result["saturation"]["server_cpu_ms_per_request"] = round(
-        (sum(map(cpu_seconds, pids)) - cpu) * 1000 / max(1, len(saturation.latencies)), 3)
+        (sum(map(cpu_seconds, pids)) - cpu) * 1000 / max(1, len(saturation.latencies)), 3
+    )
     return result
 
 
 def profile_saturation(py_spy: str, process: subprocess.Popen[bytes], target: Target, seconds: float) -> None:
     """Sample the gateway under saturation with py-spy; keep the functions that hold the CPU longest."""
     raw = PROFILE.with_suffix(".raw")
-    sampler = subprocess.Popen([py_spy, "record", "--pid", str(process.pid), "--format", "raw", "--rate", "200",
-                                "--duration", str(int(seconds)), "--output", str(raw), "--nonblocking"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = subprocess.Popen(
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(process.pid),
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "--duration",
+            str(int(seconds)),
+            "--output",
+            str(raw),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     asyncio.run(saturate(target, CONNECTIONS, seconds))
     sampler.wait(60)
     inclusive: dict[str, int] = {}
@@ -344,10 +400,15 @@ def profile_saturation(py_spy: str, process: subprocess.Popen[bytes], target: Ta
         ranked = sorted(((f, n) for f, n in counts.items() if only in f), key=lambda item: -item[1])[:keep]
         return [f"{100 * n / total:5.1f}%  {frame}" for frame, n in ranked]
 
-    report = ["# py-spy, embedded gateway at saturation: % of all samples (idle included)",
-              "## inclusive time in paramstack's own functions", *lines(inclusive, 40, "paramstack/"),
-              "## self time (where the CPU is)", *lines(leaf, 40),
-              "## inclusive time, everything", *lines(inclusive, 80)]
+    report = [
+        "# py-spy, embedded gateway at saturation: % of all samples (idle included)",
+        "## inclusive time in paramstack's own functions",
+        *lines(inclusive, 40, "paramstack/"),
+        "## self time (where the CPU is)",
+        *lines(leaf, 40),
+        "## inclusive time, everything",
+        *lines(inclusive, 80),
+    ]
     PROFILE.write_text("\n".join(report) + "\n", encoding="utf-8")
     raw.unlink()
 
@@ -357,17 +418,35 @@ def rows(name: str, tools: bool) -> dict[str, dict[str, Any]]:
     return {name: BODY, **({name + TOOLS: TOOLS_BODY} if tools else {})}
 
 
-def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float, work: Path,
-                py_spy: str | None, replicas: int = 1, tools: bool = False, protocols: bool = False
-                ) -> dict[str, Any]:
+def run_gateway(
+    name: str,
+    stub_port: int,
+    extra: dict[str, Any],
+    seconds: float,
+    work: Path,
+    py_spy: str | None,
+    replicas: int = 1,
+    tools: bool = False,
+    protocols: bool = False,
+) -> dict[str, Any]:
     """``replicas`` gateway processes on one configuration (sharing its database, and Redis if set);
     ``protocols``: also a row per other wire protocol (``PROTOCOLS``)."""
     env, port, key = prepare_gateway(work / name, stub_port, extra)
     ports = (port, *(free_port() for _ in range(replicas - 1)))
     results: dict[str, Any] = {}
     with ExitStack() as stack:
-        processes = [stack.enter_context(running([sys.executable, "-m", "paramstack", "serve", "--port", str(p)],
-                                                 p, "/readyz", env, work / f"{name}-{p}.log")) for p in ports]
+        processes = [
+            stack.enter_context(
+                running(
+                    [sys.executable, "-m", "paramstack", "serve", "--port", str(p)],
+                    p,
+                    "/readyz",
+                    env,
+                    work / f"{name}-{p}.log",
+                )
+            )
+            for p in ports
+        ]
         for row, payload in rows(name, tools).items():
             target = Target(row, ports, request_bytes("/v1/chat/completions", key, payload))
             results[row] = asyncio.run(measure(target, seconds, [process.pid for process in processes]))
@@ -382,12 +461,23 @@ def run_gateway(name: str, stub_port: int, extra: dict[str, Any], seconds: float
 def run_bare_proxy(stub_port: int, seconds: float) -> dict[str, Any]:
     """The ceiling of a Python gateway on this machine (``bare_proxy.py``): forward and answer, nothing else."""
     port = free_port()
-    command = [sys.executable, str(HERE / "bare_proxy.py"), "--port", str(port),
-               "--upstream", f"http://127.0.0.1:{stub_port}"]
+    command = [
+        sys.executable,
+        str(HERE / "bare_proxy.py"),
+        "--port",
+        str(port),
+        "--upstream",
+        f"http://127.0.0.1:{stub_port}",
+    ]
     with running(command, port, "/readyz") as process:
-        return {row: asyncio.run(measure(Target(row, (port,), request_bytes("/v1/chat/completions", None, payload)),
-                                         seconds, [process.pid]))
-                for row, payload in rows(BARE, True).items()}
+        return {
+            row: asyncio.run(
+                measure(
+                    Target(row, (port,), request_bytes("/v1/chat/completions", None, payload)), seconds, [process.pid]
+                )
+            )
+            for row, payload in rows(BARE, True).items()
+        }
 
 
 def baselines(row: str) -> tuple[str, str]:
@@ -415,10 +505,16 @@ async def metering_alone(redis_url: str | None, database_url: str, calls: int = 
     settings = MeteringSettings(redis_key_prefix=f"paramstack-bench:{uuid.uuid4().hex[:8]}:")
     admission = build_admission(redis_url, settings, database, CollectorRegistry())
     now = datetime.now(UTC)
-    tenant = Tenant(org_id="org_bench", name="bench", created_at=now, updated_at=now, limits=TenantLimits(
-        tps=10**7, rpm=10**8, max_concurrent=10**5, daily_tokens=10**15))
-    caller = Caller(ApiKey(key_id="key_bench", org_id="org_bench", scope="tenant", prefix="psk-", created_at=now),
-                    tenant)
+    tenant = Tenant(
+        org_id="org_bench",
+        name="bench",
+        created_at=now,
+        updated_at=now,
+        limits=TenantLimits(tps=10**7, rpm=10**8, max_concurrent=10**5, daily_tokens=10**15),
+    )
+    caller = Caller(
+        ApiKey(key_id="key_bench", org_id="org_bench", scope="tenant", prefix="psk-", created_at=now), tenant
+    )
 
     async def one() -> None:
         call = CallInfo(f"chatcmpl-{uuid.uuid4().hex}", caller, MODEL, MODEL, None, SamplingParams(), 0, "")
@@ -435,14 +531,17 @@ async def metering_alone(redis_url: str | None, database_url: str, calls: int = 
     concurrent = (time.perf_counter() - started) / (calls // CONNECTIONS * CONNECTIONS)
     await admission.aclose()
     database.dispose()
-    return {"sequential_ms_per_call": round(sequential * 1000, 3),
-            f"concurrent_{CONNECTIONS}_ms_per_call": round(concurrent * 1000, 3)}
+    return {
+        "sequential_ms_per_call": round(sequential * 1000, 3),
+        f"concurrent_{CONNECTIONS}_ms_per_call": round(concurrent * 1000, 3),
+    }
 
 
 def machine_jitter(cpu_ms: float, rate: int = 100, count: int = 1000) -> dict[str, float]:
     """How long a fixed slice of pure Python computation takes here, at ``rate`` slices per second: the
     machine's own latency noise (scheduling, a shared host) for work the size of one gateway request. A
     request cannot have a lower p99 than the same amount of CPU work has on the same machine."""
+
     def spin(loops: int) -> None:
         total = 0
         for i in range(loops):
@@ -458,16 +557,22 @@ def machine_jitter(cpu_ms: float, rate: int = 100, count: int = 1000) -> dict[st
         durations.append(time.perf_counter() - started)
         time.sleep(max(0.0, 1 / rate - durations[-1]))
     durations.sort()
-    return {"cpu_ms": round(cpu_ms, 3), "rate": rate, "p50_ms": round(durations[count // 2] * 1000, 3),
-            "p99_ms": round(durations[int(count * 0.99)] * 1000, 3)}
+    return {
+        "cpu_ms": round(cpu_ms, 3),
+        "rate": rate,
+        "p50_ms": round(durations[count // 2] * 1000, 3),
+        "p99_ms": round(durations[int(count * 0.99)] * 1000, 3),
+    }
 
 
 def added(direct: dict[str, Any], bare: dict[str, Any], gateway: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for rate, numbers in gateway["fixed"].items():
         base = direct["fixed"][rate]
-        out[rate] = {"p50_ms": round(numbers["p50_ms"] - base["p50_ms"], 3),
-                     "p99_ms": round(numbers["p99_ms"] - base["p99_ms"], 3)}
+        out[rate] = {
+            "p50_ms": round(numbers["p50_ms"] - base["p50_ms"], 3),
+            "p99_ms": round(numbers["p99_ms"] - base["p99_ms"], 3),
+        }
     rps = gateway["saturation"]["achieved_rps"]
     out["saturation_ratio"] = round(rps / direct["saturation"]["achieved_rps"], 3)
     out["share_of_bare_proxy"] = round(rps / bare["saturation"]["achieved_rps"], 3)
@@ -475,22 +580,28 @@ def added(direct: dict[str, Any], bare: dict[str, Any], gateway: dict[str, Any])
 
 
 def table(results: dict[str, Any]) -> str:
-    lines = [f"{'set-up':<24}{'load':>10}{'p50 ms':>10}{'p99 ms':>10}{'added p50':>11}{'added p99':>11}{'req/s':>10}"
-             f"{'errors':>8}{'cpu ms/req':>12}{'of bare':>9}"]
+    lines = [
+        f"{'set-up':<24}{'load':>10}{'p50 ms':>10}{'p99 ms':>10}{'added p50':>11}{'added p99':>11}{'req/s':>10}"
+        f"{'errors':>8}{'cpu ms/req':>12}{'of bare':>9}"
+    ]
     for name, scenario in results["scenarios"].items():
         direct, bare = (results["scenarios"][b] for b in baselines(name))
         for rate in RATES:
             numbers = scenario["fixed"][str(rate)]
             extra = results["added"].get(name, {}).get(str(rate))
-            lines.append(f"{name:<24}{f'{rate}/s':>10}{numbers['p50_ms']:>10.2f}{numbers['p99_ms']:>10.2f}"
-                         f"{extra['p50_ms'] if extra else '-':>11}{extra['p99_ms'] if extra else '-':>11}"
-                         f"{numbers['achieved_rps']:>10}{numbers['errors']:>8}")
+            lines.append(
+                f"{name:<24}{f'{rate}/s':>10}{numbers['p50_ms']:>10.2f}{numbers['p99_ms']:>10.2f}"
+                f"{extra['p50_ms'] if extra else '-':>11}{extra['p99_ms'] if extra else '-':>11}"
+                f"{numbers['achieved_rps']:>10}{numbers['errors']:>8}"
+            )
         sat = scenario["saturation"]
         ratio = sat["achieved_rps"] / direct["saturation"]["achieved_rps"]
-        lines.append(f"{name:<24}{f'{CONNECTIONS} conns':>10}{sat['p50_ms']:>10.2f}{sat['p99_ms']:>10.2f}"
-                     f"{'':>11}{f'x{ratio:.2f}':>11}{sat['achieved_rps']:>10}{sat['errors']:>8}"
-                     f"{sat['server_cpu_ms_per_request']:>12}"
-                     f"{sat['achieved_rps'] / bare['saturation']['achieved_rps']:>9.0%}")
+        lines.append(
+            f"{name:<24}{f'{CONNECTIONS} conns':>10}{sat['p50_ms']:>10.2f}{sat['p99_ms']:>10.2f}"
+            f"{'':>11}{f'x{ratio:.2f}':>11}{sat['achieved_rps']:>10}{sat['errors']:>8}"
+            f"{sat['server_cpu_ms_per_request']:>12}"
+            f"{sat['achieved_rps'] / bare['saturation']['achieved_rps']:>9.0%}"
+        )
     return "\n".join(lines)
 
 
@@ -499,8 +610,13 @@ def table(results: dict[str, Any]) -> str:
 
 def run_flood(name: str, stub_port: int, extra: dict[str, Any], seconds: float, work: Path) -> dict[str, Any]:
     env, port, key = prepare_gateway(work / f"{name}-flood", stub_port, extra)
-    with running([sys.executable, "-m", "paramstack", "serve", "--port", str(port)], port, "/readyz", env,
-                 work / f"{name}-flood.log"):
+    with running(
+        [sys.executable, "-m", "paramstack", "serve", "--port", str(port)],
+        port,
+        "/readyz",
+        env,
+        work / f"{name}-flood.log",
+    ):
         target = Target(name, (port,), request_bytes("/v1/chat/completions", key))
         return under_flood(lambda rate, s: asyncio.run(fixed_rate(target, rate, s)).summary(), port, seconds)
 
@@ -508,11 +624,18 @@ def run_flood(name: str, stub_port: int, extra: dict[str, Any], seconds: float, 
 def check_protocol_rows() -> None:
     """Each protocol's request through the embedded gateway answers 200 (a quick check, nothing written)."""
     stub_port = free_port()
-    with tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp, \
-            running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port, "/health"):
+    with (
+        tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp,
+        running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port, "/health"),
+    ):
         env, port, key = prepare_gateway(Path(tmp) / "check", stub_port, {})
-        with running([sys.executable, "-m", "paramstack", "serve", "--port", str(port)], port, "/readyz", env,
-                     Path(tmp) / "check.log"):
+        with running(
+            [sys.executable, "-m", "paramstack", "serve", "--port", str(port)],
+            port,
+            "/readyz",
+            env,
+            Path(tmp) / "check.log",
+        ):
             for path, payload in (("/v1/chat/completions", BODY), *PROTOCOLS.values()):
                 measured = asyncio.run(saturate(Target(path, (port,), request_bytes(path, key, payload)), 4, 1.0))
                 print(f"{path:<24} {measured.summary()}")
@@ -522,14 +645,20 @@ def check_protocol_rows() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per load level")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help="admin URL: a throwaway database is created there (empty: skip Redis+PostgreSQL)")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432/test",
+        help="admin URL: a throwaway database is created there (empty: skip Redis+PostgreSQL)",
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--profile", metavar="PY_SPY", help="py-spy binary: profile the embedded gateway")
     parser.add_argument("--only-embedded", action="store_true", help="skip the Redis+PostgreSQL set-up")
     parser.add_argument("--flood-only", action="store_true", help="run only the bad-key flood scenario")
-    parser.add_argument("--protocols-check", action="store_true",
-                        help="only check that the chat, Responses and Messages rows answer (1 s each, no results)")
+    parser.add_argument(
+        "--protocols-check",
+        action="store_true",
+        help="only check that the chat, Responses and Messages rows answer (1 s each, no results)",
+    )
     args = parser.parse_args()
     if args.protocols_check:
         check_protocol_rows()
@@ -537,26 +666,41 @@ def main() -> None:
     if args.flood_only:
         flood_only(args)
         return
-    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                           "platform": platform.platform(), "load_average_at_start": os.getloadavg()},
-                               "seconds_per_level": args.seconds, "scenarios": {}, "added": {}}
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": os.getloadavg(),
+        },
+        "seconds_per_level": args.seconds,
+        "scenarios": {},
+        "added": {},
+    }
     stub_port = free_port()
-    with tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp, \
-            running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port,
-                    "/health") as stub_process:
+    with (
+        tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp,
+        running(
+            [sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port, "/health"
+        ) as stub_process,
+    ):
         work = Path(tmp)
         for row, payload in rows("direct", True).items():
             stub = Target(row, (stub_port,), request_bytes("/v1/chat/completions", None, payload))
             results["scenarios"][row] = asyncio.run(measure(stub, args.seconds, [stub_process.pid]))
         results["scenarios"].update(run_bare_proxy(stub_port, args.seconds))
         results["metering_step"] = {"embedded": asyncio.run(metering_alone(None, f"sqlite:///{work / 'step.db'}"))}
-        results["scenarios"].update(run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile,
-                                                tools=True, protocols=True))
+        results["scenarios"].update(
+            run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile, tools=True, protocols=True)
+        )
         for replicas in (1, 2) if args.postgres and not args.only_embedded else ():
             name = "redis+postgres" + (f" x{replicas}" if replicas > 1 else "")
             with fresh_postgres(args.postgres) as database_url:
-                extra = {"database_url": database_url, "redis_url": args.redis,
-                         "metering": {"redis_key_prefix": f"paramstack-bench:{uuid.uuid4().hex[:8]}:"}}
+                extra = {
+                    "database_url": database_url,
+                    "redis_url": args.redis,
+                    "metering": {"redis_key_prefix": f"paramstack-bench:{uuid.uuid4().hex[:8]}:"},
+                }
                 results["scenarios"].update(run_gateway(name, stub_port, extra, args.seconds, work, None, replicas))
                 if replicas == 1:
                     results["metering_step"][name] = asyncio.run(metering_alone(args.redis, database_url))
@@ -564,15 +708,24 @@ def main() -> None:
     for name in results["scenarios"]:
         direct, bare = baselines(name)
         if name != direct:
-            results["added"][name] = added(results["scenarios"][direct], results["scenarios"][bare],
-                                           results["scenarios"][name])
+            results["added"][name] = added(
+                results["scenarios"][direct], results["scenarios"][bare], results["scenarios"][name]
+            )
     # The issue's bar: a request with tools keeps at least 90 % of plain chat's share of the bare proxy.
-    results["tools_vs_chat"] = round(results["added"]["embedded" + TOOLS]["share_of_bare_proxy"]
-                                     / results["added"]["embedded"]["share_of_bare_proxy"], 3)
+    results["tools_vs_chat"] = round(
+        results["added"]["embedded" + TOOLS]["share_of_bare_proxy"]
+        / results["added"]["embedded"]["share_of_bare_proxy"],
+        3,
+    )
     # ... and the Responses and Messages front-ends keep at least 90 % of it too (issue: same pipeline).
-    results["protocols_vs_chat"] = {suffix.strip(): round(results["added"]["embedded" + suffix]["share_of_bare_proxy"]
-                                                          / results["added"]["embedded"]["share_of_bare_proxy"], 3)
-                                    for suffix in PROTOCOLS}
+    results["protocols_vs_chat"] = {
+        suffix.strip(): round(
+            results["added"]["embedded" + suffix]["share_of_bare_proxy"]
+            / results["added"]["embedded"]["share_of_bare_proxy"],
+            3,
+        )
+        for suffix in PROTOCOLS
+    }
     embedded_cpu = results["scenarios"]["embedded"]["saturation"]["server_cpu_ms_per_request"]
     results["machine"]["jitter"] = machine_jitter(embedded_cpu)
     results["machine"]["load_average_at_end"] = os.getloadavg()  # a shared machine: say how busy it was
@@ -580,17 +733,26 @@ def main() -> None:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
     print(flood_table(results["key_flood"]))
-    print(f"load average at start {results['machine']['load_average_at_start'][0]:.1f}, "
-          f"at end {results['machine']['load_average_at_end'][0]:.1f} ({os.cpu_count()} CPUs)")
+    print(
+        f"load average at start {results['machine']['load_average_at_start'][0]:.1f}, "
+        f"at end {results['machine']['load_average_at_end'][0]:.1f} ({os.cpu_count()} CPUs)"
+    )
     jitter = results["machine"]["jitter"]
-    print(f"machine jitter: {jitter['cpu_ms']} ms of pure computation {jitter['rate']} times a second takes "
-          f"p50 {jitter['p50_ms']} ms, p99 {jitter['p99_ms']} ms")
+    print(
+        f"machine jitter: {jitter['cpu_ms']} ms of pure computation {jitter['rate']} times a second takes "
+        f"p50 {jitter['p50_ms']} ms, p99 {jitter['p99_ms']} ms"
+    )
     tools_errors = results["scenarios"]["embedded" + TOOLS]["saturation"]["errors"]
-    print(f"tools vs chat: the embedded gateway's share of the bare proxy with tools is "
-          f"{results['tools_vs_chat']:.0%} of its share with plain chat (bar: 90 %)"
-          + (f"; NOT comparable: {tools_errors} tools requests failed" if tools_errors else ""))
-    print("protocols vs chat: the embedded gateway's share of the bare proxy is, of its share with chat, "
-          + ", ".join(f"{name} {ratio:.0%}" for name, ratio in results["protocols_vs_chat"].items()) + " (bar: 90 %)")
+    print(
+        f"tools vs chat: the embedded gateway's share of the bare proxy with tools is "
+        f"{results['tools_vs_chat']:.0%} of its share with plain chat (bar: 90 %)"
+        + (f"; NOT comparable: {tools_errors} tools requests failed" if tools_errors else "")
+    )
+    print(
+        "protocols vs chat: the embedded gateway's share of the bare proxy is, of its share with chat, "
+        + ", ".join(f"{name} {ratio:.0%}" for name, ratio in results["protocols_vs_chat"].items())
+        + " (bar: 90 %)"
+    )
     for name, step in results["metering_step"].items():
         print(f"metering step alone ({name}): " + ", ".join(f"{k} {v}" for k, v in step.items()))
     print(f"\nwritten: {RESULTS}" + (f", {PROFILE}" if args.profile else ""))
@@ -600,20 +762,35 @@ def run_floods(args: argparse.Namespace, stub_port: int, work: Path) -> dict[str
     floods = {"embedded": run_flood("embedded", stub_port, {}, args.seconds, work)}
     if args.postgres and not args.only_embedded:
         with fresh_postgres(args.postgres) as database_url:
-            extra = {"database_url": database_url, "redis_url": args.redis,
-                     "metering": {"redis_key_prefix": f"paramstack-bench:{uuid.uuid4().hex[:8]}:"}}
+            extra = {
+                "database_url": database_url,
+                "redis_url": args.redis,
+                "metering": {"redis_key_prefix": f"paramstack-bench:{uuid.uuid4().hex[:8]}:"},
+            }
             floods["redis+postgres"] = run_flood("redis+postgres", stub_port, extra, args.seconds, work)
     return floods
 
 
 def flood_only(args: argparse.Namespace) -> None:
     stub_port = free_port()
-    with tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp, \
-            running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port, "/health"):
+    with (
+        tempfile.TemporaryDirectory(prefix="paramstack-bench-") as tmp,
+        running([sys.executable, str(HERE / "upstream_stub.py"), "--port", str(stub_port)], stub_port, "/health"),
+    ):
         floods = run_floods(args, stub_port, Path(tmp))
     FLOOD_RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    FLOOD_RESULTS.write_text(json.dumps({"seconds_per_level": args.seconds, "cpus": os.cpu_count(),
-                                         "load_average": os.getloadavg(), "key_flood": floods}, indent=2) + "\n")
+    FLOOD_RESULTS.write_text(
+        json.dumps(
+            {
+                "seconds_per_level": args.seconds,
+                "cpus": os.cpu_count(),
+                "load_average": os.getloadavg(),
+                "key_flood": floods,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(flood_table(floods))
     print(f"\nwritten: {FLOOD_RESULTS}")
 

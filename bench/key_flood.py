@@ -37,12 +37,15 @@ async def flood_bad_keys(port: int, seconds: float) -> dict[str, Any]:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while time.perf_counter() < deadline:
             key = "psk-" + secrets.token_urlsafe(32)
-            writer.write(f"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json"
-                         f"\r\nauthorization: Bearer {key}\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body)
+            writer.write(
+                f"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json"
+                f"\r\nauthorization: Bearer {key}\r\ncontent-length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
             try:
                 head = (await reader.readuntil(b"\r\n\r\n")).lower()
                 start = head.index(b"content-length:") + len(b"content-length:")
-                await reader.readexactly(int(head[start:head.index(b"\r\n", start)]))
+                await reader.readexactly(int(head[start : head.index(b"\r\n", start)]))
                 status = str(int(head[9:12]))
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 status = "connection error"
@@ -69,16 +72,23 @@ def under_flood(at_rate: Callable[[int, float], dict[str, Any]], port: int, seco
     loud = at_rate(FLOOD_RATE, seconds)
     flood = out.get(timeout=120)
     flooder.join(timeout=30)
-    return {"rate": FLOOD_RATE, "without_flood": quiet, "with_flood": loud, "flood": flood,
-            "p50_ratio": round(loud["p50_ms"] / quiet["p50_ms"], 2),
-            "p99_ratio": round(loud["p99_ms"] / quiet["p99_ms"], 2)}
+    return {
+        "rate": FLOOD_RATE,
+        "without_flood": quiet,
+        "with_flood": loud,
+        "flood": flood,
+        "p50_ratio": round(loud["p50_ms"] / quiet["p50_ms"], 2),
+        "p99_ratio": round(loud["p99_ms"] / quiet["p99_ms"], 2),
+    }
 
 
 def flood_table(results: dict[str, Any]) -> str:
     lines = [f"\nbad-key flood: tenant at {FLOOD_RATE} req/s, p50 / p99 ms without -> with the flood"]
     for name, scenario in results.items():
         quiet, loud, flood = scenario["without_flood"], scenario["with_flood"], scenario["flood"]
-        lines.append(f"  {name:<16} {quiet['p50_ms']:>7.2f} / {quiet['p99_ms']:>7.2f} -> {loud['p50_ms']:>7.2f} / "
-                     f"{loud['p99_ms']:>7.2f}  (x{scenario['p50_ratio']} / x{scenario['p99_ratio']}; tenant errors "
-                     f"{quiet['errors']} -> {loud['errors']}; flood {flood['rps']} req/s, {flood['statuses']})")
+        lines.append(
+            f"  {name:<16} {quiet['p50_ms']:>7.2f} / {quiet['p99_ms']:>7.2f} -> {loud['p50_ms']:>7.2f} / "
+            f"{loud['p99_ms']:>7.2f}  (x{scenario['p50_ratio']} / x{scenario['p99_ratio']}; tenant errors "
+            f"{quiet['errors']} -> {loud['errors']}; flood {flood['rps']} req/s, {flood['statuses']})"
+        )
     return "\n".join(lines)

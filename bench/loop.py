@@ -76,18 +76,33 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="paramstack-loop-") as tmp:
         work = Path(tmp)
         signer = _signer(work)
-        prompts, heldout = write_demo_prompts(work / "prompts.jsonl", train=args.prompts, heldout=args.heldout,
-                                              seed=args.seed, part=args.part)
+        prompts, heldout = write_demo_prompts(
+            work / "prompts.jsonl", train=args.prompts, heldout=args.heldout, seed=args.seed, part=args.part
+        )
         adapter: Path | None = None
         rounds = []
         for number in range(1, args.rounds + 1):
             rlaif, dpo, adapter = _round(args, work / f"round-{number}", prompts, adapter, signer, stages)
-            rounds.append({"pair_lines": rlaif.get("pair_lines", 0), "train_loss_end": dpo["train_loss_end"],
-                           "heldout_reward_accuracy": dpo["heldout"].get("rewards/accuracies")})
+            rounds.append(
+                {
+                    "pair_lines": rlaif.get("pair_lines", 0),
+                    "train_loss_end": dpo["train_loss_end"],
+                    "heldout_reward_accuracy": dpo["heldout"].get("rewards/accuracies"),
+                }
+            )
         mark = time.perf_counter()
-        evaluation = run_eval(EvalConfig(prompts=heldout, model=str(args.model_dir), candidate=str(adapter),
-                                         max_tokens=args.max_tokens, seed=args.seed, examples=6,
-                                         temperature=args.eval_temperature), progress=True)
+        evaluation = run_eval(
+            EvalConfig(
+                prompts=heldout,
+                model=str(args.model_dir),
+                candidate=str(adapter),
+                max_tokens=args.max_tokens,
+                seed=args.seed,
+                examples=6,
+                temperature=args.eval_temperature,
+            ),
+            progress=True,
+        )
         stages["eval_s"] = time.perf_counter() - mark
         pairs = [json.loads(line) for line in Path(rlaif["data_file"]).read_text().splitlines()]
     total_s = time.perf_counter() - started
@@ -98,22 +113,48 @@ def main() -> None:
     _print(result, args.output)
 
 
-def _round(args: argparse.Namespace, work: Path, prompts: Path, previous: Path | None, signer: Signer,
-           stages: dict[str, float]) -> tuple[dict[str, Any], dict[str, Any], Path]:
+def _round(
+    args: argparse.Namespace, work: Path, prompts: Path, previous: Path | None, signer: Signer, stages: dict[str, float]
+) -> tuple[dict[str, Any], dict[str, Any], Path]:
     """One RLAIF -> DPO round; after the first, candidates come from the previous round's adapter, which
     the new round keeps training (iterative, on-policy DPO)."""
     mark = time.perf_counter()
-    rlaif = run_rlaif(RlaifConfig(prompts=prompts, output=work / "prefs", model=str(args.model_dir),
-                                  adapter=str(previous) if previous else None, num_responses=args.candidates,
-                                  max_tokens=args.max_tokens, seed=args.seed, margin=args.margin, pairs=args.pairs,
-                                  temperatures=tuple(float(t) for t in args.temperatures.split(","))),
-                      signer=signer, progress=True)
+    rlaif = run_rlaif(
+        RlaifConfig(
+            prompts=prompts,
+            output=work / "prefs",
+            model=str(args.model_dir),
+            adapter=str(previous) if previous else None,
+            num_responses=args.candidates,
+            max_tokens=args.max_tokens,
+            seed=args.seed,
+            margin=args.margin,
+            pairs=args.pairs,
+            temperatures=tuple(float(t) for t in args.temperatures.split(",")),
+        ),
+        signer=signer,
+        progress=True,
+    )
     stages["rlaif_s"] += time.perf_counter() - mark
     mark = time.perf_counter()
-    dpo = train_dpo(DpoConfig(base_model=args.model_dir, dataset=work / "prefs", output_dir=work / "adapter",
-                              epochs=args.epochs, lr=args.lr, beta=args.beta, rpo_alpha=args.rpo_alpha,
-                              lora_r=args.lora_r, lora_alpha=2 * args.lora_r, seed=args.seed, init_adapter=previous,
-                              base_model_name="paramstack-tiny"), signer=signer, progress=True)
+    dpo = train_dpo(
+        DpoConfig(
+            base_model=args.model_dir,
+            dataset=work / "prefs",
+            output_dir=work / "adapter",
+            epochs=args.epochs,
+            lr=args.lr,
+            beta=args.beta,
+            rpo_alpha=args.rpo_alpha,
+            lora_r=args.lora_r,
+            lora_alpha=2 * args.lora_r,
+            seed=args.seed,
+            init_adapter=previous,
+            base_model_name="paramstack-tiny",
+        ),
+        signer=signer,
+        progress=True,
+    )
     stages["dpo_s"] += time.perf_counter() - mark
     return rlaif, dpo, work / "adapter"
 
@@ -126,8 +167,15 @@ def _signer(work: Path) -> Signer:
     return Signer(store.load())
 
 
-def _result(args: argparse.Namespace, rlaif: dict[str, Any], dpo: dict[str, Any], evaluation: dict[str, Any],
-            pairs: list[dict[str, Any]], stages: dict[str, float], total_s: float) -> dict[str, Any]:
+def _result(
+    args: argparse.Namespace,
+    rlaif: dict[str, Any],
+    dpo: dict[str, Any],
+    evaluation: dict[str, Any],
+    pairs: list[dict[str, Any]],
+    stages: dict[str, float],
+    total_s: float,
+) -> dict[str, Any]:
     measures = evaluation["measures"]
     warnings = []
     if measures["candidate"]["repetition"] > measures["baseline"]["repetition"] + 0.1:
@@ -141,27 +189,57 @@ def _result(args: argparse.Namespace, rlaif: dict[str, Any], dpo: dict[str, Any]
     if measures["candidate"].get("same_language", 1) < measures["baseline"].get("same_language", 0):
         warnings.append("the adapter answers in the asker's language less often than the base")
     return {
-        "model": str(args.model_dir), "model_build": _model_build(args.model_dir), "cpu_count": os.cpu_count(),
+        "model": str(args.model_dir),
+        "model_build": _model_build(args.model_dir),
+        "cpu_count": os.cpu_count(),
         "torch_threads": _torch_threads(),
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "minutes_total": round(total_s / 60, 2), "target_minutes": TARGET_MINUTES,
+        "minutes_total": round(total_s / 60, 2),
+        "target_minutes": TARGET_MINUTES,
         "stages_s": {k: round(v, 1) for k, v in stages.items()},
-        "rlaif": {k: rlaif[k] for k in ("prompts", "pairs", "pair_lines", "skipped", "failed", "judge",
-                                        "judge_usage_total")},
+        "rlaif": {
+            k: rlaif[k] for k in ("prompts", "pairs", "pair_lines", "skipped", "failed", "judge", "judge_usage_total")
+        },
         "mean_pair_margin": round(sum(p["metadata"]["margin"] for p in pairs) / max(1, len(pairs)), 3),
-        "dpo": {k: dpo[k] for k in ("train_pairs", "heldout_pairs", "steps", "train_loss_start", "train_loss_end",
-                                    "heldout", "trainable_params", "adapter_bytes")},
-        "manifests": {"dataset": rlaif["manifest"].get("manifest_sha256"),
-                      "adapter": dpo["manifest"].get("manifest_sha256"),
-                      "adapter_parents": dpo["manifest"].get("parents")},
-        "eval": {k: evaluation[k] for k in ("win_rate", "ci95", "wins", "ties", "losses", "judgements",
-                                            "position_consistency", "measures", "judge")},
+        "dpo": {
+            k: dpo[k]
+            for k in (
+                "train_pairs",
+                "heldout_pairs",
+                "steps",
+                "train_loss_start",
+                "train_loss_end",
+                "heldout",
+                "trainable_params",
+                "adapter_bytes",
+            )
+        },
+        "manifests": {
+            "dataset": rlaif["manifest"].get("manifest_sha256"),
+            "adapter": dpo["manifest"].get("manifest_sha256"),
+            "adapter_parents": dpo["manifest"].get("parents"),
+        },
+        "eval": {
+            k: evaluation[k]
+            for k in (
+                "win_rate",
+                "ci95",
+                "wins",
+                "ties",
+                "losses",
+                "judgements",
+                "position_consistency",
+                "measures",
+                "judge",
+            )
+        },
         "target_win_rate": TARGET_WIN_RATE,
         "met": {"time": total_s / 60 <= TARGET_MINUTES, "win_rate": evaluation["win_rate"] >= TARGET_WIN_RATE},
         "reward_hacking_warnings": warnings,
         "examples": evaluation["examples"],
-        "pair_examples": [{k: p[k] for k in ("prompt", "chosen", "rejected", "chosen_score", "rejected_score")}
-                          for p in pairs[:3]],
+        "pair_examples": [
+            {k: p[k] for k in ("prompt", "chosen", "rejected", "chosen_score", "rejected_score")} for p in pairs[:3]
+        ],
     }
 
 
@@ -184,16 +262,27 @@ def _print(result: dict[str, Any], output: Path) -> None:
     stages, evaluation, dpo = result["stages_s"], result["eval"], result["dpo"]
     low, high = evaluation["ci95"]
     rows = [
-        ("RLAIF (pairs / prompts with pairs / prompts)",
-         f"{result['rlaif']['pair_lines']} / {result['rlaif']['pairs']} / {result['rlaif']['prompts']}",
-         f"{stages['rlaif_s']:.0f} s"),
-        ("DPO (steps, held-out reward acc.)", f"{dpo['steps']}, {dpo['heldout'].get('rewards/accuracies')}",
-         f"{stages['dpo_s']:.0f} s"),
-        ("eval win-rate vs base [95% CI]", f"{evaluation['win_rate']:.1%} [{low:.0%}-{high:.0%}]",
-         f"{stages['eval_s']:.0f} s"),
+        (
+            "RLAIF (pairs / prompts with pairs / prompts)",
+            f"{result['rlaif']['pair_lines']} / {result['rlaif']['pairs']} / {result['rlaif']['prompts']}",
+            f"{stages['rlaif_s']:.0f} s",
+        ),
+        (
+            "DPO (steps, held-out reward acc.)",
+            f"{dpo['steps']}, {dpo['heldout'].get('rewards/accuracies')}",
+            f"{stages['dpo_s']:.0f} s",
+        ),
+        (
+            "eval win-rate vs base [95% CI]",
+            f"{evaluation['win_rate']:.1%} [{low:.0%}-{high:.0%}]",
+            f"{stages['eval_s']:.0f} s",
+        ),
         ("wins / ties / losses", f"{evaluation['wins']} / {evaluation['ties']} / {evaluation['losses']}", ""),
-        ("end to end", f"{result['minutes_total']:.1f} min (target <= {result['target_minutes']:.0f})",
-         "met" if result["met"]["time"] else "MISSED"),
+        (
+            "end to end",
+            f"{result['minutes_total']:.1f} min (target <= {result['target_minutes']:.0f})",
+            "met" if result["met"]["time"] else "MISSED",
+        ),
         ("win-rate target >= 65 %", "", "met" if result["met"]["win_rate"] else "MISSED"),
     ]
     width = max(len(r[0]) for r in rows)
@@ -207,8 +296,10 @@ def _print(result: dict[str, Any], output: Path) -> None:
         print(f"  WARNING: {warning}")
     print("\n  held-out examples (read them):")
     for example in result["examples"][:4]:
-        print(f"    Q: {example['prompt']}\n      adapter: {example['candidate'][:160]!r}\n"
-              f"      base:    {example['baseline'][:160]!r}  (score {example['score']})")
+        print(
+            f"    Q: {example['prompt']}\n      adapter: {example['candidate'][:160]!r}\n"
+            f"      base:    {example['baseline'][:160]!r}  (score {example['score']})"
+        )
     print(f"\nwrote {output}")
 
 

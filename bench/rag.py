@@ -95,8 +95,9 @@ def bench_store(backend: str, n: int, queries: int, pg_url: str | None) -> dict:
         for start in range(0, n, DOCUMENT_CHUNKS):
             part = range(start, min(n, start + DOCUMENT_CHUNKS))
             records = [ChunkRecord(i - start, "Bench", texts[i], index_terms(texts[i]), vectors[i]) for i in part]
-            store.replace_document(org, "bench", "synthetic-384", DocumentRecord(
-                f"doc-{start}", f"sha-{start}", "text", "", 1000), records)
+            store.replace_document(
+                org, "bench", "synthetic-384", DocumentRecord(f"doc-{start}", f"sha-{start}", "text", "", 1000), records
+            )
         ingest_s = time.perf_counter() - started
         collection = store.collection(org, "bench")
         if store.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load, done now
@@ -136,11 +137,20 @@ def bench_store(backend: str, n: int, queries: int, pg_url: str | None) -> dict:
     p50, p99 = percentiles(latencies)
     brute_p50, _ = percentiles(brute)
     hybrid_p50, hybrid_p99 = percentiles(hybrid)
-    return {"backend": backend, "chunks": n, "ingest_chunks_per_s": round(n / ingest_s, 1),
-            "first_query_s": round(first_query_s, 2), "p50_ms": round(p50, 3), "p99_ms": round(p99, 3),
-            "recall_at_10": round(float(np.mean(recalls)), 4), "brute_force_p50_ms": round(brute_p50, 3),
-            "speedup_vs_brute_force": round(brute_p50 / p50, 1), "hybrid_p50_ms": round(hybrid_p50, 3),
-            "hybrid_p99_ms": round(hybrid_p99, 3), "queries": len(query)}
+    return {
+        "backend": backend,
+        "chunks": n,
+        "ingest_chunks_per_s": round(n / ingest_s, 1),
+        "first_query_s": round(first_query_s, 2),
+        "p50_ms": round(p50, 3),
+        "p99_ms": round(p99, 3),
+        "recall_at_10": round(float(np.mean(recalls)), 4),
+        "brute_force_p50_ms": round(brute_p50, 3),
+        "speedup_vs_brute_force": round(brute_p50 / p50, 1),
+        "hybrid_p50_ms": round(hybrid_p50, 3),
+        "hybrid_p99_ms": round(hybrid_p99, 3),
+        "queries": len(query),
+    }
 
 
 def bench_real_text(tmp: Path) -> dict:
@@ -155,12 +165,14 @@ def bench_real_text(tmp: Path) -> dict:
     embedder = build_embedder(EmbedderSettings())
     embedder.warm_up()  # type: ignore[attr-defined]
     store, engines = open_backend("embedded", tmp, None)
-    service = RagService(store, embedder, RagSettings(chunk_chars=600, chunk_overlap_chars=80),
-                         RagMetrics(CollectorRegistry()))
+    service = RagService(
+        store, embedder, RagSettings(chunk_chars=600, chunk_overlap_chars=80), RagMetrics(CollectorRegistry())
+    )
     files = sorted(CORPUS.rglob("*.md"))
     started = time.perf_counter()
-    chunks = sum(service.ingest("org_bench", "corpus", f.relative_to(CORPUS).as_posix(), f.read_bytes()).chunks
-                 for f in files)
+    chunks = sum(
+        service.ingest("org_bench", "corpus", f.relative_to(CORPUS).as_posix(), f.read_bytes()).chunks for f in files
+    )
     seconds = time.perf_counter() - started
     query_embed = []
     for question in ("What is a LoRA adapter?", "Kıdem tazminatı nedir?", "How are responses signed?") * 10:
@@ -169,9 +181,13 @@ def bench_real_text(tmp: Path) -> dict:
         query_embed.append(time.perf_counter() - t)
     for engine in engines:
         engine.dispose()
-    return {"files": len(files), "chunks": chunks, "seconds": round(seconds, 2),
-            "end_to_end_chunks_per_s": round(chunks / seconds, 1),
-            "query_embedding_p50_ms": round(percentiles(query_embed)[0], 2)}
+    return {
+        "files": len(files),
+        "chunks": chunks,
+        "seconds": round(seconds, 2),
+        "end_to_end_chunks_per_s": round(chunks / seconds, 1),
+        "query_embedding_p50_ms": round(percentiles(query_embed)[0], 2),
+    }
 
 
 def start_pgvector(tmp: Path) -> tuple[object, str]:
@@ -205,28 +221,53 @@ def main() -> int:
         real = None if args.skip_real_text else bench_real_text(Path(tmp))
         if server is not None:
             server.cleanup()  # type: ignore[attr-defined]
-    print(f"{'backend':<9} {'chunks':>7} {'ingest/s':>9} {'1st q s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'recall@10':>9} {'brute ms':>9} {'speedup':>8} {'hybrid p50':>10}")
+    print(
+        f"{'backend':<9} {'chunks':>7} {'ingest/s':>9} {'1st q s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'recall@10':>9} {'brute ms':>9} {'speedup':>8} {'hybrid p50':>10}"
+    )
     for r in rows:
-        print(f"{r['backend']:<9} {r['chunks']:>7} {r['ingest_chunks_per_s']:>9} {r['first_query_s']:>8} "
-              f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['recall_at_10']:>9} {r['brute_force_p50_ms']:>9} "
-              f"{r['speedup_vs_brute_force']:>7}x {r['hybrid_p50_ms']:>10}")
+        print(
+            f"{r['backend']:<9} {r['chunks']:>7} {r['ingest_chunks_per_s']:>9} {r['first_query_s']:>8} "
+            f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['recall_at_10']:>9} {r['brute_force_p50_ms']:>9} "
+            f"{r['speedup_vs_brute_force']:>7}x {r['hybrid_p50_ms']:>10}"
+        )
     if real:
-        print(f"real text (MiniLM, end to end): {real['chunks']} chunks from {real['files']} files in "
-              f"{real['seconds']} s = {real['end_to_end_chunks_per_s']} chunks/s; "
-              f"query embedding p50 {real['query_embedding_p50_ms']} ms")
+        print(
+            f"real text (MiniLM, end to end): {real['chunks']} chunks from {real['files']} files in "
+            f"{real['seconds']} s = {real['end_to_end_chunks_per_s']} chunks/s; "
+            f"query embedding p50 {real['query_embedding_p50_ms']} ms"
+        )
     embedded_100k = next((r for r in rows if r["backend"] == "embedded" and r["chunks"] == 100_000), None)
     targets = None
     if embedded_100k:
-        targets = {"recall_at_10_min": 0.95, "p50_ms_max": 20.0,
-                   "met": embedded_100k["recall_at_10"] >= 0.95 and embedded_100k["p50_ms"] <= 20.0}
-        print(f"targets at 100K on the embedded index (recall@10 >= 0.95, p50 <= 20 ms): "
-              f"{'met' if targets['met'] else 'NOT met'}")
+        targets = {
+            "recall_at_10_min": 0.95,
+            "p50_ms_max": 20.0,
+            "met": embedded_100k["recall_at_10"] >= 0.95 and embedded_100k["p50_ms"] <= 20.0,
+        }
+        print(
+            f"targets at 100K on the embedded index (recall@10 >= 0.95, p50 <= 20 ms): "
+            f"{'met' if targets['met'] else 'NOT met'}"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
-        "vectors": "synthetic, 384-d, clustered (see the module docstring)", "stores": rows,
-        "real_text": real, "targets": targets}, indent=2) + "\n", encoding="utf-8")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "python": platform.python_version(),
+                    "cpus": os.cpu_count(),
+                    "platform": platform.platform(),
+                },
+                "vectors": "synthetic, 384-d, clustered (see the module docstring)",
+                "stores": rows,
+                "real_text": real,
+                "targets": targets,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return 0
 
 

@@ -47,16 +47,24 @@ FIRST_WEIGHT = 10
 
 
 async def one_rollout(setup: dict[str, Any], rate: float, users: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as home, \
-            rollout_rig(Path(home), refresh_s=setup["refresh_s"], own_process=True) as rig:
+    with (
+        tempfile.TemporaryDirectory() as home,
+        rollout_rig(Path(home), refresh_s=setup["refresh_s"], own_process=True) as rig,
+    ):
         rig.register("v2")
         bad_model = f"{ADAPTER}@v2"
         # min_requests high and the error SLO tight: the canary holds at 10 % while healthy, and the first
         # errors (beyond 1 % of 100) already break the SLO.
-        policy = parse_policy({"steps": [FIRST_WEIGHT, 50, 100], "interval": setup["interval_s"],
-                               "failure_threshold": setup["failure_threshold"], "min_requests": 100,
-                               "slo": {"max_error_rate": 0.01, "max_p95_latency_s": 5.0},
-                               "metrics": {"urls": [rig.metrics_url]}})
+        policy = parse_policy(
+            {
+                "steps": [FIRST_WEIGHT, 50, 100],
+                "interval": setup["interval_s"],
+                "failure_threshold": setup["failure_threshold"],
+                "min_requests": 100,
+                "slo": {"max_error_rate": 0.01, "max_p95_latency_s": 5.0},
+                "metrics": {"urls": [rig.metrics_url]},
+            }
+        )
         controller = build_controller(rig.database, policy, rig.settings.canary)
         with traffic_process(rig, users=users, rate_per_s=rate) as replies:
             await asyncio.sleep(4.0)  # the traffic process starts (imports) and reaches its rate
@@ -80,10 +88,16 @@ async def one_rollout(setup: dict[str, Any], rate: float, users: int) -> dict[st
         to_zero = (max(arrived) - violation_at) if arrived else 0.0
         bad_bound = achieved * FIRST_WEIGHT / 100 * bound_s
         return {
-            **setup, "status": final.status, "offered_rate": rate, "achieved_rate": round(achieved, 1),
+            **setup,
+            "status": final.status,
+            "offered_rate": rate,
+            "achieved_rate": round(achieved, 1),
             "decision_s": round(datetime.fromisoformat(decided["at"]).timestamp() - violation_at, 3),
-            "time_to_zero_s": round(to_zero, 3), "bound_s": bound_s, "time_ratio": round(to_zero / bound_s, 2),
-            "bad_requests": len(arrived), "bad_bound": round(bad_bound, 1),
+            "time_to_zero_s": round(to_zero, 3),
+            "bound_s": bound_s,
+            "time_ratio": round(to_zero / bound_s, 2),
+            "bad_requests": len(arrived),
+            "bad_bound": round(bad_bound, 1),
             "bad_ratio": round(len(arrived) / bad_bound, 2),
             "client_failed_after_violation": len(sent),
             "client_last_failed_sent_s": round((max(sent) - violation_at) if sent else 0.0, 3),
@@ -98,26 +112,39 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3, help="runs per setup; the table shows the median run")
     args = parser.parse_args()
-    runs = {s["name"]: [asyncio.run(one_rollout(s, args.rate, args.users)) for _ in range(args.repeat)]
-            for s in SETUPS}
+    runs = {s["name"]: [asyncio.run(one_rollout(s, args.rate, args.users)) for _ in range(args.repeat)] for s in SETUPS}
     # The median run by time to 0 % (a shared machine makes single runs noisy).
     rows = [sorted(r, key=lambda row: row["time_to_zero_s"])[len(r) // 2] for r in runs.values()]
-    header = (f"{'setup':<13}{'interval':>9}{'thresh':>7}{'refresh':>8}{'req/s':>7}{'decide s':>9}{'to 0% s':>8}"
-              f"{'bound s':>8}{'ratio':>6}{'bad req':>8}{'bound':>7}{'ratio':>6}")
+    header = (
+        f"{'setup':<13}{'interval':>9}{'thresh':>7}{'refresh':>8}{'req/s':>7}{'decide s':>9}{'to 0% s':>8}"
+        f"{'bound s':>8}{'ratio':>6}{'bad req':>8}{'bound':>7}{'ratio':>6}"
+    )
     print(header)
     for r in rows:
-        print(f"{r['name']:<13}{r['interval_s']:>9}{r['failure_threshold']:>7}{r['refresh_s']:>8}"
-              f"{r['achieved_rate']:>7}{r['decision_s']:>9}{r['time_to_zero_s']:>8}{r['bound_s']:>8}"
-              f"{r['time_ratio']:>6}{r['bad_requests']:>8}{r['bad_bound']:>7}{r['bad_ratio']:>6}")
+        print(
+            f"{r['name']:<13}{r['interval_s']:>9}{r['failure_threshold']:>7}{r['refresh_s']:>8}"
+            f"{r['achieved_rate']:>7}{r['decision_s']:>9}{r['time_to_zero_s']:>8}{r['bound_s']:>8}"
+            f"{r['time_ratio']:>6}{r['bad_requests']:>8}{r['bad_bound']:>7}{r['bad_ratio']:>6}"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "benchmark": "rollout", "when": datetime.now().isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "platform": platform.platform()},
-        "offered_rate": args.rate, "users": args.users, "first_weight": FIRST_WEIGHT, "median": rows,
-        "runs": runs,
-        "notes": "time_to_zero: SLO violation -> last request reaching the bad version (fake vLLM's log); "
-                 "bound: failure_threshold x interval + gateway refresh; ratios are measured / bound.",
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "rollout",
+                "when": datetime.now().isoformat(timespec="seconds"),
+                "machine": {"python": platform.python_version(), "platform": platform.platform()},
+                "offered_rate": args.rate,
+                "users": args.users,
+                "first_weight": FIRST_WEIGHT,
+                "median": rows,
+                "runs": runs,
+                "notes": "time_to_zero: SLO violation -> last request reaching the bad version (fake vLLM's log); "
+                "bound: failure_threshold x interval + gateway refresh; ratios are measured / bound.",
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 

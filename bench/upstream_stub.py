@@ -65,7 +65,7 @@ def call_arguments(body: dict[str, Any], count: int) -> list[str]:
     properties = (body["tools"][0]["function"].get("parameters") or {}).get("properties") or {"input": {}}
     whole = json.dumps({next(iter(properties)): "".join(completion_text(count)).strip()})
     size = -(-len(whole) // max(1, count))
-    return [whole[i:i + size] for i in range(0, len(whole), size)]
+    return [whole[i : i + size] for i in range(0, len(whole), size)]
 
 
 def answer(path: str, body: dict[str, Any], config: StubConfig) -> Answer:
@@ -94,8 +94,12 @@ def sse_events(reply: Answer) -> list[bytes]:
 
     events = [{**head, "choices": [choice(p, None)]} for p in reply.pieces]
     if reply.tool:  # vLLM's first delta of a call: its id and name, no arguments yet
-        named = {"id": f"chatcmpl-tool-{time.monotonic_ns()}", "type": "function", "index": 0,
-                 "function": {"name": reply.tool}}
+        named = {
+            "id": f"chatcmpl-tool-{time.monotonic_ns()}",
+            "type": "function",
+            "index": 0,
+            "function": {"name": reply.tool},
+        }
         events.insert(0, {**head, "choices": [{"index": 0, "delta": {"tool_calls": [named]}, "finish_reason": None}]})
     events.append({**head, "choices": [choice(None, reply.finish_reason)]})
     events.append({**head, "choices": [], "usage": reply.usage})
@@ -108,9 +112,17 @@ def whole_body(reply: Answer) -> bytes:
         head = {**reply.head, "object": "chat.completion"}
         message: dict[str, Any] = {"role": "assistant", "content": text}
         if reply.tool:
-            message = {"role": "assistant", "content": None, "tool_calls": [
-                {"id": f"chatcmpl-tool-{time.monotonic_ns()}", "type": "function",
-                 "function": {"name": reply.tool, "arguments": text}}]}
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"chatcmpl-tool-{time.monotonic_ns()}",
+                        "type": "function",
+                        "function": {"name": reply.tool, "arguments": text},
+                    }
+                ],
+            }
         choice = {"index": 0, "message": message, "finish_reason": reply.finish_reason}
     else:
         head = {**reply.head, "object": "text_completion"}

@@ -49,8 +49,18 @@ class AnthropicStandIn(ThreadedServer):
         usage = {"input_tokens": 11 + len(prompt) // 40, "output_tokens": 7}
         if body.get("stream"):
             return StreamingResponse(_events(body["model"], blocks, stop, usage), media_type="text/event-stream")
-        return JSONResponse({"id": "msg_standin", "type": "message", "role": "assistant", "model": body["model"],
-                             "content": blocks, "stop_reason": stop, "stop_sequence": None, "usage": usage})
+        return JSONResponse(
+            {
+                "id": "msg_standin",
+                "type": "message",
+                "role": "assistant",
+                "model": body["model"],
+                "content": blocks,
+                "stop_reason": stop,
+                "stop_sequence": None,
+                "usage": usage,
+            }
+        )
 
 
 def _answer(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
@@ -60,8 +70,10 @@ def _answer(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
         return [{"type": "text", "text": AFTER_TOOL}], "end_turn"
     if body.get("tools") and (body.get("tool_choice") or {}).get("type") != "none":
         tool = body["tools"][0]["name"]
-        return [{"type": "text", "text": "Let me look."},
-                {"type": "tool_use", "id": "toolu_standin_1", "name": tool, "input": TOOL_INPUT}], "tool_use"
+        return [
+            {"type": "text", "text": "Let me look."},
+            {"type": "tool_use", "id": "toolu_standin_1", "name": tool, "input": TOOL_INPUT},
+        ], "tool_use"
     return [{"type": "text", "text": PLAIN}], "end_turn"
 
 
@@ -69,29 +81,63 @@ async def _events(model: str, blocks: list[dict[str, Any]], stop: str, usage: di
     def event(name: str, data: dict[str, Any]) -> str:
         return f"event: {name}\ndata: {json.dumps(data)}\n\n"
 
-    yield event("message_start", {"type": "message_start", "message": {
-        "id": "msg_standin", "type": "message", "role": "assistant", "model": model, "content": [],
-        "stop_reason": None, "stop_sequence": None,
-        "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 1}}})
+    yield event(
+        "message_start",
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_standin",
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 1},
+            },
+        },
+    )
     yield event("ping", {"type": "ping"})
     for index, block in enumerate(blocks):
         if block["type"] == "text":
-            yield event("content_block_start", {"type": "content_block_start", "index": index,
-                                                "content_block": {"type": "text", "text": ""}})
+            yield event(
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
+            )
             for word in block["text"].split(" "):
                 piece = word if word == block["text"].split(" ")[0] else " " + word
-                yield event("content_block_delta", {"type": "content_block_delta", "index": index,
-                                                    "delta": {"type": "text_delta", "text": piece}})
+                yield event(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}},
+                )
         else:
-            yield event("content_block_start", {"type": "content_block_start", "index": index, "content_block": {
-                "type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}})
+            yield event(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}},
+                },
+            )
             arguments = json.dumps(block["input"])
             for start in range(0, len(arguments), 5):
-                yield event("content_block_delta", {"type": "content_block_delta", "index": index, "delta": {
-                    "type": "input_json_delta", "partial_json": arguments[start:start + 5]}})
+                yield event(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "input_json_delta", "partial_json": arguments[start : start + 5]},
+                    },
+                )
         yield event("content_block_stop", {"type": "content_block_stop", "index": index})
-    yield event("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
-                                  "usage": {"output_tokens": usage["output_tokens"]}})
+    yield event(
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop, "stop_sequence": None},
+            "usage": {"output_tokens": usage["output_tokens"]},
+        },
+    )
     yield event("message_stop", {"type": "message_stop"})
 
 

@@ -21,15 +21,24 @@ def scripted_upstream(pieces: Sequence[str]) -> ThreadedServer:
         body = await request.json()
 
         def chunk(payload: dict[str, Any]) -> str:
-            return "data: " + json.dumps({"id": "up", "object": "chat.completion.chunk", "created": 0,
-                                          "model": body["model"], **payload}) + "\n\n"
+            return (
+                "data: "
+                + json.dumps(
+                    {"id": "up", "object": "chat.completion.chunk", "created": 0, "model": body["model"], **payload}
+                )
+                + "\n\n"
+            )
 
         async def events():  # type: ignore[no-untyped-def]
             for piece in pieces:
                 yield chunk({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
             yield chunk({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-            yield chunk({"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": len(pieces),
-                                                   "total_tokens": 5 + len(pieces)}})
+            yield chunk(
+                {
+                    "choices": [],
+                    "usage": {"prompt_tokens": 5, "completion_tokens": len(pieces), "total_tokens": 5 + len(pieces)},
+                }
+            )
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")

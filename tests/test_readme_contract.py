@@ -35,9 +35,10 @@ def test_the_test_command_lints_first_and_installs_no_system_packages():
     planned = subprocess.run(["make", "-n", "-C", str(ROOT), "test"], capture_output=True, text=True, check=True).stdout
     lines = [line.strip() for line in planned.splitlines()]
     ruff = next(i for i, line in enumerate(lines) if line.endswith("ruff check src tests bench"))
+    formatted = next(i for i, line in enumerate(lines) if line.endswith("ruff format --check src tests bench"))
     mypy = next(i for i, line in enumerate(lines) if line.endswith("/mypy"))
     pytest = next(i for i, line in enumerate(lines) if line.endswith("/pytest"))
-    assert ruff < mypy < pytest, planned
+    assert ruff < formatted < mypy < pytest, planned
     assert not any(word in planned for word in ("apt-get", "chromium", "sudo")), planned
     # Chromium for the browser test is its own step, run by CI before the test command.
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -25,19 +25,23 @@ def test_defaults_live_under_home(home):
 
 def test_yaml_file_then_environment(home, monkeypatch):
     (home / "paramstack.yaml").write_text(
-        "port: 9001\nmodels:\n  - name: vllm-mistral\n    backend: openai\n    base_url: http://vllm:8000\n")
+        "port: 9001\nmodels:\n  - name: vllm-mistral\n    backend: openai\n    base_url: http://vllm:8000\n"
+    )
     settings = load_settings()
     assert settings.port == 9001 and settings.models[0].backend == "openai"
     monkeypatch.setenv("PARAMSTACK_PORT", "9002")
     assert load_settings().port == 9002
 
 
-@pytest.mark.parametrize(("yaml_text", "field"), [
-    ("port: -1\n", "port"),
-    ("portt: 1\n", "portt"),
-    ("models:\n  - name: m\n    backend: openai\n", "models.0"),
-    ("models:\n  - {name: m, backend: local, path: /x}\n  - {name: m, backend: local, path: /y}\n", "models"),
-])
+@pytest.mark.parametrize(
+    ("yaml_text", "field"),
+    [
+        ("port: -1\n", "port"),
+        ("portt: 1\n", "portt"),
+        ("models:\n  - name: m\n    backend: openai\n", "models.0"),
+        ("models:\n  - {name: m, backend: local, path: /x}\n  - {name: m, backend: local, path: /y}\n", "models"),
+    ],
+)
 def test_bad_settings_name_the_field(home, yaml_text, field):
     (home / "paramstack.yaml").write_text(yaml_text)
     with pytest.raises(ConfigurationError, match=field.replace(".", r"\.")):

@@ -30,14 +30,16 @@ def build_tiny_model(out_dir: Path, adapters: Sequence[str] = DEMO_ADAPTERS, see
     train_tokenizer(SAMPLE_TEXT, model_dir, vocab_size=400)
     tokenizer = load_tokenizer(model_dir)
     torch.manual_seed(seed)
-    config = PretrainConfig(hidden_size=64, layers=2, heads=2, kv_heads=2, intermediate_size=128,
-                            context_length=2048, bf16=False)
+    config = PretrainConfig(
+        hidden_size=64, layers=2, heads=2, kv_heads=2, intermediate_size=128, context_length=2048, bf16=False
+    )
     model = build_model(config, tokenizer)
     model.save_pretrained(model_dir)
     for index, name in enumerate(adapters):
         torch.manual_seed(seed + 100 + index)
-        lora = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"],
-                          init_lora_weights=False)
+        lora = LoraConfig(
+            r=8, lora_alpha=16, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"], init_lora_weights=False
+        )
         peft_model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir), lora)
         peft_model.save_pretrained(adapters_dir / name)
     return model_dir, adapters_dir

@@ -45,21 +45,30 @@ class VllmStandin:
     answers: list[Any] = field(default_factory=list)  # per request: the events streamed, or the JSON answered
 
     def __post_init__(self) -> None:
-        self.app = Starlette(routes=[
-            Route("/v1/models", self._models), Route("/health", lambda _: Response()),
-            Route("/v1/chat/completions", self._chat, methods=["POST"]),
-            Route("/v1/completions", self._completions, methods=["POST"])])
+        self.app = Starlette(
+            routes=[
+                Route("/v1/models", self._models),
+                Route("/health", lambda _: Response()),
+                Route("/v1/chat/completions", self._chat, methods=["POST"]),
+                Route("/v1/completions", self._completions, methods=["POST"]),
+            ]
+        )
 
     async def _models(self, _request: Request) -> Response:
         return JSONResponse({"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "vllm"}]})
 
     def error(self, status: int, message: str, param: str | None = None) -> Response:
-        names = {400: "BadRequestError", 404: "NotFoundError", 413: "RequestEntityTooLarge",
-                 422: "UnprocessableEntityError", 429: "TooManyRequests"}
-        fields = {"message": message, "type": names.get(status, "InternalServerError"), "param": param,
-                  "code": status}
-        return JSONResponse({"object": "error", **fields} if self.flat_errors else {"error": fields},
-                            status_code=status)
+        names = {
+            400: "BadRequestError",
+            404: "NotFoundError",
+            413: "RequestEntityTooLarge",
+            422: "UnprocessableEntityError",
+            429: "TooManyRequests",
+        }
+        fields = {"message": message, "type": names.get(status, "InternalServerError"), "param": param, "code": status}
+        return JSONResponse(
+            {"object": "error", **fields} if self.flat_errors else {"error": fields}, status_code=status
+        )
 
     async def _chat(self, request: Request) -> Response:
         body = await request.json()
@@ -68,9 +77,10 @@ class VllmStandin:
             return self.error(*self.fail_with)
         if body.get("model") != self.model:
             return self.error(404, f"The model `{body.get('model')}` does not exist.", "model")
-        if not self.vision and any(isinstance(m.get("content"), list) and any(p.get("type") != "text"
-                                                                              for p in m["content"])
-                                   for m in body["messages"]):
+        if not self.vision and any(
+            isinstance(m.get("content"), list) and any(p.get("type") != "text" for p in m["content"])
+            for m in body["messages"]
+        ):
             return self.error(400, f"{self.model} is not a multimodal model")
         return self._answer(body, chat_answer(body))
 
@@ -97,7 +107,7 @@ async def sse(events: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
 
 
 def pieces_of(text: str, size: int = PIECE_CHARS) -> list[str]:
-    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
 @dataclass
@@ -126,8 +136,11 @@ class ChatAnswer:
     @property
     def usage(self) -> dict[str, int]:
         completion = len(self.call[1] if self.call else self.pieces)
-        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": completion,
-                "total_tokens": self.prompt_tokens + completion}
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": completion,
+            "total_tokens": self.prompt_tokens + completion,
+        }
 
     def logprobs(self, tokens: list[str]) -> dict[str, Any] | None:
         if not self.body.get("logprobs"):
@@ -139,20 +152,35 @@ class ChatAnswer:
         message: dict[str, Any] = {"role": "assistant", "reasoning_content": None, "content": None, "tool_calls": []}
         if self.call:
             name, args = self.call
-            message["tool_calls"] = [{"id": self.call_id, "type": "function",
-                                      "function": {"name": name, "arguments": "".join(args)}}]
+            message["tool_calls"] = [
+                {"id": self.call_id, "type": "function", "function": {"name": name, "arguments": "".join(args)}}
+            ]
         else:
             message["content"] = "".join(self.pieces)
         tokens = self.call[1] if self.call else self.pieces
-        choice = {"index": 0, "message": message, "logprobs": self.logprobs(tokens),
-                  "finish_reason": self.finish_reason, "stop_reason": None}
-        return {**self.head, "object": "chat.completion", "choices": [choice], "usage": self.usage,
-                "prompt_logprobs": None}
+        choice = {
+            "index": 0,
+            "message": message,
+            "logprobs": self.logprobs(tokens),
+            "finish_reason": self.finish_reason,
+            "stop_reason": None,
+        }
+        return {
+            **self.head,
+            "object": "chat.completion",
+            "choices": [choice],
+            "usage": self.usage,
+            "prompt_logprobs": None,
+        }
 
     def events(self) -> list[dict[str, Any]]:
         def event(delta: dict[str, Any], tokens: list[str] | None = None, finish: str | None = None) -> dict[str, Any]:
-            choice = {"index": 0, "delta": delta, "logprobs": self.logprobs(tokens) if tokens else None,
-                      "finish_reason": finish}
+            choice = {
+                "index": 0,
+                "delta": delta,
+                "logprobs": self.logprobs(tokens) if tokens else None,
+                "finish_reason": finish,
+            }
             return {**self.head, "object": "chat.completion.chunk", "choices": [choice]}
 
         events = [event({"role": "assistant", "content": ""})]
@@ -174,8 +202,9 @@ class ChatAnswer:
 def token_logprob(token: str, position: int, top: int) -> dict[str, Any]:
     value = -0.25 * (position % 4 + 1)
     alternatives = [{"token": token, "logprob": value, "bytes": list(token.encode())}]
-    alternatives += [{"token": f"alt{k}", "logprob": value - k, "bytes": list(f"alt{k}".encode())}
-                     for k in range(1, top)]
+    alternatives += [
+        {"token": f"alt{k}", "logprob": value - k, "bytes": list(f"alt{k}".encode())} for k in range(1, top)
+    ]
     return {"token": token, "logprob": value, "bytes": list(token.encode()), "top_logprobs": alternatives[:top]}
 
 
@@ -192,8 +221,9 @@ def chat_answer(body: dict[str, Any]) -> ChatAnswer:
         return ChatAnswer(body, call=(tool["name"], pieces_of(arguments)), forced=forced, prompt_tokens=prompt_tokens)
     response_format = body.get("response_format") or {}
     if response_format.get("type") == "json_schema":
-        return ChatAnswer(body, pieces_of(json.dumps(example(response_format["json_schema"]["schema"]))),
-                          prompt_tokens=prompt_tokens)
+        return ChatAnswer(
+            body, pieces_of(json.dumps(example(response_format["json_schema"]["schema"]))), prompt_tokens=prompt_tokens
+        )
     if response_format.get("type") == "json_object":
         return ChatAnswer(body, pieces_of(json.dumps({"answer": "ok"})), prompt_tokens=prompt_tokens)
     if messages[-1]["role"] == "tool":
@@ -214,16 +244,21 @@ class CompletionAnswer:
         budget = int(self.body.get("max_tokens") or 16)
         self.finish_reason = "length" if len(self.pieces) >= budget else "stop"
         self.pieces = self.pieces[:budget]
-        self.usage = {"prompt_tokens": len(self.prompt), "completion_tokens": len(self.pieces),
-                      "total_tokens": len(self.prompt) + len(self.pieces)}
+        self.usage = {
+            "prompt_tokens": len(self.prompt),
+            "completion_tokens": len(self.pieces),
+            "total_tokens": len(self.prompt) + len(self.pieces),
+        }
 
     def logprobs(self, tokens: list[str], echoed: int, offset: int) -> dict[str, Any] | None:
         top = self.body.get("logprobs")
         if top is None:
             return None
         values: list[float | None] = [None if i == 0 and echoed else -0.5 * (i % 3 + 1) for i in range(len(tokens))]
-        tops = [None if v is None else {t: v, **{f"alt{k}": v - k for k in range(1, int(top))}}
-                for t, v in zip(tokens, values, strict=True)]
+        tops = [
+            None if v is None else {t: v, **{f"alt{k}": v - k for k in range(1, int(top))}}
+            for t, v in zip(tokens, values, strict=True)
+        ]
         offsets, at = [], offset
         for token in tokens:
             offsets.append(at)
@@ -233,14 +268,25 @@ class CompletionAnswer:
     def whole(self) -> dict[str, Any]:
         echo = bool(self.body.get("echo"))
         tokens = (self.prompt if echo else []) + self.pieces
-        choice = {"index": 0, "text": "".join(tokens), "logprobs": self.logprobs(tokens, echo, 0),
-                  "finish_reason": self.finish_reason, "stop_reason": None, "prompt_logprobs": None}
+        choice = {
+            "index": 0,
+            "text": "".join(tokens),
+            "logprobs": self.logprobs(tokens, echo, 0),
+            "finish_reason": self.finish_reason,
+            "stop_reason": None,
+            "prompt_logprobs": None,
+        }
         return {**self.head, "object": "text_completion", "choices": [choice], "usage": self.usage}
 
     def events(self) -> list[dict[str, Any]]:
         def event(tokens: list[str], finish: str | None, echoed: int = 0, offset: int = 0) -> dict[str, Any]:
-            choice = {"index": 0, "text": "".join(tokens), "logprobs": self.logprobs(tokens, echoed, offset) if tokens
-                      else None, "finish_reason": finish, "stop_reason": None}
+            choice = {
+                "index": 0,
+                "text": "".join(tokens),
+                "logprobs": self.logprobs(tokens, echoed, offset) if tokens else None,
+                "finish_reason": finish,
+                "stop_reason": None,
+            }
             return {**self.head, "object": "text_completion", "choices": [choice]}
 
         pieces, events, offset = list(self.pieces), [], 0

@@ -38,8 +38,7 @@ TOOL_CALL_SEPARATOR = "\n"
 TOOL_RESPONSE_OPEN = "<tool_response>"
 TOOL_RESPONSE_CLOSE = "</tool_response>"
 TOOLS_INSTRUCTION = (
-    "You may call these functions. To call one, answer "
-    '<tool_call>{"name":NAME,"arguments":ARGUMENTS}</tool_call>\n'
+    'You may call these functions. To call one, answer <tool_call>{"name":NAME,"arguments":ARGUMENTS}</tool_call>\n'
 )
 
 # The template before tools existed; tokenizers saved with it (the shipped tiny model's) are rendered
@@ -97,8 +96,13 @@ def tool_call_text(name: str, arguments: str) -> str:
     return f'{TOOL_CALL_OPEN}{{"name":{json.dumps(name, ensure_ascii=False)},"arguments":{arguments}}}{TOOL_CALL_CLOSE}'
 
 
-def render_chat(messages: Sequence[Mapping[str, Any]], *, add_generation_prompt: bool = True, bos: str = "",
-                tools: Sequence[Mapping[str, Any]] | None = None) -> str:
+def render_chat(
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    add_generation_prompt: bool = True,
+    bos: str = "",
+    tools: Sequence[Mapping[str, Any]] | None = None,
+) -> str:
     """Plain-Python rendering of CHAT_TEMPLATE, for building training text without a tokenizer."""
     parts = [bos]
     rest = list(messages)
@@ -117,8 +121,9 @@ def render_chat(messages: Sequence[Mapping[str, Any]], *, add_generation_prompt:
         for call in message.get("tool_calls") or ():
             fn = call.get("function", call)
             arguments = fn["arguments"]
-            calls.append(tool_call_text(fn["name"], arguments if isinstance(arguments, str)
-                                        else compact_json(arguments)))
+            calls.append(
+                tool_call_text(fn["name"], arguments if isinstance(arguments, str) else compact_json(arguments))
+            )
         content = message.get("content") or ""
         parts.append(f"<|{message['role']}|>\n{content}{TOOL_CALL_SEPARATOR.join(calls)}{END_TAG}\n")
     if add_generation_prompt:

@@ -136,8 +136,9 @@ class Settings(BaseSettings):
             raise ValueError(f"models: names must be unique, got {names}")
         for model in self.models:
             if model.fallback_model is not None and model.fallback_model not in set(names) - {model.name}:
-                raise ValueError(f"model {model.name!r}: fallback_model {model.fallback_model!r} is not another "
-                                 "configured model")
+                raise ValueError(
+                    f"model {model.name!r}: fallback_model {model.fallback_model!r} is not another configured model"
+                )
         return self
 
     def embedded_default_model(self) -> ModelSettings:
@@ -181,7 +182,5 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors())
         raise ConfigurationError(f"invalid settings: {problems}") from None

@@ -23,10 +23,21 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def _entry(i: int, org: str = "org_a", **overrides) -> AuditEntry:
-    fields = dict(request_id=f"chatcmpl-{i}", org_id=org, model="paramstack-tiny", status="ok",
-                  api_key_id="key_123", adapter="support-v1", prompt_tokens=10 + i, completion_tokens=20,
-                  cost_micros=1500 + i, latency_ms=42, guard={"pii.email": i % 3}, attestation_sha256="c" * 64,
-                  timestamp=T0 + timedelta(minutes=i))
+    fields = dict(
+        request_id=f"chatcmpl-{i}",
+        org_id=org,
+        model="paramstack-tiny",
+        status="ok",
+        api_key_id="key_123",
+        adapter="support-v1",
+        prompt_tokens=10 + i,
+        completion_tokens=20,
+        cost_micros=1500 + i,
+        latency_ms=42,
+        guard={"pii.email": i % 3},
+        attestation_sha256="c" * 64,
+        timestamp=T0 + timedelta(minutes=i),
+    )
     fields.update(overrides)
     return AuditEntry(**fields)
 
@@ -63,8 +74,11 @@ def test_an_edited_row_with_recomputed_hash_is_found(engine, keyring):
     with engine.begin() as conn:
         row = conn.execute(sa.select(audit_entries).where(audit_entries.c.seq == 8)).mappings().one()
         forged = {**row, "completion_tokens": 1}
-        conn.execute(audit_entries.update().where(audit_entries.c.seq == 8)
-                     .values(completion_tokens=1, entry_hash=entry_hash(forged)))
+        conn.execute(
+            audit_entries.update()
+            .where(audit_entries.c.seq == 8)
+            .values(completion_tokens=1, entry_hash=entry_hash(forged))
+        )
     verdict = verify_audit_chain(engine, keyring)
     assert (Problem.BROKEN_LINK, 8) in _problems(verdict)
 
@@ -116,9 +130,11 @@ def test_a_consistent_rewrite_of_the_whole_chain_is_caught_by_signed_checkpoints
         for row in rows:
             new = {**row, "prev_hash": prev, "cost_micros": 0 if row["seq"] == 3 else row["cost_micros"]}
             new["entry_hash"] = prev = entry_hash(new)
-            conn.execute(audit_entries.update().where(audit_entries.c.seq == row["seq"])
-                         .values(prev_hash=new["prev_hash"], entry_hash=new["entry_hash"],
-                                 cost_micros=new["cost_micros"]))
+            conn.execute(
+                audit_entries.update()
+                .where(audit_entries.c.seq == row["seq"])
+                .values(prev_hash=new["prev_hash"], entry_hash=new["entry_hash"], cost_micros=new["cost_micros"])
+            )
         conn.execute(audit_head.update().values(entry_hash=prev))
     verdict = verify_audit_chain(engine, keyring)
     # checkpoints were signed at seq 1 (the first append) and 6; the one after the change catches it
@@ -144,9 +160,24 @@ def test_export_filters_by_tenant_and_time(engine, keyring):
     assert [r["seq"] for r in rows] == [5, 6, 7]
     assert rows[0]["guard"] == {"pii.email": 2} and rows[0]["timestamp"].endswith("Z")
     assert set(rows[0]) == {  # there is no field for prompt or output text
-        "seq", "timestamp", "request_id", "org_id", "api_key_id", "model", "adapter", "prompt_tokens",
-        "completion_tokens", "cost_micros", "guard", "status", "http_status", "latency_ms", "attestation_sha256",
-        "prev_hash", "entry_hash"}
+        "seq",
+        "timestamp",
+        "request_id",
+        "org_id",
+        "api_key_id",
+        "model",
+        "adapter",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_micros",
+        "guard",
+        "status",
+        "http_status",
+        "latency_ms",
+        "attestation_sha256",
+        "prev_hash",
+        "entry_hash",
+    }
 
 
 def test_entries_are_validated_and_hold_no_text():

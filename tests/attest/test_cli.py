@@ -36,10 +36,22 @@ def run(*args):
 
 def _response(home, tmp_path, text="Cevap metni", adapter_digest=None):
     ring = SigningKeyStore(home / "keys").current()
-    signed = sign_output("paramstack-tiny", text, key=ring, org_id="org_a", request_id="chatcmpl-1",
-                         adapter_id="support" if adapter_digest else None, adapter_manifest_sha256=adapter_digest)
-    body = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "paramstack-tiny",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
+    signed = sign_output(
+        "paramstack-tiny",
+        text,
+        key=ring,
+        org_id="org_a",
+        request_id="chatcmpl-1",
+        adapter_id="support" if adapter_digest else None,
+        adapter_manifest_sha256=adapter_digest,
+    )
+    body = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "paramstack-tiny",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+    }
     path = tmp_path / "response.json"
     path.write_text(json.dumps(attach_attestation(body, signed)))
     return path, body
@@ -57,8 +69,9 @@ def test_keygen_list_and_verify(home, tmp_path):
     # verify with only the public key, as a third party would
     jwks = tmp_path / "jwks.json"
     jwks.write_text(run("attest", "keys", "--json").output)
-    public_only = json.dumps({"keys": [{k: v for k, v in key.items() if k != "active"}
-                                       for key in json.loads(jwks.read_text())["keys"]]})
+    public_only = json.dumps(
+        {"keys": [{k: v for k, v in key.items() if k != "active"} for key in json.loads(jwks.read_text())["keys"]]}
+    )
     jwks.write_text(public_only)
     assert run("attest", "verify", str(path), "--public-key", str(jwks)).exit_code == 0
 

@@ -83,7 +83,6 @@ def test_public_keys_in_every_accepted_spelling(tmp_path):
     pem = public.key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     import json
 
-    for text in (json.dumps(store.current().jwks()), json.dumps(public.to_jwk()), pem.decode(),
-                 public.to_jwk()["x"]):
+    for text in (json.dumps(store.current().jwks()), json.dumps(public.to_jwk()), pem.decode(), public.to_jwk()["x"]):
         assert public.kid in load_public_key_text(text)
     assert PublicKey.from_jwk(public.to_jwk()).kid == public.kid

@@ -45,8 +45,9 @@ def chain(tmp_path, keyring):
     write_manifest(base, "base_model", keyring=keyring, parents=[tokenizer, corpus], config={"lr": 3e-3})
     prefs = _artifact(tmp_path, "prefs", {"pairs.jsonl": b'{"chosen": "a", "rejected": "b"}\n'})
     write_manifest(prefs, "preference_dataset", keyring=keyring, parents=[base])
-    adapter = _artifact(tmp_path, "adapter", {"adapter_model.safetensors": b"A" * 1024,
-                                              "adapter_config.json": b'{"r": 16}'})
+    adapter = _artifact(
+        tmp_path, "adapter", {"adapter_model.safetensors": b"A" * 1024, "adapter_config.json": b'{"r": 16}'}
+    )
     write_manifest(adapter, "adapter", keyring=keyring, parents=[base, prefs], config={"beta": 0.1})
     return {"corpus": corpus, "tokenizer": tokenizer, "base": base, "prefs": prefs, "adapter": adapter}
 
@@ -65,11 +66,14 @@ def test_manifest_is_an_in_toto_statement_in_a_dsse_envelope(chain, keyring):
     assert verify_manifest(chain["adapter"], keyring.without_signer())
 
 
-@pytest.mark.parametrize(("change", "problem", "where"), [
-    ("edit", Problem.CHANGED_FILE, "adapter_model.safetensors"),
-    ("delete", Problem.MISSING_FILE, "adapter_model.safetensors"),
-    ("add", Problem.EXTRA_FILE, "sneaky.bin"),
-])
+@pytest.mark.parametrize(
+    ("change", "problem", "where"),
+    [
+        ("edit", Problem.CHANGED_FILE, "adapter_model.safetensors"),
+        ("delete", Problem.MISSING_FILE, "adapter_model.safetensors"),
+        ("add", Problem.EXTRA_FILE, "sneaky.bin"),
+    ],
+)
 def test_changed_missing_and_extra_files_are_named(chain, keyring, change, problem, where):
     adapter = chain["adapter"]
     if change == "edit":
@@ -126,8 +130,15 @@ def test_parents_must_verify_before_a_child_is_signed(chain, tmp_path, keyring):
 
 
 def test_a_response_traces_to_its_data_and_a_changed_adapter_fails(chain, tmp_path, keyring):
-    signed = sign_output("paramstack-tiny", "yanıt", key=keyring, org_id="org_a", request_id="r1",
-                         adapter_id="support", adapter_manifest_sha256=manifest_digest(chain["adapter"]))
+    signed = sign_output(
+        "paramstack-tiny",
+        "yanıt",
+        key=keyring,
+        org_id="org_a",
+        request_id="r1",
+        adapter_id="support",
+        adapter_manifest_sha256=manifest_digest(chain["adapter"]),
+    )
     registry = ManifestRegistry([tmp_path])
     assert len(registry) == 5
     tree = lineage(signed.payload["adapter_manifest_sha256"], registry, keyring)

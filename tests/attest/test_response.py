@@ -19,12 +19,18 @@ OUTPUT = "Ailydian AI Ecosystem: İstanbul'da güneşli bir gün. ✓"
 
 
 def _sign(keyring, output=OUTPUT, **overrides):
-    fields = dict(key=keyring, org_id="org_medical", request_id="chatcmpl-abc123",
-                  adapter_id="medical-v1", adapter_manifest_sha256="a" * 64,
-                  request_sha256=request_sha256({"model": "paramstack-tiny", "messages": [
-                      {"role": "user", "content": "Merhaba"}], "temperature": 0.7}),
-                  sampling={"temperature": 0.7, "top_p": 0.95, "max_tokens": 64, "seed": None},
-                  usage={"prompt_tokens": 12, "completion_tokens": 9})
+    fields = dict(
+        key=keyring,
+        org_id="org_medical",
+        request_id="chatcmpl-abc123",
+        adapter_id="medical-v1",
+        adapter_manifest_sha256="a" * 64,
+        request_sha256=request_sha256(
+            {"model": "paramstack-tiny", "messages": [{"role": "user", "content": "Merhaba"}], "temperature": 0.7}
+        ),
+        sampling={"temperature": 0.7, "top_p": 0.95, "max_tokens": 64, "seed": None},
+        usage={"prompt_tokens": 12, "completion_tokens": 9},
+    )
     fields.update(overrides)
     return sign_output("paramstack-tiny", output, **fields)
 
@@ -79,7 +85,7 @@ def test_every_single_byte_change_of_the_compact_form_is_detected(keyring):
     compact = _sign(keyring).compact()
     for index in range(len(compact)):
         for replacement in {"A", "B", "_", "-", "."} - {compact[index]}:
-            mutated = compact[:index] + replacement + compact[index + 1:]
+            mutated = compact[:index] + replacement + compact[index + 1 :]
             assert not verify_output(mutated, OUTPUT, keyring), (index, replacement)
 
 
@@ -139,8 +145,9 @@ def test_request_hash_is_key_order_independent_and_rejects_unrepresentable_value
     with pytest.raises(AttestationInputError):
         request_sha256({"seed": 2**60})
     with pytest.raises(AttestationInputError):
-        sign_output("m", "x", key=SigningKey.generate(), org_id="o", request_id="r",
-                    sampling={"temperature": float("nan")})
+        sign_output(
+            "m", "x", key=SigningKey.generate(), org_id="o", request_id="r", sampling={"temperature": float("nan")}
+        )
 
 
 def test_signing_needs_a_private_key():
@@ -151,8 +158,9 @@ def test_signing_needs_a_private_key():
 def test_private_key_never_in_repr(signing_key):
     from cryptography.hazmat.primitives import serialization
 
-    raw = signing_key.private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                            serialization.NoEncryption())
+    raw = signing_key.private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     text = repr(signing_key) + repr(KeyRing(signing_key=signing_key))
     assert raw.hex() not in text and b64url_encode(raw) not in text
 
@@ -167,10 +175,27 @@ def test_canonical_json_equals_rfc8785_on_its_fast_path_and_off_it():
     """canonical_json dumps plain values with the standard library: the bytes must be JCS's, exactly."""
     samples = [
         {"a": 1, "b": None, "c": "x", "z": 2**53 - 1, "k": -5, "t": True, "f": False},
-        {"text": "çğıöşü İ \u00e9 \u2028 \u007f \t\n\r\b\f \" \\ / \x01 \x1f 😀", "n": 0},
+        {"text": 'çğıöşü İ \u00e9 \u2028 \u007f \t\n\r\b\f " \\ / \x01 \x1f 😀', "n": 0},
         {"guard": '{"pii.email":2}', "status": "ok", "ts_us": 1_790_000_000_000_000},
-        {"floats": [0.7, 1.0, -0.0, 0.1 + 0.2, 1e-4, 1.5e-5, 1e-7, 123456.789, 1e15 + 0.5, 1e20, 1e21, 5e-324,
-                    -2.5, 9007199254740993.0, 1.7976931348623157e308]},
+        {
+            "floats": [
+                0.7,
+                1.0,
+                -0.0,
+                0.1 + 0.2,
+                1e-4,
+                1.5e-5,
+                1e-7,
+                123456.789,
+                1e15 + 0.5,
+                1e20,
+                1e21,
+                5e-324,
+                -2.5,
+                9007199254740993.0,
+                1.7976931348623157e308,
+            ]
+        },
         {"edge": 2**53 - 1, "neg": -(2**53 - 1)},
         {"é": 1, "e": 2, "\ue000": 3, "😀": 4, "nested": [{"b": [1, {"a": []}]}, [], {}]},
         {"sampling": {"max_tokens": 8, "temperature": 0.7, "top_p": 1.0, "stop": [], "seed": None}},

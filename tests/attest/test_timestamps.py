@@ -46,15 +46,65 @@ def _openssl(*args: str, cwd: Path) -> None:
 
 
 def _make_tsa(directory: Path) -> None:
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
-             "-out", "ca.crt", "-days", "2", "-subj", "/CN=paramstack test root",
-             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign", cwd=directory)
-    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "tsa.key",
-             "-out", "tsa.csr", "-subj", "/CN=paramstack test TSA", cwd=directory)
-    (directory / "tsa.ext").write_text("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                                       "extendedKeyUsage=critical,timeStamping\n")
-    _openssl("x509", "-req", "-in", "tsa.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-             "-out", "tsa.crt", "-days", "2", "-extfile", "tsa.ext", cwd=directory)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=paramstack test root",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+        cwd=directory,
+    )
+    _openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "tsa.key",
+        "-out",
+        "tsa.csr",
+        "-subj",
+        "/CN=paramstack test TSA",
+        cwd=directory,
+    )
+    (directory / "tsa.ext").write_text(
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+        "extendedKeyUsage=critical,timeStamping\n"
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "tsa.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "tsa.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "tsa.ext",
+        cwd=directory,
+    )
     (directory / "serial").write_text("01\n")
     # No `certs =` line: openssl would add the CA unsorted to a DER SET, which strict parsers refuse.
     (directory / "tsa.cnf").write_text(_TSA_CONFIG.format(dir=directory))
@@ -73,8 +123,11 @@ def tsa():
                 query = self.rfile.read(int(self.headers["content-length"]))
                 with lock:
                     (directory / "q.tsq").write_bytes(query)
-                    result = subprocess.run(["openssl", "ts", "-reply", "-config", "tsa.cnf", "-queryfile",
-                                             "q.tsq", "-out", "r.tsr"], cwd=directory, capture_output=True)
+                    result = subprocess.run(
+                        ["openssl", "ts", "-reply", "-config", "tsa.cnf", "-queryfile", "q.tsq", "-out", "r.tsr"],
+                        cwd=directory,
+                        capture_output=True,
+                    )
                     reply = (directory / "r.tsr").read_bytes() if result.returncode == 0 else b""
                 self.send_response(200 if reply else 500)
                 self.send_header("content-type", "application/timestamp-reply")
@@ -108,8 +161,9 @@ def test_checkpoints_are_timestamped_and_verified(tsa, engine, keyring):
     # a token moved onto another checkpoint does not verify there
     first, second = log.checkpoints()
     with engine.begin() as conn:
-        conn.execute(audit_checkpoints.update().where(audit_checkpoints.c.id == second.id)
-                     .values(tsa_token=first.tsa_token))
+        conn.execute(
+            audit_checkpoints.update().where(audit_checkpoints.c.id == second.id).values(tsa_token=first.tsa_token)
+        )
     verdict = verify_audit_chain(engine, keyring, tsa_roots=roots)
     assert [(f.problem, f.where) for f in verdict.findings] == [(Problem.BAD_TIMESTAMP, f"checkpoint {second.id}")]
 

@@ -24,11 +24,22 @@ TEXT = "Merhaba! Size nasıl yardımcı olabilirim?"
 
 
 def _body(keyring, text=TEXT):
-    signed = sign_output("paramstack-tiny", text, key=keyring, org_id="org_a", request_id="chatcmpl-42",
-                         usage={"prompt_tokens": 5, "completion_tokens": 8})
-    body = {"id": "chatcmpl-42", "object": "chat.completion", "created": 1, "model": "paramstack-tiny",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 8, "total_tokens": 13}}
+    signed = sign_output(
+        "paramstack-tiny",
+        text,
+        key=keyring,
+        org_id="org_a",
+        request_id="chatcmpl-42",
+        usage={"prompt_tokens": 5, "completion_tokens": 8},
+    )
+    body = {
+        "id": "chatcmpl-42",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "paramstack-tiny",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 8, "total_tokens": 13},
+    }
     return attach_attestation(body, signed), signed
 
 
@@ -61,8 +72,10 @@ def test_every_byte_of_the_attested_parts_of_a_saved_body_matters(keyring):
             # only fields the attestation does not bind may differ
             for key in ("attestation", "id", "model", "usage"):
                 if key == "usage":
-                    assert {k: parsed["usage"].get(k) for k in ("prompt_tokens", "completion_tokens")} == \
-                           {"prompt_tokens": 5, "completion_tokens": 8}
+                    assert {k: parsed["usage"].get(k) for k in ("prompt_tokens", "completion_tokens")} == {
+                        "prompt_tokens": 5,
+                        "completion_tokens": 8,
+                    }
                 else:
                     assert parsed.get(key) == body[key], (index, key)
             assert read_response(parsed).output == TEXT
@@ -76,11 +89,21 @@ def _sse(keyring, text=TEXT, pieces=4, include_attestation=True):
     size = len(text) // pieces + 1
     lines = []
     for start in range(0, len(text), size):
-        chunk = {"id": "chatcmpl-7", "object": "chat.completion.chunk", "created": 1, "model": "paramstack-tiny",
-                 "choices": [{"index": 0, "delta": {"content": text[start:start + size]}, "finish_reason": None}]}
+        chunk = {
+            "id": "chatcmpl-7",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "paramstack-tiny",
+            "choices": [{"index": 0, "delta": {"content": text[start : start + size]}, "finish_reason": None}],
+        }
         lines.append(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n")
-    done = {"id": "chatcmpl-7", "object": "chat.completion.chunk", "created": 1, "model": "paramstack-tiny",
-            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    done = {
+        "id": "chatcmpl-7",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "paramstack-tiny",
+        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+    }
     lines.append(f"data: {json.dumps(done)}\n\n")
     if include_attestation:
         lines.append(attestation_sse_event(signed, response_id="chatcmpl-7", model="paramstack-tiny", created=1))
@@ -98,7 +121,7 @@ def test_streamed_response_verifies_over_the_full_text(keyring):
 
 def test_streamed_response_with_a_changed_or_missing_piece_fails(keyring):
     transcript = _sse(keyring)
-    assert verify_response(transcript.replace("\"Merhaba", "\"merhaba", 1), keyring).problem is Problem.HASH_MISMATCH
+    assert verify_response(transcript.replace('"Merhaba', '"merhaba', 1), keyring).problem is Problem.HASH_MISMATCH
     cut = _sse(keyring, include_attestation=False)
     verdict = verify_response(cut, keyring)
     assert verdict.problem is Problem.MALFORMED and "no attestation" in verdict.message
@@ -112,10 +135,14 @@ def test_openai_client_accepts_the_attestation_event(keyring):
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, text=transcript, headers={"content-type": "text/event-stream"})
 
-    client = openai.OpenAI(api_key="sk-test", base_url="http://test/v1",
-                           http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    chunks = list(client.chat.completions.create(model="paramstack-tiny", stream=True,
-                                                 messages=[{"role": "user", "content": "hi"}]))
+    client = openai.OpenAI(
+        api_key="sk-test", base_url="http://test/v1", http_client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
+    chunks = list(
+        client.chat.completions.create(
+            model="paramstack-tiny", stream=True, messages=[{"role": "user", "content": "hi"}]
+        )
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == TEXT
     attested = [c for c in chunks if not c.choices]
@@ -133,8 +160,10 @@ def app(keyring):
     async def _error(_request, error):
         from fastapi.responses import JSONResponse
 
-        return JSONResponse({"error": {"message": error.message, "type": error.error_type,
-                                       "param": error.param, "code": error.code}}, status_code=error.status_code)
+        return JSONResponse(
+            {"error": {"message": error.message, "type": error.error_type, "param": error.param, "code": error.code}},
+            status_code=error.status_code,
+        )
 
     return app
 
@@ -158,8 +187,7 @@ def test_verify_endpoint(app, keyring):
     body, signed = _body(keyring)
     reply = _call(app, "POST", "/v1/attestation/verify", json=body)
     assert reply.status_code == 200 and reply.json()["valid"] is True
-    reply = _call(app, "POST", "/v1/attestation/verify",
-                        json={"attestation": signed.to_dict(), "output": TEXT + "!"})
+    reply = _call(app, "POST", "/v1/attestation/verify", json={"attestation": signed.to_dict(), "output": TEXT + "!"})
     assert reply.json()["valid"] is False and reply.json()["problem"] == "hash_mismatch"
     reply = _call(app, "POST", "/v1/attestation/verify", json={"attestation": "garbage", "output": TEXT})
     assert reply.json()["problem"] == "malformed"

@@ -16,15 +16,32 @@ def cli(tmp_path):
     env.pop("PARAMSTACK_CONFIG", None)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "paramstack", *args], env=env, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "paramstack", *args], env=env, capture_output=True, text=True, timeout=120
+        )
 
     return run
 
 
 def test_tenant_and_key_lifecycle(cli):
-    added = cli("tenants", "add", "org_startup", "--name", "Startup", "--tps", "2", "--rpm", "60",
-                "--daily-tokens", "1000000", "--price-input", "0.0005", "--price-output", "0.0015", "--json")
+    added = cli(
+        "tenants",
+        "add",
+        "org_startup",
+        "--name",
+        "Startup",
+        "--tps",
+        "2",
+        "--rpm",
+        "60",
+        "--daily-tokens",
+        "1000000",
+        "--price-input",
+        "0.0005",
+        "--price-output",
+        "0.0015",
+        "--json",
+    )
     assert added.returncode == 0, added.stderr
     tenant = json.loads(added.stdout)
     assert tenant["limits"] == {"tps": 2, "rpm": 60, "max_concurrent": 16, "daily_tokens": 1_000_000}
@@ -46,16 +63,19 @@ def test_tenant_and_key_lifecycle(cli):
     assert json.loads(cli("tenants", "list", "--json").stdout)["tenants"][0]["org_id"] == "org_startup"
 
 
-@pytest.mark.parametrize("args", [
-    ("tenants", "add", "org_x", "--tps", "0"),
-    ("tenants", "add", "Bad Id"),
-    ("tenants", "add", "org_x", "--price-input", "-1"),
-    ("tenants", "add", "org_x", "--price-input", "0.0000001"),
-    ("tenants", "show", "org_nobody"),
-    ("keys", "create", "--tenant", "org_nobody"),
-    ("keys", "create"),
-    ("keys", "revoke", "key_nothing"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("tenants", "add", "org_x", "--tps", "0"),
+        ("tenants", "add", "Bad Id"),
+        ("tenants", "add", "org_x", "--price-input", "-1"),
+        ("tenants", "add", "org_x", "--price-input", "0.0000001"),
+        ("tenants", "show", "org_nobody"),
+        ("keys", "create", "--tenant", "org_nobody"),
+        ("keys", "create"),
+        ("keys", "revoke", "key_nothing"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_code_2(cli, args):
     result = cli(*args)
     assert result.returncode == 2, (result.stdout, result.stderr)

@@ -8,8 +8,14 @@ from paramstack.conversations.store import ResponseStore
 from paramstack.engine.protocol import ChatMessage, ContentPart, ToolCall
 
 CONTEXT = (
-    ChatMessage(role="user", content="look", parts=(ContentPart("text", text="look"), ContentPart(
-        "image", source={"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}))),
+    ChatMessage(
+        role="user",
+        content="look",
+        parts=(
+            ContentPart("text", text="look"),
+            ContentPart("image", source={"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}),
+        ),
+    ),
     ChatMessage(role="assistant", content="", tool_calls=(ToolCall("call_1", "get_weather", '{"city":"Paris"}'),)),
     ChatMessage(role="tool", content="sunny", tool_call_id="call_1"),
     ChatMessage(role="assistant", content="It is sunny."),

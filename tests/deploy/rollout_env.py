@@ -71,8 +71,11 @@ class RolloutRig:
         body = {"model": MODEL, "messages": [{"role": "user", "content": "hello"}], "max_tokens": 8, "user": user}
         sent = time.time()
         try:
-            response = await client.post(f"{self.gateway_url}/v1/chat/completions", json=body,
-                                         headers={"authorization": f"Bearer {self.api_key}"})
+            response = await client.post(
+                f"{self.gateway_url}/v1/chat/completions",
+                json=body,
+                headers={"authorization": f"Bearer {self.api_key}"},
+            )
             text = response.json()["choices"][0]["message"]["content"] if response.status_code == 200 else ""
             reply = Reply(sent, user, response.status_code, text)
         except httpx.HTTPError as error:
@@ -102,22 +105,31 @@ def on_canary(rollout_id: int, user: str, weight: int) -> bool:
 
 
 @contextmanager
-def rollout_rig(home: Path, *, refresh_s: float = 0.2, own_process: bool = False,
-                canary: dict[str, Any] | None = None) -> Iterator[RolloutRig]:
+def rollout_rig(
+    home: Path, *, refresh_s: float = 0.2, own_process: bool = False, canary: dict[str, Any] | None = None
+) -> Iterator[RolloutRig]:
     """``own_process``: the gateway runs as ``paramstack serve`` (its own interpreter, as in production)
     instead of in a thread of this process (quicker to start, what the tests use). ``canary``: more of the
     gateway's canary settings (the online judge)."""
     fake = FakeVllm()
     with ThreadedServer(fake.app) as upstream:
-        model = ModelSettings(name=MODEL, backend="openai", base_url=upstream.url, upstream_model="base",
-                              retries=0, timeout_s=30)
-        settings = Settings(home=home, database_url=f"sqlite:///{home / 'paramstack.db'}", models=[model],
-                            canary=CanarySettings(refresh_s=refresh_s, **(canary or {})), log_level="warning")
+        model = ModelSettings(
+            name=MODEL, backend="openai", base_url=upstream.url, upstream_model="base", retries=0, timeout_s=30
+        )
+        settings = Settings(
+            home=home,
+            database_url=f"sqlite:///{home / 'paramstack.db'}",
+            models=[model],
+            canary=CanarySettings(refresh_s=refresh_s, **(canary or {})),
+            log_level="warning",
+        )
         database = create_db_engine(settings.resolved_database_url)
         upgrade_to_head(database)
         limits = TenantLimits(tps=100_000, rpm=10_000_000, max_concurrent=10_000, daily_tokens=10**12)
-        TenantStore(database).add(TENANT, TenantSpec(name="Medical", models=[MODEL], adapters=[ADAPTER],
-                                                     default_adapter=ADAPTER, limits=limits))
+        TenantStore(database).add(
+            TENANT,
+            TenantSpec(name="Medical", models=[MODEL], adapters=[ADAPTER], default_adapter=ADAPTER, limits=limits),
+        )
         _, api_key = KeyStore(database).create(TENANT, name="rollout")
         rig = RolloutRig(home, "", api_key, fake, settings, database, AdapterRegistry(database), CanaryStore(database))
         rig.register("v1")  # the first version becomes stable

@@ -37,8 +37,15 @@ class ThreadedServer:
 
     def __init__(self, app: Any) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
-                                lifespan="auto", proxy_headers=False)  # the app alone judges X-Forwarded-For
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="auto",
+            proxy_headers=False,
+        )  # the app alone judges X-Forwarded-For
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
@@ -81,11 +88,16 @@ class FakeVllm:
 
     def __post_init__(self) -> None:
         self.served_models.add(self.base_model)
-        routes = [Route("/v1/models", self._models), Route("/v1/chat/completions", self._chat, methods=["POST"]),
-                  Route("/v1/completions", self._text, methods=["POST"])]
+        routes = [
+            Route("/v1/models", self._models),
+            Route("/v1/chat/completions", self._chat, methods=["POST"]),
+            Route("/v1/completions", self._text, methods=["POST"]),
+        ]
         if self.runtime_lora:  # vLLM registers these only with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True
-            routes += [Route("/v1/load_lora_adapter", self._load, methods=["POST"]),
-                       Route("/v1/unload_lora_adapter", self._unload, methods=["POST"])]
+            routes += [
+                Route("/v1/load_lora_adapter", self._load, methods=["POST"]),
+                Route("/v1/unload_lora_adapter", self._unload, methods=["POST"]),
+            ]
         self.app = Starlette(routes=routes)
 
     def behave(self, model: str, **kwargs: Any) -> None:
@@ -120,25 +132,36 @@ class FakeVllm:
         self.calls.append(f"complete:{model}")
         self.arrivals.append((time.time(), model))
         if model not in self.served_models:
-            return JSONResponse({"error": {"message": f"The model `{model}` does not exist.", "code": 404}},
-                                status_code=404)
+            return JSONResponse(
+                {"error": {"message": f"The model `{model}` does not exist.", "code": 404}}, status_code=404
+            )
         behaviour = self.behaviours.get(model, Behaviour())
         behaviour.served += 1
         if behaviour.delay_s:
             await asyncio.sleep(behaviour.delay_s)
         failing = behaviour.fail_times is None or behaviour.served <= behaviour.fail_times
         if behaviour.status is not None and failing:
-            return JSONResponse({"error": {"message": "overloaded", "code": behaviour.status}},
-                                status_code=behaviour.status, headers={"retry-after": "0"})
+            return JSONResponse(
+                {"error": {"message": "overloaded", "code": behaviour.status}},
+                status_code=behaviour.status,
+                headers={"retry-after": "0"},
+            )
         words = ["served", "by", model]
         usage = {"prompt_tokens": 5, "completion_tokens": len(words), "total_tokens": 5 + len(words)}
         self.streamed.append(bool(body.get("stream")))
         if not body.get("stream"):
             text = " ".join(words)
-            choice = {"index": 0, "message": {"role": "assistant", "content": text}} if chat else {"index": 0,
-                                                                                                 "text": text}
-            return JSONResponse({"id": "cmpl-fake", "object": "chat.completion" if chat else "text_completion",
-                                 "choices": [{**choice, "finish_reason": "stop"}], "usage": usage})
+            choice = (
+                {"index": 0, "message": {"role": "assistant", "content": text}} if chat else {"index": 0, "text": text}
+            )
+            return JSONResponse(
+                {
+                    "id": "cmpl-fake",
+                    "object": "chat.completion" if chat else "text_completion",
+                    "choices": [{**choice, "finish_reason": "stop"}],
+                    "usage": usage,
+                }
+            )
 
         async def events():  # type: ignore[no-untyped-def]
             for index, word in enumerate(words):
@@ -167,8 +190,9 @@ class Recorder:
         self.requests: list[Recorded] = []
         self._answer = answer or {}
         self._status = status
-        self.app = Starlette(routes=[Route("/{path:path}", self._record,
-                                           methods=["GET", "POST", "PUT", "PATCH", "DELETE"])])
+        self.app = Starlette(
+            routes=[Route("/{path:path}", self._record, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
+        )
 
     async def _record(self, request: Request) -> Response:
         raw = await request.body()
@@ -176,6 +200,5 @@ class Recorder:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        self.requests.append(Recorded(request.method, request.url.path, request.url.query,
-                                      dict(request.headers), body))
+        self.requests.append(Recorded(request.method, request.url.path, request.url.query, dict(request.headers), body))
         return JSONResponse(self._answer, status_code=self._status)

@@ -21,8 +21,9 @@ POLICY = {"steps": [10, 100], "interval": "1s", "slo": {"max_error_rate": 0.02, 
 def cli(home, *args):
     env = {**os.environ, "PARAMSTACK_HOME": str(home)}
     env.pop("PARAMSTACK_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "paramstack", "canary", *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "paramstack", "canary", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_refuses_bad_input_and_reports_status(tmp_path):

@@ -45,10 +45,16 @@ class ScriptedJudge:
         self.judged += versions
         score = 2 if set(versions) & self.bad_versions else 8
         content = json.dumps({"scores": [{name: score for name in CRITERIA}]})
-        return JSONResponse({"id": "judge", "object": "chat.completion", "usage": {"prompt_tokens": 50,
-                                                                                   "completion_tokens": 20},
-                             "choices": [{"index": 0, "finish_reason": "stop",
-                                          "message": {"role": "assistant", "content": content}}]})
+        return JSONResponse(
+            {
+                "id": "judge",
+                "object": "chat.completion",
+                "usage": {"prompt_tokens": 50, "completion_tokens": 20},
+                "choices": [
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                ],
+            }
+        )
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +67,25 @@ def judge():
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory, judge):
     _, spec = judge
-    with rollout_rig(tmp_path_factory.mktemp("judged"), refresh_s=0.2,
-                     canary={"judge": spec, "judge_sample_rate": 1.0, "judge_max_pending": 64}) as rig:
+    with rollout_rig(
+        tmp_path_factory.mktemp("judged"),
+        refresh_s=0.2,
+        canary={"judge": spec, "judge_sample_rate": 1.0, "judge_max_pending": 64},
+    ) as rig:
         yield rig
 
 
 def judged_policy(rig):
-    return parse_policy({"steps": [50, 100], "interval": "1s", "failure_threshold": 2, "min_requests": 4,
-                         "slo": {"max_error_rate": 0.5, "max_p95_latency_s": 5, "min_judge_score": 0.6},
-                         "metrics": {"source": "gateway", "urls": [rig.metrics_url]}})
+    return parse_policy(
+        {
+            "steps": [50, 100],
+            "interval": "1s",
+            "failure_threshold": 2,
+            "min_requests": 4,
+            "slo": {"max_error_rate": 0.5, "max_p95_latency_s": 5, "min_judge_score": 0.6},
+            "metrics": {"source": "gateway", "urls": [rig.metrics_url]},
+        }
+    )
 
 
 def new_version(rig) -> tuple[str, str]:

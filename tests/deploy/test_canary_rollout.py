@@ -36,9 +36,15 @@ def webhook():
 
 def policy_for(rig, webhook_url=None, **overrides):
     # Latency SLO generous on purpose: the test machine is shared, the injected slowness is far above it.
-    data = {"steps": [20, 50, 100], "interval": "1s", "failure_threshold": 2, "min_requests": 4,
-            "slo": {"max_error_rate": 0.05, "max_p95_latency_s": 1.5},
-            "metrics": {"source": "gateway", "urls": [rig.metrics_url]}, **overrides}
+    data = {
+        "steps": [20, 50, 100],
+        "interval": "1s",
+        "failure_threshold": 2,
+        "min_requests": 4,
+        "slo": {"max_error_rate": 0.05, "max_p95_latency_s": 1.5},
+        "metrics": {"source": "gateway", "urls": [rig.metrics_url]},
+        **overrides,
+    }
     if webhook_url:
         data["webhook_url"] = webhook_url
     return parse_policy(data)
@@ -114,7 +120,7 @@ def test_bad_canary_is_rolled_back_within_the_failure_threshold(rig, failure):
     # failed check (intervals that only "hold" had too few finished canary requests to judge).
     checks = [e["action"] for e in events if e["action"] != "start"]
     assert checks.index("rollback") - checks.index("fail") == policy.failure_threshold - 1, checks
-    assert all(a == "hold" for a in checks[:checks.index("fail")])
+    assert all(a == "hold" for a in checks[: checks.index("fail")])
     reason = judged[-1]["reason"]
     assert ("error rate" in reason) if failure == "errors" else ("p95 latency" in reason)
     assert rig.registry.current(ADAPTER).version == stable
@@ -154,8 +160,9 @@ def test_assignment_is_sticky_per_end_user(rig):
 
 def test_unreachable_prometheus_holds_the_weight_and_never_promotes(rig):
     stable, canary = new_version(rig)
-    policy = policy_for(rig, interval=0.2, metrics={"source": "prometheus",
-                                                    "urls": [f"http://127.0.0.1:{free_port()}"]})
+    policy = policy_for(
+        rig, interval=0.2, metrics={"source": "prometheus", "urls": [f"http://127.0.0.1:{free_port()}"]}
+    )
     controller = build_controller(rig.database, policy, rig.settings.canary)
 
     async def go():
@@ -167,6 +174,5 @@ def test_unreachable_prometheus_holds_the_weight_and_never_promotes(rig):
     final = asyncio.run(go())
     assert final.status == "running" and final.weight == 20
     holds = [e for e in rig.store.events(final.id) if e["action"] == "hold"]
-    assert len(holds) == 3 and all("Prometheus" in e["reason"] and "not promoting blind" in e["reason"]
-                                   for e in holds)
+    assert len(holds) == 3 and all("Prometheus" in e["reason"] and "not promoting blind" in e["reason"] for e in holds)
     assert rig.registry.current(ADAPTER).version == stable

@@ -27,13 +27,25 @@ from paramstack.storage.database import create_db_engine
 from paramstack.storage.migrate import upgrade_to_head
 from tests.deploy.servers import ThreadedServer
 
-POLICY = {"steps": [10, 50, 100], "interval": "30s", "failure_threshold": 2, "min_requests": 20,
-          "slo": {"max_error_rate": 0.02, "max_p95_latency_s": 2.0}}
+POLICY = {
+    "steps": [10, 50, 100],
+    "interval": "30s",
+    "failure_threshold": 2,
+    "min_requests": 20,
+    "slo": {"max_error_rate": 0.02, "max_p95_latency_s": 2.0},
+}
 
 
 def window(requests=100, errors=0, p95=0.5, judge=None):
-    return VersionWindow(requests=requests, errors=errors, guard_blocks=0, p95_latency_s=p95, p95_ttft_s=0.1,
-                         judge_mean=judge, judge_count=10 if judge is not None else 0)
+    return VersionWindow(
+        requests=requests,
+        errors=errors,
+        guard_blocks=0,
+        p95_latency_s=p95,
+        p95_ttft_s=0.1,
+        judge_mean=judge,
+        judge_count=10 if judge is not None else 0,
+    )
 
 
 def test_policy_reads_durations_and_rejects_unknown_fields():
@@ -49,17 +61,20 @@ def test_policy_reads_durations_and_rejects_unknown_fields():
         parse_policy({**POLICY, "interval": "soon"})
 
 
-@pytest.mark.parametrize(("kwargs", "observed", "expected"), [
-    ({"step_index": 0, "failures": 0, "weight": 10}, window(), ("step", 50, 1, 0)),
-    ({"step_index": 2, "failures": 0, "weight": 100}, window(), ("promote", 100, 2, 0)),
-    ({"step_index": 1, "failures": 0, "weight": 50}, window(errors=10), ("fail", 50, 1, 1)),
-    ({"step_index": 1, "failures": 1, "weight": 50}, window(errors=10), ("rollback", 0, 1, 2)),
-    ({"step_index": 1, "failures": 0, "weight": 50}, window(p95=3.0), ("fail", 50, 1, 1)),
-    ({"step_index": 0, "failures": 0, "weight": 10}, window(requests=5), ("hold", 10, 0, 0)),
-    # Few requests, but the errors alone already exceed 2 % of min_requests: judged anyway.
-    ({"step_index": 0, "failures": 1, "weight": 10}, window(requests=3, errors=3), ("rollback", 0, 0, 2)),
-    ({"step_index": 0, "failures": 0, "weight": 10}, None, ("hold", 10, 0, 0)),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "observed", "expected"),
+    [
+        ({"step_index": 0, "failures": 0, "weight": 10}, window(), ("step", 50, 1, 0)),
+        ({"step_index": 2, "failures": 0, "weight": 100}, window(), ("promote", 100, 2, 0)),
+        ({"step_index": 1, "failures": 0, "weight": 50}, window(errors=10), ("fail", 50, 1, 1)),
+        ({"step_index": 1, "failures": 1, "weight": 50}, window(errors=10), ("rollback", 0, 1, 2)),
+        ({"step_index": 1, "failures": 0, "weight": 50}, window(p95=3.0), ("fail", 50, 1, 1)),
+        ({"step_index": 0, "failures": 0, "weight": 10}, window(requests=5), ("hold", 10, 0, 0)),
+        # Few requests, but the errors alone already exceed 2 % of min_requests: judged anyway.
+        ({"step_index": 0, "failures": 1, "weight": 10}, window(requests=3, errors=3), ("rollback", 0, 0, 2)),
+        ({"step_index": 0, "failures": 0, "weight": 10}, None, ("hold", 10, 0, 0)),
+    ],
+)
 def test_decisions(kwargs, observed, expected):
     decision = decide(parse_policy(POLICY), window=observed, unavailable="down", **kwargs)
     assert (decision.action, decision.weight, decision.step_index, decision.failures) == expected
@@ -132,8 +147,10 @@ def test_prometheus_source_asks_promql_per_version():
         promql = request.query_params["query"]
         asked.append(promql)
         if "by (outcome)" in promql:
-            result = [{"metric": {"outcome": "ok"}, "value": [0, "95.2"]},
-                      {"metric": {"outcome": "error"}, "value": [0, "4.9"]}]
+            result = [
+                {"metric": {"outcome": "ok"}, "value": [0, "95.2"]},
+                {"metric": {"outcome": "error"}, "value": [0, "4.9"]},
+            ]
         elif "histogram_quantile" in promql:
             result = [{"metric": {}, "value": [0, "0.42"]}]
         else:
@@ -215,6 +232,7 @@ def test_gateway_source_sums_replicas_and_survives_a_restart():
     def app(name):
         async def render(_request):
             return Response(replicas[name].render(), media_type="text/plain")
+
         return Starlette(routes=[Route("/metrics", render)])
 
     async def go(urls):
@@ -252,10 +270,12 @@ def test_guard_blocks_count_against_the_version_that_caused_them():
         return VersionLabels(org, name, version) if version else None
 
     tap = GuardBlockTap(Inner(), metrics, labels_for)
-    for outcome, adapter in ((Outcome.refused("content_policy_violation", 400), "medical-lora@v2"),
-                             (Outcome.error("content_policy_violation", 400), "medical-lora@v2"),
-                             (Outcome.refused("rate_limit_exceeded", 429), "medical-lora@v2"),
-                             (Outcome.refused("content_policy_violation", 400), "medical-lora")):
+    for outcome, adapter in (
+        (Outcome.refused("content_policy_violation", 400), "medical-lora@v2"),
+        (Outcome.error("content_policy_violation", 400), "medical-lora@v2"),
+        (Outcome.refused("rate_limit_exceeded", 429), "medical-lora@v2"),
+        (Outcome.refused("content_policy_violation", 400), "medical-lora"),
+    ):
         record = SimpleNamespace(outcome=outcome, call=SimpleNamespace(adapter=adapter, org_id="org"))
         asyncio.run(tap.record(record))
     counters = parse_exposition(metrics.render().decode(), "org", "medical-lora")

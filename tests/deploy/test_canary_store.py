@@ -13,13 +13,17 @@ def test_running_rollouts_carry_the_registered_paths(database):
     registry, store = AdapterRegistry(database), CanaryStore(database)
     registry.register("medical-lora", "/adapters/medical/v1", base_model="base")
     registry.register("medical-lora", "/adapters/medical/v2", base_model="base")
-    rollout = store.create("org_medical", "medical-lora", "v1", "v2", weight=10, mode="gateway",
-                           policy={"steps": [10, 100]})
+    rollout = store.create(
+        "org_medical", "medical-lora", "v1", "v2", weight=10, mode="gateway", policy={"steps": [10, 100]}
+    )
     with pytest.raises(Conflict, match="still running"):
         store.create("org_medical", "medical-lora", "v1", "v2", weight=10, mode="gateway", policy={})
     (active,) = store.running()
-    assert (active.weight, active.stable_path, active.canary_path) == (10, "/adapters/medical/v1",
-                                                                       "/adapters/medical/v2")
+    assert (active.weight, active.stable_path, active.canary_path) == (
+        10,
+        "/adapters/medical/v1",
+        "/adapters/medical/v2",
+    )
     with pytest.raises(InvalidRequest, match="outside 0..100"):
         store.update(rollout.id, weight=101)
     store.update(rollout.id, weight=50, step_index=1)

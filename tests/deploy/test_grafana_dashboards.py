@@ -37,14 +37,22 @@ def test_every_panel_queries_an_exported_metric(name):
             assert names, target["expr"]
             for metric in names:
                 family = next((metric.removesuffix(s) for s in SUFFIXES if metric.endswith(s)), metric)
-                assert metric in families or family in families, \
+                assert metric in families or family in families, (
                     f"{name}: panel {panel['title']!r} queries {metric}, which is not exported"
+                )
 
 
 def test_the_gateway_dashboard_covers_traffic_errors_latency_tokens_limits_and_guard():
-    exprs = " ".join(t["expr"] for p in json.loads((GRAFANA / "paramstack-gateway.json").read_text())["panels"]
-                     for t in p["targets"])
-    for metric in ("paramstack_requests_total", "paramstack_http_errors_total",
-                   "gen_ai_server_request_duration_seconds_bucket", "gen_ai_server_time_to_first_token_seconds_bucket",
-                   "paramstack_tokens_total", "paramstack_admissions_total", "paramstack_guard_findings_total"):
+    exprs = " ".join(
+        t["expr"] for p in json.loads((GRAFANA / "paramstack-gateway.json").read_text())["panels"] for t in p["targets"]
+    )
+    for metric in (
+        "paramstack_requests_total",
+        "paramstack_http_errors_total",
+        "gen_ai_server_request_duration_seconds_bucket",
+        "gen_ai_server_time_to_first_token_seconds_bucket",
+        "paramstack_tokens_total",
+        "paramstack_admissions_total",
+        "paramstack_guard_findings_total",
+    ):
         assert metric in exprs, metric

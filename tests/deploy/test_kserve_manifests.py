@@ -15,14 +15,29 @@ from paramstack.deploy.crd_validation import InferenceServiceSchema, ManifestInv
 from paramstack.deploy.manifests import build_manifests
 
 CONFIG = {
-    "vllm": {"model": "mistralai/Mistral-7B-Instruct-v0.2", "served_model_name": "mistral-7b",
-             "tensor_parallel_size": 2, "kv_cache_dtype": "fp8",
-             "lora": {"max_loras": 5, "max_lora_rank": 32,
-                      "modules": [{"name": "medical-lora@v1", "path": "/mnt/adapters/medical-lora/v1"}]},
-             "speculative": {"method": "ngram"}},
-    "kserve": {"name": "ailydian-vllm", "namespace": "ailydian-prod", "min_replicas": 1, "max_replicas": 10,
-               "scale_metric": "concurrency", "scale_target": 16, "canary_traffic_percent": 10,
-               "adapters_pvc": "lora-adapters", "memory": "32Gi"},
+    "vllm": {
+        "model": "mistralai/Mistral-7B-Instruct-v0.2",
+        "served_model_name": "mistral-7b",
+        "tensor_parallel_size": 2,
+        "kv_cache_dtype": "fp8",
+        "lora": {
+            "max_loras": 5,
+            "max_lora_rank": 32,
+            "modules": [{"name": "medical-lora@v1", "path": "/mnt/adapters/medical-lora/v1"}],
+        },
+        "speculative": {"method": "ngram"},
+    },
+    "kserve": {
+        "name": "ailydian-vllm",
+        "namespace": "ailydian-prod",
+        "min_replicas": 1,
+        "max_replicas": 10,
+        "scale_metric": "concurrency",
+        "scale_target": 16,
+        "canary_traffic_percent": 10,
+        "adapters_pvc": "lora-adapters",
+        "memory": "32Gi",
+    },
 }
 
 
@@ -57,8 +72,15 @@ def test_generated_inference_service_validates_against_the_crd(manifests, schema
 
 def test_gateway_objects_point_at_the_inference_service(manifests):
     kinds = [o["kind"] for o in manifests.objects]
-    assert kinds == ["InferenceService", "ConfigMap", "Deployment", "Service", "Service", "ServiceMonitor",
-                     "PrometheusRule"]
+    assert kinds == [
+        "InferenceService",
+        "ConfigMap",
+        "Deployment",
+        "Service",
+        "Service",
+        "ServiceMonitor",
+        "PrometheusRule",
+    ]
     config = yaml.safe_load(manifests.objects[1]["data"]["paramstack.yaml"])
     assert config["models"][0]["base_url"] == "http://ailydian-vllm.ailydian-prod.svc.cluster.local/openai"
     assert config["models"][0]["upstream_model"] == "mistral-7b"
@@ -86,15 +108,26 @@ def test_metrics_are_scraped_from_their_own_port_never_through_the_public_servic
     assert all(p["port"] == "http" for p in probes)  # health stays on the public port
 
 
-@pytest.mark.parametrize(("path", "value", "reported"), [
-    (("spec", "predictor", "canaryTrafficPercent"), 150, "spec.predictor.canaryTrafficPercent: 150 is outside 0..100"),
-    (("spec", "predictor", "canaryTrafficPercent"), -5, "spec.predictor.canaryTrafficPercent: -5 is outside 0..100"),
-    (("spec", "predictor", "minReplicas"), "two", "spec.predictor.minReplicas: 'two' is not of type 'integer'"),
-    (("spec", "predictor", "scaleMetric"), "gpu", "spec.predictor.scaleMetric: 'gpu' is not one of"),
-    (("spec", "predictor", "model", "args", 3), 7, "spec.predictor.model.args[3]: 7 is not of type 'string'"),
-    (("spec", "predictor", "minReplicas"), 20, "spec.predictor.minReplicas: 20 is above maxReplicas 10"),
-    (("metadata", "name"), "Ailydian_VLLM", "metadata.name: 'Ailydian_VLLM' is not a DNS-1035 label"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "reported"),
+    [
+        (
+            ("spec", "predictor", "canaryTrafficPercent"),
+            150,
+            "spec.predictor.canaryTrafficPercent: 150 is outside 0..100",
+        ),
+        (
+            ("spec", "predictor", "canaryTrafficPercent"),
+            -5,
+            "spec.predictor.canaryTrafficPercent: -5 is outside 0..100",
+        ),
+        (("spec", "predictor", "minReplicas"), "two", "spec.predictor.minReplicas: 'two' is not of type 'integer'"),
+        (("spec", "predictor", "scaleMetric"), "gpu", "spec.predictor.scaleMetric: 'gpu' is not one of"),
+        (("spec", "predictor", "model", "args", 3), 7, "spec.predictor.model.args[3]: 7 is not of type 'string'"),
+        (("spec", "predictor", "minReplicas"), 20, "spec.predictor.minReplicas: 20 is above maxReplicas 10"),
+        (("metadata", "name"), "Ailydian_VLLM", "metadata.name: 'Ailydian_VLLM' is not a DNS-1035 label"),
+    ],
+)
 def test_broken_manifest_is_rejected_with_its_exact_path(manifests, schema, path, value, reported):
     broken = copy.deepcopy(manifests.objects[0])
     target = broken
@@ -118,8 +151,9 @@ def test_cli_writes_files_and_validate_flags_a_broken_one(tmp_path):
     config.write_text(yaml.safe_dump(CONFIG))
     out = tmp_path / "manifests"
     cli = [sys.executable, "-m", "paramstack", "deploy"]
-    result = subprocess.run([*cli, "kserve", "--config", str(config), "-o", str(out), "--json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*cli, "kserve", "--config", str(config), "-o", str(out), "--json"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     written = json.loads(result.stdout)["written"]
     assert len(written) == 7 and all(p.startswith(str(out)) for p in written)

@@ -35,16 +35,23 @@ def api_client(url: str) -> client.ApiClient:
 
 @pytest.fixture()
 def api_server():
-    recorder = Recorder({"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-                         "metadata": {"name": "ailydian-vllm", "namespace": "ailydian-prod"}})
+    recorder = Recorder(
+        {
+            "apiVersion": "serving.kserve.io/v1beta1",
+            "kind": "InferenceService",
+            "metadata": {"name": "ailydian-vllm", "namespace": "ailydian-prod"},
+        }
+    )
     with ThreadedServer(recorder.app) as server:
         yield recorder, server.url
 
 
 def test_weight_is_sent_as_a_strict_merge_patch(api_server):
     recorder, url = api_server
-    actuator = KServeActuator(parse_policy({"slo": {"max_error_rate": 0.01, "max_p95_latency_s": 1},
-                                            "kubernetes": TARGET}).kubernetes, api_client(url))
+    actuator = KServeActuator(
+        parse_policy({"slo": {"max_error_rate": 0.01, "max_p95_latency_s": 1}, "kubernetes": TARGET}).kubernetes,
+        api_client(url),
+    )
     asyncio.run(actuator.set_weight(30))
     (patch,) = recorder.requests
     assert (patch.method, patch.path) == ("PATCH", ISVC_PATH)
@@ -82,16 +89,30 @@ def test_controller_steps_the_inference_service_and_rolls_it_back(api_server, tm
     upgrade_to_head(database)
     registry = AdapterRegistry(database)
     for version in ("v1", "v2"):
-        registry.register("medical-lora", f"/mnt/adapters/medical-lora/{version}", base_model="mistral-7b",
-                          version=version)
-    policy = parse_policy({"steps": [10, 50, 100], "interval": 0.01, "failure_threshold": 1,
-                           "slo": {"max_error_rate": 0.01, "max_p95_latency_s": 1}, "kubernetes": TARGET})
+        registry.register(
+            "medical-lora", f"/mnt/adapters/medical-lora/{version}", base_model="mistral-7b", version=version
+        )
+    policy = parse_policy(
+        {
+            "steps": [10, 50, 100],
+            "interval": 0.01,
+            "failure_threshold": 1,
+            "slo": {"max_error_rate": 0.01, "max_p95_latency_s": 1},
+            "kubernetes": TARGET,
+        }
+    )
 
     async def no_wait(_seconds):
         return None
 
-    controller = CanaryController(CanaryStore(database), registry, FailingCanary(), CanaryNotifier(),
-                                  kserve=KServeActuator(policy.kubernetes, api_client(url)), sleep=no_wait)
+    controller = CanaryController(
+        CanaryStore(database),
+        registry,
+        FailingCanary(),
+        CanaryNotifier(),
+        kserve=KServeActuator(policy.kubernetes, api_client(url)),
+        sleep=no_wait,
+    )
 
     async def go():
         rollout = await controller.start("org_medical", "medical-lora", "v1", "v2", policy)
@@ -100,6 +121,8 @@ def test_controller_steps_the_inference_service_and_rolls_it_back(api_server, tm
     final = asyncio.run(go())
     assert final.status == "rolled_back" and final.mode == "kserve"
     sent = [json.dumps(r.body) for r in recorder.requests if r.method == "PATCH"]
-    assert sent == [json.dumps({"spec": {"predictor": {"canaryTrafficPercent": 10}}}),
-                    json.dumps({"spec": {"predictor": {"canaryTrafficPercent": 0}}})]
+    assert sent == [
+        json.dumps({"spec": {"predictor": {"canaryTrafficPercent": 10}}}),
+        json.dumps({"spec": {"predictor": {"canaryTrafficPercent": 0}}}),
+    ]
     database.dispose()

@@ -16,13 +16,20 @@ from tests.deploy.servers import FakeVllm, ThreadedServer, free_port
 
 
 def request(adapter: str | None = None, request_id: str = "r1", incremental: bool = True) -> GenerationRequest:
-    return GenerationRequest(request_id=request_id, model="vllm", adapter=adapter, incremental=incremental,
-                             sampling=SamplingParams(max_tokens=8), messages=[ChatMessage("user", "hello")])
+    return GenerationRequest(
+        request_id=request_id,
+        model="vllm",
+        adapter=adapter,
+        incremental=incremental,
+        sampling=SamplingParams(max_tokens=8),
+        messages=[ChatMessage("user", "hello")],
+    )
 
 
 def upstream(url: str, **fields) -> OpenAIUpstreamEngine:
-    settings = ModelSettings(name="vllm", backend="openai", base_url=url,
-                             **{"upstream_model": "base", "retry_backoff_s": 0.01, **fields})
+    settings = ModelSettings(
+        name="vllm", backend="openai", base_url=url, **{"upstream_model": "base", "retry_backoff_s": 0.01, **fields}
+    )
     return OpenAIUpstreamEngine(settings)
 
 
@@ -83,7 +90,8 @@ def test_a_caller_that_wants_the_whole_answer_gets_one_chunk_from_a_non_streamed
     whole, streamed = asyncio.run(go())
     assert fake.streamed == [False, True]
     assert [(c.text, c.prompt_tokens, c.completion_tokens, c.finish_reason) for c in whole] == [
-        ("served by base", 5, 3, "stop")]
+        ("served by base", 5, 3, "stop")
+    ]
     assert "".join(c.text for c in streamed) == "served by base" and len(streamed) > 1
     assert (streamed[-1].prompt_tokens, streamed[-1].completion_tokens) == (5, 3)
 
@@ -145,8 +153,10 @@ def test_server_without_runtime_lora_gives_an_actionable_error():
         finally:
             await engine.aclose()
 
-    with ThreadedServer(fake.app) as server, pytest.raises(UpstreamError,
-                                                         match="VLLM_ALLOW_RUNTIME_LORA_UPDATING=True"):
+    with (
+        ThreadedServer(fake.app) as server,
+        pytest.raises(UpstreamError, match="VLLM_ALLOW_RUNTIME_LORA_UPDATING=True"),
+    ):
         asyncio.run(go(server.url))
 
 
@@ -166,8 +176,9 @@ def test_fallback_answers_and_the_circuit_stops_calling_a_dead_primary():
     async def go(primary_url, secondary_url):
         main = upstream(primary_url, retries=0)
         backup = upstream(secondary_url, upstream_model="claude-like")
-        engine = FallbackEngine("vllm", main, backup, CircuitBreaker(failure_threshold=3, reset_after_s=30,
-                                                                     clock=clock))
+        engine = FallbackEngine(
+            "vllm", main, backup, CircuitBreaker(failure_threshold=3, reset_after_s=30, clock=clock)
+        )
         try:
             answers = [await answer(engine, request("medical-lora@v1", f"r{i}")) for i in range(6)]
             opened = engine.breaker.state

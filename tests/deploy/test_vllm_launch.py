@@ -21,24 +21,44 @@ def launch(**fields):
 
 
 def test_command_has_multi_lora_speculation_and_fp8(tmp_path):
-    plan = launch(model="mistralai/Mistral-7B-Instruct-v0.2", served_model_name="mistral-7b", port=8100,
-                  tensor_parallel_size=2, kv_cache_dtype="fp8",
-                  lora={"max_loras": 5, "max_lora_rank": 64, "max_cpu_loras": 10,
-                        "modules": [{"name": "medical-lora@v1", "path": "/adapters/medical/v1"},
-                                    {"name": "legal-lora@v3", "path": "/adapters/legal/v3",
-                                     "base_model_name": "mistral-7b"}]},
-                  speculative={"method": "ngram", "num_speculative_tokens": 4})
+    plan = launch(
+        model="mistralai/Mistral-7B-Instruct-v0.2",
+        served_model_name="mistral-7b",
+        port=8100,
+        tensor_parallel_size=2,
+        kv_cache_dtype="fp8",
+        lora={
+            "max_loras": 5,
+            "max_lora_rank": 64,
+            "max_cpu_loras": 10,
+            "modules": [
+                {"name": "medical-lora@v1", "path": "/adapters/medical/v1"},
+                {"name": "legal-lora@v3", "path": "/adapters/legal/v3", "base_model_name": "mistral-7b"},
+            ],
+        },
+        speculative={"method": "ngram", "num_speculative_tokens": 4},
+    )
     argv = plan.argv
     assert argv[:3] == ["vllm", "serve", "mistralai/Mistral-7B-Instruct-v0.2"]
     joined = shlex.join(argv)
-    for expected in ("--port 8100", "--tensor-parallel-size 2", "--enable-lora", "--max-loras 5",
-                     "--max-lora-rank 64", "--max-cpu-loras 10", "--kv-cache-dtype fp8",
-                     "--served-model-name mistral-7b"):
+    for expected in (
+        "--port 8100",
+        "--tensor-parallel-size 2",
+        "--enable-lora",
+        "--max-loras 5",
+        "--max-lora-rank 64",
+        "--max-cpu-loras 10",
+        "--kv-cache-dtype fp8",
+        "--served-model-name mistral-7b",
+    ):
         assert expected in joined
-    modules = argv[argv.index("--lora-modules") + 1: argv.index("--lora-modules") + 3]
+    modules = argv[argv.index("--lora-modules") + 1 : argv.index("--lora-modules") + 3]
     assert modules[0] == "medical-lora@v1=/adapters/medical/v1"
-    assert json.loads(modules[1]) == {"name": "legal-lora@v3", "path": "/adapters/legal/v3",
-                                      "base_model_name": "mistral-7b"}
+    assert json.loads(modules[1]) == {
+        "name": "legal-lora@v3",
+        "path": "/adapters/legal/v3",
+        "base_model_name": "mistral-7b",
+    }
     speculative = json.loads(argv[argv.index("--speculative-config") + 1])
     assert speculative == {"method": "ngram", "num_speculative_tokens": 4, "prompt_lookup_max": 4}
     assert plan.env == {"VLLM_ALLOW_RUNTIME_LORA_UPDATING": "True"}
@@ -54,11 +74,14 @@ def test_a_tool_call_parser_enables_auto_tool_choice():
     assert "--enable-auto-tool-choice" not in launch().argv
 
 
-@pytest.mark.parametrize(("lora", "message"), [
-    ({"max_loras": 8, "max_cpu_loras": 4}, "max_cpu_loras (4) must be >= max_loras (8)"),
-    ({"max_lora_rank": 24}, "max_lora_rank 24 is not one vLLM accepts"),
-    ({"modules": [{"name": "a", "path": "/x"}, {"name": "a", "path": "/y"}]}, "repeated: a"),
-])
+@pytest.mark.parametrize(
+    ("lora", "message"),
+    [
+        ({"max_loras": 8, "max_cpu_loras": 4}, "max_cpu_loras (4) must be >= max_loras (8)"),
+        ({"max_lora_rank": 24}, "max_lora_rank 24 is not one vLLM accepts"),
+        ({"modules": [{"name": "a", "path": "/x"}, {"name": "a", "path": "/y"}]}, "repeated: a"),
+    ],
+)
 def test_lora_settings_vllm_would_refuse_are_refused_here(lora, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         VllmSettings.model_validate({"lora": lora})
@@ -78,8 +101,9 @@ def _model_dir(root, name, vocab_size, tokens=None, heads=32):
     (directory / "config.json").write_text(json.dumps({"vocab_size": vocab_size, "num_attention_heads": heads}))
     if tokens is not None:
         vocab = {token: index for index, token in enumerate(tokens)}
-        (directory / "tokenizer.json").write_text(json.dumps({"model": {"type": "BPE", "vocab": vocab},
-                                                              "added_tokens": []}))
+        (directory / "tokenizer.json").write_text(
+            json.dumps({"model": {"type": "BPE", "vocab": vocab}, "added_tokens": []})
+        )
     return str(directory)
 
 
@@ -152,11 +176,18 @@ def test_lora_modules_come_from_the_tenants_registered_versions(tmp_path):
         directory = tmp_path / "adapters" / name / version
         directory.mkdir(parents=True)
         registry.register(name, str(directory), base_model="vllm-base", version=version)
-    model = ModelSettings(name="vllm-base", backend="openai", base_url="http://vllm:8000",
-                          adapters_dir=tmp_path / "adapters", upstream_adapter_dir="/mnt/adapters")
+    model = ModelSettings(
+        name="vllm-base",
+        backend="openai",
+        base_url="http://vllm:8000",
+        adapters_dir=tmp_path / "adapters",
+        upstream_adapter_dir="/mnt/adapters",
+    )
     modules = registry_modules(registry, model, tenants.list())
-    assert [(m.name, m.path) for m in modules] == [("medical-lora@v1", "/mnt/adapters/medical-lora/v1"),
-                                                   ("medical-lora@v2", "/mnt/adapters/medical-lora/v2")]
+    assert [(m.name, m.path) for m in modules] == [
+        ("medical-lora@v1", "/mnt/adapters/medical-lora/v1"),
+        ("medical-lora@v2", "/mnt/adapters/medical-lora/v2"),
+    ]
     pinned = LoraModule(name="medical-lora@v1", path="/elsewhere")
     assert [m.path for m in merge_modules([pinned], modules)] == ["/elsewhere", "/mnt/adapters/medical-lora/v2"]
     database.dispose()

@@ -28,8 +28,12 @@ class ReferenceGenerator:
 
     def greedy_ids(self, prompt_ids: list[int], adapter: str | None, max_new_tokens: int) -> list[int]:
         inputs = torch.tensor([prompt_ids])
-        settings = dict(max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=self.stop_token_ids,
-                        pad_token_id=self.tokenizer.eos_token_id)
+        settings = dict(
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            eos_token_id=self.stop_token_ids,
+            pad_token_id=self.tokenizer.eos_token_id,
+        )
         with torch.no_grad():
             if adapter is None:
                 with self.model.disable_adapter():
@@ -37,17 +41,22 @@ class ReferenceGenerator:
             else:
                 self.model.set_adapter(adapter)
                 out = self.model.generate(input_ids=inputs, **settings)
-        return out[0, len(prompt_ids):].tolist()
+        return out[0, len(prompt_ids) :].tolist()
 
     def text(self, prompt_ids: list[int], generated_ids: list[int]) -> str:
         """The completion's text as it reads after the prompt (stop tokens are special: not shown)."""
         full = self.tokenizer.decode(prompt_ids + generated_ids, skip_special_tokens=True)
         prefix = self.tokenizer.decode(prompt_ids, skip_special_tokens=True)
         assert full.startswith(prefix)
-        return full[len(prefix):]
+        return full[len(prefix) :]
 
-    def greedy(self, adapter: str | None, max_new_tokens: int, prompt: str | None = None,
-               messages: list[dict[str, str]] | None = None) -> tuple[str, list[int]]:
+    def greedy(
+        self,
+        adapter: str | None,
+        max_new_tokens: int,
+        prompt: str | None = None,
+        messages: list[dict[str, str]] | None = None,
+    ) -> tuple[str, list[int]]:
         prompt_ids = self.prompt_ids(prompt, messages)
         generated = self.greedy_ids(prompt_ids, adapter, max_new_tokens)
         return self.text(prompt_ids, generated), generated

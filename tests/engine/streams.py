@@ -21,12 +21,19 @@ class Completion:
         return self.chunks[-1]
 
 
-def request(prompt: str | None = None, *, chat: str | None = None, adapter: str | None = None,
-            **sampling: object) -> GenerationRequest:
+def request(
+    prompt: str | None = None, *, chat: str | None = None, adapter: str | None = None, **sampling: object
+) -> GenerationRequest:
     sampling.setdefault("temperature", 0.0)
     messages = [ChatMessage(role="user", content=chat)] if chat is not None else None
-    return GenerationRequest(request_id=f"req-{uuid.uuid4().hex[:8]}", model="tiny", prompt=prompt, messages=messages,
-                             adapter=adapter, sampling=SamplingParams(**sampling))  # type: ignore[arg-type]
+    return GenerationRequest(
+        request_id=f"req-{uuid.uuid4().hex[:8]}",
+        model="tiny",
+        prompt=prompt,
+        messages=messages,
+        adapter=adapter,
+        sampling=SamplingParams(**sampling),
+    )  # type: ignore[arg-type]
 
 
 async def collect(engine, req: GenerationRequest) -> Completion:

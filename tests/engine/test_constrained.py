@@ -26,26 +26,48 @@ from paramstack.engine.protocol import (
     ToolSpec,
 )
 
-WEATHER = ToolSpec("get_weather", "Weather of a city", {
+WEATHER = ToolSpec(
+    "get_weather",
+    "Weather of a city",
+    {
+        "type": "object",
+        "properties": {"city": {"type": "string", "maxLength": 8}, "unit": {"enum": ["c", "f"]}},
+        "required": ["city", "unit"],
+    },
+)
+ADD = ToolSpec(
+    "add",
+    None,
+    {
+        "type": "object",
+        "properties": {"a": {"type": "integer", "minimum": 0, "maximum": 99}, "b": {"type": "boolean"}},
+        "required": ["a", "b"],
+        "additionalProperties": False,
+    },
+)
+NESTED = ToolSpec(
+    "book",
+    "Book a table",
+    {
+        "type": "object",
+        "properties": {
+            "party": {
+                "type": "object",
+                "properties": {
+                    "size": {"enum": [2, 4]},
+                    "names": {"type": "array", "maxItems": 2, "items": {"enum": ["ayşe", "ali"]}},
+                },
+                "required": ["size", "names"],
+            }
+        },
+        "required": ["party"],
+    },
+)
+ANSWER = {
     "type": "object",
-    "properties": {"city": {"type": "string", "maxLength": 8}, "unit": {"enum": ["c", "f"]}},
-    "required": ["city", "unit"],
-})
-ADD = ToolSpec("add", None, {
-    "type": "object",
-    "properties": {"a": {"type": "integer", "minimum": 0, "maximum": 99}, "b": {"type": "boolean"}},
-    "required": ["a", "b"], "additionalProperties": False,
-})
-NESTED = ToolSpec("book", "Book a table", {
-    "type": "object",
-    "properties": {"party": {"type": "object", "properties": {"size": {"enum": [2, 4]},
-                                                             "names": {"type": "array", "maxItems": 2,
-                                                                       "items": {"enum": ["ayşe", "ali"]}}},
-                             "required": ["size", "names"]}},
-    "required": ["party"],
-})
-ANSWER = {"type": "object", "properties": {"ok": {"type": "boolean"}, "label": {"enum": ["evet", "hayır"]}},
-          "required": ["ok", "label"]}
+    "properties": {"ok": {"type": "boolean"}, "label": {"enum": ["evet", "hayır"]}},
+    "required": ["ok", "label"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +86,21 @@ def tool_engine(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     asyncio.run(engine.aclose())
 
 
-def chat(text: str = "hello world", *, adapter: str | None = None, max_tokens: int = 120, temperature: float = 0.0,
-         seed: int | None = None, **fields: object) -> GenerationRequest:
+def chat(
+    text: str = "hello world",
+    *,
+    adapter: str | None = None,
+    max_tokens: int = 120,
+    temperature: float = 0.0,
+    seed: int | None = None,
+    **fields: object,
+) -> GenerationRequest:
     return GenerationRequest(
-        request_id=f"req-{uuid.uuid4().hex[:8]}", model="tiny", messages=[ChatMessage("user", text)],
-        adapter=adapter, sampling=SamplingParams(max_tokens=max_tokens, temperature=temperature, seed=seed),
+        request_id=f"req-{uuid.uuid4().hex[:8]}",
+        model="tiny",
+        messages=[ChatMessage("user", text)],
+        adapter=adapter,
+        sampling=SamplingParams(max_tokens=max_tokens, temperature=temperature, seed=seed),
         **fields,  # type: ignore[arg-type]
     )
 
@@ -91,13 +123,16 @@ def run(engine: LocalEngine, request: GenerationRequest) -> Completion:
     return asyncio.run(collect(engine, request))
 
 
-@pytest.mark.parametrize("tools, choice", [
-    ((WEATHER,), ToolChoice("required")),
-    ((ADD,), ToolChoice("required")),
-    ((NESTED,), ToolChoice("required")),
-    ((WEATHER, ADD, NESTED), ToolChoice("required")),
-    ((WEATHER, ADD), ToolChoice("required", name="add")),
-])
+@pytest.mark.parametrize(
+    "tools, choice",
+    [
+        ((WEATHER,), ToolChoice("required")),
+        ((ADD,), ToolChoice("required")),
+        ((NESTED,), ToolChoice("required")),
+        ((WEATHER, ADD, NESTED), ToolChoice("required")),
+        ((WEATHER, ADD), ToolChoice("required", name="add")),
+    ],
+)
 @pytest.mark.parametrize("seed", [None, 1, 2])
 def test_a_forced_tool_call_always_parses_and_validates(tool_engine: LocalEngine, tools, choice, seed) -> None:
     sampled = {"temperature": 1.0, "seed": seed} if seed is not None else {}
@@ -114,11 +149,14 @@ def test_a_forced_tool_call_always_parses_and_validates(tool_engine: LocalEngine
     assert call["arguments"] == json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
 
 
-@pytest.mark.parametrize("output, schema", [
-    (OutputFormat("json_schema", schema=ANSWER), ANSWER),
-    (OutputFormat("json_schema", schema=NESTED.parameters), NESTED.parameters),
-    (OutputFormat("json_schema", schema={"type": "array", "items": {"type": "boolean"}, "maxItems": 3}), None),
-])
+@pytest.mark.parametrize(
+    "output, schema",
+    [
+        (OutputFormat("json_schema", schema=ANSWER), ANSWER),
+        (OutputFormat("json_schema", schema=NESTED.parameters), NESTED.parameters),
+        (OutputFormat("json_schema", schema={"type": "array", "items": {"type": "boolean"}, "maxItems": 3}), None),
+    ],
+)
 def test_json_schema_answers_are_valid_json(tool_engine: LocalEngine, output: OutputFormat, schema) -> None:
     for seed in (None, 3, 4):
         sampled = {"temperature": 1.0, "seed": seed} if seed is not None else {}
@@ -170,7 +208,8 @@ def test_constrained_and_free_rows_of_two_adapters_batch_and_match_their_solo_ru
     for alone, mixed in zip(solo, batched, strict=True):
         assert mixed.text == alone.text
         assert [(c["name"], c["arguments"]) for c in calls_of(mixed)] == [
-            (c["name"], c["arguments"]) for c in calls_of(alone)]
+            (c["name"], c["arguments"]) for c in calls_of(alone)
+        ]
         assert mixed.last.finish_reason == alone.last.finish_reason
 
 
@@ -189,11 +228,16 @@ def test_auto_tool_choice_lets_the_model_answer_in_text(tool_engine: LocalEngine
 def test_prompt_tokens_count_the_tools_section(tool_engine: LocalEngine) -> None:
     plain = asyncio.run(tool_engine.count_prompt_tokens(chat()))
     with_tools = asyncio.run(tool_engine.count_prompt_tokens(chat(tools=(WEATHER, ADD))))
-    history = GenerationRequest(request_id="h", model="tiny", tools=(WEATHER,), messages=[
-        ChatMessage("user", "hello"),
-        ChatMessage("assistant", "", tool_calls=(ToolCall("call_1", "get_weather", '{"city":"x","unit":"c"}'),)),
-        ChatMessage("tool", "12", tool_call_id="call_1"),
-    ])
+    history = GenerationRequest(
+        request_id="h",
+        model="tiny",
+        tools=(WEATHER,),
+        messages=[
+            ChatMessage("user", "hello"),
+            ChatMessage("assistant", "", tool_calls=(ToolCall("call_1", "get_weather", '{"city":"x","unit":"c"}'),)),
+            ChatMessage("tool", "12", tool_call_id="call_1"),
+        ],
+    )
     with_turns = asyncio.run(tool_engine.count_prompt_tokens(history))
     assert with_tools > plain + len(json.dumps(WEATHER.parameters)) // 2
     completion = run(tool_engine, chat(tools=(WEATHER, ADD), max_tokens=3))
@@ -202,7 +246,8 @@ def test_prompt_tokens_count_the_tools_section(tool_engine: LocalEngine) -> None
 
 
 def test_an_auto_row_that_opens_a_call_streams_it_and_finishes_with_tool_calls(
-        tool_engine: LocalEngine, long_model_dir: Path) -> None:
+    tool_engine: LocalEngine, long_model_dir: Path
+) -> None:
     """What a model that decides to call a tool writes, fed token by token through the auto grammar and a
     row: every token is allowed, the text before the call is content, the call comes out as deltas."""
     import threading
@@ -231,11 +276,19 @@ def test_an_auto_row_that_opens_a_call_streams_it_and_finishes_with_tool_calls(
             posted.append(item)
 
     prompt_ids = [tokenizer.bos_token_id]
-    row = Row(request_id="auto", prompt_ids=prompt_ids, adapter=None, params=request.sampling, sink=Sink(),
-              detokenizer=IncrementalDetokenizer(lambda ids: tokenizer.decode(ids, skip_special_tokens=True),
-                                                 prompt_ids),
-              stop_token_ids=tool_engine.stop_token_ids, sampler=RowSampler(request.sampling),
-              matcher=book.matcher(book.compiled(plan)), tool_parser=ToolCallParser(), logprobs=0)
+    row = Row(
+        request_id="auto",
+        prompt_ids=prompt_ids,
+        adapter=None,
+        params=request.sampling,
+        sink=Sink(),
+        detokenizer=IncrementalDetokenizer(lambda ids: tokenizer.decode(ids, skip_special_tokens=True), prompt_ids),
+        stop_token_ids=tool_engine.stop_token_ids,
+        sampler=RowSampler(request.sampling),
+        matcher=book.matcher(book.compiled(plan)),
+        tool_parser=ToolCallParser(),
+        logprobs=0,
+    )
     written = 'hello world <tool_call>{"name":"get_weather","arguments":{"city":"ali","unit":"c"}}</tool_call>'
     ids = tokenizer(written, add_special_tokens=False)["input_ids"]
     ids.append(tokenizer.convert_tokens_to_ids("<|end|>"))
@@ -250,8 +303,7 @@ def test_an_auto_row_that_opens_a_call_streams_it_and_finishes_with_tool_calls(
             posted.append(chunk)
     completion = Completion(posted)
     assert completion.text.strip() == "hello world"
-    assert [(c["name"], c["arguments"]) for c in calls_of(completion)] == [
-        ("get_weather", '{"city":"ali","unit":"c"}')]
+    assert [(c["name"], c["arguments"]) for c in calls_of(completion)] == [("get_weather", '{"city":"ali","unit":"c"}')]
     assert completion.last.finish_reason == "tool_calls"
     # logprobs cover the content only (OpenAI's logprobs.content), each entry its share of the text
     entries = [e for chunk in completion.chunks for e in chunk.logprobs]
@@ -260,12 +312,16 @@ def test_an_auto_row_that_opens_a_call_streams_it_and_finishes_with_tool_calls(
     assert [e.logprob for e in entries] == sorted((e.logprob for e in entries), reverse=True)  # in order
 
 
-@pytest.mark.parametrize("fields", [
-    {"output_format": OutputFormat("json_schema", schema=WEATHER.parameters)},
-    {"tools": (WEATHER,), "tool_choice": ToolChoice("required"), "parallel_tool_calls": False},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"output_format": OutputFormat("json_schema", schema=WEATHER.parameters)},
+        {"tools": (WEATHER,), "tool_choice": ToolChoice("required"), "parallel_tool_calls": False},
+    ],
+)
 def test_a_model_that_loves_control_bytes_and_special_tokens_still_writes_valid_json(
-        tool_engine: LocalEngine, long_model_dir: Path, fields) -> None:
+    tool_engine: LocalEngine, long_model_dir: Path, fields
+) -> None:
     """Logits that favour byte tokens of control characters (xgrammar alone lets ``<0x02>`` into JSON
     strings) and special tokens (their text vanishes from the output) by a wide margin, step after step."""
     import threading
@@ -287,8 +343,11 @@ def test_a_model_that_loves_control_bytes_and_special_tokens_still_writes_valid_
     plan = plan_for(request)
     assert plan is not None
     book = GrammarBook(tokenizer, lock, len(tokenizer), tool_engine.stop_token_ids)
-    lures = [i for t, i in tokenizer.get_vocab().items() if t in ("<s>", "</s>", "<unk>", "<|user|>")
-             or (t.startswith("<0x") and int(t[3:5], 16) < 0x20)]
+    lures = [
+        i
+        for t, i in tokenizer.get_vocab().items()
+        if t in ("<s>", "</s>", "<unk>", "<|user|>") or (t.startswith("<0x") and int(t[3:5], 16) < 0x20)
+    ]
 
     class Sink:
         flush = staticmethod(lambda: None)
@@ -298,12 +357,19 @@ def test_a_model_that_loves_control_bytes_and_special_tokens_still_writes_valid_
 
     posted: list = []
     prompt_ids = [tokenizer.bos_token_id]
-    row = Row(request_id="lure", prompt_ids=prompt_ids, adapter=None, params=request.sampling, sink=Sink(),
-              detokenizer=IncrementalDetokenizer(lambda ids: tokenizer.decode(ids, skip_special_tokens=True),
-                                                 prompt_ids),
-              stop_token_ids=tool_engine.stop_token_ids, sampler=RowSampler(request.sampling),
-              matcher=book.matcher(book.compiled(plan)), control_token_ids=book.control_token_ids(),
-              tool_parser=ToolCallParser() if plan.parses_tool_calls else None)
+    row = Row(
+        request_id="lure",
+        prompt_ids=prompt_ids,
+        adapter=None,
+        params=request.sampling,
+        sink=Sink(),
+        detokenizer=IncrementalDetokenizer(lambda ids: tokenizer.decode(ids, skip_special_tokens=True), prompt_ids),
+        stop_token_ids=tool_engine.stop_token_ids,
+        sampler=RowSampler(request.sampling),
+        matcher=book.matcher(book.compiled(plan)),
+        control_token_ids=book.control_token_ids(),
+        tool_parser=ToolCallParser() if plan.parses_tool_calls else None,
+    )
     generator = torch.Generator().manual_seed(0)
     while not row.done:
         logits = torch.randn(1, len(tokenizer), generator=generator)

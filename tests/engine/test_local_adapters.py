@@ -27,8 +27,7 @@ def test_adapters_found_in_adapters_dir_at_start(engine):
 
 def test_load_and_unload_while_another_adapter_is_generating(bare_engine, adapters_dir, reference):
     prompt = "the model serves many tenants with"
-    expected = {a: reference.greedy(a, n, prompt=prompt)[0] for a, n in ((None, 60), ("support", 150),
-                                                                          ("legal", 60))}
+    expected = {a: reference.greedy(a, n, prompt=prompt)[0] for a, n in ((None, 60), ("support", 150), ("legal", 60))}
 
     async def run():
         assert bare_engine.adapters() == []
@@ -156,8 +155,12 @@ def test_missing_or_corrupt_model_dir_is_an_artifact_error(model_dir, tmp_path):
 def test_prompt_tokens_are_exact_and_too_long_requests_refused(engine, reference):
     messages = [{"role": "system", "content": "kısa yanıt ver"}, {"role": "user", "content": "merhaba dünya"}]
     chat = request(chat="merhaba dünya", max_tokens=10)
-    chat = type(chat)(request_id="c", model="tiny", messages=[
-        type(chat.messages[0])(role=m["role"], content=m["content"]) for m in messages], sampling=chat.sampling)
+    chat = type(chat)(
+        request_id="c",
+        model="tiny",
+        messages=[type(chat.messages[0])(role=m["role"], content=m["content"]) for m in messages],
+        sampling=chat.sampling,
+    )
     long_prompt = "the model serves many tenants " * 30
 
     async def run():

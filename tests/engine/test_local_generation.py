@@ -65,8 +65,7 @@ def test_requests_joining_a_running_batch_get_the_same_text(engine, reference):
         early_tasks = [asyncio.create_task(first(p, a)) for p, a in early]
         await started.wait()  # the early rows are decoding now
         steps_before = engine.stats().decode_steps - steps_at_start
-        late_results = await asyncio.gather(*(collect(engine, request(p, adapter=a, max_tokens=40))
-                                              for p, a in late))
+        late_results = await asyncio.gather(*(collect(engine, request(p, adapter=a, max_tokens=40)) for p, a in late))
         return [await t for t in early_tasks], [r.text for r in late_results], steps_before
 
     early_texts, late_texts, steps_before = asyncio.run(run())
@@ -100,15 +99,16 @@ def test_stop_string_split_across_tokens_is_cut_and_never_shown(engine, referenc
     # Find a token boundary with text on both sides; the stop string straddles it.
     boundary, text = None, ""
     for n in range(1, len(generated)):
-        before, after = reference.text(prompt_ids, generated[:n]), reference.text(prompt_ids, generated[:n + 1])
+        before, after = reference.text(prompt_ids, generated[:n]), reference.text(prompt_ids, generated[: n + 1])
         if len(before) >= 2 and len(after) >= len(before) + 2:
             boundary, text = len(before), after
             break
     assert boundary is not None, "the greedy text has no token boundary to test"
     stop = text[boundary - 2 : boundary + 2]
     full_text = reference.text(prompt_ids, generated)
-    result = asyncio.run(collect(engine, request(PROMPTS[1], adapter="support", max_tokens=40,
-                                                 stop=("zzz-never", stop))))
+    result = asyncio.run(
+        collect(engine, request(PROMPTS[1], adapter="support", max_tokens=40, stop=("zzz-never", stop)))
+    )
     assert result.text == full_text[: full_text.index(stop)]
     assert result.last.finish_reason == "stop"
     assert result.last.completion_tokens < len(generated)
@@ -121,8 +121,9 @@ def test_same_seed_same_text(engine):
 
     async def run():
         alone = (await collect(engine, sampled(7))).text
-        together = await asyncio.gather(*(collect(engine, sampled(s, a))
-                                          for s, a in [(7, "support"), (8, "legal"), (7, "support"), (9, None)]))
+        together = await asyncio.gather(
+            *(collect(engine, sampled(s, a)) for s, a in [(7, "support"), (8, "legal"), (7, "support"), (9, None)])
+        )
         other_seed = (await collect(engine, sampled(8))).text
         return alone, [r.text for r in together], other_seed
 

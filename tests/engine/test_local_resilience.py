@@ -19,8 +19,13 @@ def small_engine(model_dir, adapters_dir):
 
 
 def test_more_requests_than_the_batch_wait_their_turn(small_engine, reference):
-    cases = [("merhaba dünya", "support"), ("kitap okul", None), ("hello world", "legal"),
-             ("the model serves", "sales"), ("güzel çiçek", "support")]
+    cases = [
+        ("merhaba dünya", "support"),
+        ("kitap okul", None),
+        ("hello world", "legal"),
+        ("the model serves", "sales"),
+        ("güzel çiçek", "support"),
+    ]
     expected = [reference.greedy(adapter, 12, prompt=prompt)[0] for prompt, adapter in cases]
 
     async def run():
@@ -45,8 +50,9 @@ def test_a_request_that_breaks_prefill_fails_alone(small_engine, monkeypatch):
 
     async def run():
         healthy = request("kitap", max_tokens=5)
-        return await asyncio.gather(collect(small_engine, poison), collect(small_engine, healthy),
-                                    return_exceptions=True)
+        return await asyncio.gather(
+            collect(small_engine, poison), collect(small_engine, healthy), return_exceptions=True
+        )
 
     failed, served = asyncio.run(run())
     assert isinstance(failed, ServiceUnavailable)
@@ -68,8 +74,9 @@ def test_a_failing_decode_step_fails_its_rows_and_the_worker_goes_on(small_engin
     monkeypatch.setattr(scheduler, "_forward", forward)
 
     async def run():
-        first = await asyncio.gather(*(collect(small_engine, request(p, max_tokens=20)) for p in ("a b", "c d")),
-                                     return_exceptions=True)
+        first = await asyncio.gather(
+            *(collect(small_engine, request(p, max_tokens=20)) for p in ("a b", "c d")), return_exceptions=True
+        )
         after = await collect(small_engine, request("merhaba", max_tokens=4))
         return first, after
 

@@ -38,8 +38,7 @@ def log_softmax_rows(model, ids: list[int]) -> torch.Tensor:
 
 def completion_request(prompt, **fields) -> GenerationRequest:
     base = request(PROMPT, max_tokens=fields.pop("max_tokens", 8))
-    return GenerationRequest(request_id=base.request_id, model="tiny", prompt=prompt, sampling=base.sampling,
-                             **fields)
+    return GenerationRequest(request_id=base.request_id, model="tiny", prompt=prompt, sampling=base.sampling, **fields)
 
 
 def test_logprobs_match_a_direct_forward_pass(engine: LocalEngine, direct) -> None:
@@ -94,8 +93,9 @@ def test_token_ids_outside_the_vocabulary_are_refused(engine: LocalEngine, bad) 
     assert "token id" in refused.value.message
 
 
-@pytest.mark.parametrize("kind, sent, word", [("image", "image_url", "image"), ("audio", "input_audio", "audio"),
-                                              ("file", "file", "file")])
+@pytest.mark.parametrize(
+    "kind, sent, word", [("image", "image_url", "image"), ("audio", "input_audio", "audio"), ("file", "file", "file")]
+)
 def test_media_parts_get_a_clear_400_naming_the_part_and_the_model(engine: LocalEngine, kind, sent, word) -> None:
     parts = (ContentPart("text", text="what is this?"), ContentPart(kind, source={"type": sent, sent: {}}))
     messages = [ChatMessage("system", "be brief"), ChatMessage("user", "what is this?", parts=parts)]
@@ -108,22 +108,46 @@ def test_media_parts_get_a_clear_400_naming_the_part_and_the_model(engine: Local
     assert repr(engine.name) in refused.value.message
 
 
-@pytest.mark.parametrize("fields, param", [
-    ({"output_format": OutputFormat("json_schema", schema={"type": "object", "properties": {
-        "a": {"not": {"type": "string"}}}})}, "response_format"),
-    ({"output_format": OutputFormat("json_schema", schema={"type": "array", "uniqueItems": True})},
-     "response_format"),
-    ({"output_format": OutputFormat("json_schema", schema={"type": "nonsense"})}, "response_format"),
-    ({"output_format": OutputFormat("json_schema", schema={"type": "object", "properties": {
-        "a": {"$ref": "#/$defs/missing"}}})}, "response_format"),
-    ({"tools": (ToolSpec("f", None, {"type": "object", "allOf": [{"required": ["a"]}]}),)}, "tools"),
-    ({"tools": (ToolSpec("f"),), "tool_choice": ToolChoice("required", name="g")}, "tool_choice"),
-    ({"tools": (ToolSpec("f", None, {"type": "object", "default": {1, 2}}),), "tool_choice": ToolChoice("none")},
-     "tools"),
-])
+@pytest.mark.parametrize(
+    "fields, param",
+    [
+        (
+            {
+                "output_format": OutputFormat(
+                    "json_schema", schema={"type": "object", "properties": {"a": {"not": {"type": "string"}}}}
+                )
+            },
+            "response_format",
+        ),
+        (
+            {"output_format": OutputFormat("json_schema", schema={"type": "array", "uniqueItems": True})},
+            "response_format",
+        ),
+        ({"output_format": OutputFormat("json_schema", schema={"type": "nonsense"})}, "response_format"),
+        (
+            {
+                "output_format": OutputFormat(
+                    "json_schema", schema={"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}
+                )
+            },
+            "response_format",
+        ),
+        ({"tools": (ToolSpec("f", None, {"type": "object", "allOf": [{"required": ["a"]}]}),)}, "tools"),
+        ({"tools": (ToolSpec("f"),), "tool_choice": ToolChoice("required", name="g")}, "tool_choice"),
+        (
+            {"tools": (ToolSpec("f", None, {"type": "object", "default": {1, 2}}),), "tool_choice": ToolChoice("none")},
+            "tools",
+        ),
+    ],
+)
 def test_schemas_the_decoder_cannot_enforce_are_refused(engine: LocalEngine, fields, param) -> None:
-    req = GenerationRequest(request_id="s", model="tiny", messages=[ChatMessage("user", "hi")],
-                            sampling=SamplingParams(max_tokens=4), **fields)
+    req = GenerationRequest(
+        request_id="s",
+        model="tiny",
+        messages=[ChatMessage("user", "hi")],
+        sampling=SamplingParams(max_tokens=4),
+        **fields,
+    )
     with pytest.raises(InvalidRequest) as refused:
         asyncio.run(engine.count_prompt_tokens(req))
     assert refused.value.param == param
@@ -131,9 +155,13 @@ def test_schemas_the_decoder_cannot_enforce_are_refused(engine: LocalEngine, fie
 
 def test_a_property_named_like_a_keyword_is_fine(engine: LocalEngine) -> None:
     schema = {"type": "object", "properties": {"not": {"type": "boolean"}}, "required": ["not"]}
-    req = GenerationRequest(request_id="k", model="tiny", messages=[ChatMessage("user", "hi")],
-                            sampling=SamplingParams(max_tokens=4),
-                            output_format=OutputFormat("json_schema", schema=schema))
+    req = GenerationRequest(
+        request_id="k",
+        model="tiny",
+        messages=[ChatMessage("user", "hi")],
+        sampling=SamplingParams(max_tokens=4),
+        output_format=OutputFormat("json_schema", schema=schema),
+    )
     assert asyncio.run(engine.count_prompt_tokens(req)) > 0
 
 

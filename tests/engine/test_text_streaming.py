@@ -33,7 +33,7 @@ def test_byte_fallback_characters_are_never_split(tokenizer):
     deltas, tail = _stream(tokenizer, prompt_ids, ids)
     assert tail == ""
     assert all("\ufffd" not in delta for delta in deltas)
-    expected = tokenizer.decode(prompt_ids + ids)[len(tokenizer.decode(prompt_ids)):]
+    expected = tokenizer.decode(prompt_ids + ids)[len(tokenizer.decode(prompt_ids)) :]
     assert "".join(deltas) == expected
     assert expected.strip() == TURKISH
     assert sum(1 for d in deltas if d == "") >= 2  # partial characters were held back
@@ -41,7 +41,7 @@ def test_byte_fallback_characters_are_never_split(tokenizer):
 
 def test_first_token_keeps_its_leading_space_after_the_prompt(tokenizer):
     prompt_ids = tokenizer("hello")["input_ids"]
-    ids = tokenizer("hello world", add_special_tokens=False)["input_ids"][len(prompt_ids):]
+    ids = tokenizer("hello world", add_special_tokens=False)["input_ids"][len(prompt_ids) :]
     deltas, _ = _stream(tokenizer, prompt_ids, ids)
     assert "".join(deltas) == " world"
 
@@ -97,8 +97,11 @@ def test_top_p_keeps_only_the_head_of_the_distribution():
 
 def test_greedy_and_seeded_rows_in_one_batch():
     logits = torch.randn(3, 50)
-    rows = [RowSampler(SamplingParams(temperature=0.0)), RowSampler(SamplingParams(temperature=0.8, seed=3)),
-            RowSampler(SamplingParams(temperature=0.8, seed=3))]
+    rows = [
+        RowSampler(SamplingParams(temperature=0.0)),
+        RowSampler(SamplingParams(temperature=0.8, seed=3)),
+        RowSampler(SamplingParams(temperature=0.8, seed=3)),
+    ]
     chosen = next_tokens(rows, logits.clone())
     assert chosen[0] == int(logits[0].argmax())
     again = RowSampler(SamplingParams(temperature=0.8, seed=3))

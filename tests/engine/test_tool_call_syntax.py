@@ -18,14 +18,29 @@ CITY = {"type": "object", "properties": {"city": {"type": "string"}}}
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Hava durumu", "parameters": CITY}}]
 CONVERSATIONS = [
     [{"role": "user", "content": "Merhaba"}],
-    [{"role": "system", "content": "Kısa yaz."}, {"role": "user", "content": "Selam"},
-     {"role": "assistant", "content": "Selam!"}, {"role": "user", "content": "Nasılsın?"}],
-    [{"role": "user", "content": "Ankara ve İzmir?"},
-     {"role": "assistant", "content": None, "tool_calls": [
-         {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Ankara"}'}},
-         {"id": "c2", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "İzmir"}}}]},
-     {"role": "tool", "tool_call_id": "c1", "content": "12C"},
-     {"role": "tool", "tool_call_id": "c2", "content": "20C"}],
+    [
+        {"role": "system", "content": "Kısa yaz."},
+        {"role": "user", "content": "Selam"},
+        {"role": "assistant", "content": "Selam!"},
+        {"role": "user", "content": "Nasılsın?"},
+    ],
+    [
+        {"role": "user", "content": "Ankara ve İzmir?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Ankara"}'},
+                },
+                {"id": "c2", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "İzmir"}}},
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "12C"},
+        {"role": "tool", "tool_call_id": "c2", "content": "20C"},
+    ],
 ]
 
 
@@ -37,17 +52,20 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize("conversation", CONVERSATIONS)
 @pytest.mark.parametrize("tools", [None, TOOLS])
 def test_the_template_and_the_python_rendering_agree(tokenizer, conversation, tools) -> None:
-    rendered = tokenizer.apply_chat_template(conversation, tools=tools, chat_template=chat_format.CHAT_TEMPLATE,
-                                             add_generation_prompt=True, tokenize=False)
+    rendered = tokenizer.apply_chat_template(
+        conversation, tools=tools, chat_template=chat_format.CHAT_TEMPLATE, add_generation_prompt=True, tokenize=False
+    )
     assert rendered == chat_format.render_chat(conversation, tools=tools, bos=tokenizer.bos_token)
 
 
 def test_tool_free_chats_render_exactly_as_the_old_template_did(tokenizer) -> None:
     for conversation in CONVERSATIONS[:2]:
-        old = tokenizer.apply_chat_template(conversation, chat_template=chat_format.LEGACY_CHAT_TEMPLATE,
-                                            add_generation_prompt=True, tokenize=False)
-        new = tokenizer.apply_chat_template(conversation, chat_template=chat_format.CHAT_TEMPLATE,
-                                            add_generation_prompt=True, tokenize=False)
+        old = tokenizer.apply_chat_template(
+            conversation, chat_template=chat_format.LEGACY_CHAT_TEMPLATE, add_generation_prompt=True, tokenize=False
+        )
+        new = tokenizer.apply_chat_template(
+            conversation, chat_template=chat_format.CHAT_TEMPLATE, add_generation_prompt=True, tokenize=False
+        )
         assert new == old
 
 
@@ -55,8 +73,10 @@ def test_tools_and_calls_appear_where_the_model_reads_them(tokenizer) -> None:
     text = chat_format.render_chat(CONVERSATIONS[2], tools=TOOLS)
     assert text.startswith("<|system|>\n" + chat_format.TOOLS_INSTRUCTION)
     assert chat_format.compact_json(TOOLS[0]["function"]) + "\n" in text
-    assert ('<tool_call>{"name":"get_weather","arguments":{"city": "Ankara"}}</tool_call>\n'
-            '<tool_call>{"name":"get_weather","arguments":{"city":"İzmir"}}</tool_call><|end|>') in text
+    assert (
+        '<tool_call>{"name":"get_weather","arguments":{"city": "Ankara"}}</tool_call>\n'
+        '<tool_call>{"name":"get_weather","arguments":{"city":"İzmir"}}</tool_call><|end|>'
+    ) in text
     assert "<|user|>\n<tool_response>12C</tool_response><|end|>" in text
 
 
@@ -79,9 +99,14 @@ def parse(text: str, cuts: list[int]) -> tuple[str, list[tuple[str, str]], ToolC
 
 
 CASES = [
-    ('Önce bakayım. <tool_call>{"name":"f","arguments":{"a":"}\\"{[","b":[1,{"c":null}]}}</tool_call>\n'
-     '<tool_call>{"name":"g","arguments":{}}</tool_call>',
-     "Önce bakayım. ", [("f", '{"a":"}\\"{[","b":[1,{"c":null}]}'), ("g", "{}")], 2, False),
+    (
+        'Önce bakayım. <tool_call>{"name":"f","arguments":{"a":"}\\"{[","b":[1,{"c":null}]}}</tool_call>\n'
+        '<tool_call>{"name":"g","arguments":{}}</tool_call>',
+        "Önce bakayım. ",
+        [("f", '{"a":"}\\"{[","b":[1,{"c":null}]}'), ("g", "{}")],
+        2,
+        False,
+    ),
     ("no call here, only <tool and <tool_ca", "no call here, only <tool and <tool_ca", [], 0, False),
     ("x <tool_call>not json</tool_call> y", "x <tool_call>not json</tool_call> y", [], 0, False),
     ('<tool_call>{"name":"f","arguments":{"a":1', "", [("f", '{"a":1')], 0, True),

@@ -23,8 +23,9 @@ IMAGE = {"type": "image_url", "image_url": {"url": "https://example.invalid/cat.
 
 
 def with_image() -> ChatMessage:
-    return ChatMessage("user", "What is this?", parts=(ContentPart("text", "What is this?"),
-                                                       ContentPart("image", source=IMAGE)))
+    return ChatMessage(
+        "user", "What is this?", parts=(ContentPart("text", "What is this?"), ContentPart("image", source=IMAGE))
+    )
 
 
 @pytest.mark.parametrize("flat", [False, True], ids=["vllm", "vllm<0.10"])
@@ -37,17 +38,24 @@ def test_an_image_for_a_text_only_model_is_the_upstreams_400(flat, incremental):
     assert len(vllm.standin.bodies) == 1  # a client error is not retried
 
 
-@pytest.mark.parametrize(("status", "message", "error", "code"), [
-    (400, "Invalid JSON schema: 'foo' is not a valid type", InvalidRequest, 400),
-    (400, "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens.",
-     ContextLengthExceeded, 400),
-    (422, "response_format.json_schema: field required", InvalidRequest, 400),
-    (413, "Request body too large", PayloadTooLarge, 413),
-    (404, "The model `base` does not exist.", UpstreamError, 502),
-    (401, "Unauthorized", UpstreamError, 502),
-    (500, "engine dead", UpstreamError, 502),
-    (503, "overloaded", UpstreamError, 502),
-])
+@pytest.mark.parametrize(
+    ("status", "message", "error", "code"),
+    [
+        (400, "Invalid JSON schema: 'foo' is not a valid type", InvalidRequest, 400),
+        (
+            400,
+            "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens.",
+            ContextLengthExceeded,
+            400,
+        ),
+        (422, "response_format.json_schema: field required", InvalidRequest, 400),
+        (413, "Request body too large", PayloadTooLarge, 413),
+        (404, "The model `base` does not exist.", UpstreamError, 502),
+        (401, "Unauthorized", UpstreamError, 502),
+        (500, "engine dead", UpstreamError, 502),
+        (503, "overloaded", UpstreamError, 502),
+    ],
+)
 def test_status_mapping(status, message, error, code):
     with serving(VllmStandin(fail_with=(status, message))) as vllm, pytest.raises(error) as refused:
         vllm.generate(chat("hi"), retries=1)
@@ -66,9 +74,12 @@ def test_an_error_event_inside_the_stream_keeps_its_status():
     async def chat_route(_request):
         async def events():
             yield 'data: {"choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": null}]}\n\n'
-            yield ('data: {"error": {"message": "grammar could not be compiled", "type": "BadRequestError", '
-                   '"param": "response_format", "code": 400}}\n\n')
+            yield (
+                'data: {"error": {"message": "grammar could not be compiled", "type": "BadRequestError", '
+                '"param": "response_format", "code": 400}}\n\n'
+            )
             yield "data: [DONE]\n\n"
+
         return StreamingResponse(events(), media_type="text/event-stream")
 
     from upstream_client import Upstream

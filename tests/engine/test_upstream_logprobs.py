@@ -17,8 +17,10 @@ def vllm():
 def sent_chat_logprobs(answer) -> list[TokenLogprob]:
     events = answer if isinstance(answer, list) else [answer]
     entries = [e for event in events for c in event["choices"] for e in (c.get("logprobs") or {}).get("content") or ()]
-    return [TokenLogprob(e["token"], e["logprob"], tuple((t["token"], t["logprob"]) for t in e["top_logprobs"]))
-            for e in entries]
+    return [
+        TokenLogprob(e["token"], e["logprob"], tuple((t["token"], t["logprob"]) for t in e["top_logprobs"]))
+        for e in entries
+    ]
 
 
 @pytest.mark.parametrize("incremental", [True, False])
@@ -42,8 +44,12 @@ def test_completion_logprobs_keep_the_best_alternatives_first(vllm, incremental)
     chunks = vllm.generate(completion("Once upon a time", logprobs=3, incremental=incremental))
     got = [entry for chunk in chunks for entry in chunk.logprobs]
     assert "".join(e.token for e in got) == text(chunks) == "Hello from the vLLM stand-in."
-    assert all(e.logprob is not None and [v for _, v in e.top] == sorted((v for _, v in e.top), reverse=True)
-               and len(e.top) == 3 for e in got)
+    assert all(
+        e.logprob is not None
+        and [v for _, v in e.top] == sorted((v for _, v in e.top), reverse=True)
+        and len(e.top) == 3
+        for e in got
+    )
     assert not any(chunk.prompt_logprobs for chunk in chunks)
 
 

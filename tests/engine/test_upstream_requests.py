@@ -20,9 +20,12 @@ from paramstack.engine.protocol import (
     ToolSpec,
 )
 
-WEATHER = ToolSpec("get_weather", "The weather in a city", {
-    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
-    "additionalProperties": False}, strict=True)
+WEATHER = ToolSpec(
+    "get_weather",
+    "The weather in a city",
+    {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False},
+    strict=True,
+)
 IMAGE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}}
 AUDIO = {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
 
@@ -34,49 +37,101 @@ def vllm():
 
 
 def test_unknown_fields_reach_vllm_as_sent_and_never_replace_the_gateways(vllm):
-    passthrough = {"top_k": 5, "repetition_penalty": 1.1, "chat_template_kwargs": {"enable_thinking": False},
-                   "min_p": 0.05, "model": "evil", "max_tokens": 100000, "stream": False, "n": 3,
-                   "stream_options": {"continuous_usage_stats": True}}
+    passthrough = {
+        "top_k": 5,
+        "repetition_penalty": 1.1,
+        "chat_template_kwargs": {"enable_thinking": False},
+        "min_p": 0.05,
+        "model": "evil",
+        "max_tokens": 100000,
+        "stream": False,
+        "n": 3,
+        "stream_options": {"continuous_usage_stats": True},
+    }
     chunks = vllm.generate(chat("hi", passthrough=passthrough, sampling=SamplingParams(max_tokens=32)))
     body = vllm.body
     assert {k: body[k] for k in ("top_k", "repetition_penalty", "chat_template_kwargs", "min_p")} == {
-        "top_k": 5, "repetition_penalty": 1.1, "chat_template_kwargs": {"enable_thinking": False}, "min_p": 0.05}
+        "top_k": 5,
+        "repetition_penalty": 1.1,
+        "chat_template_kwargs": {"enable_thinking": False},
+        "min_p": 0.05,
+    }
     assert (body["model"], body["max_tokens"], body["stream"], body["stream_options"]) == (
-        "base", 32, True, {"include_usage": True})
+        "base",
+        32,
+        True,
+        {"include_usage": True},
+    )
     assert "n" not in body
     assert text(chunks) == "Hello from the vLLM stand-in."
 
 
 def test_content_parts_are_rebuilt_in_the_callers_order_with_the_guarded_text(vllm):
-    parts = (ContentPart("text", "Look at [EMAIL]"), ContentPart("image", source=IMAGE),
-             ContentPart("text", "and listen"), ContentPart("audio", source=AUDIO))
+    parts = (
+        ContentPart("text", "Look at [EMAIL]"),
+        ContentPart("image", source=IMAGE),
+        ContentPart("text", "and listen"),
+        ContentPart("audio", source=AUDIO),
+    )
     vllm.generate(chat(ChatMessage("user", "Look at [EMAIL]and listen", parts=parts)))
-    assert vllm.body["messages"] == [{"role": "user", "content": [
-        {"type": "text", "text": "Look at [EMAIL]"}, IMAGE, {"type": "text", "text": "and listen"}, AUDIO]}]
+    assert vllm.body["messages"] == [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Look at [EMAIL]"},
+                IMAGE,
+                {"type": "text", "text": "and listen"},
+                AUDIO,
+            ],
+        }
+    ]
 
 
 def test_tool_turns_tools_and_choices_go_in_openais_shape(vllm):
     call = ToolCall("chatcmpl-tool-1", "get_weather", '{"city": "Paris"}')
-    turns = (ChatMessage("system", "Be brief."), ChatMessage("user", "Weather?"),
-             ChatMessage("assistant", "", tool_calls=(call,)),
-             ChatMessage("tool", '{"temp": 21}', tool_call_id="chatcmpl-tool-1", name="get_weather"))
-    vllm.generate(chat(*turns, tools=(WEATHER,), tool_choice=ToolChoice("required", "get_weather"),
-                       parallel_tool_calls=False))
+    turns = (
+        ChatMessage("system", "Be brief."),
+        ChatMessage("user", "Weather?"),
+        ChatMessage("assistant", "", tool_calls=(call,)),
+        ChatMessage("tool", '{"temp": 21}', tool_call_id="chatcmpl-tool-1", name="get_weather"),
+    )
+    vllm.generate(
+        chat(*turns, tools=(WEATHER,), tool_choice=ToolChoice("required", "get_weather"), parallel_tool_calls=False)
+    )
     body = vllm.body
     assert body["messages"][2:] == [
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "chatcmpl-tool-1", "type": "function",
-             "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
-        {"role": "tool", "content": '{"temp": 21}', "tool_call_id": "chatcmpl-tool-1", "name": "get_weather"}]
-    assert body["tools"] == [{"type": "function", "function": {
-        "name": "get_weather", "description": "The weather in a city", "parameters": dict(WEATHER.parameters),
-        "strict": True}}]
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "chatcmpl-tool-1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                }
+            ],
+        },
+        {"role": "tool", "content": '{"temp": 21}', "tool_call_id": "chatcmpl-tool-1", "name": "get_weather"},
+    ]
+    assert body["tools"] == [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "The weather in a city",
+                "parameters": dict(WEATHER.parameters),
+                "strict": True,
+            },
+        }
+    ]
     assert body["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
     assert body["parallel_tool_calls"] is False
 
 
-@pytest.mark.parametrize(("choice", "sent"), [(ToolChoice("auto"), "auto"), (ToolChoice("none"), "none"),
-                                              (ToolChoice("required"), "required")])
+@pytest.mark.parametrize(
+    ("choice", "sent"),
+    [(ToolChoice("auto"), "auto"), (ToolChoice("none"), "none"), (ToolChoice("required"), "required")],
+)
 def test_tool_choice_modes(vllm, choice, sent):
     vllm.generate(chat("Weather?", tools=(WEATHER,), tool_choice=choice, incremental=False))
     assert vllm.body["tool_choice"] == sent and "parallel_tool_calls" not in vllm.body
@@ -90,8 +145,10 @@ def test_no_tools_sends_no_tool_fields(vllm):
 def test_response_formats(vllm):
     schema = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
     vllm.generate(chat("Who?", output_format=OutputFormat("json_schema", "person", schema, strict=True)))
-    assert vllm.body["response_format"] == {"type": "json_schema", "json_schema": {
-        "name": "person", "schema": schema, "strict": True}}
+    assert vllm.body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "person", "schema": schema, "strict": True},
+    }
     chunks = vllm.generate(chat("Who?", output_format=OutputFormat("json_object")))
     assert vllm.body["response_format"] == {"type": "json_object"}
     assert text(chunks) == '{"answer": "ok"}'
@@ -111,8 +168,12 @@ def test_token_id_prompts_go_as_a_list(vllm):
 
 
 def test_capabilities_come_from_settings(vllm):
-    assert vllm.engine().capabilities() == {"tools": True, "structured_outputs": True, "logprobs": True,
-                                            "vision": False}
+    assert vllm.engine().capabilities() == {
+        "tools": True,
+        "structured_outputs": True,
+        "logprobs": True,
+        "vision": False,
+    }
     engine = vllm.engine(capabilities={"vision": True, "tools": False})
     assert engine.capabilities()["vision"] is True and engine.capabilities()["tools"] is False
     # Behind a fallback the model still reports its primary's capabilities.
@@ -124,8 +185,12 @@ def test_prompt_bound_counts_tools_and_tool_turns(vllm):
     call = ToolCall("chatcmpl-tool-1", "get_weather", '{"city": "' + "x" * 500 + '"}')
     plain = chat("Weather?")
     with_tools = chat("Weather?", tools=(WEATHER,))
-    with_turns = chat("Weather?", ChatMessage("assistant", "", tool_calls=(call,)),
-                      ChatMessage("tool", "sunny", tool_call_id="chatcmpl-tool-1"), tools=(WEATHER,))
+    with_turns = chat(
+        "Weather?",
+        ChatMessage("assistant", "", tool_calls=(call,)),
+        ChatMessage("tool", "sunny", tool_call_id="chatcmpl-tool-1"),
+        tools=(WEATHER,),
+    )
 
     async def count():
         return [await engine.count_prompt_tokens(r) for r in (plain, with_tools, with_turns)]

@@ -16,9 +16,32 @@ from paramstack import chat_format
 
 # "ğ" never appears in the training text, so it reaches the model only as byte-fallback tokens.
 WORDS = [
-    "merhaba", "dünya", "güzel", "çiçek", "ışık", "çocuk", "ödev", "üzüm", "kitap", "okul", "the", "model",
-    "serves", "many", "tenants", "with", "adapters", "and", "tokens", "hello", "world", "stop", "here", "end",
-    "of", "text",
+    "merhaba",
+    "dünya",
+    "güzel",
+    "çiçek",
+    "ışık",
+    "çocuk",
+    "ödev",
+    "üzüm",
+    "kitap",
+    "okul",
+    "the",
+    "model",
+    "serves",
+    "many",
+    "tenants",
+    "with",
+    "adapters",
+    "and",
+    "tokens",
+    "hello",
+    "world",
+    "stop",
+    "here",
+    "end",
+    "of",
+    "text",
 ]
 MAX_POSITIONS = 256
 LORA_TARGETS = ["q_proj", "v_proj", "o_proj", "gate_proj"]
@@ -28,9 +51,18 @@ def build_tokenizer(directory: Path) -> LlamaTokenizer:
     rng = random.Random(0)
     lines = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12))) for _ in range(2000)]
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines), model_prefix=str(directory / "tokenizer"), vocab_size=400,
-        model_type="bpe", byte_fallback=True, character_coverage=1.0, bos_id=1, eos_id=2, unk_id=0,
-        pad_id=-1, hard_vocab_limit=False, minloglevel=2,
+        sentence_iterator=iter(lines),
+        model_prefix=str(directory / "tokenizer"),
+        vocab_size=400,
+        model_type="bpe",
+        byte_fallback=True,
+        character_coverage=1.0,
+        bos_id=1,
+        eos_id=2,
+        unk_id=0,
+        pad_id=-1,
+        hard_vocab_limit=False,
+        minloglevel=2,
     )
     # transformers 5: LlamaTokenizer(vocab_file=...) builds an empty tokenizer; from_pretrained(DIR) works.
     tokenizer = LlamaTokenizer.from_pretrained(directory)
@@ -45,9 +77,16 @@ def build_model(directory: Path, *, hidden: int = 64, seed: int = 0, max_positio
     tokenizer = build_tokenizer(directory)
     torch.manual_seed(seed)
     config = MistralConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=max_positions,
-        sliding_window=None, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=max_positions,
+        sliding_window=None,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
         tie_word_embeddings=True,
         initializer_range=0.1,  # peakier logits than the default: fewer near-ties between greedy candidates
     )

@@ -51,14 +51,16 @@ def serving(standin: VllmStandin | None = None) -> Iterator[Upstream]:
 def chat(*messages: ChatMessage | str, incremental: bool = True, **fields: Any) -> GenerationRequest:
     turns: Sequence[ChatMessage] = [m if isinstance(m, ChatMessage) else ChatMessage("user", m) for m in messages]
     sampling = fields.pop("sampling", SamplingParams(max_tokens=64, temperature=0.0))
-    return GenerationRequest(request_id="req-1", model="vllm", messages=turns, sampling=sampling,
-                             incremental=incremental, **fields)
+    return GenerationRequest(
+        request_id="req-1", model="vllm", messages=turns, sampling=sampling, incremental=incremental, **fields
+    )
 
 
 def completion(prompt: str | tuple[int, ...], *, incremental: bool = True, **fields: Any) -> GenerationRequest:
     sampling = fields.pop("sampling", SamplingParams(max_tokens=64, temperature=0.0))
-    return GenerationRequest(request_id="req-1", model="vllm", prompt=prompt, sampling=sampling,
-                             incremental=incremental, **fields)
+    return GenerationRequest(
+        request_id="req-1", model="vllm", prompt=prompt, sampling=sampling, incremental=incremental, **fields
+    )
 
 
 def text(chunks: Sequence[GenerationChunk]) -> str:

@@ -42,8 +42,9 @@ class InProcessGateway:
 def inprocess_gateway(home: Path, database_url: str, **settings: Any) -> Iterator[InProcessGateway]:
     fake = FakeVllm()
     with ThreadedServer(fake.app) as upstream:
-        model = ModelSettings(name=MODEL, backend="openai", base_url=upstream.url, upstream_model="base", retries=0,
-                              timeout_s=30)
+        model = ModelSettings(
+            name=MODEL, backend="openai", base_url=upstream.url, upstream_model="base", retries=0, timeout_s=30
+        )
         config = Settings(home=home, database_url=database_url, models=[model], log_level="warning", **settings)
         database = create_db_engine(database_url)
         upgrade_to_head(database)
@@ -55,8 +56,9 @@ def inprocess_gateway(home: Path, database_url: str, **settings: Any) -> Iterato
         database.dispose()
         app = create_app(config)
         with ThreadedServer(app) as gateway, MetricsListener(app.state.services.metrics, "127.0.0.1", 0) as metrics:
-            yield InProcessGateway(gateway.url, f"http://127.0.0.1:{metrics.port}/metrics", api_key, admin_key, app,
-                                   config)
+            yield InProcessGateway(
+                gateway.url, f"http://127.0.0.1:{metrics.port}/metrics", api_key, admin_key, app, config
+            )
 
 
 class KeyLookups:

@@ -10,17 +10,25 @@ MODEL = "paramstack-tiny"
 
 
 def chat(gateway, org_id: str, **extra) -> httpx.Response:
-    body = {"model": MODEL, "messages": [{"role": "user", "content": "KVKK nedir?"}], "max_tokens": 8,
-            "temperature": 0, **extra}
-    return httpx.post(f"{gateway.base_url}/chat/completions", json=body, timeout=60,
-                      headers={"authorization": f"Bearer {gateway.key(org_id)}"})
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "KVKK nedir?"}],
+        "max_tokens": 8,
+        "temperature": 0,
+        **extra,
+    }
+    return httpx.post(
+        f"{gateway.base_url}/chat/completions",
+        json=body,
+        timeout=60,
+        headers={"authorization": f"Bearer {gateway.key(org_id)}"},
+    )
 
 
 def verify_cli(gateway, tmp_path, document: str) -> tuple[int, dict]:
     path = tmp_path / "response.json"
     path.write_text(document, encoding="utf-8")
-    result = gateway.cli("attest", "verify", str(path), "--keys-url", f"{gateway.base_url}/attestation/keys",
-                         "--json")
+    result = gateway.cli("attest", "verify", str(path), "--keys-url", f"{gateway.base_url}/attestation/keys", "--json")
     return result.returncode, json.loads(result.stdout or "{}")
 
 
@@ -43,10 +51,13 @@ def test_a_response_verifies_and_any_change_is_caught(gateway, tmp_path):
 
 
 def test_a_streamed_response_verifies(gateway, tmp_path):
-    with httpx.stream("POST", f"{gateway.base_url}/chat/completions", timeout=60,
-                      headers={"authorization": f"Bearer {gateway.key('org_legal')}"},
-                      json={"model": MODEL, "messages": [{"role": "user", "content": "Avukat"}], "max_tokens": 8,
-                            "stream": True}) as response:
+    with httpx.stream(
+        "POST",
+        f"{gateway.base_url}/chat/completions",
+        timeout=60,
+        headers={"authorization": f"Bearer {gateway.key('org_legal')}"},
+        json={"model": MODEL, "messages": [{"role": "user", "content": "Avukat"}], "max_tokens": 8, "stream": True},
+    ) as response:
         transcript = response.read().decode()
     code, verdict = verify_cli(gateway, tmp_path, transcript)
     assert code == 0 and verdict["valid"] is True, verdict

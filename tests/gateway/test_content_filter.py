@@ -21,8 +21,10 @@ PIECES = ["The contact is ", "written below, ", "so please mail ", "ayse@example
 @pytest.fixture(scope="module")
 def filtered(tmp_path_factory):
     with scripted_upstream(PIECES) as upstream:
-        config = {"models": [{"name": "scripted", "backend": "openai", "base_url": upstream.url}],
-                  "guard": {"policy_dir": str(TEST_POLICIES)}}
+        config = {
+            "models": [{"name": "scripted", "backend": "openai", "base_url": upstream.url}],
+            "guard": {"policy_dir": str(TEST_POLICIES)},
+        }
         server = start_gateway(tmp_path_factory.mktemp("filtered"), config, init_args=())
         server.cli("tenants", "add", "org_filter", "--name", "Filter", "--guard-policy", "filter_out", check=True)
         key = json.loads(server.cli("keys", "create", "--tenant", "org_filter", "--json", check=True).stdout)
@@ -38,14 +40,16 @@ def audit_entries(server) -> list[dict]:
 def test_a_blocked_answer_is_a_200_with_finish_reason_content_filter(filtered):
     server, client = filtered
     raw = client.chat.completions.with_raw_response.create(
-        model="scripted", messages=[{"role": "user", "content": "Who do I write to?"}])
+        model="scripted", messages=[{"role": "user", "content": "Who do I write to?"}]
+    )
     assert raw.status_code == 200
     reply = raw.parse()
     choice = reply.choices[0]
     assert choice.finish_reason == "content_filter"
     assert "example.com" not in (choice.message.content or "")
-    assert choice.model_extra["content_filter_results"] == {"pii": {"filtered": True, "detected": True,
-                                                                     "types": ["EMAIL"]}}
+    assert choice.model_extra["content_filter_results"] == {
+        "pii": {"filtered": True, "detected": True, "types": ["EMAIL"]}
+    }
     body = json.loads(raw.text)
     entry = next(e for e in audit_entries(server) if e["request_id"] == reply.id)
     assert (entry["status"], entry["http_status"], entry["code"]) == ("ok", 200, "content_filter")
@@ -55,9 +59,14 @@ def test_a_blocked_answer_is_a_200_with_finish_reason_content_filter(filtered):
 
 def test_a_blocked_stream_stops_at_the_last_safe_byte(filtered):
     server, client = filtered
-    chunks = list(client.chat.completions.create(
-        model="scripted", stream=True, stream_options={"include_usage": True},
-        messages=[{"role": "user", "content": "Who do I write to?"}]))
+    chunks = list(
+        client.chat.completions.create(
+            model="scripted",
+            stream=True,
+            stream_options={"include_usage": True},
+            messages=[{"role": "user", "content": "Who do I write to?"}],
+        )
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     reasons = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
     assert reasons == ["content_filter"]
@@ -71,9 +80,12 @@ def test_a_blocked_stream_stops_at_the_last_safe_byte(filtered):
 def test_the_filtered_stream_verifies_over_the_delivered_text(filtered, tmp_path):
     server, client = filtered
     key = client.api_key
-    transcript = httpx.post(f"{server.base_url}/chat/completions", headers={"authorization": f"Bearer {key}"},
-                            json={"model": "scripted", "stream": True,
-                                  "messages": [{"role": "user", "content": "Who?"}]}, timeout=60).text
+    transcript = httpx.post(
+        f"{server.base_url}/chat/completions",
+        headers={"authorization": f"Bearer {key}"},
+        json={"model": "scripted", "stream": True, "messages": [{"role": "user", "content": "Who?"}]},
+        timeout=60,
+    ).text
     assert '"finish_reason":"content_filter"' in transcript
     saved, tampered = tmp_path / "stream.txt", tmp_path / "tampered.txt"
     saved.write_text(transcript, encoding="utf-8")

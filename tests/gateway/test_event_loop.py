@@ -56,8 +56,7 @@ async def storm(gw, rounds: int) -> list[int]:
         bad = {"authorization": f"Bearer psk-{secrets.token_urlsafe(32)}"}
         calls = [
             client.get("/admin/tenants", headers=admin),
-            client.post("/admin/tenants", headers=admin, json={"org_id": org, "name": f"Storm {i}",
-                                                                 "models": [MODEL]}),
+            client.post("/admin/tenants", headers=admin, json={"org_id": org, "name": f"Storm {i}", "models": [MODEL]}),
             client.get(f"/admin/tenants/{TENANT}", headers=admin),
             client.patch(f"/admin/tenants/{TENANT}", headers=admin, json={"name": f"Steady {i}"}),
             client.get(f"/admin/tenants/{TENANT}/keys", headers=admin),
@@ -74,14 +73,20 @@ async def storm(gw, rounds: int) -> list[int]:
             client.get("/v1/models", headers=tenant),
             client.get("/readyz"),
             client.get("/admin/tenants", headers=bad),
-            client.post("/v1/chat/completions", headers=tenant,
-                        json={"model": MODEL, "messages": [{"role": "user", "content": f"hi {i}"}]}),
+            client.post(
+                "/v1/chat/completions",
+                headers=tenant,
+                json={"model": MODEL, "messages": [{"role": "user", "content": f"hi {i}"}]},
+            ),
         ]
         statuses = [r.status_code for r in await asyncio.gather(*calls)]
         created = await client.post(f"/admin/tenants/{org}/keys", headers=admin, json={"name": "k"})
         key_id = created.json()["key_id"]
-        statuses += [created.status_code, (await client.delete(f"/admin/keys/{key_id}", headers=admin)).status_code,
-                     (await client.post(f"/admin/tenants/{org}/disable", headers=admin)).status_code]
+        statuses += [
+            created.status_code,
+            (await client.delete(f"/admin/keys/{key_id}", headers=admin)).status_code,
+            (await client.post(f"/admin/tenants/{org}/disable", headers=admin)).status_code,
+        ]
         return statuses
 
     async with httpx.AsyncClient(base_url=gw.url, timeout=60) as client:

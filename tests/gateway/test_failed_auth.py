@@ -39,15 +39,21 @@ def gateway_on(backend, tmp_path, **auth):
     database_url, redis_url = backend
     settings = {"auth": AuthSettings(**{"max_failures": 5, "failure_summary_interval_s": 0.3, **auth})}
     if redis_url:
-        settings |= {"redis_url": redis_url,
-                     "metering": MeteringSettings(redis_key_prefix=f"paramstack-test-{uuid.uuid4().hex[:8]}:")}
+        settings |= {
+            "redis_url": redis_url,
+            "metering": MeteringSettings(redis_key_prefix=f"paramstack-test-{uuid.uuid4().hex[:8]}:"),
+        }
     return inprocess_gateway(tmp_path / "home", database_url, **settings)
 
 
 def chat(gw, key: str, *, address: str | None = None, **extra) -> httpx.Response:
     headers = {"authorization": f"Bearer {key}"} | ({"x-forwarded-for": address} if address else {})
-    return httpx.post(f"{gw.url}/v1/chat/completions", headers=headers, timeout=30,
-                      json={"model": MODEL, "messages": [{"role": "user", "content": "hi"}], **extra})
+    return httpx.post(
+        f"{gw.url}/v1/chat/completions",
+        headers=headers,
+        timeout=30,
+        json={"model": MODEL, "messages": [{"role": "user", "content": "hi"}], **extra},
+    )
 
 
 def random_key() -> str:
@@ -103,19 +109,40 @@ def test_x_forwarded_for_from_an_untrusted_peer_does_not_escape_the_limit(tmp_pa
         assert statuses == [401] * 5 + [429] * 2
 
 
-@pytest.mark.parametrize("header", [
-    b"", b"Bearer", b"Basic dXNlcjpwYXNz", b"Token psk-abc", b"psk-abc", b"Bearer psk-abc def",
-    b"Bearer psk-" + b"a" * 20_000, b"Bearer psk-\xc3\xa9t\xc3\xa9", b"Bearer psk-\xff\xfe", b"Bearer \tpsk-\tx",
-    b"Bearer Bearer psk-abc", b"Bearer psk-abc,psk-def", b"bearer psk-" + b"%" * 43,
-], ids=lambda h: repr(h[:40]))  # what HTTP can carry; the unit tests add NUL, CR/LF, DEL and friends
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"",
+        b"Bearer",
+        b"Basic dXNlcjpwYXNz",
+        b"Token psk-abc",
+        b"psk-abc",
+        b"Bearer psk-abc def",
+        b"Bearer psk-" + b"a" * 20_000,
+        b"Bearer psk-\xc3\xa9t\xc3\xa9",
+        b"Bearer psk-\xff\xfe",
+        b"Bearer \tpsk-\tx",
+        b"Bearer Bearer psk-abc",
+        b"Bearer psk-abc,psk-def",
+        b"bearer psk-" + b"%" * 43,
+    ],
+    ids=lambda h: repr(h[:40]),
+)  # what HTTP can carry; the unit tests add NUL, CR/LF, DEL and friends
 def test_every_malformed_authorization_header_is_a_401_in_openai_shape_without_a_query(header, tmp_path):
     with gateway_on((f"sqlite:///{tmp_path / 'p.db'}", None), tmp_path, max_failures=1000) as gw:
         lookups = KeyLookups(gw.services.database)
         for path in ("/v1/chat/completions", "/v1/models", "/admin/tenants"):
             method = httpx.post if path.endswith("completions") else httpx.get
-            response = method(f"{gw.url}{path}", headers=[(b"authorization", header)], timeout=30,
-                              **({"json": {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}}
-                                 if method is httpx.post else {}))
+            response = method(
+                f"{gw.url}{path}",
+                headers=[(b"authorization", header)],
+                timeout=30,
+                **(
+                    {"json": {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}}
+                    if method is httpx.post
+                    else {}
+                ),
+            )
             error = assert_openai_error(response, 401, "invalid_request_error")
             assert error["code"] in ("invalid_api_key", "missing_api_key", "invalid_session")  # /admin: a console too
         assert lookups.count == 0
@@ -125,8 +152,11 @@ def test_metrics_are_not_on_the_public_port_and_health_carries_no_tenant_data(tm
     with gateway_on((f"sqlite:///{tmp_path / 'p.db'}", None), tmp_path) as gw:
         assert chat(gw, gw.api_key).status_code == 200
         assert_openai_error(httpx.get(f"{gw.url}/metrics"), 404, "invalid_request_error")
-        assert_openai_error(httpx.get(f"{gw.url}/metrics", headers={"authorization": f"Bearer {gw.api_key}"}),
-                            404, "invalid_request_error")
+        assert_openai_error(
+            httpx.get(f"{gw.url}/metrics", headers={"authorization": f"Bearer {gw.api_key}"}),
+            404,
+            "invalid_request_error",
+        )
         scraped = httpx.get(gw.metrics_url)
         assert scraped.status_code == 200 and 'tenant="org_steady"' in scraped.text
         for path in ("/healthz", "/readyz"):
@@ -151,10 +181,16 @@ def test_with_a_bearer_token_the_public_port_serves_metrics_to_that_token_only(t
 def test_replicas_share_the_count_through_redis(tmp_path):
     require_service("Redis", redis_reachable(), REDIS_URL)
     prefix = f"paramstack-test-{uuid.uuid4().hex[:8]}:"
-    settings = {"auth": AuthSettings(max_failures=6), "redis_url": REDIS_URL,
-                "metering": MeteringSettings(redis_key_prefix=prefix)}
-    with fresh_postgres_database() as url, inprocess_gateway(tmp_path / "a", url, **settings) as a, \
-            inprocess_gateway(tmp_path / "b", url, **settings) as b:
+    settings = {
+        "auth": AuthSettings(max_failures=6),
+        "redis_url": REDIS_URL,
+        "metering": MeteringSettings(redis_key_prefix=prefix),
+    }
+    with (
+        fresh_postgres_database() as url,
+        inprocess_gateway(tmp_path / "a", url, **settings) as a,
+        inprocess_gateway(tmp_path / "b", url, **settings) as b,
+    ):
         statuses = [chat(replica, random_key()).status_code for replica in (a, b) * 4]
     assert statuses == [401] * 6 + [429] * 2  # 3 failures on each replica fill the shared window
 

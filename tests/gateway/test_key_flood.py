@@ -30,8 +30,11 @@ async def stream_until(stop: asyncio.Event, client: httpx.AsyncClient, api_key: 
     while not stop.is_set() or not done:
         async with client.stream("POST", "/v1/chat/completions", headers=headers, json=body) as response:
             lines = [line async for line in response.aiter_lines() if line.startswith("data: ")]
-        content = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
-                          for line in lines[:-1] if json.loads(line[6:]).get("choices"))
+        content = "".join(
+            json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+            for line in lines[:-1]
+            if json.loads(line[6:]).get("choices")
+        )
         done.append(response.status_code == 200 and lines[-1:] == ["data: [DONE]"] and bool(content))
     return done
 
@@ -43,8 +46,9 @@ async def flood(client: httpx.AsyncClient, concurrency: int = 32) -> list[int]:
     async def worker() -> None:
         for _ in queue:
             key = "psk-" + secrets.token_urlsafe(32)
-            response = await client.get("/v1/models", headers={"authorization": f"Bearer {key}",
-                                                               "x-forwarded-for": FLOODER})
+            response = await client.get(
+                "/v1/models", headers={"authorization": f"Bearer {key}", "x-forwarded-for": FLOODER}
+            )
             statuses.append(response.status_code)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -53,9 +57,11 @@ async def flood(client: httpx.AsyncClient, concurrency: int = 32) -> list[int]:
 
 def test_a_flood_of_random_keys_costs_bounded_lookups_and_the_streaming_tenant_never_notices(tmp_path):
     require_service("Redis", redis_reachable(), REDIS_URL)
-    settings = {"auth": AuthSettings(max_failures=MAX_FAILURES, trusted_proxies=["127.0.0.1/32"]),
-                "redis_url": REDIS_URL,
-                "metering": MeteringSettings(redis_key_prefix=f"paramstack-test-{uuid.uuid4().hex[:8]}:")}
+    settings = {
+        "auth": AuthSettings(max_failures=MAX_FAILURES, trusted_proxies=["127.0.0.1/32"]),
+        "redis_url": REDIS_URL,
+        "metering": MeteringSettings(redis_key_prefix=f"paramstack-test-{uuid.uuid4().hex[:8]}:"),
+    }
     with fresh_postgres_database() as url, inprocess_gateway(tmp_path / "home", url, **settings) as gw:
         lookups = KeyLookups(gw.services.database)
 
@@ -71,9 +77,11 @@ def test_a_flood_of_random_keys_costs_bounded_lookups_and_the_streaming_tenant_n
 
         statuses, streams = asyncio.run(scenario())
     flood_lookups = lookups.of_other_keys_than(gw.api_key)
-    print(f"\nkey lookups for {FLOOD} random keys: {flood_lookups} (the tenant's own key: "
-          f"{lookups.count - flood_lookups}); 401: {statuses.count(401)}, "
-          f"429: {statuses.count(429)}; tenant streams: {len(streams)}, all complete: {all(streams)}")
+    print(
+        f"\nkey lookups for {FLOOD} random keys: {flood_lookups} (the tenant's own key: "
+        f"{lookups.count - flood_lookups}); 401: {statuses.count(401)}, "
+        f"429: {statuses.count(429)}; tenant streams: {len(streams)}, all complete: {all(streams)}"
+    )
     assert len(statuses) == FLOOD and set(statuses) == {401, 429}
     assert statuses.count(401) == MAX_FAILURES and statuses.count(429) == FLOOD - MAX_FAILURES
     assert flood_lookups == MAX_FAILURES  # one window's worth: the 1,980 others never reached the database

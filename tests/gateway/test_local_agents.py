@@ -23,10 +23,20 @@ from pydantic import BaseModel, Field
 
 MODEL = "paramstack-tiny"
 TENANTS = ["org_ailydian", "org_medical", "org_legal"]
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "The weather in a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 12}},
-                   "required": ["city"], "additionalProperties": False}, "strict": True}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string", "maxLength": 12}},
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+        "strict": True,
+    },
+}
 pytestmark = pytest.mark.parametrize("gateway", ["sqlite"], indirect=True)
 
 
@@ -42,8 +52,14 @@ def client(gateway, org: str) -> openai.OpenAI:
 @pytest.mark.parametrize("org", TENANTS)
 def test_a_forced_tool_call_validates_streamed_and_not(gateway, org):
     api = client(gateway, org)
-    ask = {"model": MODEL, "tools": [WEATHER], "tool_choice": "required", "parallel_tool_calls": False,
-           "max_tokens": 120, "messages": [{"role": "user", "content": "Weather in Ankara?"}]}
+    ask = {
+        "model": MODEL,
+        "tools": [WEATHER],
+        "tool_choice": "required",
+        "parallel_tool_calls": False,
+        "max_tokens": 120,
+        "messages": [{"role": "user", "content": "Weather in Ankara?"}],
+    }
     reply = api.chat.completions.create(**ask)
     choice = reply.choices[0]
     assert choice.finish_reason == "tool_calls", choice
@@ -57,26 +73,33 @@ def test_a_forced_tool_call_validates_streamed_and_not(gateway, org):
     [streamed] = final.choices[0].message.tool_calls
     assert json.loads(streamed.function.arguments).keys() == {"city"}
     assert final.choices[0].finish_reason == "tool_calls"
-    named = api.chat.completions.create(**{**ask, "tool_choice": {"type": "function",
-                                                                  "function": {"name": "get_weather"}}})
+    named = api.chat.completions.create(
+        **{**ask, "tool_choice": {"type": "function", "function": {"name": "get_weather"}}}
+    )
     assert named.choices[0].message.tool_calls[0].function.name == "get_weather"
-    assert reply.usage.prompt_tokens > api.chat.completions.create(
-        model=MODEL, max_tokens=1, messages=ask["messages"]).usage.prompt_tokens  # tools count as prompt
+    assert (
+        reply.usage.prompt_tokens
+        > api.chat.completions.create(model=MODEL, max_tokens=1, messages=ask["messages"]).usage.prompt_tokens
+    )  # tools count as prompt
 
 
 @pytest.mark.parametrize("org", TENANTS)
 def test_parse_with_a_pydantic_model_always_parses(gateway, org):
     api = client(gateway, org)
     for _ in range(3):
-        parsed = api.chat.completions.parse(model=MODEL, response_format=City, max_tokens=120,
-                                            messages=[{"role": "user", "content": "A Turkish city?"}])
+        parsed = api.chat.completions.parse(
+            model=MODEL, response_format=City, max_tokens=120, messages=[{"role": "user", "content": "A Turkish city?"}]
+        )
         assert isinstance(parsed.choices[0].message.parsed, City), parsed
 
 
 def test_json_object_is_always_an_object(gateway):
     reply = client(gateway, "org_medical").chat.completions.create(
-        model=MODEL, max_tokens=60, response_format={"type": "json_object"},
-        messages=[{"role": "user", "content": "Answer in JSON."}])
+        model=MODEL,
+        max_tokens=60,
+        response_format={"type": "json_object"},
+        messages=[{"role": "user", "content": "Answer in JSON."}],
+    )
     choice = reply.choices[0]
     if choice.finish_reason == "stop":
         assert isinstance(json.loads(choice.message.content), dict)
@@ -96,10 +119,17 @@ def test_openai_agents_calls_the_tool_and_finishes(gateway):
         cities.append(city)
         return "sunny"
 
-    model = OpenAIChatCompletionsModel(model=MODEL, openai_client=openai.AsyncOpenAI(
-        base_url=gateway.base_url, api_key=gateway.key("org_medical"), max_retries=0))
-    agent = Agent(name="weather", instructions="Use the tool.", tools=[get_weather], model=model,
-                  model_settings=ModelSettings(tool_choice="required", parallel_tool_calls=False, max_tokens=80))
+    model = OpenAIChatCompletionsModel(
+        model=MODEL,
+        openai_client=openai.AsyncOpenAI(base_url=gateway.base_url, api_key=gateway.key("org_medical"), max_retries=0),
+    )
+    agent = Agent(
+        name="weather",
+        instructions="Use the tool.",
+        tools=[get_weather],
+        model=model,
+        model_settings=ModelSettings(tool_choice="required", parallel_tool_calls=False, max_tokens=80),
+    )
     result = asyncio.run(Runner.run(agent, "Weather in Ankara?", max_turns=4))
     assert len(cities) == 1  # the tool ran once; then the SDK reset tool_choice and the model answered
     assert isinstance(result.final_output, str)
@@ -114,8 +144,9 @@ def test_langchain_bind_tools_and_structured_output(gateway):
         """The weather in a city."""
         return "sunny"
 
-    chat = ChatOpenAI(model=MODEL, base_url=gateway.base_url, api_key=gateway.key("org_legal"), max_retries=0,
-                      max_tokens=120)
+    chat = ChatOpenAI(
+        model=MODEL, base_url=gateway.base_url, api_key=gateway.key("org_legal"), max_retries=0, max_tokens=120
+    )
     message = chat.bind_tools([get_weather], tool_choice="any", parallel_tool_calls=False).invoke("Weather?")
     assert [c["name"] for c in message.tool_calls] == ["get_weather"]
     assert set(message.tool_calls[0]["args"]) == {"city"}
@@ -133,15 +164,40 @@ def test_lm_evaluation_harness_runs_a_loglikelihood_task(gateway, tiny_model, or
         "test_split: test\noutput_type: multiple_choice\n"
         'doc_to_text: "Question: {{question}}\\nAnswer:"\ndoc_to_choice: "{{choices}}"\ndoc_to_target: "{{answer}}"\n'
         "metric_list:\n  - metric: acc\n    aggregation: mean\n    higher_is_better: true\nmetadata:\n  version: 1.0\n",
-        encoding="utf-8")
-    env = {**os.environ, "OPENAI_API_KEY": gateway.key(org), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-           "TOKENIZERS_PARALLELISM": "false"}
-    args = (f"base_url={gateway.base_url}/completions,model={MODEL},tokenizer={model_dir},"
-            "tokenizer_backend=huggingface,num_concurrent=2,max_retries=1,timeout=60")
-    run = subprocess.run([sys.executable, "-m", "lm_eval", "--model", "local-completions", "--model_args", args,
-                          "--tasks", "paramstack_tiny_qa", "--include_path", str(tmp_path / "tasks"),
-                          "--output_path", str(tmp_path / "out")],
-                         env=env, capture_output=True, text=True, timeout=600)
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": gateway.key(org),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+    args = (
+        f"base_url={gateway.base_url}/completions,model={MODEL},tokenizer={model_dir},"
+        "tokenizer_backend=huggingface,num_concurrent=2,max_retries=1,timeout=60"
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lm_eval",
+            "--model",
+            "local-completions",
+            "--model_args",
+            args,
+            "--tasks",
+            "paramstack_tiny_qa",
+            "--include_path",
+            str(tmp_path / "tasks"),
+            "--output_path",
+            str(tmp_path / "out"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     [results_file] = (tmp_path / "out").rglob("results_*.json")
     results = json.loads(results_file.read_text())["results"]["paramstack_tiny_qa"]

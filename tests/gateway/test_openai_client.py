@@ -21,7 +21,8 @@ def test_models_lists_only_what_the_tenant_may_use(gateway):
 
 def test_chat_completion(gateway):
     reply = client(gateway).chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": "KVKK nedir?"}], max_tokens=12, temperature=0)
+        model=MODEL, messages=[{"role": "user", "content": "KVKK nedir?"}], max_tokens=12, temperature=0
+    )
     assert reply.object == "chat.completion" and reply.model == MODEL
     assert reply.choices[0].message.role == "assistant"
     assert isinstance(reply.choices[0].message.content, str)
@@ -35,8 +36,16 @@ def test_stream_equals_non_stream_and_reports_usage(gateway):
     messages = [{"role": "user", "content": "What is paramstack?"}]
     api = client(gateway)
     whole = api.chat.completions.create(model=MODEL, messages=messages, max_tokens=16, temperature=0)
-    chunks = list(api.chat.completions.create(model=MODEL, messages=messages, max_tokens=16, temperature=0,
-                                              stream=True, stream_options={"include_usage": True}))
+    chunks = list(
+        api.chat.completions.create(
+            model=MODEL,
+            messages=messages,
+            max_tokens=16,
+            temperature=0,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == whole.choices[0].message.content
     assert chunks[0].choices[0].delta.role == "assistant"
@@ -50,10 +59,12 @@ def test_adapters_change_the_answer(gateway):
     messages = [{"role": "user", "content": "Merhaba"}]
     api = client(gateway, "org_medical")
     default = api.chat.completions.create(model=MODEL, messages=messages, max_tokens=10, temperature=0)
-    explicit = api.chat.completions.create(model=f"{MODEL}:medical-lora", messages=messages, max_tokens=10,
-                                           temperature=0)
-    legal = client(gateway, "org_legal").chat.completions.create(model=MODEL, messages=messages, max_tokens=10,
-                                                                 temperature=0)
+    explicit = api.chat.completions.create(
+        model=f"{MODEL}:medical-lora", messages=messages, max_tokens=10, temperature=0
+    )
+    legal = client(gateway, "org_legal").chat.completions.create(
+        model=MODEL, messages=messages, max_tokens=10, temperature=0
+    )
     # The tenant's default adapter is what the base model name serves; another tenant's adapter differs.
     assert default.choices[0].message.content == explicit.choices[0].message.content
     assert default.choices[0].message.content != legal.choices[0].message.content
@@ -63,8 +74,9 @@ def test_text_completion(gateway):
     reply = client(gateway).completions.create(model=MODEL, prompt="Ailydian AI", max_tokens=8, temperature=0)
     assert reply.object == "text_completion"
     assert isinstance(reply.choices[0].text, str) and reply.usage.completion_tokens <= 8
-    streamed = client(gateway).completions.create(model=MODEL, prompt="Ailydian AI", max_tokens=8, temperature=0,
-                                                  stream=True)
+    streamed = client(gateway).completions.create(
+        model=MODEL, prompt="Ailydian AI", max_tokens=8, temperature=0, stream=True
+    )
     assert "".join(c.choices[0].text for c in streamed if c.choices) == reply.choices[0].text
 
 

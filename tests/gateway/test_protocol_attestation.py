@@ -12,13 +12,23 @@ MODEL = "paramstack-tiny"
 
 
 def post(gateway, path: str, body: dict, **kwargs) -> httpx.Response:
-    return httpx.post(f"{gateway.root_url}{path}", json=body, timeout=60,
-                      headers={"authorization": f"Bearer {gateway.key('org_medical')}"}, **kwargs)
+    return httpx.post(
+        f"{gateway.root_url}{path}",
+        json=body,
+        timeout=60,
+        headers={"authorization": f"Bearer {gateway.key('org_medical')}"},
+        **kwargs,
+    )
 
 
 def stream_transcript(gateway, path: str, body: dict) -> str:
-    with httpx.stream("POST", f"{gateway.root_url}{path}", json={**body, "stream": True}, timeout=60,
-                      headers={"authorization": f"Bearer {gateway.key('org_medical')}"}) as response:
+    with httpx.stream(
+        "POST",
+        f"{gateway.root_url}{path}",
+        json={**body, "stream": True},
+        timeout=60,
+        headers={"authorization": f"Bearer {gateway.key('org_medical')}"},
+    ) as response:
         assert response.status_code == 200
         return response.read().decode()
 
@@ -33,8 +43,9 @@ def tamper_first_delta(transcript: str, field: str) -> str:
 
 
 def test_a_responses_body_verifies_and_a_change_is_caught(gateway, tmp_path):
-    reply = post(gateway, "/v1/responses", {"model": MODEL, "input": "KVKK nedir?", "max_output_tokens": 16,
-                                            "store": False})
+    reply = post(
+        gateway, "/v1/responses", {"model": MODEL, "input": "KVKK nedir?", "max_output_tokens": 16, "store": False}
+    )
     assert reply.headers["x-paramstack-attestation"].count(".") == 1
     code, verdict = verify_cli(gateway, tmp_path, reply.text)
     assert code == 0 and verdict["valid"] is True, verdict
@@ -45,8 +56,11 @@ def test_a_responses_body_verifies_and_a_change_is_caught(gateway, tmp_path):
 
 
 def test_a_streamed_responses_output_verifies_and_a_tampered_one_fails(gateway, tmp_path):
-    transcript = stream_transcript(gateway, "/v1/responses", {"model": MODEL, "input": "KVKK nedir?", "temperature": 0,
-                                                              "max_output_tokens": 16, "store": False})
+    transcript = stream_transcript(
+        gateway,
+        "/v1/responses",
+        {"model": MODEL, "input": "KVKK nedir?", "temperature": 0, "max_output_tokens": 16, "store": False},
+    )
     code, verdict = verify_cli(gateway, tmp_path, transcript)
     assert code == 0 and verdict["valid"] is True, verdict
     code, verdict = verify_cli(gateway, tmp_path, tamper_first_delta(transcript, "delta"))

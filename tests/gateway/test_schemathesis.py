@@ -29,11 +29,19 @@ def test_no_generated_request_gives_a_server_error(gateway):
     assert len(operations) >= 10
     # The completion, Responses and Messages routes are plain Starlette routes documented by hand: they must
     # be fuzzed too.
-    documented = {"/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/responses/{response_id}",
-                  "/v1/responses/{response_id}/input_items", "/v1/messages", "/v1/messages/count_tokens"}
+    documented = {
+        "/v1/chat/completions",
+        "/v1/completions",
+        "/v1/responses",
+        "/v1/responses/{response_id}",
+        "/v1/responses/{response_id}/input_items",
+        "/v1/messages",
+        "/v1/messages/count_tokens",
+    }
     assert documented <= {operation.path for operation in operations}
     for operation in operations:
         # Tenant endpoints get a tenant key, admin endpoints the admin key: generated bodies reach
         # validation and the handlers, not just the authentication check.
-        check_operation(operation, gateway.admin_key if operation.path.startswith("/admin")
-                        else gateway.key("org_ailydian"))
+        check_operation(
+            operation, gateway.admin_key if operation.path.startswith("/admin") else gateway.key("org_ailydian")
+        )

@@ -16,8 +16,13 @@ MODEL = "paramstack-tiny"
 
 def test_sse_framing_is_openais(gateway):
     body = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5, "stream": True}
-    with httpx.stream("POST", f"{gateway.base_url}/chat/completions", json=body, timeout=60,
-                      headers={"authorization": f"Bearer {gateway.key('org_ailydian')}"}) as response:
+    with httpx.stream(
+        "POST",
+        f"{gateway.base_url}/chat/completions",
+        json=body,
+        timeout=60,
+        headers={"authorization": f"Bearer {gateway.key('org_ailydian')}"},
+    ) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         raw = response.read().decode()
     events = [e for e in raw.split("\n\n") if e]
@@ -36,8 +41,10 @@ def disconnect_after_first_event(gateway, body: dict, api_key: str) -> None:
     """What a client that goes away does: read the start of the stream, then close the socket."""
     url = httpx.URL(gateway.base_url)
     payload = json.dumps(body).encode()
-    request = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: {url.host}\r\nAuthorization: Bearer {api_key}\r\n"
-               f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload
+    request = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nHost: {url.host}\r\nAuthorization: Bearer {api_key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+    ).encode() + payload
     with socket.create_connection((url.host, url.port), timeout=30) as connection:
         connection.sendall(request)
         received = b""
@@ -47,8 +54,12 @@ def disconnect_after_first_event(gateway, body: dict, api_key: str) -> None:
 
 def test_client_disconnect_stops_generation(gateway):
     org = "org_open"  # no output guard: its hold-back buffer would decide when text arrives
-    body = {"model": MODEL, "messages": [{"role": "user", "content": "Tell me a long story"}],
-            "max_tokens": 400, "temperature": 0}
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "Tell me a long story"}],
+        "max_tokens": 400,
+        "temperature": 0,
+    }
     headers = {"authorization": f"Bearer {gateway.key(org)}"}
     whole = httpx.post(f"{gateway.base_url}/chat/completions", json=body, headers=headers, timeout=120).json()
     assert whole["choices"][0]["finish_reason"] == "length"  # this prompt really runs to max_tokens
@@ -56,8 +67,10 @@ def test_client_disconnect_stops_generation(gateway):
     tokens_before = metric(gateway, "gen_ai_client_token_usage_sum", tenant=org, gen_ai_token_type="output")
     disconnect_after_first_event(gateway, {**body, "stream": True}, gateway.key(org))
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and metric(gateway, "paramstack_requests_total", tenant=org,
-                                                 status="cancelled") == before:
+    while (
+        time.monotonic() < deadline
+        and metric(gateway, "paramstack_requests_total", tenant=org, status="cancelled") == before
+    ):
         time.sleep(0.2)
     assert metric(gateway, "paramstack_requests_total", tenant=org, status="cancelled") == before + 1
     # Generation stopped early: the cancelled request was charged far fewer tokens than a full one.
@@ -67,11 +80,18 @@ def test_client_disconnect_stops_generation(gateway):
 
 def test_metrics_follow_genai_conventions(gateway):
     api_key = gateway.key("org_legal")
-    httpx.post(f"{gateway.base_url}/chat/completions", headers={"authorization": f"Bearer {api_key}"}, timeout=60,
-               json={"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3})
+    httpx.post(
+        f"{gateway.base_url}/chat/completions",
+        headers={"authorization": f"Bearer {api_key}"},
+        timeout=60,
+        json={"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3},
+    )
     text = httpx.get(gateway.metrics_url).text
-    for name in ("gen_ai_server_request_duration_seconds_bucket", "gen_ai_server_time_to_first_token_seconds_bucket",
-                 "gen_ai_client_token_usage_bucket"):
+    for name in (
+        "gen_ai_server_request_duration_seconds_bucket",
+        "gen_ai_server_time_to_first_token_seconds_bucket",
+        "gen_ai_client_token_usage_bucket",
+    ):
         assert re.search(rf'^{name}{{.*tenant="org_legal"', text, re.M), name
     assert metric(gateway, "paramstack_tokens_total", tenant="org_legal", gen_ai_token_type="input") > 0
     assert api_key not in text
@@ -85,9 +105,12 @@ def test_health_and_readiness(gateway):
 
 def test_logs_hold_no_keys_or_prompt_text(gateway):
     secret_prompt = "my secret prompt 8c1f"
-    httpx.post(f"{gateway.base_url}/chat/completions", timeout=60,
-               headers={"authorization": f"Bearer {gateway.key('org_legal')}"},
-               json={"model": MODEL, "messages": [{"role": "user", "content": secret_prompt}], "max_tokens": 2})
+    httpx.post(
+        f"{gateway.base_url}/chat/completions",
+        timeout=60,
+        headers={"authorization": f"Bearer {gateway.key('org_legal')}"},
+        json={"model": MODEL, "messages": [{"role": "user", "content": secret_prompt}], "max_tokens": 2},
+    )
     log = (gateway.home / "serve.log").read_text()
     assert secret_prompt not in log
     assert all(t["api_key"] not in log for t in gateway.tenants)

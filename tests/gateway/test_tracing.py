@@ -23,9 +23,14 @@ from tests.deploy.servers import Recorder, ThreadedServer
 CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{CALLER_TRACE_ID}-00f067aa0ba902b7-01"
 SECRET_PROMPT = "my private question about Ankara"
-ANSWER = {"id": "up-1", "object": "chat.completion", "created": 0, "model": "base",
-          "choices": [{"index": 0, "message": {"role": "assistant", "content": "Merhaba"}, "finish_reason": "stop"}],
-          "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9}}
+ANSWER = {
+    "id": "up-1",
+    "object": "chat.completion",
+    "created": 0,
+    "model": "base",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Merhaba"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9},
+}
 
 
 @pytest.fixture()
@@ -35,8 +40,12 @@ def traced(tmp_path):
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     upstream = Recorder(ANSWER)
     with ThreadedServer(upstream.app) as up:
-        settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'p.db'}", log_level="warning",
-                            models=[ModelSettings(name="upstream", backend="openai", base_url=up.url, retries=0)])
+        settings = Settings(
+            home=tmp_path,
+            database_url=f"sqlite:///{tmp_path / 'p.db'}",
+            log_level="warning",
+            models=[ModelSettings(name="upstream", backend="openai", base_url=up.url, retries=0)],
+        )
         database = create_db_engine(settings.resolved_database_url)
         upgrade_to_head(database)
         TenantStore(database).add("org_traced", TenantSpec(name="Traced", models=["upstream"]))
@@ -48,14 +57,26 @@ def traced(tmp_path):
 
 def test_one_call_gives_the_span_tree_and_carries_the_trace_upstream(traced):
     client, exporter, upstream = traced
-    reply = client.chat.completions.create(model="upstream", messages=[{"role": "user", "content": SECRET_PROMPT}],
-                                           extra_headers={"traceparent": TRACEPARENT})
+    reply = client.chat.completions.create(
+        model="upstream",
+        messages=[{"role": "user", "content": SECRET_PROMPT}],
+        extra_headers={"traceparent": TRACEPARENT},
+    )
     spans = exporter.get_finished_spans()
     root = next(s for s in spans if s.name == "chat paramstack")
     assert f"{root.context.trace_id:032x}" == CALLER_TRACE_ID  # continues the caller's trace
     children = {s.name: s for s in spans if s.parent is not None and s.parent.span_id == root.context.span_id}
-    assert {"authentication", "resolution", "input_guard", "admission", "engine", "output_guard", "signing",
-            "settlement", "audit"} <= set(children)
+    assert {
+        "authentication",
+        "resolution",
+        "input_guard",
+        "admission",
+        "engine",
+        "output_guard",
+        "signing",
+        "settlement",
+        "audit",
+    } <= set(children)
     attributes = root.attributes
     assert attributes["gen_ai.operation.name"] == "chat"
     assert attributes["gen_ai.request.model"] == "upstream"
@@ -91,9 +112,14 @@ def test_tracing_is_off_unless_an_exporter_is_named():
 
 def test_an_unreachable_collector_is_counted_and_never_fails_a_call():
     failures: list[int] = []
-    tracing = tracing_from_environment(lambda: failures.append(1), environ={
-        "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:9/v1/traces",
-        "OTEL_EXPORTER_OTLP_TIMEOUT": "1"})
+    tracing = tracing_from_environment(
+        lambda: failures.append(1),
+        environ={
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:9/v1/traces",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
+        },
+    )
     trace = tracing.begin("chat", {})
     with trace.step("engine"):
         pass

@@ -13,9 +13,14 @@ from tests.deploy.servers import ThreadedServer
 from tests.gateway_process import start_gateway
 from tests.vllm_standin import VllmStandin
 
-TOOL = {"type": "function", "function": {"name": "get_weather", "description": "The weather in a city",
-                                         "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                                                        "required": ["city"]}}}
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
 
 
 class City(BaseModel):
@@ -45,8 +50,9 @@ def client(served):
 
 
 def test_streamed_tool_calls_accumulate_in_the_sdk(served, client):
-    with client.chat.completions.stream(model="vllm", tools=[TOOL],
-                                        messages=[{"role": "user", "content": "Weather in Paris?"}]) as stream:
+    with client.chat.completions.stream(
+        model="vllm", tools=[TOOL], messages=[{"role": "user", "content": "Weather in Paris?"}]
+    ) as stream:
         final = stream.get_final_completion()
     [call] = final.choices[0].message.tool_calls
     assert call.id.startswith("chatcmpl-tool-") and call.function.name == "get_weather"
@@ -56,9 +62,12 @@ def test_streamed_tool_calls_accumulate_in_the_sdk(served, client):
 
 def test_structured_output_parses_and_unknown_fields_reach_vllm(served, client):
     standin = served[0]
-    completion = client.chat.completions.parse(model="vllm", response_format=City,
-                                               messages=[{"role": "user", "content": "A city?"}],
-                                               extra_body={"top_k": 5, "chat_template_kwargs": {"thinking": False}})
+    completion = client.chat.completions.parse(
+        model="vllm",
+        response_format=City,
+        messages=[{"role": "user", "content": "A city?"}],
+        extra_body={"top_k": 5, "chat_template_kwargs": {"thinking": False}},
+    )
     assert completion.choices[0].message.parsed == City(name="Paris", population=1)
     assert standin.bodies[-1]["top_k"] == 5
     assert standin.bodies[-1]["chat_template_kwargs"] == {"thinking": False}
@@ -67,9 +76,18 @@ def test_structured_output_parses_and_unknown_fields_reach_vllm(served, client):
 
 def test_an_image_for_a_text_only_upstream_is_its_400(client):
     with pytest.raises(openai.BadRequestError, match="not a multimodal model"):
-        client.chat.completions.create(model="vllm", messages=[{"role": "user", "content": [
-            {"type": "text", "text": "What is it?"},
-            {"type": "image_url", "image_url": {"url": "https://example.invalid/cat.png"}}]}])
+        client.chat.completions.create(
+            model="vllm",
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "What is it?"},
+                        {"type": "image_url", "image_url": {"url": "https://example.invalid/cat.png"}},
+                    ],
+                }
+            ],
+        )
 
 
 def test_the_agents_sdk_calls_the_tool_and_finishes(served):
@@ -86,8 +104,9 @@ def test_the_agents_sdk_calls_the_tool_and_finishes(served):
         return f"sunny in {city}"
 
     async def run() -> tuple[str, str]:
-        model = OpenAIChatCompletionsModel(model="vllm", openai_client=openai.AsyncOpenAI(
-            base_url=gateway.base_url, api_key=key, max_retries=0))
+        model = OpenAIChatCompletionsModel(
+            model="vllm", openai_client=openai.AsyncOpenAI(base_url=gateway.base_url, api_key=key, max_retries=0)
+        )
         agent = Agent(name="weather", instructions="Use the tool.", tools=[get_weather], model=model)
         whole = await Runner.run(agent, "Weather in Paris?")
         streamed = Runner.run_streamed(agent, "Weather in Paris?")
@@ -100,8 +119,9 @@ def test_the_agents_sdk_calls_the_tool_and_finishes(served):
 
 
 def test_loglikelihood_requests_get_the_prompt_echoed_with_logprobs(client):
-    choice = client.completions.create(model="vllm", prompt="The capital of France is", max_tokens=1, logprobs=1,
-                                       echo=True).choices[0]
+    choice = client.completions.create(
+        model="vllm", prompt="The capital of France is", max_tokens=1, logprobs=1, echo=True
+    ).choices[0]
     assert choice.text == "The capital of France isHello"
     assert choice.logprobs.tokens == ["The", " capital", " of", " France", " is", "Hello"]
     assert choice.logprobs.token_logprobs[0] is None and None not in choice.logprobs.token_logprobs[1:]
@@ -109,5 +129,9 @@ def test_loglikelihood_requests_get_the_prompt_echoed_with_logprobs(client):
 
 def test_models_lists_what_the_upstream_model_can_take(client):
     [card] = [m for m in client.models.list().data if m.id == "vllm"]
-    assert card.model_extra["capabilities"] == {"tools": True, "structured_outputs": True, "logprobs": True,
-                                                "vision": False}
+    assert card.model_extra["capabilities"] == {
+        "tools": True,
+        "structured_outputs": True,
+        "logprobs": True,
+        "vision": False,
+    }

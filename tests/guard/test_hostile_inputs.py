@@ -39,8 +39,12 @@ HOSTILE = {
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_input_gets_a_clear_result(default_guard: Guard, name: str) -> None:
     text = HOSTILE[name]
-    for result in (default_guard.validate(text, "input"), default_guard.validate(text, "output"),
-                   default_guard.check_untrusted(text), default_guard.check_conversation([text[:5000], text[-5000:]])):
+    for result in (
+        default_guard.validate(text, "input"),
+        default_guard.validate(text, "output"),
+        default_guard.check_untrusted(text),
+        default_guard.check_conversation([text[:5000], text[-5000:]]),
+    ):
         assert isinstance(result, GuardResult)
         assert result.action in ("allow", "mask", "block", "strip", "annotate")
 

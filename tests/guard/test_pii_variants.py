@@ -13,14 +13,13 @@ IBAN = "TR" + iban_check_digits("TR", "000610051978645784132" + "6") + "00061005
 
 
 def _groups(value: str, size: int, sep: str) -> str:
-    return sep.join(value[i:i + size] for i in range(0, len(value), size))
+    return sep.join(value[i : i + size] for i in range(0, len(value), size))
 
 
 MASKED = [
     (f"TCKN {TCKN[:3]} {TCKN[3:6]} {TCKN[6:9]} {TCKN[9:]}", "TCKN [TCKN]", "TCKN"),
     (f"TC kimlik no: {TCKN[:3]}.{TCKN[3:6]}.{TCKN[6:9]}.{TCKN[9:]}", "TC kimlik no: [TCKN]", "TCKN"),
-    (f"Ahmet'in numarası {TCKN[:3]} {TCKN[3:6]} {TCKN[6:9]} {TCKN[9:]}'dir.", "Ahmet'in numarası [TCKN]'dir.",
-     "TCKN"),
+    (f"Ahmet'in numarası {TCKN[:3]} {TCKN[3:6]} {TCKN[6:9]} {TCKN[9:]}'dir.", "Ahmet'in numarası [TCKN]'dir.", "TCKN"),
     (f"IBAN: {_groups(IBAN, 4, ' ').lower()}", "IBAN: [IBAN]", "IBAN"),
     (f"IBAN: {_groups(IBAN, 4, '-')}", "IBAN: [IBAN]", "IBAN"),
     (f"Parayı {IBAN.lower()}'ye yatırın.", "Parayı [IBAN]'ye yatırın.", "IBAN"),
@@ -63,5 +62,5 @@ def test_number_look_alikes_stay(default_guard: Guard, text: str) -> None:
 @pytest.mark.parametrize(("text", "masked", "entity"), MASKED)
 def test_streamed_variants_are_masked_the_same(default_guard: Guard, text: str, masked: str, entity: str) -> None:
     stream = default_guard.stream("output", min_emit_chars=1)
-    out = "".join(stream.feed(text[i:i + 3]) for i in range(0, len(text), 3)) + stream.finish()
+    out = "".join(stream.feed(text[i : i + 3]) for i in range(0, len(text), 3)) + stream.finish()
     assert out == masked

@@ -16,26 +16,44 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("checks:\n  - check: pii\n    action: mask\n  - check: pii2\n    action: block\n",
-     r"line 4: checks\[1\]\.check: unknown check 'pii2'; known checks: copyright, disclaimer, injection, jailbreak"),
-    ("checks:\n  - check: jailbreak\n    action: block\n    threshold: 1.5\n",
-     r"line 4: checks\[0\]\.threshold: Input should be less than or equal to 1 \(got 1\.5\)"),
-    ("checks:\n  - check: jailbreak\n    action: block\n    threshold: high\n",
-     r"line 4: checks\[0\]\.threshold: Input should be a valid number"),
-    ("checks:\n  - check: pii\n    action: mask\n   bad indent: [\n", r"line \d+: invalid YAML"),
-    ("checks:\n  - check: pii\n    action: append\n",
-     r"line 3: checks\[0\]\.action: action 'append' is not allowed for check 'pii'"),
-    ("checks:\n  - check: pii\n    action: mask\n    colour: red\n", r"line 4: checks\[0\]\.colour: unknown field"),
-    ("checks:\n  - check: pii\n    action: mask\n    settings:\n      entities: [EMAIL, PASSPORT]\n",
-     r"line 5: checks\[0\]\.settings\.entities\[1\]: Input should be 'EMAIL'"),
-    ("checks:\n  - check: pii\n", r"line 2: checks\[0\]\.check: check 'pii' needs an 'action'"),
-    ("- just a list\n", r"line 1: \(top level\): a policy must be a mapping"),
-    ("checks:\n  - check: copyright\n    action: block\n    settings: {}\n",
-     r"line 4: checks\[0\]\.settings\.corpus: Field required"),
-    ("checks:\n  - check: jailbreak\n    action: block\n    settings:\n      extra_patterns: ['(unclosed']\n",
-     r"line 5: checks\[0\]\.settings\.extra_patterns: Value error, extra pattern"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "checks:\n  - check: pii\n    action: mask\n  - check: pii2\n    action: block\n",
+            r"line 4: checks\[1\]\.check: unknown check 'pii2'; known checks: "
+            r"copyright, disclaimer, injection, jailbreak",
+        ),
+        (
+            "checks:\n  - check: jailbreak\n    action: block\n    threshold: 1.5\n",
+            r"line 4: checks\[0\]\.threshold: Input should be less than or equal to 1 \(got 1\.5\)",
+        ),
+        (
+            "checks:\n  - check: jailbreak\n    action: block\n    threshold: high\n",
+            r"line 4: checks\[0\]\.threshold: Input should be a valid number",
+        ),
+        ("checks:\n  - check: pii\n    action: mask\n   bad indent: [\n", r"line \d+: invalid YAML"),
+        (
+            "checks:\n  - check: pii\n    action: append\n",
+            r"line 3: checks\[0\]\.action: action 'append' is not allowed for check 'pii'",
+        ),
+        ("checks:\n  - check: pii\n    action: mask\n    colour: red\n", r"line 4: checks\[0\]\.colour: unknown field"),
+        (
+            "checks:\n  - check: pii\n    action: mask\n    settings:\n      entities: [EMAIL, PASSPORT]\n",
+            r"line 5: checks\[0\]\.settings\.entities\[1\]: Input should be 'EMAIL'",
+        ),
+        ("checks:\n  - check: pii\n", r"line 2: checks\[0\]\.check: check 'pii' needs an 'action'"),
+        ("- just a list\n", r"line 1: \(top level\): a policy must be a mapping"),
+        (
+            "checks:\n  - check: copyright\n    action: block\n    settings: {}\n",
+            r"line 4: checks\[0\]\.settings\.corpus: Field required",
+        ),
+        (
+            "checks:\n  - check: jailbreak\n    action: block\n    settings:\n      extra_patterns: ['(unclosed']\n",
+            r"line 5: checks\[0\]\.settings\.extra_patterns: Value error, extra pattern",
+        ),
+    ],
+)
 def test_invalid_policy_fails_at_load_naming_line_and_field(tmp_path: Path, body: str, expected: str) -> None:
     path = write(tmp_path, "bad.yaml", body)
     with pytest.raises(ConfigurationError, match=expected) as error:
@@ -44,10 +62,13 @@ def test_invalid_policy_fails_at_load_naming_line_and_field(tmp_path: Path, body
 
 
 def test_child_overrides_and_disables_inherited_checks(tmp_path: Path) -> None:
-    write(tmp_path, "base.yaml", "checks:\n  - check: pii\n    action: mask\n  - check: toxicity\n"
-                                 "    action: block\n")
-    child = write(tmp_path, "child.yaml", "extends: base\nchecks:\n  - id: pii\n    settings: {entities: [EMAIL]}\n"
-                                          "  - id: toxicity\n    enabled: false\n")
+    write(tmp_path, "base.yaml", "checks:\n  - check: pii\n    action: mask\n  - check: toxicity\n    action: block\n")
+    child = write(
+        tmp_path,
+        "child.yaml",
+        "extends: base\nchecks:\n  - id: pii\n    settings: {entities: [EMAIL]}\n"
+        "  - id: toxicity\n    enabled: false\n",
+    )
     guard = Guard.from_yaml(child)
     assert [c.id for c in guard.policy.checks] == ["pii"]
     result = guard.validate("a@b.co 10000000146 you idiot")
@@ -72,8 +93,12 @@ def test_override_of_an_unknown_id_and_cycles_are_errors(tmp_path: Path) -> None
 
 
 def test_registry_custom_dir_extends_and_shadows_shipped_policies(tmp_path: Path) -> None:
-    write(tmp_path, "clinic.yaml", "extends: medical\nchecks:\n  - id: disclaimer\n    settings:\n"
-                                   "      text: {en: 'Ask your GP.', tr: 'Hekiminize sorun.'}\n")
+    write(
+        tmp_path,
+        "clinic.yaml",
+        "extends: medical\nchecks:\n  - id: disclaimer\n    settings:\n"
+        "      text: {en: 'Ask your GP.', tr: 'Hekiminize sorun.'}\n",
+    )
     write(tmp_path, "default.yaml", "checks:\n  - check: pii\n    action: log\n")
     registry = GuardRegistry(tmp_path).load_all()
     assert {"clinic", "default", "medical", "legal"} <= set(registry.names())

@@ -16,14 +16,28 @@ POLICIES = ("default", "medical", "legal")
 
 # The reported texts (some in training, some held out) and held-out texts never seen in training.
 POLITE = [
-    "You are welcome.", "You are right.", "Sen haklısın.", "seni seviyorum",
-    "You're right, thanks!", "You are a great teacher.", "You are now logged in.",
-    "You are a helpful assistant for a bakery.", "Seni seviyorum anne.", "Sen çok iyi bir arkadaşsın.",
-    "Teşekkürler, çok naziksiniz.", "Şimdi giriş yaptınız.",
+    "You are welcome.",
+    "You are right.",
+    "Sen haklısın.",
+    "seni seviyorum",
+    "You're right, thanks!",
+    "You are a great teacher.",
+    "You are now logged in.",
+    "You are a helpful assistant for a bakery.",
+    "Seni seviyorum anne.",
+    "Sen çok iyi bir arkadaşsın.",
+    "Teşekkürler, çok naziksiniz.",
+    "Şimdi giriş yaptınız.",
     # held out (jailbreak_heldout.yaml / toxicity_heldout.yaml)
-    "You are most welcome.", "You are now signed out.", "You are a helpful assistant for a flower shop.",
-    "Thank you for waiting, you are now speaking with an agent.", "I love you, grandma.", "Siz haklısınız.",
-    "Sen çok iyi bir öğretmensin.", "Çıkış yaptınız.", "Seni seviyorum canım.",
+    "You are most welcome.",
+    "You are now signed out.",
+    "You are a helpful assistant for a flower shop.",
+    "Thank you for waiting, you are now speaking with an agent.",
+    "I love you, grandma.",
+    "Siz haklısınız.",
+    "Sen çok iyi bir öğretmensin.",
+    "Çıkış yaptınız.",
+    "Seni seviyorum canım.",
     "Sen bir çiçekçi için yardımcı bir asistansın.",
 ]
 
@@ -53,8 +67,11 @@ def guard(request: pytest.FixtureRequest, registry: GuardRegistry) -> Guard:
 
 @pytest.mark.parametrize("direction", ["input", "output"])
 def test_polite_second_person_texts_pass(guard: Guard, direction: str) -> None:
-    blocked = {text: [(f.check, round(f.score, 3)) for f in result.findings]
-               for text in POLITE if (result := guard.validate(text, direction)).action == "block"}
+    blocked = {
+        text: [(f.check, round(f.score, 3)) for f in result.findings]
+        for text in POLITE
+        if (result := guard.validate(text, direction)).action == "block"
+    }
     assert not blocked, (direction, blocked)
 
 

@@ -35,8 +35,11 @@ def test_shipped_policy_regression_suite(registry: GuardRegistry, policy: str) -
 def test_check_json_output() -> None:
     result = runner.invoke(app, ["check", "--policy", "default", "--text", "mail a@b.co", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"action": "mask", "text": "mail [EMAIL]", "findings": [
-        {"check": "pii", "type": "EMAIL", "start": 5, "end": 11, "score": 0.95}]}
+    assert json.loads(result.output) == {
+        "action": "mask",
+        "text": "mail [EMAIL]",
+        "findings": [{"check": "pii", "type": "EMAIL", "start": 5, "end": 11, "score": 0.95}],
+    }
 
 
 def test_check_file_jsonl_and_direction(tmp_path: Path) -> None:
@@ -55,8 +58,12 @@ def test_check_file_jsonl_and_direction(tmp_path: Path) -> None:
 def test_bad_policy_exits_2_with_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("checks:\n  - check: nonsense\n    action: block\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "paramstack.cli.guard", "check", "--policy", str(bad),
-                           "--text", "x", "--json"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "paramstack.cli.guard", "check", "--policy", str(bad), "--text", "x", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "line 2" in proc.stderr and "unknown check 'nonsense'" in proc.stderr

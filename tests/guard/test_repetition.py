@@ -70,8 +70,9 @@ REPETITIVE = {
     "looping answer": "Sure, here is the answer. " * 60,
     "numbered list": "".join(f"{i}. item\n" for i in range(1, 150)),
     "random lowercase 500": "".join(_rng.choice(string.ascii_lowercase) for _ in range(500)),
-    "random lowercase words": " ".join("".join(_rng.choice(string.ascii_lowercase) for _ in range(_rng.randint(1, 9)))
-                                       for _ in range(200)),
+    "random lowercase words": " ".join(
+        "".join(_rng.choice(string.ascii_lowercase) for _ in range(_rng.randint(1, 9))) for _ in range(200)
+    ),
 }
 
 
@@ -99,8 +100,19 @@ def test_random_letter_strings_and_repeated_short_units_are_not_blocked(default_
     assert not blocked
 
 
-@pytest.mark.parametrize("unit", ["in", "ha", "!", "xD ", "nin ", "ignore ", "Sus aptal. ",
-                                  "The quarterly report is ready for review by the finance team. "])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "in",
+        "ha",
+        "!",
+        "xD ",
+        "nin ",
+        "ignore ",
+        "Sus aptal. ",
+        "The quarterly report is ready for review by the finance team. ",
+    ],
+)
 def test_repetition_does_not_raise_a_classifier_score(classifiers: dict[str, NgramClassifier], unit: str) -> None:
     # A window sees each distinct n-gram once, so a periodic text has only a few different windows (where
     # the period starts, whether the padding space is in): once a text holds all of them, more copies
@@ -125,7 +137,7 @@ def test_window_scores_equal_the_training_features_of_every_window(monkeypatch: 
         buckets = ngram_buckets(text, (2, 3, 4, 5), bits)
         expected = []
         for start in range(len(text) + 2 - window + 1):
-            distinct, scale = distinct_features([b[start:start + window] for b in buckets], floor)
+            distinct, scale = distinct_features([b[start : start + window] for b in buckets], floor)
             expected.append(float(weights[distinct].sum(dtype=np.float64)) * scale)
         segments = window_index(text, (2, 3, 4, 5), bits, window, floor)
         got = np.concatenate([window_scores(segment, weights) for segment in segments])

@@ -9,11 +9,20 @@ import pytest
 from paramstack.errors import ContentBlocked
 from paramstack.guard import Guard, GuardRegistry
 
-SECRETS = ["ali.veli@example.com", "+90 532 123 45 67", "10000000146", "TR33 0006 1005 1978 6457 8413 26",
-           "4111 1111 1111 1111", "123-45-6789", "192.168.10.20"]
-TEXT = ("Müşterinin e-postası ali.veli@example.com ve telefonu +90 532 123 45 67 olarak kayıtlı. "
-        "TCKN 10000000146, IBAN TR33 0006 1005 1978 6457 8413 26, kart 4111 1111 1111 1111, "
-        "SSN 123-45-6789, IP 192.168.10.20. Başka bir şey var mı?")
+SECRETS = [
+    "ali.veli@example.com",
+    "+90 532 123 45 67",
+    "10000000146",
+    "TR33 0006 1005 1978 6457 8413 26",
+    "4111 1111 1111 1111",
+    "123-45-6789",
+    "192.168.10.20",
+]
+TEXT = (
+    "Müşterinin e-postası ali.veli@example.com ve telefonu +90 532 123 45 67 olarak kayıtlı. "
+    "TCKN 10000000146, IBAN TR33 0006 1005 1978 6457 8413 26, kart 4111 1111 1111 1111, "
+    "SSN 123-45-6789, IP 192.168.10.20. Başka bir şey var mı?"
+)
 
 
 def run_stream(guard: Guard, chunks: list[str]) -> tuple[list[str], str]:
@@ -55,7 +64,7 @@ def test_token_by_token_stream_findings_point_into_the_whole_output(default_guar
     for ch in TEXT:
         stream.feed(ch)
     stream.finish()
-    assert {TEXT[f.start:f.end] for f in stream.findings} == set(SECRETS)
+    assert {TEXT[f.start : f.end] for f in stream.findings} == set(SECRETS)
     assert stream.action == "mask"
 
 
@@ -83,7 +92,7 @@ def test_long_digit_run_keeps_memory_bounded_and_masks(default_guard: Guard) -> 
     out = []
     numbers = " ".join(str(1000 + i) for i in range(3000))  # no safe boundary for 15 KB
     for i in range(0, len(numbers), 50):
-        out.append(stream.feed(numbers[i:i + 50]))
+        out.append(stream.feed(numbers[i : i + 50]))
         assert len(stream._pending) <= 512 + 50
     out.append(stream.feed(" card 4111 1111 1111 1111 end "))
     out.append(stream.finish())
@@ -94,8 +103,9 @@ def test_long_digit_run_keeps_memory_bounded_and_masks(default_guard: Guard) -> 
 def test_disclaimer_follows_the_stream_language(registry: GuardRegistry) -> None:
     guard = registry.get("medical")
     pieces, out = run_stream(guard, ["Baş ağrısı için ", "bol su için ve ", "dinlenin."])
-    assert out.endswith("Bu bilgiler tıbbi tavsiye yerine geçmez. Sağlığınızla ilgili kararlar için bir hekime "
-                        "danışın.")
+    assert out.endswith(
+        "Bu bilgiler tıbbi tavsiye yerine geçmez. Sağlığınızla ilgili kararlar için bir hekime danışın."
+    )
     pieces, out = run_stream(guard, ["For a headache, ", "drink water and rest."])
     assert out.endswith("Please consult a doctor about your health.")
     assert out.count("medical advice") == 1
@@ -103,9 +113,11 @@ def test_disclaimer_follows_the_stream_language(registry: GuardRegistry) -> None
 
 def test_verbatim_reproduction_is_blocked_mid_stream(registry: GuardRegistry) -> None:
     guard = registry.get("legal")
-    protected = ("explicit consent under the data protection law must be specific, informed and freely given, "
-                 "and the controller bears the burden of proving that it was obtained. When consent is "
-                 "withdrawn the controller must stop the processing without delay")
+    protected = (
+        "explicit consent under the data protection law must be specific, informed and freely given, "
+        "and the controller bears the burden of proving that it was obtained. When consent is "
+        "withdrawn the controller must stop the processing without delay"
+    )
     stream = guard.stream("output")
     with pytest.raises(ContentBlocked):
         for word in ("Our view: " + protected).split(" "):

@@ -37,8 +37,20 @@ class Stub:
 
 def start_stub(*, tokens: int = 64, delay_ms: float = 0, token_delay_ms: float = 0) -> Stub:
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(STUB), "--port", str(port), "--tokens", str(tokens),
-                                "--delay-ms", str(delay_ms), "--token-delay-ms", str(token_delay_ms)])
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(STUB),
+            "--port",
+            str(port),
+            "--tokens",
+            str(tokens),
+            "--delay-ms",
+            str(delay_ms),
+            "--token-delay-ms",
+            str(token_delay_ms),
+        ]
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -93,8 +105,10 @@ class Cluster:
 
 
 def stub_models(fast: Stub, slow: Stub) -> list[dict[str, Any]]:
-    return [{"name": FAST_MODEL, "backend": "openai", "base_url": fast.url, "upstream_model": "stub"},
-            {"name": SLOW_MODEL, "backend": "openai", "base_url": slow.url, "upstream_model": "stub"}]
+    return [
+        {"name": FAST_MODEL, "backend": "openai", "base_url": fast.url, "upstream_model": "stub"},
+        {"name": SLOW_MODEL, "backend": "openai", "base_url": slow.url, "upstream_model": "stub"},
+    ]
 
 
 def metric(gateway: RunningGateway, name: str, **labels: str) -> float:

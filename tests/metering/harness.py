@@ -78,28 +78,55 @@ class StoreHarness:
         client.close()
 
 
-def plan(request_id: str | None = None, *, tokens: int = 0, windows: tuple[tuple[int, int], ...] = (),
-         cap: int | None = None, quota: int | None = None, lease_ms: int = 60_000, org: str = "org_t") -> AdmissionPlan:
+def plan(
+    request_id: str | None = None,
+    *,
+    tokens: int = 0,
+    windows: tuple[tuple[int, int], ...] = (),
+    cap: int | None = None,
+    quota: int | None = None,
+    lease_ms: int = 60_000,
+    org: str = "org_t",
+) -> AdmissionPlan:
     """A plan on tenant ``org``: windows as (limit, window_ms), an optional cap and quota."""
     base = f"{{{org}}}"
     return AdmissionPlan(
-        request_id or uuid.uuid4().hex, tokens, lease_ms,
-        tuple(SlidingWindow(f"{base}:w{i}", limit, size, "rpm", f"tenant {org}")
-              for i, (limit, size) in enumerate(windows)),
+        request_id or uuid.uuid4().hex,
+        tokens,
+        lease_ms,
+        tuple(
+            SlidingWindow(f"{base}:w{i}", limit, size, "rpm", f"tenant {org}")
+            for i, (limit, size) in enumerate(windows)
+        ),
         (ConcurrencyCap(f"{base}:concurrent", cap, "max_concurrent", f"tenant {org}"),) if cap else (),
-        (TokenQuota(f"{base}:tokens", quota, "daily_tokens", f"tenant {org}"),) if quota else ())
+        (TokenQuota(f"{base}:tokens", quota, "daily_tokens", f"tenant {org}"),) if quota else (),
+    )
 
 
 def tenant(org_id: str = "org_t", **limits: int) -> Tenant:
     now = datetime.now(UTC)
-    return Tenant(org_id=org_id, name=org_id, models=["m"], limits=TenantLimits(**limits),
-                  pricing=TenantPricing(input_per_1k_micros=500, output_per_1k_micros=1500),
-                  created_at=now, updated_at=now)
+    return Tenant(
+        org_id=org_id,
+        name=org_id,
+        models=["m"],
+        limits=TenantLimits(**limits),
+        pricing=TenantPricing(input_per_1k_micros=500, output_per_1k_micros=1500),
+        created_at=now,
+        updated_at=now,
+    )
 
 
-def call(owner: Tenant, *, key_id: str = "key_test", request_id: str | None = None,
-         adapter: str | None = "lora") -> CallInfo:
+def call(
+    owner: Tenant, *, key_id: str = "key_test", request_id: str | None = None, adapter: str | None = "lora"
+) -> CallInfo:
     key = ApiKey(key_id=key_id, org_id=owner.org_id, scope="tenant", prefix="psk-xxxx", created_at=owner.created_at)
-    return CallInfo(request_id=request_id or f"chatcmpl-{uuid.uuid4().hex}", caller=Caller(key=key, tenant=owner),
-                    public_model="m", model="m", adapter=adapter, sampling=SamplingParams(max_tokens=16),
-                    created=0, request_digest="0" * 64)
+    return CallInfo(
+        request_id=request_id or f"chatcmpl-{uuid.uuid4().hex}",
+        caller=Caller(key=key, tenant=owner),
+        public_model="m",
+        model="m",
+        adapter=adapter,
+        sampling=SamplingParams(max_tokens=16),
+        created=0,
+        request_digest="0" * 64,
+    )

@@ -79,8 +79,10 @@ class TcpProxy:
                 await client_w.drain()
 
         with contextlib.suppress(OSError, ConnectionError):
-            await asyncio.wait([asyncio.ensure_future(to_upstream()), asyncio.ensure_future(to_client())],
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                [asyncio.ensure_future(to_upstream()), asyncio.ensure_future(to_client())],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
         for writer in (client_w, up_w):
             writer.close()
             self._writers.discard(writer)

@@ -31,8 +31,12 @@ def database(tmp_path):
 
 def controller(database, clock: FakeClock | None = None, **settings) -> AdmissionController:
     clock = clock or FakeClock()
-    return AdmissionController(MemoryStore(clock=clock.monotonic, wall_clock=clock.wall), UsageLedger(database),
-                               settings=MeteringSettings(**settings), metrics=MeteringMetrics(CollectorRegistry()))
+    return AdmissionController(
+        MemoryStore(clock=clock.monotonic, wall_clock=clock.wall),
+        UsageLedger(database),
+        settings=MeteringSettings(**settings),
+        metrics=MeteringMetrics(CollectorRegistry()),
+    )
 
 
 def rows(database) -> list[dict]:
@@ -50,9 +54,14 @@ def test_admitted_calls_carry_openais_rate_limit_headers(database):
         return first.headers, second.headers
 
     first, second = asyncio.run(body())
-    assert first == {"x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": "99",
-                     "x-ratelimit-reset-requests": "1m0s", "x-ratelimit-limit-tokens": "10000",
-                     "x-ratelimit-remaining-tokens": "9700", "x-ratelimit-reset-tokens": "12h0m0s"}
+    assert first == {
+        "x-ratelimit-limit-requests": "100",
+        "x-ratelimit-remaining-requests": "99",
+        "x-ratelimit-reset-requests": "1m0s",
+        "x-ratelimit-limit-tokens": "10000",
+        "x-ratelimit-remaining-tokens": "9700",
+        "x-ratelimit-reset-tokens": "12h0m0s",
+    }
     assert second["x-ratelimit-remaining-requests"] == "98" and second["x-ratelimit-remaining-tokens"] == "9500"
 
 
@@ -159,7 +168,17 @@ def test_key_limits_bind_each_key_inside_its_tenant(database):
     assert "key key_a" in error.message and error.headers["x-ratelimit-remaining-requests"] == "98"
 
 
-@pytest.mark.parametrize(("ms", "text"), [(0, "0ms"), (250, "250ms"), (1000, "1s"), (1500, "1.5s"),
-                                          (60_000, "1m0s"), (361_000, "6m1s"), (7_380_000, "2h3m0s")])
+@pytest.mark.parametrize(
+    ("ms", "text"),
+    [
+        (0, "0ms"),
+        (250, "250ms"),
+        (1000, "1s"),
+        (1500, "1.5s"),
+        (60_000, "1m0s"),
+        (361_000, "6m1s"),
+        (7_380_000, "2h3m0s"),
+    ],
+)
 def test_durations_look_like_openais(ms, text):
     assert format_duration(ms) == text

@@ -19,14 +19,19 @@ from tests.metering.test_ledger import record
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("PARAMSTACK_HOME", str(tmp_path))
     monkeypatch.delenv("PARAMSTACK_CONFIG", raising=False)
-    (tmp_path / "paramstack.yaml").write_text("metering:\n  cost:\n    gpu_hour_price: '2.0'\n"
-                                              "    gpu_output_tokens_per_s: 2500\n", encoding="utf-8")
+    (tmp_path / "paramstack.yaml").write_text(
+        "metering:\n  cost:\n    gpu_hour_price: '2.0'\n    gpu_output_tokens_per_s: 2500\n", encoding="utf-8"
+    )
     ctx = CliContext.load()
     ctx.tenants.add("org_a", TenantSpec(name="A"))
     today = datetime.now(UTC).date()
-    UsageLedger(ctx.database).write([record("r1", day=today, prompt=1000, completion=500, cost=1250),
-                                     record("r2", day=today, model="other", prompt=2000, completion=0, cost=1000),
-                                     record("r3", day=date(2020, 1, 1), cost=7)])
+    UsageLedger(ctx.database).write(
+        [
+            record("r1", day=today, prompt=1000, completion=500, cost=1250),
+            record("r2", day=today, model="other", prompt=2000, completion=0, cost=1000),
+            record("r3", day=date(2020, 1, 1), cost=7),
+        ]
+    )
     return tmp_path
 
 
@@ -42,14 +47,17 @@ def test_usage_prints_a_table_and_json(home):
     assert [t["requests"] for t in data["totals"]] == [3]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("usage", "--tenant", "org_nobody"), "org_nobody"),
-    (("usage", "--tenant", "org_a", "--since", "yesterday"), "is not a date"),
-    (("usage", "--tenant", "org_a", "--by", "planet"), "cannot group usage by"),
-    (("cost-report", "--gpu-hour-price", "-1"), "gpu_hour_price"),
-    (("cost-report", "--external-input-per-1k", "cheap"), "is not a decimal number"),
-    (("cost-report", "--hybrid-self-hosted-share", "1.5"), "hybrid_self_hosted_share"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("usage", "--tenant", "org_nobody"), "org_nobody"),
+        (("usage", "--tenant", "org_a", "--since", "yesterday"), "is not a date"),
+        (("usage", "--tenant", "org_a", "--by", "planet"), "cannot group usage by"),
+        (("cost-report", "--gpu-hour-price", "-1"), "gpu_hour_price"),
+        (("cost-report", "--external-input-per-1k", "cheap"), "is not a decimal number"),
+        (("cost-report", "--hybrid-self-hosted-share", "1.5"), "hybrid_self_hosted_share"),
+    ],
+)
 def test_bad_input_is_one_clear_line_and_exit_code_2(home, args, message):
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 2 and message in result.output

@@ -28,9 +28,13 @@ def cluster(tmp_path_factory):
     require_service("Redis", redis_reachable(), REDIS_URL)
     fast, slow = start_stub(delay_ms=20), start_stub(token_delay_ms=30)
     with fresh_postgres_database() as database_url:
-        config = {"models": stub_models(fast, slow), "database_url": database_url, "redis_url": REDIS_URL,
-                  "log_level": "warning",
-                  "metering": {"redis_key_prefix": f"paramstack-test:{uuid.uuid4().hex[:8]}:"}}
+        config = {
+            "models": stub_models(fast, slow),
+            "database_url": database_url,
+            "redis_url": REDIS_URL,
+            "log_level": "warning",
+            "metering": {"redis_key_prefix": f"paramstack-test:{uuid.uuid4().hex[:8]}:"},
+        }
         replicas = Cluster(config, database_url)
         try:
             replicas.start_replica(tmp_path_factory.mktemp("replica-a"))
@@ -58,15 +62,20 @@ class Reply:
 
 
 def body(model: str = FAST_MODEL, *, words: int = 3, max_tokens: int = 4, stream: bool = False) -> dict:
-    request = {"model": model, "messages": [{"role": "user", "content": " ".join(["söz"] * words)}],
-               "max_tokens": max_tokens, "stream": stream}
+    request = {
+        "model": model,
+        "messages": [{"role": "user", "content": " ".join(["söz"] * words)}],
+        "max_tokens": max_tokens,
+        "stream": stream,
+    }
     if stream:
         request["stream_options"] = {"include_usage": True}
     return request
 
 
-async def send(http: httpx.AsyncClient, base_url: str, key: str, request: dict, replica: int
-               ) -> tuple[httpx.Response, Reply | None]:
+async def send(
+    http: httpx.AsyncClient, base_url: str, key: str, request: dict, replica: int
+) -> tuple[httpx.Response, Reply | None]:
     """One call; a Reply only when the whole response was delivered (a stream: through its [DONE])."""
     sent = time.time()
     headers = {"authorization": f"Bearer {key}"}
@@ -75,8 +84,9 @@ async def send(http: httpx.AsyncClient, base_url: str, key: str, request: dict, 
         if response.status_code != 200:
             return response, None
         data = response.json()
-        return response, Reply(data["id"], sent, time.time(), data["usage"]["prompt_tokens"],
-                               data["usage"]["completion_tokens"], replica)
+        return response, Reply(
+            data["id"], sent, time.time(), data["usage"]["prompt_tokens"], data["usage"]["completion_tokens"], replica
+        )
     async with http.stream("POST", f"{base_url}/chat/completions", json=request, headers=headers) as response:
         if response.status_code != 200:
             await response.aread()
@@ -91,8 +101,9 @@ async def send(http: httpx.AsyncClient, base_url: str, key: str, request: dict, 
                 usage = chunk.get("usage") or usage
         if not done or usage is None:
             return response, None
-        return response, Reply(request_id, sent, time.time(), usage["prompt_tokens"], usage["completion_tokens"],
-                               replica)
+        return response, Reply(
+            request_id, sent, time.time(), usage["prompt_tokens"], usage["completion_tokens"], replica
+        )
 
 
 @pytest.mark.slow
@@ -136,8 +147,9 @@ def test_rpm_holds_across_two_replicas_for_64_clients_over_65_seconds(cluster):
     assert {r.replica for r in accepted} == {0, 1}
     assert 100 <= len(accepted) <= 200
     busiest = max(sum(1 for t in admitted if start <= t < start + 60_000) for start in admitted)
-    print(f"accepted {len(accepted)} in 65 s; busiest 60-s window (Redis clock): {busiest}; "
-          f"slowest reply {slowest:.3f} s")
+    print(
+        f"accepted {len(accepted)} in 65 s; busiest 60-s window (Redis clock): {busiest}; slowest reply {slowest:.3f} s"
+    )
 
 
 def test_concurrent_random_requests_never_exceed_the_daily_quota(cluster):
@@ -210,8 +222,11 @@ def test_kill_9_of_a_replica_under_load_loses_no_delivered_usage(cluster, tmp_pa
     # Every delivered response is in the ledger, with exactly the usage the client was told.
     for reply in delivered:
         row = ledger[reply.request_id]
-        assert (row["prompt_tokens"], row["completion_tokens"], row["delivered"]) == \
-            (reply.prompt_tokens, reply.completion_tokens, True)
+        assert (row["prompt_tokens"], row["completion_tokens"], row["delivered"]) == (
+            reply.prompt_tokens,
+            reply.completion_tokens,
+            True,
+        )
     # Rows for responses never delivered: only calls that were in flight on the killed replica.
     assert len(set(ledger) - {r.request_id for r in delivered}) <= failed_in_flight[1]
     assert sum(1 for r in delivered if r.replica == 1) > 0 and sum(1 for r in delivered if r.replica == 0) > 0
@@ -250,8 +265,13 @@ def test_an_abandoned_stream_is_billed_for_what_it_produced_and_refunds_the_rest
     org_id, key = cluster.tenant(rpm=1_000, tps=100, max_concurrent=1, daily_tokens=quota)
     gateway = cluster.replicas[0]
     headers = {"authorization": f"Bearer {key}"}
-    with httpx.stream("POST", f"{gateway.base_url}/chat/completions", headers=headers, timeout=30,
-                      json=body(SLOW_MODEL, max_tokens=64, stream=True)) as response:
+    with httpx.stream(
+        "POST",
+        f"{gateway.base_url}/chat/completions",
+        headers=headers,
+        timeout=30,
+        json=body(SLOW_MODEL, max_tokens=64, stream=True),
+    ) as response:
         assert response.status_code == 200
         for line in response.iter_lines():
             if '"content":"' in line and '"content":""' not in line:
@@ -273,21 +293,33 @@ def test_usage_api_and_cli_agree_with_the_ledger(cluster):
     org_id, key = cluster.tenant(rpm=1_000, tps=100, max_concurrent=8, daily_tokens=100_000)
     replies = []
     for replica, words in ((0, 2), (1, 5), (0, 9)):
-        response = httpx.post(f"{cluster.replicas[replica].base_url}/chat/completions", timeout=30,
-                              headers={"authorization": f"Bearer {key}"}, json=body(words=words, max_tokens=6))
+        response = httpx.post(
+            f"{cluster.replicas[replica].base_url}/chat/completions",
+            timeout=30,
+            headers={"authorization": f"Bearer {key}"},
+            json=body(words=words, max_tokens=6),
+        )
         replies.append(response.json()["usage"])
     prompt = sum(u["prompt_tokens"] for u in replies)
     completion = sum(u["completion_tokens"] for u in replies)
     cost = sum((u["prompt_tokens"] * 500 + u["completion_tokens"] * 1500 + 500) // 1000 for u in replies)
     admin = {"authorization": f"Bearer {cluster.admin_key}"}
     gateway = cluster.replicas[1]
-    report = httpx.get(f"{gateway.root_url}/admin/usage", params={"tenant": org_id, "by": ["model", "adapter"]},
-                       headers=admin, timeout=30).json()
+    report = httpx.get(
+        f"{gateway.root_url}/admin/usage",
+        params={"tenant": org_id, "by": ["model", "adapter"]},
+        headers=admin,
+        timeout=30,
+    ).json()
     assert report["group_by"] == ["model", "adapter"]
     assert [(r["model"], r["adapter"], r["requests"]) for r in report["rows"]] == [(FAST_MODEL, None, 3)]
     (total,) = report["totals"]
-    assert (total["requests"], total["prompt_tokens"], total["completion_tokens"], total["cost_micros"]) == \
-        (3, prompt, completion, cost)
+    assert (total["requests"], total["prompt_tokens"], total["completion_tokens"], total["cost_micros"]) == (
+        3,
+        prompt,
+        completion,
+        cost,
+    )
     assert httpx.get(f"{gateway.root_url}/admin/usage", params={"tenant": org_id}, timeout=30).status_code == 401
     missing = httpx.get(f"{gateway.root_url}/admin/usage", params={"tenant": "org_nobody"}, headers=admin, timeout=30)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
@@ -298,8 +330,19 @@ def test_usage_api_and_cli_agree_with_the_ledger(cluster):
     assert cli["totals"] == report["totals"] and [r["requests"] for r in cli["rows"]] == [3]
     unknown = gateway.cli("usage", "--tenant", "org_nobody")
     assert unknown.returncode == 2 and "org_nobody" in unknown.stderr
-    costs = json.loads(gateway.cli("cost-report", "--tenant", org_id, "--external-input-per-1k", "0.003",
-                                   "--external-output-per-1k", "0.015", "--json", check=True).stdout)
+    costs = json.loads(
+        gateway.cli(
+            "cost-report",
+            "--tenant",
+            org_id,
+            "--external-input-per-1k",
+            "0.003",
+            "--external-output-per-1k",
+            "0.015",
+            "--json",
+            check=True,
+        ).stdout
+    )
     assert costs["traffic"] == {"requests": 3, "prompt_tokens": prompt, "completion_tokens": completion}
     assert costs["scenarios"]["external_api"]["cost_micros"] == prompt * 3 + completion * 15
     assert costs["scenarios"]["self_hosted"] is None and any("gpu_hour_price" in w for w in costs["warnings"])
@@ -318,8 +361,7 @@ def test_redis_down_fails_closed_with_503_and_counts_it(cluster, tmp_path):
             client.chat.completions.create(model=FAST_MODEL, messages=messages, max_tokens=2)
         assert refused.value.status_code == 503 and refused.value.code == "rate_limiter_unavailable"
         assert refused.value.response.headers["retry-after"] == "1"
-        assert metric(gateway, "paramstack_limiter_store_unavailable_total", operation="admit",
-                      action="rejected") == 1
+        assert metric(gateway, "paramstack_limiter_store_unavailable_total", operation="admit", action="rejected") == 1
         proxy.set_mode("forward")
         assert client.chat.completions.create(model=FAST_MODEL, messages=messages, max_tokens=2).usage
     finally:

@@ -26,8 +26,15 @@ def served(tmp_path_factory):
     fast, slow = start_stub(delay_ms=5), start_stub(token_delay_ms=30)
     home = tmp_path_factory.mktemp("protocol-metering")
     # Stored responses expire after ~2 seconds here (retention is in days), so expiry can be seen.
-    server = start_gateway(home, {"models": stub_models(fast, slow), "log_level": "warning",
-                                  "responses": {"retention_days": RETENTION_S / 86400}}, init_args=())
+    server = start_gateway(
+        home,
+        {
+            "models": stub_models(fast, slow),
+            "log_level": "warning",
+            "responses": {"retention_days": RETENTION_S / 86400},
+        },
+        init_args=(),
+    )
     try:
         yield server
     finally:
@@ -69,13 +76,15 @@ def test_the_ledger_equals_the_usage_each_protocol_delivered(served):
     responses = openai.OpenAI(base_url=served.base_url, api_key=key, max_retries=0)
     messages = anthropic.Anthropic(base_url=served.root_url, api_key=key, max_retries=0)
     delivered: dict[str, tuple[int, int]] = {}
-    chat = responses.chat.completions.create(model=FAST_MODEL, messages=[{"role": "user", "content": "a b c"}],
-                                             max_tokens=5)
+    chat = responses.chat.completions.create(
+        model=FAST_MODEL, messages=[{"role": "user", "content": "a b c"}], max_tokens=5
+    )
     delivered[chat.id] = (chat.usage.prompt_tokens, chat.usage.completion_tokens)
     whole = responses.responses.create(model=FAST_MODEL, input="a b c d", max_output_tokens=16, store=False)
     delivered[whole.id] = (whole.usage.input_tokens, whole.usage.output_tokens)
-    streamed = list(responses.responses.create(model=FAST_MODEL, input="a b", max_output_tokens=16, stream=True,
-                                               store=False))[-1].response
+    streamed = list(
+        responses.responses.create(model=FAST_MODEL, input="a b", max_output_tokens=16, stream=True, store=False)
+    )[-1].response
     delivered[streamed.id] = (streamed.usage.input_tokens, streamed.usage.output_tokens)
     message = messages.messages.create(model=FAST_MODEL, max_tokens=6, messages=[{"role": "user", "content": "x"}])
     delivered[message.id] = (message.usage.input_tokens, message.usage.output_tokens)
@@ -91,12 +100,16 @@ def test_the_ledger_equals_the_usage_each_protocol_delivered(served):
 def test_an_aborted_stream_is_billed_for_what_it_produced(served, protocol):
     org_id, key = tenant(served, rpm=1000, tps=1000, max_concurrent=1, daily_tokens=1_000_000)
     if protocol == "responses":
-        url, body = f"{served.base_url}/responses", {"model": SLOW_MODEL, "input": "a", "max_output_tokens": 64,
-                                                     "stream": True}
+        url, body = (
+            f"{served.base_url}/responses",
+            {"model": SLOW_MODEL, "input": "a", "max_output_tokens": 64, "stream": True},
+        )
         first_text = "response.output_text.delta"
     else:
-        url, body = f"{served.root_url}/v1/messages", {"model": SLOW_MODEL, "max_tokens": 64, "stream": True,
-                                                       "messages": [{"role": "user", "content": "a"}]}
+        url, body = (
+            f"{served.root_url}/v1/messages",
+            {"model": SLOW_MODEL, "max_tokens": 64, "stream": True, "messages": [{"role": "user", "content": "a"}]},
+        )
         first_text = "text_delta"
     with httpx.stream("POST", url, json=body, timeout=30, headers={"authorization": f"Bearer {key}"}) as reply:
         assert reply.status_code == 200
@@ -106,8 +119,9 @@ def test_an_aborted_stream_is_billed_for_what_it_produced(served, protocol):
     (row,) = wait_for_rows(served, org_id, 1).values()
     assert row["delivered"] is False and 1 <= row["completion_tokens"] < 64
     # The one concurrency slot came back.
-    again = httpx.post(url, json={**body, "model": FAST_MODEL, "stream": False}, timeout=30,
-                       headers={"authorization": f"Bearer {key}"})
+    again = httpx.post(
+        url, json={**body, "model": FAST_MODEL, "stream": False}, timeout=30, headers={"authorization": f"Bearer {key}"}
+    )
     assert again.status_code == 200, again.text
 
 
@@ -118,8 +132,12 @@ def test_rate_limits_answer_429_in_each_protocols_shape(served):
     with pytest.raises(openai.RateLimitError) as in_responses:
         api.responses.create(model=FAST_MODEL, input="two", max_output_tokens=16)
     assert in_responses.value.code == "rate_limit_exceeded"
-    refused = httpx.post(f"{served.root_url}/v1/messages", timeout=30, headers={"x-api-key": key},
-                         json={"model": FAST_MODEL, "max_tokens": 4, "messages": [{"role": "user", "content": "x"}]})
+    refused = httpx.post(
+        f"{served.root_url}/v1/messages",
+        timeout=30,
+        headers={"x-api-key": key},
+        json={"model": FAST_MODEL, "max_tokens": 4, "messages": [{"role": "user", "content": "x"}]},
+    )
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert refused.json()["error"]["type"] == "rate_limit_error" and refused.json()["type"] == "error"
 
@@ -128,11 +146,13 @@ def test_the_daily_quota_applies_to_the_new_routes(served):
     _, key = tenant(served, rpm=1000, tps=1000, daily_tokens=40)
     with pytest.raises(openai.RateLimitError) as in_responses:
         openai.OpenAI(base_url=served.base_url, api_key=key, max_retries=0).responses.create(
-            model=FAST_MODEL, input="tell me " * 10, max_output_tokens=64)
+            model=FAST_MODEL, input="tell me " * 10, max_output_tokens=64
+        )
     assert in_responses.value.code == "insufficient_quota"
     with pytest.raises(anthropic.RateLimitError) as in_messages:
         anthropic.Anthropic(base_url=served.root_url, api_key=key, max_retries=0).messages.create(
-            model=FAST_MODEL, max_tokens=64, messages=[{"role": "user", "content": "tell me " * 10}])
+            model=FAST_MODEL, max_tokens=64, messages=[{"role": "user", "content": "tell me " * 10}]
+        )
     assert in_messages.value.body["error"]["type"] == "rate_limit_error"
 
 

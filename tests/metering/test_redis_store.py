@@ -79,8 +79,9 @@ def controller(url: str, prefix: str, tmp_path, **settings) -> tuple[AdmissionCo
     database = create_db_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
     upgrade_to_head(database)
     metrics = MeteringMetrics(CollectorRegistry())
-    return AdmissionController(RedisStore(url, prefix=prefix), UsageLedger(database),
-                               settings=MeteringSettings(**settings), metrics=metrics), metrics
+    return AdmissionController(
+        RedisStore(url, prefix=prefix), UsageLedger(database), settings=MeteringSettings(**settings), metrics=metrics
+    ), metrics
 
 
 def unavailable_count(metrics: MeteringMetrics, operation: str, action: str) -> float:

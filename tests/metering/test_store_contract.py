@@ -36,6 +36,7 @@ def test_window_admits_the_limit_then_refuses_until_the_oldest_admission_leaves(
 
 def test_a_burst_at_a_window_edge_is_not_admitted_twice(harness):
     """A fixed window would admit 5 at 0.9 s and 5 more at 1.05 s; a sliding window admits none more."""
+
     async def body(store):
         await harness.advance(900)
         burst = [await store.admit(plan(windows=((5, 1000),))) for _ in range(5)]
@@ -145,6 +146,7 @@ def test_concurrency_cap_and_release_on_settle(harness):
 
 def test_a_lease_never_released_expires(harness):
     """A replica killed mid-call never settles; its slot comes back when the lease runs out."""
+
     async def body(store):
         assert (await store.admit(plan(cap=1, lease_ms=300))).admitted
         assert not (await store.admit(plan(cap=1, lease_ms=300))).admitted

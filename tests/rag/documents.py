@@ -17,8 +17,10 @@ def make_pdf(pages: list[list[str]], title: str = "") -> bytes:
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     for index, lines in enumerate(pages):
         content_id = 5 + 2 * index
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> "
-                       f">> /Contents {content_id} 0 R >>".encode())
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> "
+            f">> /Contents {content_id} 0 R >>".encode()
+        )
         text = "BT /F1 11 Tf 14 TL 72 740 Td " + " ".join(f"({escaped(line)}) Tj T*" for line in lines) + " ET"
         stream = text.encode("latin-1")
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
@@ -33,7 +35,10 @@ def make_pdf(pages: list[list[str]], title: str = "") -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, info_id, xref)
+        len(objects) + 1,
+        info_id,
+        xref,
+    )
     return bytes(out)
 
 

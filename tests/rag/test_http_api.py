@@ -20,8 +20,9 @@ MAX_DOCUMENT_BYTES = 50_000
 def gateway(tiny_model, tmp_path_factory):
     model_dir, adapters_dir = tiny_model
     # The tiny test model reads 512 tokens: keep the sources in the prompt short.
-    config = tiny_model_config(model_dir, adapters_dir,
-                               rag={"max_context_chars": 160, "max_document_bytes": MAX_DOCUMENT_BYTES})
+    config = tiny_model_config(
+        model_dir, adapters_dir, rag={"max_context_chars": 160, "max_document_bytes": MAX_DOCUMENT_BYTES}
+    )
     server = start_gateway(tmp_path_factory.mktemp("rag-gateway"), config)
     yield server
     server.stop()
@@ -29,8 +30,9 @@ def gateway(tiny_model, tmp_path_factory):
 
 class Tenant:
     def __init__(self, gateway, org_id: str) -> None:
-        self.http = httpx.Client(base_url=gateway.root_url, timeout=120,
-                                 headers={"authorization": f"Bearer {gateway.key(org_id)}"})
+        self.http = httpx.Client(
+            base_url=gateway.root_url, timeout=120, headers={"authorization": f"Bearer {gateway.key(org_id)}"}
+        )
 
     def ingest(self, collection: str, doc_id: str, **body) -> httpx.Response:
         return self.http.post(f"/v1/rag/collections/{collection}/documents", json={"id": doc_id, **body})
@@ -54,9 +56,12 @@ def test_tenants_cannot_reach_each_others_collections(gateway):
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "created"
 
-    for response in (legal.documents("medical_knowledge"), legal.search("medical_knowledge", "chest pain"),
-                     legal.http.delete("/v1/rag/collections/medical_knowledge/documents/triage.md"),
-                     legal.http.delete("/v1/rag/collections/medical_knowledge")):
+    for response in (
+        legal.documents("medical_knowledge"),
+        legal.search("medical_knowledge", "chest pain"),
+        legal.http.delete("/v1/rag/collections/medical_knowledge/documents/triage.md"),
+        legal.http.delete("/v1/rag/collections/medical_knowledge"),
+    ):
         assert_error(response, 404, "collection_not_found")
     assert "medical_knowledge" not in [c["id"] for c in legal.http.get("/v1/rag/collections").json()["data"]]
 
@@ -82,24 +87,36 @@ def test_reingest_replaces_and_delete_removes(gateway):
     [listed] = [d for d in tenant.documents("legal_corpus").json()["data"] if d["id"] == "fees.md"]
     assert (listed["sha256"], listed["chunks"]) == (changed.json()["sha256"], 1)
 
-    assert tenant.http.delete("/v1/rag/collections/legal_corpus/documents", params={"id": "fees.md"}).json()[
-        "deleted"] is True
+    assert (
+        tenant.http.delete("/v1/rag/collections/legal_corpus/documents", params={"id": "fees.md"}).json()["deleted"]
+        is True
+    )
     assert_error(tenant.http.delete("/v1/rag/collections/legal_corpus/documents/fees.md"), 404, "document_not_found")
 
 
 def test_chat_answer_sources_point_at_the_retrieved_chunk(gateway):
     tenant = Tenant(gateway, "org_ailydian")
-    guide = ("# Office\n\n## Parking\n\nVisitors park in the blue garage on level two.\n\n"
-             "## Lunch\n\nThe canteen serves lunch from noon until two.\n\n"
-             "## Wifi\n\nThe guest wifi network is called ailydian-guest.")
+    guide = (
+        "# Office\n\n## Parking\n\nVisitors park in the blue garage on level two.\n\n"
+        "## Lunch\n\nThe canteen serves lunch from noon until two.\n\n"
+        "## Wifi\n\nThe guest wifi network is called ailydian-guest."
+    )
     assert tenant.ingest("ailydian_docs", "office.md", text=guide, format="markdown").status_code == 201
     chunks = {h["chunk"]: h["text"] for h in tenant.search("ailydian_docs", "office", top_k=10).json()["hits"]}
     wifi_chunk = next(index for index, text in chunks.items() if "ailydian-guest" in text)
 
     def chat(rag: bool, stream: bool = False) -> httpx.Response:
-        return tenant.http.post("/v1/chat/completions", json={
-            "model": "paramstack-tiny", "max_tokens": 4, "temperature": 0, "rag": rag, "stream": stream,
-            "messages": [{"role": "user", "content": "What is the guest wifi network called?"}]})
+        return tenant.http.post(
+            "/v1/chat/completions",
+            json={
+                "model": "paramstack-tiny",
+                "max_tokens": 4,
+                "temperature": 0,
+                "rag": rag,
+                "stream": stream,
+                "messages": [{"role": "user", "content": "What is the guest wifi network called?"}],
+            },
+        )
 
     with_rag, without = chat(True), chat(False)
     assert with_rag.status_code == 200, with_rag.text
@@ -111,8 +128,11 @@ def test_chat_answer_sources_point_at_the_retrieved_chunk(gateway):
     assert with_rag.json()["usage"]["prompt_tokens"] > without.json()["usage"]["prompt_tokens"]
 
     streamed = chat(True, stream=True)
-    events = [json.loads(line[6:]) for line in streamed.text.splitlines()
-              if line.startswith("data: ") and line != "data: [DONE]"]
+    events = [
+        json.loads(line[6:])
+        for line in streamed.text.splitlines()
+        if line.startswith("data: ") and line != "data: [DONE]"
+    ]
     assert [e["sources"] for e in events if "sources" in e] == [sources]
 
     metrics = httpx.get(gateway.metrics_url).text
@@ -121,18 +141,37 @@ def test_chat_answer_sources_point_at_the_retrieved_chunk(gateway):
 
 def test_a_tenant_with_rag_by_default_gets_sources_from_the_unmodified_openai_client(gateway):
     """`tenants add --rag-by-default`: retrieval without the "rag" extension field; "rag": false opts out."""
-    added = gateway.cli("tenants", "add", "org_handbook", "--name", "Handbook", "--rag-collection", "handbook",
-                        "--rag-by-default", "--json")
+    added = gateway.cli(
+        "tenants",
+        "add",
+        "org_handbook",
+        "--name",
+        "Handbook",
+        "--rag-collection",
+        "handbook",
+        "--rag-by-default",
+        "--json",
+    )
     assert added.returncode == 0 and json.loads(added.stdout)["rag_by_default"] is True, added.stderr
     key = json.loads(gateway.cli("keys", "create", "--tenant", "org_handbook", "--json").stdout)["api_key"]
     http = httpx.Client(base_url=gateway.root_url, timeout=120, headers={"authorization": f"Bearer {key}"})
-    assert http.post("/v1/rag/collections/handbook/documents", json={
-        "id": "leave.md", "text": "# Leave\n\nEvery employee has twenty days of paid leave a year."}).status_code == 201
+    assert (
+        http.post(
+            "/v1/rag/collections/handbook/documents",
+            json={"id": "leave.md", "text": "# Leave\n\nEvery employee has twenty days of paid leave a year."},
+        ).status_code
+        == 201
+    )
     client = openai.OpenAI(base_url=gateway.base_url, api_key=key, max_retries=0)
 
     def sources(**extra) -> list[dict] | None:
-        reply = client.chat.completions.create(model="paramstack-tiny", max_tokens=4, temperature=0, **extra,
-                                               messages=[{"role": "user", "content": "How many days of paid leave?"}])
+        reply = client.chat.completions.create(
+            model="paramstack-tiny",
+            max_tokens=4,
+            temperature=0,
+            **extra,
+            messages=[{"role": "user", "content": "How many days of paid leave?"}],
+        )
         return (reply.model_extra or {}).get("sources")
 
     assert [s["document"] for s in sources()] == ["leave.md"]
@@ -164,8 +203,11 @@ def test_pdf_and_html_uploads_and_bad_files(gateway):
     assert_error(tenant.ingest("uploads", "big.txt", text="word " * MAX_DOCUMENT_BYTES), 413, "document_too_large")
     assert_error(tenant.ingest("uploads", "x.pdf", data="not base64!"), 400, "invalid_value")
     assert_error(tenant.ingest("uploads", "x.txt", text="a", data="YQ=="), 400, "invalid_value")
-    assert_error(tenant.http.post("/v1/rag/collections/bad%20name/documents", json={"id": "a", "text": "b"}), 400,
-                 "invalid_collection")
+    assert_error(
+        tenant.http.post("/v1/rag/collections/bad%20name/documents", json={"id": "a", "text": "b"}),
+        400,
+        "invalid_collection",
+    )
     assert sorted(d["id"] for d in tenant.documents("uploads").json()["data"]) == ["clinic.html", "dosage.pdf", "guide"]
 
 
@@ -192,11 +234,14 @@ def test_cli_ingest_search_list_delete_against_the_running_gateway(gateway, tmp_
     (folder / "notes.txt").write_text("Court hearings start at nine.", encoding="utf-8")
     ingested = gateway.cli("rag", "ingest", str(folder), "--tenant", "org_legal", "--json")
     assert ingested.returncode == 0, ingested.stderr
-    assert {d["document"]: d["status"] for d in json.loads(ingested.stdout)["documents"]} == \
-        {"appeal.md": "created", "notes.txt": "created"}
+    assert {d["document"]: d["status"] for d in json.loads(ingested.stdout)["documents"]} == {
+        "appeal.md": "created",
+        "notes.txt": "created",
+    }
 
-    searched = gateway.cli("rag", "search", "deadline for an appeal", "--tenant", "org_legal",
-                           "--collection", "legal_corpus", "--json")
+    searched = gateway.cli(
+        "rag", "search", "deadline for an appeal", "--tenant", "org_legal", "--collection", "legal_corpus", "--json"
+    )
     assert searched.returncode == 0, searched.stderr
     hits = json.loads(searched.stdout)["hits"]
     assert set(hits[0]) == {"document", "chunk", "score", "text"} and hits[0]["document"] == "appeal.md"
@@ -207,14 +252,17 @@ def test_cli_ingest_search_list_delete_against_the_running_gateway(gateway, tmp_
 
     listed = gateway.cli("rag", "list", "--tenant", "org_legal", "--collection", "legal_corpus", "--json")
     assert {"appeal.md", "notes.txt"} <= {d["id"] for d in json.loads(listed.stdout)["documents"]}
-    deleted = gateway.cli("rag", "delete", "--tenant", "org_legal", "--collection", "legal_corpus",
-                          "--document", "notes.txt", "--json")
+    deleted = gateway.cli(
+        "rag", "delete", "--tenant", "org_legal", "--collection", "legal_corpus", "--document", "notes.txt", "--json"
+    )
     assert deleted.returncode == 0 and json.loads(deleted.stdout)["deleted"] is True
 
-    for args in (("ingest", str(tmp_path / "missing.pdf"), "--tenant", "org_legal"),
-                 ("list", "--tenant", "org_nobody"),
-                 ("delete", "--tenant", "org_legal", "--collection", "legal_corpus"),
-                 ("list", "--tenant", "org_medical", "--collection", "legal_corpus")):
+    for args in (
+        ("ingest", str(tmp_path / "missing.pdf"), "--tenant", "org_legal"),
+        ("list", "--tenant", "org_nobody"),
+        ("delete", "--tenant", "org_legal", "--collection", "legal_corpus"),
+        ("list", "--tenant", "org_medical", "--collection", "legal_corpus"),
+    ):
         failed = gateway.cli("rag", *args)
         assert failed.returncode == 2, (args, failed.stdout, failed.stderr)
         assert failed.stderr.startswith("error: ") and failed.stderr.count("\n") == 1, failed.stderr
@@ -222,8 +270,9 @@ def test_cli_ingest_search_list_delete_against_the_running_gateway(gateway, tmp_
 
 def test_embeddings_are_metered_like_completions(gateway):
     """Limits, quota and the ledger cover /v1/embeddings: a tenant cannot embed for free or without limit."""
-    added = gateway.cli("tenants", "add", "org_embedder", "--name", "Embedder", "--rpm", "2",
-                        "--daily-tokens", "100000", "--json")
+    added = gateway.cli(
+        "tenants", "add", "org_embedder", "--name", "Embedder", "--rpm", "2", "--daily-tokens", "100000", "--json"
+    )
     assert added.returncode == 0, added.stderr
     created = gateway.cli("keys", "create", "--tenant", "org_embedder", "--json")
     client = openai.OpenAI(base_url=gateway.base_url, api_key=json.loads(created.stdout)["api_key"], max_retries=0)
@@ -239,5 +288,6 @@ def test_embeddings_are_metered_like_completions(gateway):
     usage = gateway.cli("usage", "--tenant", "org_embedder", "--by", "model", "--json")
     assert usage.returncode == 0, usage.stderr
     rows = json.loads(usage.stdout)["rows"]
-    assert [(r["model"], r["requests"], r["prompt_tokens"], r["completion_tokens"]) for r in rows] == \
-        [("all-MiniLM-L6-v2", 2, reported, 0)]  # billed what the responses reported, refusals not at all
+    assert [(r["model"], r["requests"], r["prompt_tokens"], r["completion_tokens"]) for r in rows] == [
+        ("all-MiniLM-L6-v2", 2, reported, 0)
+    ]  # billed what the responses reported, refusals not at all

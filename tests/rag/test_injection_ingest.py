@@ -33,8 +33,13 @@ CLEAN = b"# Porto\n\nPorto is famous for its bridges. Please ignore the old time
 def _service(embedder, tmp_path: Path, policy: str = "default", policy_dir: Path | None = None) -> RagService:
     database = _migrated_sqlite(tmp_path / "main.db")
     store, _ = open_store(None, database, snapshot_dir=tmp_path / "index")
-    return RagService(store=store, embedder=embedder, settings=RagSettings(chunk_chars=200, chunk_overlap_chars=20),
-                      metrics=RagMetrics(CollectorRegistry()), chunk_guard=PolicyChunkGuard(policy, policy_dir))
+    return RagService(
+        store=store,
+        embedder=embedder,
+        settings=RagSettings(chunk_chars=200, chunk_overlap_chars=20),
+        metrics=RagMetrics(CollectorRegistry()),
+        chunk_guard=PolicyChunkGuard(policy, policy_dir),
+    )
 
 
 def test_a_poisoned_document_is_flagged_and_stripped_at_ingest(embedder, tmp_path: Path) -> None:

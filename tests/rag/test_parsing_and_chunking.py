@@ -42,8 +42,10 @@ def test_html_headings_and_text_without_scripts_or_navigation():
 
 
 def test_pdf_pages_become_sections():
-    pdf = make_pdf([["Warranty terms", "Parts are covered for two years."], ["Returns (30 days)", "Keep the receipt."]],
-                   title="Store policy")
+    pdf = make_pdf(
+        [["Warranty terms", "Parts are covered for two years."], ["Returns (30 days)", "Keep the receipt."]],
+        title="Store policy",
+    )
     parsed = parse_document(pdf, filename="policy.pdf", max_bytes=LIMIT)
     assert parsed.media_type == "pdf" and parsed.title == "Store policy"
     assert [s.headings for s in parsed.sections] == [("page 1",), ("page 2",)]
@@ -58,17 +60,20 @@ def test_format_is_sniffed_when_the_name_says_nothing():
     assert parse_document(b"# Title\n\ntext", media_type="markdown", max_bytes=LIMIT).media_type == "markdown"
 
 
-@pytest.mark.parametrize(("data", "kwargs", "code"), [
-    (b"PK\x03\x04 zip bytes", {"filename": "report.docx"}, "unsupported_format"),
-    (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage", {"filename": "broken.pdf"}, "corrupt_document"),
-    (make_pdf([["truncated file"]])[:120], {"filename": "truncated.pdf"}, "corrupt_document"),
-    (make_pdf([[]]), {"filename": "blank.pdf"}, "empty_document"),
-    (b"   \n\n  ", {"filename": "empty.txt"}, "empty_document"),
-    (b"<html><body><script>only()</script></body></html>", {"filename": "empty.html"}, "empty_document"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00", {"filename": "notes.txt"}, "unsupported_format"),
-    (b"caf\xe9 latin-1", {"filename": "latin1.txt"}, "invalid_encoding"),
-    (b"text", {"media_type": "application/msword"}, "unsupported_format"),
-])
+@pytest.mark.parametrize(
+    ("data", "kwargs", "code"),
+    [
+        (b"PK\x03\x04 zip bytes", {"filename": "report.docx"}, "unsupported_format"),
+        (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage", {"filename": "broken.pdf"}, "corrupt_document"),
+        (make_pdf([["truncated file"]])[:120], {"filename": "truncated.pdf"}, "corrupt_document"),
+        (make_pdf([[]]), {"filename": "blank.pdf"}, "empty_document"),
+        (b"   \n\n  ", {"filename": "empty.txt"}, "empty_document"),
+        (b"<html><body><script>only()</script></body></html>", {"filename": "empty.html"}, "empty_document"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", {"filename": "notes.txt"}, "unsupported_format"),
+        (b"caf\xe9 latin-1", {"filename": "latin1.txt"}, "invalid_encoding"),
+        (b"text", {"media_type": "application/msword"}, "unsupported_format"),
+    ],
+)
 def test_bad_files_are_refused_with_a_clear_code(data, kwargs, code):
     with pytest.raises(InvalidRequest) as raised:
         parse_document(data, max_bytes=LIMIT, **kwargs)

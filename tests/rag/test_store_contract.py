@@ -31,8 +31,19 @@ def document(doc_id: str, sha: str) -> DocumentRecord:
     return DocumentRecord(doc_id, sha, "text", doc_id, 100, {"source": "test"})
 
 
-def put(store, org: str, doc: str, sha: str, texts: list[str], vectors: np.ndarray | None = None, *,
-        collection: str = "docs", model: str = "m", dims: int = DIMS, seed: int = 0) -> str:
+def put(
+    store,
+    org: str,
+    doc: str,
+    sha: str,
+    texts: list[str],
+    vectors: np.ndarray | None = None,
+    *,
+    collection: str = "docs",
+    model: str = "m",
+    dims: int = DIMS,
+    seed: int = 0,
+) -> str:
     if vectors is None:
         vectors = unit(np.random.default_rng(seed).standard_normal((len(texts), dims)))
     return store.replace_document(org, collection, model, document(doc, sha), records(texts, vectors))
@@ -52,8 +63,9 @@ def test_ingest_search_and_nearest_neighbours_match_brute_force(store, org):
     rng = np.random.default_rng(1)
     vectors = unit(rng.standard_normal((300, DIMS)))
     texts = [f"chunk number {i} about topic{i % 7}" for i in range(300)]
-    assert store.replace_document(org, "docs", "test-model", document("a.txt", "v1"), records(texts, vectors)) \
-        == "created"
+    assert (
+        store.replace_document(org, "docs", "test-model", document("a.txt", "v1"), records(texts, vectors)) == "created"
+    )
     collection = store.collection(org, "docs")
     assert (collection.dims, collection.embedder) == (DIMS, "test-model")
     query = unit(rng.standard_normal((20, DIMS)))
@@ -68,8 +80,12 @@ def test_ingest_search_and_nearest_neighbours_match_brute_force(store, org):
 
 
 def test_keyword_search_ranks_matching_chunks(store, org):
-    texts = ["Sözleşmenin feshi için yazılı bildirim gerekir.", "Kira bedeli her ay ödenir.",
-             "The warranty covers parts and labour.", "İşçinin kıdem tazminatı hakkı vardır."]
+    texts = [
+        "Sözleşmenin feshi için yazılı bildirim gerekir.",
+        "Kira bedeli her ay ödenir.",
+        "The warranty covers parts and labour.",
+        "İşçinin kıdem tazminatı hakkı vardır.",
+    ]
     put(store, org, "law.md", "v1", texts, collection="legal")
     collection = store.collection(org, "legal")
     # Inflected and diacritic-free spellings find the chunk: "sozlesmeler" ~ "Sözleşmenin", "feshedilmesi" ~ "feshi".
@@ -87,8 +103,10 @@ def test_reingest_replaces_chunks_and_unchanged_is_a_no_op(store, org):
     assert store.document_sha256(org, "docs", "guide.md") == "v1"
     assert put(store, org, "guide.md", "v1", [f"old alpha {i}" for i in range(5)], old) == "unchanged"
     new = unit(rng.standard_normal((2, DIMS)))
-    assert store.replace_document(org, "docs", "m", document("guide.md", "v2"),
-                                  records(["new beta 0", "new beta 1"], new)) == "replaced"
+    assert (
+        store.replace_document(org, "docs", "m", document("guide.md", "v2"), records(["new beta 0", "new beta 1"], new))
+        == "replaced"
+    )
     hits = texts_of(store, collection, store.vector_search(collection, old[0], 10))
     assert sorted(hits) == ["new beta 0", "new beta 1"]
     assert store.keyword_search(collection, ["alpha"], 10) == []

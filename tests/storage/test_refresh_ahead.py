@@ -34,6 +34,7 @@ def in_event_loop(test):
     @functools.wraps(test)
     def run(*args, **kwargs):
         return asyncio.run(test(*args, **kwargs))
+
     return run
 
 

@@ -36,8 +36,9 @@ def parts(database):
 
 
 def usage_row(request_id: str) -> UsageRecord:
-    return UsageRecord(request_id, "org_a", "key_1", "m", None, date(2026, 3, 1), NOW, NOW, 10, 5, 13, "USD", 500,
-                       1500, True)
+    return UsageRecord(
+        request_id, "org_a", "key_1", "m", None, date(2026, 3, 1), NOW, NOW, 10, 5, 13, "USD", 500, 1500, True
+    )
 
 
 def audit_record(request_id: str) -> AuditRecord:
@@ -62,8 +63,13 @@ def test_a_calls_ledger_row_and_audit_entry_commit_in_one_transaction(database, 
     commits = commits_of(database)
 
     async def calls(prefix: str, n: int) -> None:
-        await asyncio.gather(*(work for i in range(n) for work in (ledger.record(usage_row(f"{prefix}{i}")),
-                                                                     audit.record(audit_record(f"{prefix}{i}")))))
+        await asyncio.gather(
+            *(
+                work
+                for i in range(n)
+                for work in (ledger.record(usage_row(f"{prefix}{i}")), audit.record(audit_record(f"{prefix}{i}")))
+            )
+        )
 
     asyncio.run(calls("one-", 1))
     assert len(commits) == 1 and rows(database, usage_ledger) == 1 and rows(database, audit_entries) == 1
@@ -78,8 +84,9 @@ def test_a_failing_part_rolls_back_the_whole_transaction_and_every_waiter_hears(
         connection.execute(sa.text("DROP TABLE usage_ledger"))
 
     async def call() -> list[object]:
-        return await asyncio.gather(ledger.record(usage_row("r1")), audit.record(audit_record("r1")),
-                                    return_exceptions=True)
+        return await asyncio.gather(
+            ledger.record(usage_row("r1")), audit.record(audit_record("r1")), return_exceptions=True
+        )
 
     settled, audited = asyncio.run(call())
     assert isinstance(settled, ServiceUnavailable) and settled.code == "usage_ledger_unavailable"

@@ -18,9 +18,16 @@ def stores(database):
 
 
 def spec(**changes) -> TenantSpec:
-    return TenantSpec(name="Medical AI", models=["paramstack-tiny"], adapters=["medical-lora"],
-                      default_adapter="medical-lora", rag_collection="medical_knowledge", guard_policy="medical",
-                      limits=TenantLimits(tps=5, rpm=150, daily_tokens=5_000_000), **changes)
+    return TenantSpec(
+        name="Medical AI",
+        models=["paramstack-tiny"],
+        adapters=["medical-lora"],
+        default_adapter="medical-lora",
+        rag_collection="medical_knowledge",
+        guard_policy="medical",
+        limits=TenantLimits(tps=5, rpm=150, daily_tokens=5_000_000),
+        **changes,
+    )
 
 
 def test_tenant_round_trip_and_partial_update(stores):
@@ -76,8 +83,10 @@ def test_keys_are_hashed_shown_once_and_revocable(stores):
         keys.create("org_nobody")
 
 
-@pytest.mark.parametrize("changes", [{"name": "Medical\x00AI"}, {"name": "two\nlines"}, {"models": ["tiny\x00"]},
-                                     {"adapters": ["\x1b[31mred"]}])
+@pytest.mark.parametrize(
+    "changes",
+    [{"name": "Medical\x00AI"}, {"name": "two\nlines"}, {"models": ["tiny\x00"]}, {"adapters": ["\x1b[31mred"]}],
+)
 def test_control_characters_in_stored_text_are_refused_on_both_backends(stores, changes):
     """PostgreSQL cannot store NUL at all (it was a 500 there); newlines and escapes would reach terminals."""
     tenants, keys = stores

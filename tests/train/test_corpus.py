@@ -67,8 +67,12 @@ def test_build_dedupes_exact_and_near_and_reports_stats(tmp_path: Path) -> None:
     _write(src, "docs/c.txt", DOC_TR + " Hepsi bu.")  # two words more: near duplicate
     _write(src, "docs/d.md", DOC_EN)
     _write(src, "docs/e.md", "   \n\n ")  # empty
-    chat = {"messages": [{"role": "user", "content": "KVKK nedir?"},
-                         {"role": "assistant", "content": "Türkiye'nin kişisel veri koruma kanunudur."}]}
+    chat = {
+        "messages": [
+            {"role": "user", "content": "KVKK nedir?"},
+            {"role": "assistant", "content": "Türkiye'nin kişisel veri koruma kanunudur."},
+        ]
+    }
     qa = {"questions": ["What is LoRA?", "Explain LoRA."], "answers": ["A small adapter.", "A low-rank adapter."]}
     _write(src, "chat/qa.jsonl", json.dumps(chat, ensure_ascii=False) + "\n\n" + json.dumps(qa) + "\n")
     stats = build_corpus([src], tmp_path / "out", pii_scrub=True)
@@ -98,8 +102,12 @@ def test_paraphrase_sets_expand_and_render_with_chat_template(tmp_path: Path) ->
 
 def test_weight_repeats_a_record_in_training_text(tmp_path: Path) -> None:
     src = tmp_path / "qa.jsonl"
-    src.write_text(json.dumps({"questions": ["Q?"], "answers": ["A."], "weight": 3}) + "\n"
-                   + json.dumps({"text": "Bir belge, ağırlıksız."}) + "\n")
+    src.write_text(
+        json.dumps({"questions": ["Q?"], "answers": ["A."], "weight": 3})
+        + "\n"
+        + json.dumps({"text": "Bir belge, ağırlıksız."})
+        + "\n"
+    )
     build_corpus([src], tmp_path / "out")
     records = load_corpus(tmp_path / "out")
     assert [r.weight for r in records] == [3, 1]

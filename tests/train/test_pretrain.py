@@ -10,8 +10,17 @@ import pytest
 from paramstack.errors import InvalidRequest
 from paramstack.train.pretrain import PretrainConfig, learning_rate
 
-MICRO = dict(hidden_size=64, layers=2, heads=4, kv_heads=2, intermediate_size=172, context_length=64,
-             batch_size=8, lr=3e-3, warmup_steps=5)
+MICRO = dict(
+    hidden_size=64,
+    layers=2,
+    heads=4,
+    kv_heads=2,
+    intermediate_size=172,
+    context_length=64,
+    batch_size=8,
+    lr=3e-3,
+    warmup_steps=5,
+)
 
 
 def test_pretrain_lowers_heldout_loss_and_saves_a_loadable_model(
@@ -27,16 +36,27 @@ def test_pretrain_lowers_heldout_loss_and_saves_a_loadable_model(
     assert report["heldout_loss"] < report["heldout_loss_start"] - 0.5
     assert report["train_loss"] < report["heldout_loss_start"]
     out = tmp_path / "m"
-    for name in ("model.safetensors", "config.json", "tokenizer.json", "tokenizer.model", "loss.png",
-                 "training_report.json", "generation_config.json"):
+    for name in (
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "tokenizer.model",
+        "loss.png",
+        "training_report.json",
+        "generation_config.json",
+    ):
         assert (out / name).is_file(), name
     assert json.loads((out / "training_report.json").read_text())["params"] == report["params"]
     model = AutoModelForCausalLM.from_pretrained(str(out))
     tokenizer = AutoTokenizer.from_pretrained(str(out))
     assert str(model.dtype) == "torch.float32"  # stored bf16, loaded float32
     assert tokenizer.eos_token_id in model.generation_config.eos_token_id
-    inputs = tokenizer.apply_chat_template([{"role": "user", "content": "paramstack nedir?"}],
-                                           add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    inputs = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "paramstack nedir?"}],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
+    )
     output = model.generate(**inputs, max_new_tokens=8, do_sample=False)
     assert output.shape[1] > inputs["input_ids"].shape[1]
 

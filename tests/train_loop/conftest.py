@@ -81,8 +81,16 @@ def chat_server() -> Iterator[Callable[[Callable[[dict[str, Any]], tuple[int, st
 
 def completion(content: str, prompt_tokens: int = 50, completion_tokens: int = 10) -> str:
     """An OpenAI chat completion whose message says ``content``."""
-    return json.dumps({"id": "x", "object": "chat.completion", "model": "judge",
-                       "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                                    "finish_reason": "stop"}],
-                       "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                                 "total_tokens": prompt_tokens + completion_tokens}})
+    return json.dumps(
+        {
+            "id": "x",
+            "object": "chat.completion",
+            "model": "judge",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+    )

@@ -20,21 +20,24 @@ def test_a_malformed_prompts_file_is_refused_naming_the_line(tmp_path, monkeypat
     monkeypatch.setenv("PARAMSTACK_HOME", str(tmp_path / "home"))
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text('{"prompt": "What is LoRA?"}\n\n{"prompt": "KVKK nedir?"\n{"prompt": "ok"}\n')
-    result = runner.invoke(app, ["rlaif", "--prompts", str(prompts), "--output", str(tmp_path / "out"),
-                                 "--model", str(tmp_path)])
+    result = runner.invoke(
+        app, ["rlaif", "--prompts", str(prompts), "--output", str(tmp_path / "out"), "--model", str(tmp_path)]
+    )
     assert result.exit_code == 2
     assert "line 3" in result.stderr and "not valid JSON" in result.stderr
     assert result.stderr.count("\n") == 1  # one line, no traceback
 
     prompts.write_text('{"prompt": "What is LoRA?"}\n{"question": "no prompt field"}\n')
-    result = runner.invoke(app, ["rlaif", "--prompts", str(prompts), "--output", str(tmp_path / "out"),
-                                 "--model", str(tmp_path)])
+    result = runner.invoke(
+        app, ["rlaif", "--prompts", str(prompts), "--output", str(tmp_path / "out"), "--model", str(tmp_path)]
+    )
     assert result.exit_code == 2 and "line 2" in result.stderr and '"prompt"' in result.stderr
     assert not (tmp_path / "out").exists()  # nothing half-made on bad input
 
 
-def test_a_judge_answering_garbage_is_retried_then_the_prompt_is_recorded_failed(tiny_model, demo_prompts,
-                                                                                  chat_server, tmp_path):
+def test_a_judge_answering_garbage_is_retried_then_the_prompt_is_recorded_failed(
+    tiny_model, demo_prompts, chat_server, tmp_path
+):
     model_dir, _ = tiny_model
     prompts, _ = demo_prompts
     replies = iter(["Answer 2 is clearly the best one!", "<html>502 Bad Gateway</html>"] * 100)
@@ -45,10 +48,22 @@ def test_a_judge_answering_garbage_is_retried_then_the_prompt_is_recorded_failed
 
     server = chat_server(garbage)
     output = tmp_path / "prefs.jsonl"
-    report = run_rlaif(RlaifConfig(prompts=prompts, output=output, model=str(model_dir), max_tokens=8, limit=3,
-                                   judge=f"openai:{server.url}#judge", judge_retries=2, concurrency=3,
-                                   judge_price_in=1000, judge_price_out=2000),
-                       signer=Signer.disabled(), progress=False)
+    report = run_rlaif(
+        RlaifConfig(
+            prompts=prompts,
+            output=output,
+            model=str(model_dir),
+            max_tokens=8,
+            limit=3,
+            judge=f"openai:{server.url}#judge",
+            judge_retries=2,
+            concurrency=3,
+            judge_price_in=1000,
+            judge_price_out=2000,
+        ),
+        signer=Signer.disabled(),
+        progress=False,
+    )
 
     assert report["failed"] == 3 and report["pairs"] == 0
     assert len(server.requests) == 9  # 1 try + 2 retries, for each of the 3 prompts
@@ -60,15 +75,45 @@ def test_a_judge_answering_garbage_is_retried_then_the_prompt_is_recorded_failed
     retries = [r["messages"] for r in server.requests if len(r["messages"]) > 2]
     assert retries and "not valid" in retries[0][-1]["content"]  # the judge is told what was wrong
     state = [json.loads(line) for line in (tmp_path / "prefs.jsonl.state.jsonl").read_text().splitlines()]
-    assert sorted(s["prompt_id"] for s in state if s.get("status") == "failed") == ["demo-000", "demo-001",
-                                                                                   "demo-002"]
+    assert sorted(s["prompt_id"] for s in state if s.get("status") == "failed") == ["demo-000", "demo-001", "demo-002"]
 
     # A rerun with a working judge asks again for exactly the failed prompts, and keeps nothing twice.
-    good = chat_server(lambda body: (200, completion(json.dumps({"scores": [
-        {"answer": i, "relevance": 5, "helpfulness": 5, "accuracy": 5, "safety": 10, "clarity": 5,
-         "overall": 9 - 2 * i, "rationale": "ok"} for i in range(1, 5)]}))))
-    again = run_rlaif(RlaifConfig(prompts=prompts, output=output, model=str(model_dir), max_tokens=8, limit=3,
-                                  judge=f"openai:{good.url}#judge"), signer=Signer.disabled(), progress=False)
+    good = chat_server(
+        lambda body: (
+            200,
+            completion(
+                json.dumps(
+                    {
+                        "scores": [
+                            {
+                                "answer": i,
+                                "relevance": 5,
+                                "helpfulness": 5,
+                                "accuracy": 5,
+                                "safety": 10,
+                                "clarity": 5,
+                                "overall": 9 - 2 * i,
+                                "rationale": "ok",
+                            }
+                            for i in range(1, 5)
+                        ]
+                    }
+                )
+            ),
+        )
+    )
+    again = run_rlaif(
+        RlaifConfig(
+            prompts=prompts,
+            output=output,
+            model=str(model_dir),
+            max_tokens=8,
+            limit=3,
+            judge=f"openai:{good.url}#judge",
+        ),
+        signer=Signer.disabled(),
+        progress=False,
+    )
     assert again["failed"] == 0 and again["this_run"]["pair"] + again["this_run"]["skipped"] == 3
     assert len(good.requests) <= 3  # one call per prompt (fewer if a prompt's candidates were all identical)
     lines = [json.loads(line) for line in output.read_text().splitlines()]
@@ -85,9 +130,20 @@ def test_a_judge_that_times_out_is_retried_then_recorded_failed(tiny_model, demo
         return 200, completion("{}")
 
     server = chat_server(slow)
-    report = run_rlaif(RlaifConfig(prompts=prompts, output=tmp_path / "p.jsonl", model=str(model_dir),
-                                   max_tokens=8, limit=1, judge=f"openai:{server.url}#judge", judge_retries=1,
-                                   judge_timeout_s=0.3), signer=Signer.disabled(), progress=False)
+    report = run_rlaif(
+        RlaifConfig(
+            prompts=prompts,
+            output=tmp_path / "p.jsonl",
+            model=str(model_dir),
+            max_tokens=8,
+            limit=1,
+            judge=f"openai:{server.url}#judge",
+            judge_retries=1,
+            judge_timeout_s=0.3,
+        ),
+        signer=Signer.disabled(),
+        progress=False,
+    )
     assert report["failed"] == 1 and "timed out" in report["failed_prompts"][0]["reason"]
     assert len(server.requests) == 2
 
@@ -96,16 +152,44 @@ def test_dpo_refuses_a_dataset_with_too_few_pairs(tiny_model, tmp_path, monkeypa
     monkeypatch.setenv("PARAMSTACK_HOME", str(tmp_path / "home"))
     model_dir, _ = tiny_model
     dataset = tmp_path / "few.jsonl"
-    dataset.write_text("".join(json.dumps({"prompt": f"q{i}", "chosen": "a good answer.", "rejected": "bad",
-                                           "chosen_score": 8, "rejected_score": 2}) + "\n" for i in range(3)))
-    result = runner.invoke(app, ["dpo", "--base-model", str(model_dir), "--dataset", str(dataset),
-                                 "--output-dir", str(tmp_path / "adapter")])
+    dataset.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "prompt": f"q{i}",
+                    "chosen": "a good answer.",
+                    "rejected": "bad",
+                    "chosen_score": 8,
+                    "rejected_score": 2,
+                }
+            )
+            + "\n"
+            for i in range(3)
+        )
+    )
+    result = runner.invoke(
+        app,
+        ["dpo", "--base-model", str(model_dir), "--dataset", str(dataset), "--output-dir", str(tmp_path / "adapter")],
+    )
     assert result.exit_code == 2
     assert "has 3 preference pairs; DPO needs at least 8" in result.stderr
     assert not (tmp_path / "adapter").exists()
 
-    result = runner.invoke(app, ["dpo", "--base-model", str(model_dir), "--dataset", str(dataset),
-                                 "--output-dir", str(tmp_path / "adapter"), "--qlora", "--min-pairs", "1"])
+    result = runner.invoke(
+        app,
+        [
+            "dpo",
+            "--base-model",
+            str(model_dir),
+            "--dataset",
+            str(dataset),
+            "--output-dir",
+            str(tmp_path / "adapter"),
+            "--qlora",
+            "--min-pairs",
+            "1",
+        ],
+    )
     assert result.exit_code == 2 and "--qlora" in result.stderr and "CUDA GPU" in result.stderr
 
 
@@ -120,8 +204,18 @@ def test_a_rate_limited_candidate_endpoint_is_waited_out_not_failed(demo_prompts
         return 200, completion(f"answer {len(calls)}: the same topic, told clearly.")
 
     server = chat_server(limited)
-    report = run_rlaif(RlaifConfig(prompts=prompts, output=tmp_path / "p.jsonl", model=f"openai:{server.url}#m",
-                                   limit=1, num_responses=2, temperatures=(0.5,), margin=0),
-                       signer=Signer.disabled(), progress=False)
+    report = run_rlaif(
+        RlaifConfig(
+            prompts=prompts,
+            output=tmp_path / "p.jsonl",
+            model=f"openai:{server.url}#m",
+            limit=1,
+            num_responses=2,
+            temperatures=(0.5,),
+            margin=0,
+        ),
+        signer=Signer.disabled(),
+        progress=False,
+    )
     assert report["failed"] == 0 and report["pairs"] + report["skipped"] == 1
     assert len(calls) == 6  # each candidate: 429, 429, 200

@@ -13,16 +13,33 @@ from tests.train_loop.conftest import completion
 runner = CliRunner()
 
 
-def test_both_orders_cancel_a_judge_that_always_prefers_the_first_answer(tiny_model, demo_prompts, chat_server,
-                                                                         tmp_path, monkeypatch):
+def test_both_orders_cancel_a_judge_that_always_prefers_the_first_answer(
+    tiny_model, demo_prompts, chat_server, tmp_path, monkeypatch
+):
     monkeypatch.setenv("PARAMSTACK_HOME", str(tmp_path / "home"))
     model_dir, adapters_dir = tiny_model
     _, heldout = demo_prompts
     server = chat_server(lambda body: (200, completion('{"winner": "A", "score_a": 8, "score_b": 3}')))
     output = tmp_path / "eval.json"
-    result = runner.invoke(app, ["eval", "--model", str(model_dir), "--candidate", str(adapters_dir / "legal-lora"),
-                                 "--prompts", str(heldout), "--judge", f"openai:{server.url}#judge",
-                                 "--max-tokens", "12", "--output", str(output), "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "--model",
+            str(model_dir),
+            "--candidate",
+            str(adapters_dir / "legal-lora"),
+            "--prompts",
+            str(heldout),
+            "--judge",
+            f"openai:{server.url}#judge",
+            "--max-tokens",
+            "12",
+            "--output",
+            str(output),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
 
@@ -41,13 +58,28 @@ def test_the_offline_judge_compares_an_adapter_with_the_base(tiny_model, demo_pr
     monkeypatch.setenv("PARAMSTACK_HOME", str(tmp_path / "home"))
     model_dir, adapters_dir = tiny_model
     _, heldout = demo_prompts
-    result = runner.invoke(app, ["eval", "--model", str(model_dir), "--candidate", str(adapters_dir / "legal-lora"),
-                                 "--prompts", str(heldout), "--max-tokens", "12", "--temperature", "0.7"])
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "--model",
+            str(model_dir),
+            "--candidate",
+            str(adapters_dir / "legal-lora"),
+            "--prompts",
+            str(heldout),
+            "--max-tokens",
+            "12",
+            "--temperature",
+            "0.7",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     assert "win-rate" in result.stdout and "95% CI" in result.stdout and "judgements" in result.stdout
 
-    mismatch = runner.invoke(app, ["eval", "--model", str(model_dir), "--candidate", str(tmp_path),
-                                   "--prompts", str(heldout)])
+    mismatch = runner.invoke(
+        app, ["eval", "--model", str(model_dir), "--candidate", str(tmp_path), "--prompts", str(heldout)]
+    )
     assert mismatch.exit_code == 2 and "adapter" in mismatch.stderr
 
 

@@ -15,13 +15,15 @@ from paramstack.train.preference_data import read_pairs
 from paramstack.train.rlaif import RlaifConfig, run_rlaif
 
 
-def test_rlaif_then_dpo_gives_an_adapter_the_engine_serves_differently(tiny_model, demo_prompts, signer,
-                                                                         tmp_path):
+def test_rlaif_then_dpo_gives_an_adapter_the_engine_serves_differently(tiny_model, demo_prompts, signer, tmp_path):
     model_dir, _ = tiny_model
     prompts, _ = demo_prompts
     dataset = tmp_path / "prefs"
-    report = run_rlaif(RlaifConfig(prompts=prompts, output=dataset, model=str(model_dir), max_tokens=24,
-                                   margin=0.05), signer=signer, progress=False)
+    report = run_rlaif(
+        RlaifConfig(prompts=prompts, output=dataset, model=str(model_dir), max_tokens=24, margin=0.05),
+        signer=signer,
+        progress=False,
+    )
 
     assert report["prompts"] == 12 and report["failed"] == 0
     assert report["pairs"] + report["skipped"] == 12 and report["pairs"] >= 8
@@ -36,9 +38,20 @@ def test_rlaif_then_dpo_gives_an_adapter_the_engine_serves_differently(tiny_mode
     assert report["manifest"]["signed"] and verify_manifest(dataset, signer.keyring)
 
     adapter_dir = tmp_path / "adapter"
-    trained = train_dpo(DpoConfig(base_model=model_dir, dataset=dataset, output_dir=adapter_dir, epochs=2,
-                                  lr=5e-3, batch_size=4, heldout_fraction=0.0, min_pairs=4),
-                        signer=signer, progress=False)
+    trained = train_dpo(
+        DpoConfig(
+            base_model=model_dir,
+            dataset=dataset,
+            output_dir=adapter_dir,
+            epochs=2,
+            lr=5e-3,
+            batch_size=4,
+            heldout_fraction=0.0,
+            min_pairs=4,
+        ),
+        signer=signer,
+        progress=False,
+    )
 
     assert (adapter_dir / "adapter_config.json").is_file() and (adapter_dir / "adapter_model.safetensors").is_file()
     assert (adapter_dir / "loss.png").read_bytes()[:4] == b"\x89PNG"
@@ -59,9 +72,13 @@ async def _answers(model_dir: Path, adapter_dir: Path, prompts: list[str]) -> tu
         await engine.load_adapter("dpo-v1", str(adapter_dir))
 
         async def answer(prompt: str, adapter: str | None) -> str:
-            request = GenerationRequest(request_id=f"t-{adapter}-{prompt[:8]}", model="tiny", adapter=adapter,
-                                        messages=[ChatMessage("user", prompt)],
-                                        sampling=SamplingParams(max_tokens=16, temperature=0.8, seed=7))
+            request = GenerationRequest(
+                request_id=f"t-{adapter}-{prompt[:8]}",
+                model="tiny",
+                adapter=adapter,
+                messages=[ChatMessage("user", prompt)],
+                sampling=SamplingParams(max_tokens=16, temperature=0.8, seed=7),
+            )
             return "".join([chunk.text async for chunk in engine.generate(request)])
 
         base = await asyncio.gather(*(answer(p, None) for p in prompts))

@@ -45,24 +45,50 @@ def test_rlaif_all_pairs_writes_every_separated_pair_in_the_product_format(demo_
 
     def reply(body):
         if body["model"] == "judge":  # answers 1..4 scored 7, 5, 3, 1: all six pairs are 2+ apart
-            return 200, completion(json.dumps({"scores": [
-                {"answer": i, "relevance": 5, "helpfulness": 5, "accuracy": 5, "safety": 10, "clarity": 5,
-                 "overall": 9 - 2 * i, "rationale": "ok"} for i in range(1, 5)]}))
+            return 200, completion(
+                json.dumps(
+                    {
+                        "scores": [
+                            {
+                                "answer": i,
+                                "relevance": 5,
+                                "helpfulness": 5,
+                                "accuracy": 5,
+                                "safety": 10,
+                                "clarity": 5,
+                                "overall": 9 - 2 * i,
+                                "rationale": "ok",
+                            }
+                            for i in range(1, 5)
+                        ]
+                    }
+                )
+            )
         return 200, completion(f"answer {next(answers)}: on the topic asked, told clearly.")
 
     server = chat_server(reply)
     output = tmp_path / "prefs.jsonl"
-    config = RlaifConfig(prompts=prompts, output=output, model=f"openai:{server.url}#m", limit=3,
-                         judge=f"openai:{server.url}#judge", pairs="all", margin=1.5)
+    config = RlaifConfig(
+        prompts=prompts,
+        output=output,
+        model=f"openai:{server.url}#m",
+        limit=3,
+        judge=f"openai:{server.url}#judge",
+        pairs="all",
+        margin=1.5,
+    )
     report = run_rlaif(config, signer=Signer.disabled(), progress=False)
 
     assert report["failed"] == 0 and report["pairs"] == 3 and report["pair_lines"] == 18
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     assert all(set(line) == LINE_FIELDS for line in lines)
-    assert all(line["metadata"]["margin"] == round(line["chosen_score"] - line["rejected_score"], 3) >= 1.5
-               for line in lines)
-    by_prompt = {pid: [line for line in lines if line["metadata"]["prompt_id"] == pid]
-                 for pid in {line["metadata"]["prompt_id"] for line in lines}}
+    assert all(
+        line["metadata"]["margin"] == round(line["chosen_score"] - line["rejected_score"], 3) >= 1.5 for line in lines
+    )
+    by_prompt = {
+        pid: [line for line in lines if line["metadata"]["prompt_id"] == pid]
+        for pid in {line["metadata"]["prompt_id"] for line in lines}
+    }
     assert all(len({(p["chosen"], p["rejected"]) for p in group}) == 6 for group in by_prompt.values())
     assert len(read_pairs(output)) == 18  # DPO reads them as they are
 
@@ -75,15 +101,39 @@ def test_an_unknown_pair_mode_and_a_negative_rpo_alpha_are_refused(tiny_model, t
     model_dir, _ = tiny_model
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text('{"prompt": "What is LoRA?"}\n')
-    result = runner.invoke(app, ["rlaif", "--prompts", str(prompts), "--output", str(tmp_path / "out"),
-                                 "--model", str(model_dir), "--pairs", "every"])
+    result = runner.invoke(
+        app,
+        [
+            "rlaif",
+            "--prompts",
+            str(prompts),
+            "--output",
+            str(tmp_path / "out"),
+            "--model",
+            str(model_dir),
+            "--pairs",
+            "every",
+        ],
+    )
     assert result.exit_code == 2 and "--pairs 'every'" in result.stderr and "best-worst, all" in result.stderr
     assert not (tmp_path / "out").exists()
 
     dataset = tmp_path / "pairs.jsonl"
     dataset.write_text(_pairs_jsonl(8))
-    result = runner.invoke(app, ["dpo", "--base-model", str(model_dir), "--dataset", str(dataset),
-                                 "--output-dir", str(tmp_path / "adapter"), "--rpo-alpha", "-1"])
+    result = runner.invoke(
+        app,
+        [
+            "dpo",
+            "--base-model",
+            str(model_dir),
+            "--dataset",
+            str(dataset),
+            "--output-dir",
+            str(tmp_path / "adapter"),
+            "--rpo-alpha",
+            "-1",
+        ],
+    )
     assert result.exit_code == 2 and "--rpo-alpha" in result.stderr
     assert not (tmp_path / "adapter").exists()
 
@@ -94,9 +144,18 @@ def test_rpo_alpha_adds_the_nll_of_the_chosen_answers_to_the_dpo_loss(tiny_model
     dataset.write_text(_pairs_jsonl(8))
 
     def first_loss(rpo_alpha: float) -> float:
-        report = train_dpo(DpoConfig(base_model=model_dir, dataset=dataset, output_dir=tmp_path / f"a{rpo_alpha}",
-                                     rpo_alpha=rpo_alpha, max_steps=1, heldout_fraction=0.0, sign=False),
-                           progress=False)
+        report = train_dpo(
+            DpoConfig(
+                base_model=model_dir,
+                dataset=dataset,
+                output_dir=tmp_path / f"a{rpo_alpha}",
+                rpo_alpha=rpo_alpha,
+                max_steps=1,
+                heldout_fraction=0.0,
+                sign=False,
+            ),
+            progress=False,
+        )
         return report["train_loss_start"]
 
     plain = first_loss(0.0)
@@ -105,9 +164,19 @@ def test_rpo_alpha_adds_the_nll_of_the_chosen_answers_to_the_dpo_loss(tiny_model
 
 
 def _pairs_jsonl(count: int) -> str:
-    return "".join(json.dumps({"prompt": f"What is topic {i}?", "chosen": f"Topic {i} is a clear thing to explain.",
-                               "rejected": "no", "chosen_score": 8, "rejected_score": 2}) + "\n"
-                   for i in range(count))
+    return "".join(
+        json.dumps(
+            {
+                "prompt": f"What is topic {i}?",
+                "chosen": f"Topic {i} is a clear thing to explain.",
+                "rejected": "no",
+                "chosen_score": 8,
+                "rejected_score": 2,
+            }
+        )
+        + "\n"
+        for i in range(count)
+    )
 
 
 def test_a_second_round_continues_the_first_rounds_adapter_against_it_as_reference(tiny_model, signer, tmp_path):
@@ -119,10 +188,24 @@ def test_a_second_round_continues_the_first_rounds_adapter_against_it_as_referen
     dataset = tmp_path / "pairs.jsonl"
     dataset.write_text(_pairs_jsonl(8))
     first, second = tmp_path / "round-1", tmp_path / "round-2"
-    train_dpo(DpoConfig(base_model=model_dir, dataset=dataset, output_dir=first, lr=5e-3, max_steps=4,
-                        heldout_fraction=0.0), signer=signer, progress=False)
-    report = train_dpo(DpoConfig(base_model=model_dir, dataset=dataset, output_dir=second, lr=5e-3, max_steps=4,
-                                 heldout_fraction=0.0, init_adapter=first), signer=signer, progress=False)
+    train_dpo(
+        DpoConfig(base_model=model_dir, dataset=dataset, output_dir=first, lr=5e-3, max_steps=4, heldout_fraction=0.0),
+        signer=signer,
+        progress=False,
+    )
+    report = train_dpo(
+        DpoConfig(
+            base_model=model_dir,
+            dataset=dataset,
+            output_dir=second,
+            lr=5e-3,
+            max_steps=4,
+            heldout_fraction=0.0,
+            init_adapter=first,
+        ),
+        signer=signer,
+        progress=False,
+    )
 
     assert abs(report["train_loss_start"] - 0.6931) < 1e-3  # the reference is round 1's adapter, not the base
     assert not (second / "ref").exists()  # TRL's frozen reference copy is not part of the adapter

@@ -35,14 +35,27 @@ def test_versions_channels_and_engine_names(registry):
     registry.set_channel("medical-lora", "canary", "v1")
     assert registry.current("medical-lora").path == "/adapters/m2"
     assert registry.snapshot()["medical-lora"] == {"stable": "medical-lora@v2", "canary": "medical-lora@v1"}
-    assert registry.attachments("paramstack-tiny") == [("medical-lora@v1", "/adapters/m1"),
-                                                       ("medical-lora@v2", "/adapters/m2")]
+    assert registry.attachments("paramstack-tiny") == [
+        ("medical-lora@v1", "/adapters/m1"),
+        ("medical-lora@v2", "/adapters/m2"),
+    ]
     assert registry.attachments("paramstack-tiny", channels=("stable",)) == [("medical-lora@v2", "/adapters/m2")]
     assert [s.to_dict() for s in registry.list()] == [
-        {"name": "legal-lora", "base_model": "other-base", "versions": 1, "latest": "2026-11-28",
-         "channels": {"stable": "2026-11-28"}},
-        {"name": "medical-lora", "base_model": "paramstack-tiny", "versions": 2, "latest": "v2",
-         "channels": {"canary": "v1", "stable": "v2"}}]
+        {
+            "name": "legal-lora",
+            "base_model": "other-base",
+            "versions": 1,
+            "latest": "2026-11-28",
+            "channels": {"stable": "2026-11-28"},
+        },
+        {
+            "name": "medical-lora",
+            "base_model": "paramstack-tiny",
+            "versions": 2,
+            "latest": "v2",
+            "channels": {"canary": "v1", "stable": "v2"},
+        },
+    ]
 
     with pytest.raises(Conflict, match="already has a version 'v2'"):
         registry.register("medical-lora", "/x", "paramstack-tiny", version="v2")
@@ -73,15 +86,28 @@ def test_adapters_cli_registers_lists_shows_and_refuses_a_mismatched_adapter(tin
     monkeypatch.setenv("PARAMSTACK_HOME", str(tmp_path / "home"))
     model_dir, adapters_dir = tiny_model
     adapter = adapters_dir / "medical-lora"
-    result = runner.invoke(app, ["adapters", "register", "medical-lora", "--path", str(adapter), "--base-model",
-                                 str(model_dir), "--json"])
+    result = runner.invoke(
+        app, ["adapters", "register", "medical-lora", "--path", str(adapter), "--base-model", str(model_dir), "--json"]
+    )
     assert result.exit_code == 0, result.stderr
     registered = json.loads(result.stdout)
     assert registered["engine_name"] == "medical-lora@v1" and registered["channels"] == {"stable": "v1"}
     assert "the adapter has no signed manifest" in registered["details"]["notes"]
 
-    result = runner.invoke(app, ["adapters", "register", "medical-lora", "--path", str(adapter), "--base-model",
-                                 str(model_dir), "--version", "v2-dpo"])
+    result = runner.invoke(
+        app,
+        [
+            "adapters",
+            "register",
+            "medical-lora",
+            "--path",
+            str(adapter),
+            "--base-model",
+            str(model_dir),
+            "--version",
+            "v2-dpo",
+        ],
+    )
     assert result.exit_code == 0 and "medical-lora@v2-dpo" in result.stdout
     listed = json.loads(runner.invoke(app, ["adapters", "list", "--json"]).stdout)["data"]
     assert listed[0]["versions"] == 2 and listed[0]["channels"] == {"stable": "v1"}
@@ -93,8 +119,7 @@ def test_adapters_cli_registers_lists_shows_and_refuses_a_mismatched_adapter(tin
     # An adapter trained on a base of another shape is refused, naming the module.
     wide = tmp_path / "wide"
     _wide_adapter(model_dir, wide)
-    result = runner.invoke(app, ["adapters", "register", "wide", "--path", str(wide), "--base-model",
-                                 str(model_dir)])
+    result = runner.invoke(app, ["adapters", "register", "wide", "--path", str(wide), "--base-model", str(model_dir)])
     assert result.exit_code == 2
     assert "does not fit base" in result.stderr and "q_proj" in result.stderr
     missing = runner.invoke(app, ["adapters", "show", "nope"])

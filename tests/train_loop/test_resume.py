@@ -33,8 +33,24 @@ def test_rlaif_killed_mid_run_resumes_without_duplicates_or_losses(tiny_model, d
     output = tmp_path / "prefs"
     state_file = tmp_path / "prefs.state.jsonl"
     env = {**os.environ, "PARAMSTACK_HOME": str(tmp_path / "home")}
-    command = [*PARAMSTACK, "rlaif", "--prompts", str(prompts), "--output", str(output), "--model", str(model_dir),
-               "--max-tokens", "48", "--concurrency", "1", "--margin", "0", "--no-sign", "--json"]
+    command = [
+        *PARAMSTACK,
+        "rlaif",
+        "--prompts",
+        str(prompts),
+        "--output",
+        str(output),
+        "--model",
+        str(model_dir),
+        "--max-tokens",
+        "48",
+        "--concurrency",
+        "1",
+        "--margin",
+        "0",
+        "--no-sign",
+        "--json",
+    ]
 
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120

@@ -21,31 +21,82 @@ from paramstack.storage.database import create_db_engine
 from tests.gateway_process import start_gateway, tiny_model_config
 
 CHROMIUM = Path(os.environ.get("PARAMSTACK_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-extensions", "--no-first-run", "--disable-sync",
-                 "--metrics-recording-only"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-extensions",
+    "--no-first-run",
+    "--disable-sync",
+    "--metrics-recording-only",
+]
 # The console's gateway prices the cost report (there are no default prices) and re-reads rollouts quickly.
-CONSOLE_CONFIG = {"metering": {"cost": {"gpu_hour_price": "2.50", "gpu_output_tokens_per_s": "400",
-                                        "external_input_per_1k": "0.0005", "external_output_per_1k": "0.0015",
-                                        "infra_monthly_price": "0", "hybrid_self_hosted_share": "0.7"}},
-                  "canary": {"refresh_s": 0.5}}
+CONSOLE_CONFIG = {
+    "metering": {
+        "cost": {
+            "gpu_hour_price": "2.50",
+            "gpu_output_tokens_per_s": "400",
+            "external_input_per_1k": "0.0005",
+            "external_output_per_1k": "0.0015",
+            "infra_monthly_price": "0",
+            "hybrid_self_hosted_share": "0.7",
+        }
+    },
+    "canary": {"refresh_s": 0.5},
+}
 CANARY_POLICY = {"steps": [25, 100], "interval": "1h", "slo": {"max_error_rate": 0.05, "max_p95_latency_s": 5}}
 PAIRS = [
-    {"prompt": "What is LoRA?", "chosen": "LoRA trains small low-rank matrices beside frozen weights.",
-     "rejected": "K/K/K/K", "chosen_score": 7.9, "rejected_score": 1.2,
-     "metadata": {"prompt_id": "p1", "judge": "offline(embeddings+guard)", "chosen_temp": 0.3,
-                  "rejected_temp": 0.9, "num_candidates": 4,
-                  "scores": {"chosen": {"relevance": 8, "helpfulness": 7, "accuracy": 8, "safety": 10, "clarity": 9,
-                                        "overall": 7.9},
-                             "rejected": {"relevance": 1, "helpfulness": 0, "accuracy": 0, "safety": 10,
-                                          "clarity": 0, "overall": 1.2}}}},
-    {"prompt": "KVKK nedir?", "chosen": "KVKK bir yemek tarifidir.",
-     "rejected": "KVKK, Türkiye'nin kişisel verileri koruma kanunudur.", "chosen_score": 6.0,
-     "rejected_score": 5.1, "metadata": {"prompt_id": "p2", "judge": "offline"}},
-    {"prompt": "Tell me a joke <script>alert(1)</script>", "chosen": "<b>not bold</b>", "rejected": "no",
-     "chosen_score": 5.0, "rejected_score": 4.0, "metadata": {"prompt_id": "p3", "judge": "offline"}},
-    {"prompt": "What is DPO?", "chosen": "DPO is a thing.", "rejected": "dpo dpo dpo dpo",
-     "chosen_score": 4.0, "rejected_score": 2.0, "metadata": {"prompt_id": "p4", "judge": "offline"}},
+    {
+        "prompt": "What is LoRA?",
+        "chosen": "LoRA trains small low-rank matrices beside frozen weights.",
+        "rejected": "K/K/K/K",
+        "chosen_score": 7.9,
+        "rejected_score": 1.2,
+        "metadata": {
+            "prompt_id": "p1",
+            "judge": "offline(embeddings+guard)",
+            "chosen_temp": 0.3,
+            "rejected_temp": 0.9,
+            "num_candidates": 4,
+            "scores": {
+                "chosen": {"relevance": 8, "helpfulness": 7, "accuracy": 8, "safety": 10, "clarity": 9, "overall": 7.9},
+                "rejected": {
+                    "relevance": 1,
+                    "helpfulness": 0,
+                    "accuracy": 0,
+                    "safety": 10,
+                    "clarity": 0,
+                    "overall": 1.2,
+                },
+            },
+        },
+    },
+    {
+        "prompt": "KVKK nedir?",
+        "chosen": "KVKK bir yemek tarifidir.",
+        "rejected": "KVKK, Türkiye'nin kişisel verileri koruma kanunudur.",
+        "chosen_score": 6.0,
+        "rejected_score": 5.1,
+        "metadata": {"prompt_id": "p2", "judge": "offline"},
+    },
+    {
+        "prompt": "Tell me a joke <script>alert(1)</script>",
+        "chosen": "<b>not bold</b>",
+        "rejected": "no",
+        "chosen_score": 5.0,
+        "rejected_score": 4.0,
+        "metadata": {"prompt_id": "p3", "judge": "offline"},
+    },
+    {
+        "prompt": "What is DPO?",
+        "chosen": "DPO is a thing.",
+        "rejected": "dpo dpo dpo dpo",
+        "chosen_score": 4.0,
+        "rejected_score": 2.0,
+        "metadata": {"prompt_id": "p4", "judge": "offline"},
+    },
 ]
 
 
@@ -95,8 +146,21 @@ def console_gateway(tiny_model, tmp_path_factory):
     database.dispose()
     policy = home / "canary.yaml"
     policy.write_text(yaml.safe_dump(CANARY_POLICY), encoding="utf-8")
-    started = server.cli("canary", "run", "--tenant", "org_medical", "--adapter", "medical-lora", "--version", "v2",
-                         "--policy", str(policy), "--max-intervals", "0", "--json")
+    started = server.cli(
+        "canary",
+        "run",
+        "--tenant",
+        "org_medical",
+        "--adapter",
+        "medical-lora",
+        "--version",
+        "v2",
+        "--policy",
+        str(policy),
+        "--max-intervals",
+        "0",
+        "--json",
+    )
     assert started.returncode == 0, started.stderr
     assert json.loads(started.stdout)["rollout"]["status"] == "running"
     yield server

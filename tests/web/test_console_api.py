@@ -39,10 +39,21 @@ def test_the_page_and_its_assets_ship_in_the_package(console_gateway):
     assert licence.status_code == 200 and "MIT" in licence.text
     assert httpx.get(f"{root}/console/static/..%2F..%2Froutes.py").status_code == 404
     paths = httpx.get(f"{root}/openapi.json").json()["paths"]
-    for path in ("/console/session", "/admin/overview", "/admin/usage/daily", "/admin/usage/export.csv",
-                 "/admin/cost-report", "/admin/guard/findings", "/admin/audit/status", "/admin/audit/export",
-                 "/admin/rollouts", "/admin/rollouts/{rollout_id}/{action}", "/admin/adapters",
-                 "/admin/adapters/{name}/{version}/provenance", "/admin/rag/collections"):
+    for path in (
+        "/console/session",
+        "/admin/overview",
+        "/admin/usage/daily",
+        "/admin/usage/export.csv",
+        "/admin/cost-report",
+        "/admin/guard/findings",
+        "/admin/audit/status",
+        "/admin/audit/export",
+        "/admin/rollouts",
+        "/admin/rollouts/{rollout_id}/{action}",
+        "/admin/adapters",
+        "/admin/adapters/{name}/{version}/provenance",
+        "/admin/rag/collections",
+    ):
         assert path in paths, path
 
 
@@ -58,8 +69,10 @@ def test_a_wrong_or_expired_session_gets_no_data(console_gateway):
     cookie = client.cookies["paramstack_console"]
     assert client.get("/admin/overview").status_code == 200
     with sqlite3.connect(console_gateway.home / "paramstack.db") as db:  # the session's end passes
-        db.execute("UPDATE console_sessions SET expires_at = ? WHERE token_hash = ?",
-                   ((datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S.%f"), hash_secret(cookie)))
+        db.execute(
+            "UPDATE console_sessions SET expires_at = ? WHERE token_hash = ?",
+            ((datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S.%f"), hash_secret(cookie)),
+        )
     assert client.get("/admin/overview").status_code == 401
     assert client.get("/console/session").status_code == 401
     assert error_of(client.get("/admin/tenants"))["code"] == "invalid_session"
@@ -69,12 +82,20 @@ def test_a_wrong_or_expired_session_gets_no_data(console_gateway):
 def test_the_cookie_is_httponly_strict_and_a_change_needs_the_csrf_token(console_gateway):
     root = console_gateway.root_url
     client, session = signed_in(root, console_gateway.admin_key)
-    set_cookie = httpx.post(f"{root}/console/session", json={"api_key": console_gateway.admin_key}).headers[
-        "set-cookie"].lower()
+    set_cookie = (
+        httpx.post(f"{root}/console/session", json={"api_key": console_gateway.admin_key}).headers["set-cookie"].lower()
+    )
     assert "httponly" in set_cookie and "samesite=strict" in set_cookie and "max-age=" in set_cookie
     assert "secure" not in set_cookie  # plain HTTP here; Secure is set when the request came over TLS
-    behind_tls = httpx.post(f"{root}/console/session", json={"api_key": console_gateway.admin_key},
-                            headers={"x-forwarded-proto": "https"}).headers["set-cookie"].lower()
+    behind_tls = (
+        httpx.post(
+            f"{root}/console/session",
+            json={"api_key": console_gateway.admin_key},
+            headers={"x-forwarded-proto": "https"},
+        )
+        .headers["set-cookie"]
+        .lower()
+    )
     assert "; secure" in behind_tls  # uvicorn trusts the proxy header from 127.0.0.1
 
     tenant = {"org_id": "org_csrf", "name": "CSRF", "models": ["paramstack-tiny"]}
@@ -83,8 +104,12 @@ def test_the_cookie_is_httponly_strict_and_a_change_needs_the_csrf_token(console
     wrong = client.post("/admin/tenants", json=tenant, headers={"x-csrf-token": "0" * 64})
     assert wrong.status_code == 403 and error_of(wrong)["code"] == "csrf_failed"
     assert client.delete("/console/session").status_code == 403  # signing out is a change too
-    assert httpx.get(f"{root}/admin/tenants/org_csrf",
-                     headers={"authorization": f"Bearer {console_gateway.admin_key}"}).status_code == 404
+    assert (
+        httpx.get(
+            f"{root}/admin/tenants/org_csrf", headers={"authorization": f"Bearer {console_gateway.admin_key}"}
+        ).status_code
+        == 404
+    )
     made = client.post("/admin/tenants", json=tenant, headers={"x-csrf-token": session["csrf_token"]})
     assert made.status_code == 201, made.text
 
@@ -96,18 +121,22 @@ def test_forms_are_checked_with_the_cli_rules_and_name_the_field(console_gateway
     client, session = signed_in(console_gateway.root_url, console_gateway.admin_key)
     csrf = {"x-csrf-token": session["csrf_token"]}
     base = {"org_id": "org_forms", "name": "Forms", "models": ["paramstack-tiny"]}
-    cases = [({"limits": {"tps": -1}}, "limits.tps", "greater than 0"),
-             ({"limits": {"daily_tokens": 0}}, "limits.daily_tokens", "greater than 0"),
-             ({"pricing": {"input_per_1k": "0,5"}}, "pricing.input_per_1k", "not a decimal number"),
-             ({"pricing": {"output_per_1k": "-1"}}, "pricing.output_per_1k", "non-negative"),
-             ({"guard_policy": "no-such-policy"}, "guard_policy", "does not exist"),
-             ({"org_id": "Bad Id"}, "org_id", "")]
+    cases = [
+        ({"limits": {"tps": -1}}, "limits.tps", "greater than 0"),
+        ({"limits": {"daily_tokens": 0}}, "limits.daily_tokens", "greater than 0"),
+        ({"pricing": {"input_per_1k": "0,5"}}, "pricing.input_per_1k", "not a decimal number"),
+        ({"pricing": {"output_per_1k": "-1"}}, "pricing.output_per_1k", "non-negative"),
+        ({"guard_policy": "no-such-policy"}, "guard_policy", "does not exist"),
+        ({"org_id": "Bad Id"}, "org_id", ""),
+    ]
     for change, param, words in cases:
         response = client.post("/admin/tenants", json={**base, **change}, headers=csrf)
         error = error_of(response)
         assert response.status_code == 400 and error["param"] == param and words in error["message"], error
-    assert client.post("/admin/tenants", json={**base, "pricing": {"input_per_1k": "0.002"}},
-                       headers=csrf).status_code == 201
+    assert (
+        client.post("/admin/tenants", json={**base, "pricing": {"input_per_1k": "0.002"}}, headers=csrf).status_code
+        == 201
+    )
     patch = client.patch("/admin/tenants/org_forms", json={"limits": {"rpm": -5}}, headers=csrf)
     assert patch.status_code == 400 and error_of(patch)["param"] == "limits.rpm"
     shown = client.get("/admin/tenants/org_forms").json()
@@ -119,16 +148,35 @@ def test_a_tenant_session_sees_its_own_tenant_only(console_gateway):
     own, other = "org_ailydian", "org_medical"
     client, session = signed_in(root, console_gateway.key(own))
     assert session["scope"] == "tenant" and session["org_id"] == own
-    for path in (f"/admin/tenants/{own}", f"/admin/tenants/{own}/keys", "/admin/overview", "/admin/usage/daily",
-                 f"/admin/usage/daily?tenant={own}", "/admin/guard/findings", "/admin/usage/export.csv"):
+    for path in (
+        f"/admin/tenants/{own}",
+        f"/admin/tenants/{own}/keys",
+        "/admin/overview",
+        "/admin/usage/daily",
+        f"/admin/usage/daily?tenant={own}",
+        "/admin/guard/findings",
+        "/admin/usage/export.csv",
+    ):
         assert client.get(path).status_code == 200, path
-    for path in (f"/admin/tenants/{other}", f"/admin/tenants/{other}/keys", f"/admin/overview?tenant={other}",
-                 f"/admin/usage/daily?tenant={other}", f"/admin/guard/findings?tenant={other}",
-                 f"/admin/usage/export.csv?tenant={other}"):
+    for path in (
+        f"/admin/tenants/{other}",
+        f"/admin/tenants/{other}/keys",
+        f"/admin/overview?tenant={other}",
+        f"/admin/usage/daily?tenant={other}",
+        f"/admin/guard/findings?tenant={other}",
+        f"/admin/usage/export.csv?tenant={other}",
+    ):
         response = client.get(path)
         assert response.status_code == 404 and other in error_of(response)["message"], path
-    for path in ("/admin/tenants", "/admin/rollouts", "/admin/audit/status", "/admin/adapters", "/admin/cost-report",
-                 "/admin/rag/collections", "/admin/audit/export"):
+    for path in (
+        "/admin/tenants",
+        "/admin/rollouts",
+        "/admin/audit/status",
+        "/admin/adapters",
+        "/admin/cost-report",
+        "/admin/rag/collections",
+        "/admin/audit/export",
+    ):
         assert client.get(path).status_code == 403, path
     csrf = {"x-csrf-token": session["csrf_token"]}
     assert client.patch(f"/admin/tenants/{own}", json={"limits": {"tps": 1000}}, headers=csrf).status_code == 403
@@ -153,8 +201,10 @@ def test_every_change_is_audited_with_the_admin_key_and_no_secret_is_logged(cons
     root = console_gateway.root_url
     client, session = signed_in(root, console_gateway.admin_key)
     csrf = {"x-csrf-token": session["csrf_token"]}
-    assert client.post("/admin/tenants", json={"org_id": "org_audited", "name": "Audited"},
-                       headers=csrf).status_code == 201
+    assert (
+        client.post("/admin/tenants", json={"org_id": "org_audited", "name": "Audited"}, headers=csrf).status_code
+        == 201
+    )
     key = client.post("/admin/tenants/org_audited/keys", json={"name": "k"}, headers=csrf).json()
     assert client.patch("/admin/tenants/org_audited", json={"limits": {"tps": 7}}, headers=csrf).status_code == 200
     assert client.delete(f"/admin/keys/{key['key_id']}", headers=csrf).status_code == 200
@@ -163,8 +213,13 @@ def test_every_change_is_audited_with_the_admin_key_and_no_secret_is_logged(cons
     export = client.get("/admin/audit/export", params={"tenant": "org_audited"})
     assert export.status_code == 200 and export.headers["content-type"].startswith("application/x-ndjson")
     entries = [json.loads(line) for line in export.text.splitlines()]
-    assert [e["status"] for e in entries] == ["admin:tenant.add", "admin:key.create", "admin:tenant.update",
-                                              "admin:key.revoke", "admin:tenant.disable"]
+    assert [e["status"] for e in entries] == [
+        "admin:tenant.add",
+        "admin:key.create",
+        "admin:tenant.update",
+        "admin:key.revoke",
+        "admin:tenant.disable",
+    ]
     assert {e["api_key_id"] for e in entries} == {session["key_id"]}
     assert key["key_id"] in entries[1]["request_id"]
     status = client.get("/admin/audit/status").json()

@@ -25,7 +25,8 @@ def client(gateway, key: str) -> openai.OpenAI:
 def chat(gateway, key: str) -> bool:
     """One answered call (a tiny random model may well answer with nothing: the call is what counts)."""
     reply = client(gateway, key).chat.completions.create(
-        model="paramstack-tiny", messages=[{"role": "user", "content": "hello"}], max_tokens=4)
+        model="paramstack-tiny", messages=[{"role": "user", "content": "hello"}], max_tokens=4
+    )
     return reply.object == "chat.completion" and reply.usage is not None and reply.usage.prompt_tokens > 0
 
 
@@ -45,8 +46,11 @@ def confirm(page: Page) -> None:
 def chart_totals(page: Page, chart_id: str) -> dict[str, float]:
     """What the chart draws, per series (from Chart.js itself: a canvas has no text to read)."""
     page.wait_for_function("id => window.Chart && Chart.getChart(id)", arg=chart_id)
-    return page.evaluate("""id => Object.fromEntries(Chart.getChart(id).data.datasets.map(
-        d => [d.label, d.data.reduce((a, b) => a + b, 0)]))""", chart_id)
+    return page.evaluate(
+        """id => Object.fromEntries(Chart.getChart(id).data.datasets.map(
+        d => [d.label, d.data.reduce((a, b) => a + b, 0)]))""",
+        chart_id,
+    )
 
 
 def test_an_operator_runs_the_gateway_from_the_console(console_gateway, chromium):
@@ -102,8 +106,7 @@ def test_an_operator_runs_the_gateway_from_the_console(console_gateway, chromium
     expect(page.locator("#usage-table")).to_contain_text("org_console")
     totals = chart_totals(page, "usage-chart")
     assert totals["org_console"] == 3 and totals["org_legal"] >= 1
-    assert page.evaluate("() => Chart.getChart('cost-chart').data.labels") == ["External API", "Self-hosted",
-                                                                                "Hybrid"]
+    assert page.evaluate("() => Chart.getChart('cost-chart').data.labels") == ["External API", "Self-hosted", "Hybrid"]
     with page.expect_download() as download:
         page.click("#usage-csv")
     assert ",org_console,USD,3," in Path(download.value.path()).read_text(encoding="utf-8")

@@ -24,10 +24,13 @@ def test_the_api_needs_an_admin_key_and_validates_labels(label_gateway):
     pair_id = pairs[0]["id"]
     bad = httpx.put(f"{root}/label/api/pairs/{pair_id}/label", json={"decision": "maybe"}, headers=admin)
     assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_request_error"
-    empty_edit = httpx.put(f"{root}/label/api/pairs/{pair_id}/label", json={"decision": "edit", "chosen": " "},
-                           headers=admin)
+    empty_edit = httpx.put(
+        f"{root}/label/api/pairs/{pair_id}/label", json={"decision": "edit", "chosen": " "}, headers=admin
+    )
     assert empty_edit.status_code == 400 and "chosen" in empty_edit.json()["error"]["message"]
     missing = httpx.put(f"{root}/label/api/pairs/999999/label", json={"decision": "keep"}, headers=admin)
     assert missing.status_code == 404
-    assert httpx.put(f"{root}/label/api/pairs/{pair_id}/label", json={"decision": "keep"},
-                     headers=tenant).status_code == 403
+    assert (
+        httpx.put(f"{root}/label/api/pairs/{pair_id}/label", json={"decision": "keep"}, headers=tenant).status_code
+        == 403
+    )

@@ -45,7 +45,8 @@ def test_a_labelling_session_round_trip(label_gateway, browser_page, tmp_path):
     page.keyboard.press("Control+Enter")
     expect(page.locator("#status")).to_have_text("edit")
     expect(page.locator("#chosen")).to_have_text(
-        "DPO trains a policy directly on preference pairs, without a reward model.")
+        "DPO trains a policy directly on preference pairs, without a reward model."
+    )
     expect(page.locator("#progress")).to_have_text("4 / 4 labelled")
 
     for _ in range(2):
@@ -69,7 +70,12 @@ def test_a_labelling_session_round_trip(label_gateway, browser_page, tmp_path):
     assert exported.returncode == 0, exported.stderr
     counts = json.loads(exported.stdout)
     assert {k: counts[k] for k in ("keep", "swap", "reject", "edit", "written")} == {
-        "keep": 1, "swap": 1, "reject": 1, "edit": 1, "written": 3}
+        "keep": 1,
+        "swap": 1,
+        "reject": 1,
+        "edit": 1,
+        "written": 3,
+    }
     rows = {r["metadata"]["prompt_id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert set(rows) == {"p1", "p2", "p4"}  # the rejected pair is left out
     assert rows["p1"]["chosen"].startswith("LoRA trains") and rows["p1"]["metadata"]["human"]["decision"] == "keep"

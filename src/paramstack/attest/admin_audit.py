@@ -18,11 +18,19 @@ CANARY_MODEL = "canary-controller"  # what the canary controller's decisions are
 NOT_CALLS = (ADMIN_MODEL, CANARY_MODEL)  # audit entries that are not calls to a model
 
 
-def record_admin_action(database: Engine, *, key_id: str, action: str, org_id: str | None = None,
-                        target: str = "") -> None:
+def record_admin_action(
+    database: Engine, *, key_id: str, action: str, org_id: str | None = None, target: str = ""
+) -> None:
     """Append one entry for a change, in a transaction of its own (blocking: call it off the event loop)."""
     suffix = secrets.token_hex(6)
     request_id = f"admin-{target}-{suffix}" if target else f"admin-{suffix}"
-    AuditLog(database).append(AuditEntry(
-        request_id=request_id[-128:], org_id=org_id or "-", model=ADMIN_MODEL, status=f"admin:{action}"[:32],
-        api_key_id=key_id, http_status=200))
+    AuditLog(database).append(
+        AuditEntry(
+            request_id=request_id[-128:],
+            org_id=org_id or "-",
+            model=ADMIN_MODEL,
+            status=f"admin:{action}"[:32],
+            api_key_id=key_id,
+            http_status=200,
+        )
+    )

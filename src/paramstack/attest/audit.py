@@ -38,21 +38,37 @@ from paramstack.attest.timestamps import TimestampAuthority
 
 GENESIS_HASH = "0" * 64
 _MAX_INT = 2**53 - 1  # JSON-safe integers (JCS, JavaScript verifiers)
-_HASHED = ("ts_us", "request_id", "org_id", "api_key_id", "model", "adapter", "prompt_tokens",
-           "completion_tokens", "cost_micros", "guard", "status", "http_status", "latency_ms",
-           "attestation_sha256", "prev_hash")
+_HASHED = (
+    "ts_us",
+    "request_id",
+    "org_id",
+    "api_key_id",
+    "model",
+    "adapter",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_micros",
+    "guard",
+    "status",
+    "http_status",
+    "latency_ms",
+    "attestation_sha256",
+    "prev_hash",
+)
 _LIMITS = {"request_id": 128, "org_id": 64, "api_key_id": 32, "model": 200, "adapter": 200, "status": 32}
 
 # The append's statements, built once: building a SQLAlchemy statement (coercions, cache key) cost three
 # times what executing it does, and an append runs three of them.
-_ALLOCATE = (audit_head.update().where(audit_head.c.id == HEAD_ID)
-             .values(seq=audit_head.c.seq + sa.bindparam("count", type_=sa.BigInteger))
-             .returning(audit_head.c.seq, audit_head.c.entry_hash, audit_head.c.checkpoint_seq,
-                        audit_head.c.checkpoint_ts_us))
-_SET_HEAD = (audit_head.update().where(audit_head.c.id == HEAD_ID)
-             .values(entry_hash=sa.bindparam("head_hash")))
-_SET_HEAD_AND_CHECKPOINT = _SET_HEAD.values(checkpoint_seq=sa.bindparam("head_seq"),
-                                            checkpoint_ts_us=sa.bindparam("head_ts_us"))
+_ALLOCATE = (
+    audit_head.update()
+    .where(audit_head.c.id == HEAD_ID)
+    .values(seq=audit_head.c.seq + sa.bindparam("count", type_=sa.BigInteger))
+    .returning(audit_head.c.seq, audit_head.c.entry_hash, audit_head.c.checkpoint_seq, audit_head.c.checkpoint_ts_us)
+)
+_SET_HEAD = audit_head.update().where(audit_head.c.id == HEAD_ID).values(entry_hash=sa.bindparam("head_hash"))
+_SET_HEAD_AND_CHECKPOINT = _SET_HEAD.values(
+    checkpoint_seq=sa.bindparam("head_seq"), checkpoint_ts_us=sa.bindparam("head_ts_us")
+)
 _INSERT_ENTRIES = audit_entries.insert()
 _INSERT_CHECKPOINT = audit_checkpoints.insert()
 _HASH_AT = sa.select(audit_entries.c.entry_hash).where(audit_entries.c.seq == sa.bindparam("seq"))
@@ -96,24 +112,34 @@ class AuditEntry:
             if not isinstance(category, str) or not 0 < len(category) <= 64 or not category.isascii():
                 raise AttestationInputError("audit entry: guard categories are short ASCII names")
             _check_int(f"guard[{category}]", count)
-        if self.code is not None and not (isinstance(self.code, str) and 0 < len(self.code) <= 64
-                                          and self.code.isascii()):
+        if self.code is not None and not (
+            isinstance(self.code, str) and 0 < len(self.code) <= 64 and self.code.isascii()
+        ):
             raise AttestationInputError("audit entry: code must be a short ASCII name")
         if len(self.tools) > 128 or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in self.tools):
             raise AttestationInputError("audit entry: tools are at most 128 names of 1..64 characters")
         if self.attestation_sha256 is not None and not (
-                isinstance(self.attestation_sha256, str) and HEX64.match(self.attestation_sha256)):
+            isinstance(self.attestation_sha256, str) and HEX64.match(self.attestation_sha256)
+        ):
             raise AttestationInputError("audit entry: attestation_sha256 must be 64 lowercase hex digits")
 
     def row(self, now_us: int) -> dict[str, Any]:
         return {
             "ts_us": to_micros(self.timestamp) if self.timestamp else now_us,
-            "request_id": self.request_id, "org_id": self.org_id, "api_key_id": self.api_key_id,
-            "model": self.model, "adapter": self.adapter, "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens, "cost_micros": self.cost_micros,
-            "guard": canonical_json(dict(self.guard)).decode("ascii"), "status": self.status,
-            "http_status": self.http_status, "latency_ms": self.latency_ms,
-            "attestation_sha256": self.attestation_sha256, "detail": self.detail_json(),
+            "request_id": self.request_id,
+            "org_id": self.org_id,
+            "api_key_id": self.api_key_id,
+            "model": self.model,
+            "adapter": self.adapter,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_micros": self.cost_micros,
+            "guard": canonical_json(dict(self.guard)).decode("ascii"),
+            "status": self.status,
+            "http_status": self.http_status,
+            "latency_ms": self.latency_ms,
+            "attestation_sha256": self.attestation_sha256,
+            "detail": self.detail_json(),
         }
 
     def detail_json(self) -> str | None:
@@ -143,8 +169,14 @@ def entry_hash(row: Mapping[str, Any] | RowMapping) -> str:
 class AuditLog:
     """Append, checkpoint and read the audit chain. ``keyring`` signs checkpoints (None: no checkpoints)."""
 
-    def __init__(self, engine: Engine, keyring: KeyRing | Callable[[], KeyRing] | None = None, *,
-                 checkpoint_every: int = 1000, checkpoint_interval_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        keyring: KeyRing | Callable[[], KeyRing] | None = None,
+        *,
+        checkpoint_every: int = 1000,
+        checkpoint_interval_s: float = 60.0,
+    ) -> None:
         self._engine = engine
         self._keyring = keyring
         self._checkpoint_every = max(1, checkpoint_every)
@@ -186,8 +218,9 @@ class AuditLog:
             receipts.append(AuditReceipt(seq, prev))
         conn.execute(_INSERT_ENTRIES, rows)
         signer = self._signer()
-        if signer is not None and (seq - cp_seq >= self._checkpoint_every
-                                   or now_us - cp_us >= self._checkpoint_interval_us):
+        if signer is not None and (
+            seq - cp_seq >= self._checkpoint_every or now_us - cp_us >= self._checkpoint_interval_us
+        ):
             self._insert_checkpoint(conn, sign_checkpoint(signer, seq, prev, now_us))
             conn.execute(_SET_HEAD_AND_CHECKPOINT, {"head_hash": prev, "head_seq": seq, "head_ts_us": now_us})
         else:
@@ -218,8 +251,9 @@ class AuditLog:
 
     def head(self) -> AuditReceipt:
         with self._engine.connect() as conn:
-            row = conn.execute(sa.select(audit_head.c.seq, audit_head.c.entry_hash)
-                               .where(audit_head.c.id == HEAD_ID)).first()
+            row = conn.execute(
+                sa.select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == HEAD_ID)
+            ).first()
         if row is None:
             raise AuditLogUnavailable("the audit chain head row is missing: the audit database is damaged")
         return AuditReceipt(row.seq, row.entry_hash)
@@ -231,8 +265,9 @@ class AuditLog:
 
     def set_checkpoint_token(self, checkpoint_id: int, token: bytes) -> None:
         with self._engine.begin() as conn:
-            conn.execute(audit_checkpoints.update().where(audit_checkpoints.c.id == checkpoint_id)
-                         .values(tsa_token=token))
+            conn.execute(
+                audit_checkpoints.update().where(audit_checkpoints.c.id == checkpoint_id).values(tsa_token=token)
+            )
 
     def timestamp_checkpoints(self, tsa: TimestampAuthority) -> list[int]:
         """Fetch an RFC 3161 token for every checkpoint that has none (outside any append: a TSA is a
@@ -244,8 +279,9 @@ class AuditLog:
                 stamped.append(checkpoint.id)
         return stamped
 
-    def export(self, *, since: datetime | None = None, until: datetime | None = None,
-               org_id: str | None = None) -> Iterator[dict[str, Any]]:
+    def export(
+        self, *, since: datetime | None = None, until: datetime | None = None, org_id: str | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Entries as JSON-ready dicts in chain order (hashes included, so a copy can be re-verified)."""
         query = sa.select(audit_entries).order_by(audit_entries.c.seq)
         if since is not None:
@@ -268,9 +304,16 @@ class AuditLog:
         return head.seq - count, head.entry_hash, head.checkpoint_seq, head.checkpoint_ts_us
 
     def _insert_checkpoint(self, conn: Connection, checkpoint: Checkpoint) -> int:
-        result = conn.execute(_INSERT_CHECKPOINT, {
-            "seq": checkpoint.seq, "entry_hash": checkpoint.entry_hash, "ts_us": checkpoint.ts_us,
-            "kid": checkpoint.kid, "signature": checkpoint.signature})
+        result = conn.execute(
+            _INSERT_CHECKPOINT,
+            {
+                "seq": checkpoint.seq,
+                "entry_hash": checkpoint.entry_hash,
+                "ts_us": checkpoint.ts_us,
+                "kid": checkpoint.kid,
+                "signature": checkpoint.signature,
+            },
+        )
         inserted = result.inserted_primary_key
         if inserted is None:
             raise AuditLogUnavailable("the checkpoint row got no id")
@@ -297,4 +340,3 @@ def _check_int(name: str, value: Any) -> None:
 
 def first_line(error: Exception) -> str:
     return str(error).splitlines()[0][:300]
-

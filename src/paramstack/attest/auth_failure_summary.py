@@ -40,9 +40,15 @@ def summary_entry(interval: FailureInterval, replica: str) -> AuditEntry:
         counts[OTHER] = rest
     started_us = int(interval.started * 1_000_000)
     return AuditEntry(
-        request_id=f"auth-failures:{replica}:{started_us}"[:128], org_id="-", model="-", status=AUTH_FAILURES,
-        http_status=401, latency_ms=max(0, int((interval.ended - interval.started) * 1000)), guard=counts,
-        timestamp=datetime.fromtimestamp(interval.ended, UTC))
+        request_id=f"auth-failures:{replica}:{started_us}"[:128],
+        org_id="-",
+        model="-",
+        status=AUTH_FAILURES,
+        http_status=401,
+        latency_ms=max(0, int((interval.ended - interval.started) * 1000)),
+        guard=counts,
+        timestamp=datetime.fromtimestamp(interval.ended, UTC),
+    )
 
 
 def replica_name() -> str:

@@ -48,25 +48,44 @@ class Checkpoint:
         return b64url_decode(self.signature)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "seq": self.seq, "entry_hash": self.entry_hash,
-                "timestamp": format_time(from_micros(self.ts_us)), "kid": self.kid,
-                "signature": self.signature, "timestamped": self.tsa_token is not None}
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "entry_hash": self.entry_hash,
+            "timestamp": format_time(from_micros(self.ts_us)),
+            "kid": self.kid,
+            "signature": self.signature,
+            "timestamped": self.tsa_token is not None,
+        }
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any] | RowMapping) -> Checkpoint:
-        return cls(seq=row["seq"], entry_hash=row["entry_hash"], ts_us=row["ts_us"], kid=row["kid"],
-                   signature=row["signature"], id=row["id"], tsa_token=row["tsa_token"])
+        return cls(
+            seq=row["seq"],
+            entry_hash=row["entry_hash"],
+            ts_us=row["ts_us"],
+            kid=row["kid"],
+            signature=row["signature"],
+            id=row["id"],
+            tsa_token=row["tsa_token"],
+        )
 
 
 def checkpoint_message(seq: int, entry_hash: str, ts_us: int, kid: str) -> bytes:
-    return canonical_json({"format": CHECKPOINT_FORMAT, "seq": seq, "entry_hash": entry_hash,
-                           "timestamp": format_time(from_micros(ts_us)), "kid": kid})
+    return canonical_json(
+        {
+            "format": CHECKPOINT_FORMAT,
+            "seq": seq,
+            "entry_hash": entry_hash,
+            "timestamp": format_time(from_micros(ts_us)),
+            "kid": kid,
+        }
+    )
 
 
 def sign_checkpoint(signer: SigningKey, seq: int, entry_hash: str, ts_us: int) -> Checkpoint:
     signature = signer.sign(checkpoint_message(seq, entry_hash, ts_us, signer.kid))
-    return Checkpoint(seq=seq, entry_hash=entry_hash, ts_us=ts_us, kid=signer.kid,
-                      signature=b64url_encode(signature))
+    return Checkpoint(seq=seq, entry_hash=entry_hash, ts_us=ts_us, kid=signer.kid, signature=b64url_encode(signature))
 
 
 def check_checkpoint_signature(checkpoint: Checkpoint, keyring: KeyRing) -> Finding | None:
@@ -74,17 +93,24 @@ def check_checkpoint_signature(checkpoint: Checkpoint, keyring: KeyRing) -> Find
     where = f"checkpoint {checkpoint.id}"
     key = keyring.get(checkpoint.kid)
     if key is None:
-        return Finding(Problem.UNKNOWN_KEY, f"checkpoint {checkpoint.id} (seq {checkpoint.seq}) is signed by "
-                       f"unknown key {checkpoint.kid!r}", where)
+        return Finding(
+            Problem.UNKNOWN_KEY,
+            f"checkpoint {checkpoint.id} (seq {checkpoint.seq}) is signed by unknown key {checkpoint.kid!r}",
+            where,
+        )
     try:
         signature = b64url_decode(checkpoint.signature)
         message = checkpoint.message()
     except EncodingProblem as error:
         return Finding(Problem.MALFORMED, f"checkpoint {checkpoint.id} is malformed: {error}", where)
     if not key.verify(signature, message):
-        return Finding(Problem.BAD_SIGNATURE, f"checkpoint {checkpoint.id} (seq {checkpoint.seq}) has a bad "
-                       "signature: it was altered or forged", where)
+        return Finding(
+            Problem.BAD_SIGNATURE,
+            f"checkpoint {checkpoint.id} (seq {checkpoint.seq}) has a bad signature: it was altered or forged",
+            where,
+        )
     if not key.signed_in_validity(from_micros(checkpoint.ts_us)):
-        return Finding(Problem.EXPIRED_KEY, f"checkpoint {checkpoint.id} was signed by key {key.kid} "
-                       "outside its validity", where)
+        return Finding(
+            Problem.EXPIRED_KEY, f"checkpoint {checkpoint.id} was signed by key {key.kid} outside its validity", where
+        )
     return None

@@ -40,8 +40,7 @@ class OpenedEnvelope:
     failure: Finding | None = None
 
 
-def open_envelope(envelope: Any, keyring: KeyRing,
-                  payload_type: str = INTOTO_PAYLOAD_TYPE) -> OpenedEnvelope:
+def open_envelope(envelope: Any, keyring: KeyRing, payload_type: str = INTOTO_PAYLOAD_TYPE) -> OpenedEnvelope:
     """Decode and verify; raises EncodingProblem only for a malformed envelope, otherwise reports the
     failure (unknown key, bad signature) in ``failure`` so callers can still show what the payload says."""
     if not isinstance(envelope, Mapping):
@@ -65,7 +64,13 @@ def open_envelope(envelope: Any, keyring: KeyRing,
         if key.verify(signature, message):
             return OpenedEnvelope(payload, payload_type, key)
     kids = ", ".join(str(e.get("keyid")) for e in signatures)
-    failure = (Finding(Problem.BAD_SIGNATURE, f"the manifest signature does not verify (key {kids}): "
-                       "the manifest was altered", "signature") if known else
-               Finding(Problem.UNKNOWN_KEY, f"the manifest is signed by unknown key(s) {kids}", "signature"))
+    failure = (
+        Finding(
+            Problem.BAD_SIGNATURE,
+            f"the manifest signature does not verify (key {kids}): the manifest was altered",
+            "signature",
+        )
+        if known
+        else Finding(Problem.UNKNOWN_KEY, f"the manifest is signed by unknown key(s) {kids}", "signature")
+    )
     return OpenedEnvelope(payload, payload_type, None, failure)

@@ -45,19 +45,35 @@ class ResponseSigner:
     artifact_dirs: Callable[[str, str | None], tuple[Path | None, Path | None]]  # (model, adapter) -> dirs
     digests: ManifestDigests = field(default_factory=ManifestDigests)
 
-    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts,
-             tool_calls: Sequence[ToolCall] = ()) -> SignedAttestation:
+    def sign(
+        self, call: CallInfo, output_text: str, usage: UsageCounts, tool_calls: Sequence[ToolCall] = ()
+    ) -> SignedAttestation:
         model_dir, adapter_dir = self.artifact_dirs(call.model, call.adapter)
         sampling = call.sampling
         return sign_output(
-            call.public_model, output_text, key=self.keys(), org_id=call.org_id, request_id=call.request_id,
-            adapter_id=call.adapter, adapter_manifest_sha256=self.digests.of(adapter_dir),
-            model_manifest_sha256=self.digests.of(model_dir), request_sha256=call.request_digest,
-            sampling={"max_tokens": sampling.max_tokens, "temperature": sampling.temperature,
-                      "top_p": sampling.top_p, "stop": list(sampling.stop), "seed": sampling.seed},
-            usage={"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-                   "total_tokens": usage.total_tokens},
-            tool_calls=[{"id": c.id, "name": c.name, "arguments": c.arguments} for c in tool_calls] or None)
+            call.public_model,
+            output_text,
+            key=self.keys(),
+            org_id=call.org_id,
+            request_id=call.request_id,
+            adapter_id=call.adapter,
+            adapter_manifest_sha256=self.digests.of(adapter_dir),
+            model_manifest_sha256=self.digests.of(model_dir),
+            request_sha256=call.request_digest,
+            sampling={
+                "max_tokens": sampling.max_tokens,
+                "temperature": sampling.temperature,
+                "top_p": sampling.top_p,
+                "stop": list(sampling.stop),
+                "seed": sampling.seed,
+            },
+            usage={
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "total_tokens": usage.total_tokens,
+            },
+            tool_calls=[{"id": c.id, "name": c.name, "arguments": c.arguments} for c in tool_calls] or None,
+        )
 
 
 class AuditRecorder:
@@ -89,10 +105,19 @@ def audit_entry(record: AuditRecord) -> AuditEntry:
     call = record.call
     guard = Counter(f"{f.check}.{f.type}"[:64] for f in record.findings)
     return AuditEntry(
-        request_id=call.request_id, org_id=call.org_id, model=call.public_model,
-        status=record.outcome.kind.value, http_status=record.outcome.http_status, code=record.outcome.code,
-        api_key_id=call.caller.key.key_id, adapter=call.adapter,
-        prompt_tokens=record.usage.prompt_tokens, completion_tokens=record.usage.completion_tokens,
-        cost_micros=record.cost_micros, latency_ms=round(record.latency_ms), guard=dict(guard),
-        attestation_sha256=record.attestation_digest, tools=tuple(name[:64] for name in record.tool_names[:128]))
-
+        request_id=call.request_id,
+        org_id=call.org_id,
+        model=call.public_model,
+        status=record.outcome.kind.value,
+        http_status=record.outcome.http_status,
+        code=record.outcome.code,
+        api_key_id=call.caller.key.key_id,
+        adapter=call.adapter,
+        prompt_tokens=record.usage.prompt_tokens,
+        completion_tokens=record.usage.completion_tokens,
+        cost_micros=record.cost_micros,
+        latency_ms=round(record.latency_ms),
+        guard=dict(guard),
+        attestation_sha256=record.attestation_digest,
+        tools=tuple(name[:64] for name in record.tool_names[:128]),
+    )

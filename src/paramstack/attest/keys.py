@@ -88,8 +88,11 @@ class PublicKey:
         if len(raw) != 32:
             raise EncodingProblem("an Ed25519 public key is 32 bytes")
         key = Ed25519PublicKey.from_public_bytes(raw)
-        validity = {name: parse_time(jwk[name]) for name in ("created_at", "expires_at", "retired_at")
-                    if jwk.get(name) is not None}
+        validity = {
+            name: parse_time(jwk[name])
+            for name in ("created_at", "expires_at", "retired_at")
+            if jwk.get(name) is not None
+        }
         public = cls.of(key, **validity)
         if "kid" in jwk and jwk["kid"] != public.kid:
             raise EncodingProblem(f"JWK kid {jwk['kid']!r} is not the id of its key ({public.kid})")

@@ -75,17 +75,20 @@ class SigningKeyStore:
 
     # changing
 
-    def generate(self, *, expires_at: datetime | None = None, activate: bool = True,
-                 now: datetime | None = None) -> PublicKey:
+    def generate(
+        self, *, expires_at: datetime | None = None, activate: bool = True, now: datetime | None = None
+    ) -> PublicKey:
         """Make a new key; when it becomes active, the previously active key is retired (rotation)."""
         now = now or utc_now()
         private = Ed25519PrivateKey.generate()
-        public = PublicKey(key=private.public_key(), kid=key_id(private.public_key()), created_at=now,
-                           expires_at=expires_at)
+        public = PublicKey(
+            key=private.public_key(), kid=key_id(private.public_key()), created_at=now, expires_at=expires_at
+        )
         with self._locked():
             document = self._read_document()
-            pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption())
+            pem = private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
             self._write_private(public.kid, pem)
             keys = [PublicKey.from_jwk(jwk) for jwk in document["keys"]]
             previous = document.get("active")
@@ -149,8 +152,9 @@ class SigningKeyStore:
         except FileNotFoundError:
             raise ConfigurationError(f"the active signing key's private file {path} is missing") from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise ConfigurationError(f"private key {path} is accessible by others "
-                                     f"(mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}")
+            raise ConfigurationError(
+                f"private key {path} is accessible by others (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}"
+            )
         try:
             private = serialization.load_pem_private_key(path.read_bytes(), password=None)
         except ValueError:

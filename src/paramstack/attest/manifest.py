@@ -90,15 +90,31 @@ class Manifest:
         return [Parent(p["digest"]["sha256"], p.get("kind"), p.get("name")) for p in self.predicate["parents"]]
 
     def summary(self) -> dict[str, Any]:
-        return {"directory": str(self.directory), "digest": self.digest, "kind": self.kind, "name": self.name,
-                "kid": self.kid, "files": len(self.files), "parents": [p.to_dict() for p in self.parents],
-                "created_by": self.predicate.get("created_by"), "created_at": self.predicate.get("created_at"),
-                "config": self.predicate.get("config")}
+        return {
+            "directory": str(self.directory),
+            "digest": self.digest,
+            "kind": self.kind,
+            "name": self.name,
+            "kid": self.kid,
+            "files": len(self.files),
+            "parents": [p.to_dict() for p in self.parents],
+            "created_by": self.predicate.get("created_by"),
+            "created_at": self.predicate.get("created_at"),
+            "config": self.predicate.get("config"),
+        }
 
 
-def write_manifest(artifact_dir: Path | str, kind: str, *, keyring: KeyRing,
-                   parents: Iterable[Manifest | Parent | Path | str] = (), config: Mapping[str, Any] | None = None,
-                   name: str | None = None, created_by: str | None = None, now: datetime | None = None) -> Manifest:
+def write_manifest(
+    artifact_dir: Path | str,
+    kind: str,
+    *,
+    keyring: KeyRing,
+    parents: Iterable[Manifest | Parent | Path | str] = (),
+    config: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    created_by: str | None = None,
+    now: datetime | None = None,
+) -> Manifest:
     """Hash every file of ``artifact_dir`` and write its signed manifest (replacing an older one).
 
     ``parents``: parent artifact directories (their manifests must verify), Manifests, Parents, or
@@ -157,8 +173,9 @@ def manifest_digest(artifact_dir: Path | str) -> str | None:
         return None
 
 
-def verify_manifest(artifact_dir: Path | str, keyring: KeyRing,
-                    tsa_roots: list[x509.Certificate] | None = None) -> Verdict:
+def verify_manifest(
+    artifact_dir: Path | str, keyring: KeyRing, tsa_roots: list[x509.Certificate] | None = None
+) -> Verdict:
     """Valid, or what failed: missing manifest, malformed, unknown key, bad signature, expired key,
     and every missing, changed or extra file by name. With ``tsa_roots``, a timestamp token beside the
     manifest (``timestamp_manifest``) must verify too."""
@@ -178,8 +195,12 @@ def verify_manifest(artifact_dir: Path | str, keyring: KeyRing,
         return Verdict((opened.failure,), details)
     assert opened.key is not None
     if not opened.key.signed_in_validity(parse_time(manifest.predicate["created_at"])):
-        return Verdict.fail(Problem.EXPIRED_KEY, f"key {opened.key.kid} was no longer valid when the manifest "
-                            "was signed", "signature", **details)
+        return Verdict.fail(
+            Problem.EXPIRED_KEY,
+            f"key {opened.key.kid} was no longer valid when the manifest was signed",
+            "signature",
+            **details,
+        )
     findings = _compare_files(root, manifest.files)
     token_path = root / TIMESTAMP_FILE
     if tsa_roots and token_path.is_file():
@@ -215,14 +236,24 @@ def ensure_artifact_verified(artifact_dir: Path | str, keyring: KeyRing) -> Mani
 
 def _compare_files(root: Path, expected: dict[str, str]) -> list[Finding]:
     present = set(list_files(root, MANIFEST_PREFIX))
-    findings = [Finding(Problem.MISSING_FILE, f"{name} is listed in the manifest but missing", name)
-                for name in sorted(set(expected) - present)]
+    findings = [
+        Finding(Problem.MISSING_FILE, f"{name} is listed in the manifest but missing", name)
+        for name in sorted(set(expected) - present)
+    ]
     actual = hash_files(root, sorted(set(expected) & present))
-    findings += [Finding(Problem.CHANGED_FILE, f"{name} changed after signing (sha256 {digest[:16]}..., "
-                         f"signed {expected[name][:16]}...)", name)
-                 for name, digest in actual.items() if digest != expected[name]]
-    findings += [Finding(Problem.EXTRA_FILE, f"{name} is not in the manifest (added after signing)", name)
-                 for name in sorted(present - set(expected))]
+    findings += [
+        Finding(
+            Problem.CHANGED_FILE,
+            f"{name} changed after signing (sha256 {digest[:16]}..., signed {expected[name][:16]}...)",
+            name,
+        )
+        for name, digest in actual.items()
+        if digest != expected[name]
+    ]
+    findings += [
+        Finding(Problem.EXTRA_FILE, f"{name} is not in the manifest (added after signing)", name)
+        for name in sorted(present - set(expected))
+    ]
     return findings
 
 
@@ -256,8 +287,14 @@ def _parse_statement(payload: bytes) -> dict[str, Any]:
         name = subject.get("name") if isinstance(subject, dict) else None
         digest = _sha256_of(subject)
         # a subject outside the directory would make verification read files elsewhere
-        if (not isinstance(name, str) or not name or name in names or PurePosixPath(name).is_absolute()
-                or ".." in PurePosixPath(name).parts or not (isinstance(digest, str) and HEX64.match(digest))):
+        if (
+            not isinstance(name, str)
+            or not name
+            or name in names
+            or PurePosixPath(name).is_absolute()
+            or ".." in PurePosixPath(name).parts
+            or not (isinstance(digest, str) and HEX64.match(digest))
+        ):
             raise EncodingProblem(f"bad subject {str(name)[:80]!r}")
         names.add(name)
     if predicate.get("kind") not in KINDS or not isinstance(predicate.get("parents"), list):

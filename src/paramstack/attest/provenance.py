@@ -89,9 +89,16 @@ class LineageNode:
         }
 
 
-def lineage(digest: str, registry: ManifestRegistry, keyring: KeyRing | None, *, verify: bool = True,
-            kind: str | None = None, name: str | None = None,
-            _seen: frozenset[str] = frozenset()) -> LineageNode:
+def lineage(
+    digest: str,
+    registry: ManifestRegistry,
+    keyring: KeyRing | None,
+    *,
+    verify: bool = True,
+    kind: str | None = None,
+    name: str | None = None,
+    _seen: frozenset[str] = frozenset(),
+) -> LineageNode:
     """The tree from one manifest digest up to its roots (a digest seen twice on a path is cut: cycles
     cannot be signed honestly, but a registry may be fed anything)."""
     manifest = registry.find(digest)
@@ -101,8 +108,10 @@ def lineage(digest: str, registry: ManifestRegistry, keyring: KeyRing | None, *,
     node = LineageNode(digest, manifest, verdict, kind=manifest.kind, name=manifest.name)
     if digest in _seen:
         return node
-    node.parents = [lineage(p.digest, registry, keyring, verify=verify, kind=p.kind, name=p.name,
-                            _seen=_seen | {digest}) for p in manifest.parents]
+    node.parents = [
+        lineage(p.digest, registry, keyring, verify=verify, kind=p.kind, name=p.name, _seen=_seen | {digest})
+        for p in manifest.parents
+    ]
     return node
 
 

@@ -42,8 +42,22 @@ from paramstack.attest.keys import KeyRing, PublicKey, SigningKey
 from paramstack.attest.verdict import Problem, Verdict
 
 ATTESTATION_FORMAT = "paramstack-attestation/1"
-_FIELDS = ("format", "kid", "model_id", "model_manifest_sha256", "adapter_id", "adapter_manifest_sha256",
-           "output_sha256", "request_sha256", "sampling", "usage", "timestamp", "org_id", "request_id", "metadata")
+_FIELDS = (
+    "format",
+    "kid",
+    "model_id",
+    "model_manifest_sha256",
+    "adapter_id",
+    "adapter_manifest_sha256",
+    "output_sha256",
+    "request_sha256",
+    "sampling",
+    "usage",
+    "timestamp",
+    "org_id",
+    "request_id",
+    "metadata",
+)
 
 _OPTIONAL_FIELDS = ("tool_calls_sha256",)
 
@@ -102,8 +116,9 @@ def output_sha256(output: str | bytes) -> str:
 def tool_calls_sha256(tool_calls: Sequence[Mapping[str, str]]) -> str:
     """SHA-256 of the canonical JSON of ``[{"id", "name", "arguments"}, ...]`` in call order."""
     try:
-        return sha256_hex(canonical_json([{"id": c["id"], "name": c["name"], "arguments": c["arguments"]}
-                                          for c in tool_calls]))
+        return sha256_hex(
+            canonical_json([{"id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in tool_calls])
+        )
     except (KeyError, TypeError, EncodingProblem) as error:
         raise AttestationInputError(f"tool calls cannot be attested: {error}") from None
 
@@ -176,8 +191,9 @@ def parse_attestation(value: Any) -> SignedAttestation:
     return SignedAttestation(payload=payload, signature=signature)
 
 
-def verify_output(signed: Any, output: str | bytes, public_key: Verifier,
-                  tool_calls: Sequence[Mapping[str, str]] | None = None) -> Verdict:
+def verify_output(
+    signed: Any, output: str | bytes, public_key: Verifier, tool_calls: Sequence[Mapping[str, str]] | None = None
+) -> Verdict:
     """Valid, or exactly what failed: malformed, unknown_key, bad_signature, expired_key, hash_mismatch.
 
     ``tool_calls``: the response's calls (``id``, ``name``, ``arguments``) when it has any.
@@ -195,26 +211,40 @@ def verify_output(signed: Any, output: str | bytes, public_key: Verifier,
     if key is None:
         return Verdict.fail(Problem.UNKNOWN_KEY, f"signed by unknown key {attestation.kid!r}", "kid", **details)
     if not key.verify(attestation.signature, message):
-        return Verdict.fail(Problem.BAD_SIGNATURE, f"signature does not verify with key {key.kid}",
-                            "signature", **details)
+        return Verdict.fail(
+            Problem.BAD_SIGNATURE, f"signature does not verify with key {key.kid}", "signature", **details
+        )
     signed_at = parse_time(payload["timestamp"])
     if not key.signed_in_validity(signed_at):
         assert key.not_after is not None  # only a key with an end date can be outside its validity
-        return Verdict.fail(Problem.EXPIRED_KEY, f"key {key.kid} was no longer valid at {payload['timestamp']} "
-                            f"(valid until {format_time(key.not_after)})", "kid", **details)
+        return Verdict.fail(
+            Problem.EXPIRED_KEY,
+            f"key {key.kid} was no longer valid at {payload['timestamp']} (valid until {format_time(key.not_after)})",
+            "kid",
+            **details,
+        )
     actual = output_sha256(output)
     if actual != payload["output_sha256"]:
-        return Verdict.fail(Problem.HASH_MISMATCH, f"output SHA-256 {actual} differs from the attested "
-                            f"{payload['output_sha256']}: the output was changed", "output", **details)
+        return Verdict.fail(
+            Problem.HASH_MISMATCH,
+            f"output SHA-256 {actual} differs from the attested {payload['output_sha256']}: the output was changed",
+            "output",
+            **details,
+        )
     attested_calls = payload.get("tool_calls_sha256")
     try:
         seen_calls = tool_calls_sha256(tool_calls) if tool_calls else None
     except AttestationInputError as error:
         return Verdict.fail(Problem.MALFORMED, str(error), "tool_calls", **details)
     if seen_calls != attested_calls:
-        return Verdict.fail(Problem.HASH_MISMATCH, "the tool calls (names or argument bytes) differ from the "
-                            "attested ones: they were changed" if attested_calls else
-                            "the response has tool calls that were not attested", "tool_calls", **details)
+        return Verdict.fail(
+            Problem.HASH_MISMATCH,
+            "the tool calls (names or argument bytes) differ from the attested ones: they were changed"
+            if attested_calls
+            else "the response has tool calls that were not attested",
+            "tool_calls",
+            **details,
+        )
     return Verdict.ok(**details)
 
 
@@ -250,8 +280,13 @@ def _check_payload(payload: Mapping[str, Any]) -> None:
             raise EncodingProblem(f"{name} must be a non-empty string")
     if payload["adapter_id"] is not None and not isinstance(payload["adapter_id"], str):
         raise EncodingProblem("adapter_id must be a string or null")
-    for name in ("output_sha256", "model_manifest_sha256", "adapter_manifest_sha256", "request_sha256",
-                 *(f for f in _OPTIONAL_FIELDS if f in payload)):
+    for name in (
+        "output_sha256",
+        "model_manifest_sha256",
+        "adapter_manifest_sha256",
+        "request_sha256",
+        *(f for f in _OPTIONAL_FIELDS if f in payload),
+    ):
         value = payload[name]
         if (value is not None or name == "output_sha256") and not (isinstance(value, str) and HEX64.match(value)):
             raise EncodingProblem(f"{name} must be 64 lowercase hex digits")
@@ -259,7 +294,9 @@ def _check_payload(payload: Mapping[str, Any]) -> None:
         if not isinstance(payload[name], dict):
             raise EncodingProblem(f"{name} must be an object")
     usage = payload["usage"]
-    if usage is not None and not (isinstance(usage, dict) and all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in usage.values())):
+    if usage is not None and not (
+        isinstance(usage, dict)
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in usage.values())
+    ):
         raise EncodingProblem("usage must be null or an object of non-negative integers")
     parse_time(payload["timestamp"])

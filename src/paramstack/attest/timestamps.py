@@ -39,12 +39,19 @@ class TimestampAuthority:
 
     def timestamp(self, data: bytes) -> bytes:
         """The TSA's DER TimeStampResp over SHA-256(data), checked to answer our request."""
-        request = TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256).nonce(nonce=True) \
-            .cert_request(cert_request=True).build()
+        request = (
+            TimestampRequestBuilder()
+            .data(data)
+            .hash_algorithm(HashAlgorithm.SHA256)
+            .nonce(nonce=True)
+            .cert_request(cert_request=True)
+            .build()
+        )
         client = self._client or httpx.Client(timeout=self._timeout)
         try:
-            reply = client.post(self.url, content=request.as_bytes(),
-                                headers={"content-type": "application/timestamp-query"})
+            reply = client.post(
+                self.url, content=request.as_bytes(), headers={"content-type": "application/timestamp-query"}
+            )
             reply.raise_for_status()
         except httpx.HTTPError as error:
             raise TimestampAuthorityError(f"time-stamping authority {self.url}: {error}") from None

@@ -44,11 +44,18 @@ def attach_attestation(body: dict[str, Any], signed: WireAttestation) -> dict[st
     return body
 
 
-def attestation_sse_event(signed: WireAttestation, *, response_id: str, model: str, created: int,
-                          object_type: str = "chat.completion.chunk") -> str:
+def attestation_sse_event(
+    signed: WireAttestation, *, response_id: str, model: str, created: int, object_type: str = "chat.completion.chunk"
+) -> str:
     """The final SSE event of a streamed response (send it before ``data: [DONE]``)."""
-    chunk = {"id": response_id, "object": object_type, "created": created, "model": model, "choices": [],
-             "attestation": signed.to_dict()}
+    chunk = {
+        "id": response_id,
+        "object": object_type,
+        "created": created,
+        "model": model,
+        "choices": [],
+        "attestation": signed.to_dict(),
+    }
     return f"event: {SSE_EVENT}\ndata: {json.dumps(chunk, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
@@ -91,11 +98,18 @@ def read_response(document: Any) -> AttestedResponse:
     if "output" in document:
         if not isinstance(document["output"], str):
             raise EncodingProblem("'output' must be a string")
-        return AttestedResponse(document["output"], document["attestation"],
-                                tool_calls=_call_list(document.get("tool_calls")))
-    return AttestedResponse(_body_text(document), document["attestation"], _opt_str(document, "id"),
-                            _opt_str(document, "model"), _opt_map(document, "usage"), "body",
-                            _body_tool_calls(document))
+        return AttestedResponse(
+            document["output"], document["attestation"], tool_calls=_call_list(document.get("tool_calls"))
+        )
+    return AttestedResponse(
+        _body_text(document),
+        document["attestation"],
+        _opt_str(document, "id"),
+        _opt_str(document, "model"),
+        _opt_map(document, "usage"),
+        "body",
+        _body_tool_calls(document),
+    )
 
 
 def verify_response(document: Any, public_key: Verifier) -> Verdict:
@@ -117,8 +131,12 @@ def verify_response(document: Any, public_key: Verifier) -> Verdict:
         bound += [(f"usage.{k}", usage.get(k), v) for k, v in payload["usage"].items()]
     for name, seen, attested in bound:
         if seen != attested:
-            return Verdict.fail(Problem.FIELD_MISMATCH, f"response {name} {seen!r} differs from the attested "
-                                f"{attested!r}", name, **verdict.details)
+            return Verdict.fail(
+                Problem.FIELD_MISMATCH,
+                f"response {name} {seen!r} differs from the attested {attested!r}",
+                name,
+                **verdict.details,
+            )
     return verdict
 
 
@@ -140,17 +158,25 @@ def _body_tool_calls(body: Mapping[str, Any]) -> list[dict[str, str]] | None:
     calls = message["tool_calls"]
     if not isinstance(calls, list):
         raise EncodingProblem("'tool_calls' is not a list")
-    return _call_list([{"id": c.get("id"), "name": (c.get("function") or {}).get("name"),
-                        "arguments": (c.get("function") or {}).get("arguments")}
-                       for c in calls if isinstance(c, Mapping)])
+    return _call_list(
+        [
+            {
+                "id": c.get("id"),
+                "name": (c.get("function") or {}).get("name"),
+                "arguments": (c.get("function") or {}).get("arguments"),
+            }
+            for c in calls
+            if isinstance(c, Mapping)
+        ]
+    )
 
 
 def _call_list(value: Any) -> list[dict[str, str]] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(
-            isinstance(c, Mapping) and all(isinstance(c.get(k), str) for k in ("id", "name", "arguments"))
-            for c in value):
+        isinstance(c, Mapping) and all(isinstance(c.get(k), str) for k in ("id", "name", "arguments")) for c in value
+    ):
         raise EncodingProblem("tool calls must be objects with string id, name and arguments")
     return [{"id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in value] or None
 

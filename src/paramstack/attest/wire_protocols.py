@@ -33,8 +33,15 @@ def read_protocol_body(document: Mapping[str, Any]) -> Any:
     else:
         text, calls = _message_content(document.get("content"))
         usage = _usage(document.get("usage"))
-    return AttestedResponse(text, document["attestation"], _str(document.get("id")), _str(document.get("model")),
-                            usage, "body", calls or None)
+    return AttestedResponse(
+        text,
+        document["attestation"],
+        _str(document.get("id")),
+        _str(document.get("model")),
+        usage,
+        "body",
+        calls or None,
+    )
 
 
 def read_protocol_stream(events: list[Mapping[str, Any]]) -> Any | None:
@@ -85,12 +92,21 @@ def _responses_stream(events: list[Mapping[str, Any]]) -> Any:
     if final is None or "attestation" not in final:
         raise EncodingProblem("no attestation event in the stream (was it cut short?)")
     final_text, final_calls = _responses_output(final.get("output"))
-    streamed_calls = [{**call, "arguments": "".join(arguments.get(item_id, []))}
-                      for item_id, call in _function_items(final.get("output"))]
+    streamed_calls = [
+        {**call, "arguments": "".join(arguments.get(item_id, []))}
+        for item_id, call in _function_items(final.get("output"))
+    ]
     if not ("".join(text) == "".join(done) == final_text) or streamed_calls != final_calls:
         raise EncodingProblem("the streamed deltas differ from the stream's final response object")
-    return AttestedResponse("".join(text), final["attestation"], _str(final.get("id")), _str(final.get("model")),
-                            _usage(final.get("usage")), "stream", streamed_calls or None)
+    return AttestedResponse(
+        "".join(text),
+        final["attestation"],
+        _str(final.get("id")),
+        _str(final.get("model")),
+        _usage(final.get("usage")),
+        "stream",
+        streamed_calls or None,
+    )
 
 
 def _messages_stream(events: list[Mapping[str, Any]]) -> Any:
@@ -109,8 +125,11 @@ def _messages_stream(events: list[Mapping[str, Any]]) -> Any:
             if block.get("type") == "text":  # a block may start with text, as the SDK accumulates it
                 text.append(_text(block.get("text", "")))
             elif block.get("type") == "tool_use":
-                calls[int(event.get("index", 0))] = {"id": _text(block.get("id")), "name": _text(block.get("name")),
-                                                     "arguments": ""}
+                calls[int(event.get("index", 0))] = {
+                    "id": _text(block.get("id")),
+                    "name": _text(block.get("name")),
+                    "arguments": "",
+                }
         elif kind == "content_block_delta":
             delta = event.get("delta") or {}
             if delta.get("type") == "text_delta":
@@ -122,23 +141,43 @@ def _messages_stream(events: list[Mapping[str, Any]]) -> Any:
     if last is None or "attestation" not in last:
         raise EncodingProblem("no attestation event in the stream (was it cut short?)")
     usage = {**(start.get("usage") or {}), **{k: v for k, v in (last.get("usage") or {}).items() if v is not None}}
-    return AttestedResponse("".join(text), last["attestation"], _str(start.get("id")), _str(start.get("model")),
-                            _usage(usage), "stream", [calls[i] for i in sorted(calls)] or None)
+    return AttestedResponse(
+        "".join(text),
+        last["attestation"],
+        _str(start.get("id")),
+        _str(start.get("model")),
+        _usage(usage),
+        "stream",
+        [calls[i] for i in sorted(calls)] or None,
+    )
 
 
 def _responses_output(output: Any) -> tuple[str, list[dict[str, str]]]:
     if not isinstance(output, list):
         raise EncodingProblem("'output' is not a list")
-    text = "".join(_text(part.get("text")) for item in output if isinstance(item, Mapping)
-                   and item.get("type") == "message" for part in item.get("content") or []
-                   if isinstance(part, Mapping) and part.get("type") == "output_text")
+    text = "".join(
+        _text(part.get("text"))
+        for item in output
+        if isinstance(item, Mapping) and item.get("type") == "message"
+        for part in item.get("content") or []
+        if isinstance(part, Mapping) and part.get("type") == "output_text"
+    )
     return text, [call for _, call in _function_items(output)]
 
 
 def _function_items(output: Any) -> list[tuple[str, dict[str, str]]]:
-    return [(str(item.get("id")), {"id": _text(item.get("call_id")), "name": _text(item.get("name")),
-                                   "arguments": _text(item.get("arguments"))})
-            for item in output or [] if isinstance(item, Mapping) and item.get("type") == "function_call"]
+    return [
+        (
+            str(item.get("id")),
+            {
+                "id": _text(item.get("call_id")),
+                "name": _text(item.get("name")),
+                "arguments": _text(item.get("arguments")),
+            },
+        )
+        for item in output or []
+        if isinstance(item, Mapping) and item.get("type") == "function_call"
+    ]
 
 
 def _message_content(content: Any) -> tuple[str, list[dict[str, str]]]:
@@ -146,9 +185,15 @@ def _message_content(content: Any) -> tuple[str, list[dict[str, str]]]:
         raise EncodingProblem("'content' is not a list")
     text = "".join(_text(b.get("text")) for b in content if isinstance(b, Mapping) and b.get("type") == "text")
     # A body carries the parsed input: compact JSON is the form the gateway's engines deliver.
-    calls = [{"id": _text(b.get("id")), "name": _text(b.get("name")),
-              "arguments": json.dumps(b.get("input"), ensure_ascii=False, separators=(",", ":"))}
-             for b in content if isinstance(b, Mapping) and b.get("type") == "tool_use"]
+    calls = [
+        {
+            "id": _text(b.get("id")),
+            "name": _text(b.get("name")),
+            "arguments": json.dumps(b.get("input"), ensure_ascii=False, separators=(",", ":")),
+        }
+        for b in content
+        if isinstance(b, Mapping) and b.get("type") == "tool_use"
+    ]
     return text, calls
 
 

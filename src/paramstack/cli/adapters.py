@@ -23,8 +23,9 @@ def register(
     path: Annotated[Path, typer.Option(help="PEFT adapter directory.")],
     base_model: Annotated[str, typer.Option(help="Configured model name (or model directory) it was trained on.")],
     version: Annotated[str | None, typer.Option(help="Version label (default v1, v2, ...; no dots).")] = None,
-    stable: Annotated[bool, typer.Option("--stable", help="Serve this version to tenants now (the first "
-                                         "version always is).")] = False,
+    stable: Annotated[
+        bool, typer.Option("--stable", help="Serve this version to tenants now (the first version always is).")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Check the adapter fits the base, record its manifest digest, and add it as a new version."""
@@ -38,12 +39,25 @@ def register(
         digest, manifest_note = _manifest(adapter_dir, ctx.settings)
         notes += [manifest_note] if manifest_note else []
         record = AdapterRegistry(ctx.database).register(
-            name, str(adapter_dir), base_model, version=version, manifest_sha256=digest,
-            details={**_training_details(adapter_dir), "notes": notes}, created_by=_who(), make_stable=stable)
+            name,
+            str(adapter_dir),
+            base_model,
+            version=version,
+            manifest_sha256=digest,
+            details={**_training_details(adapter_dir), "notes": notes},
+            created_by=_who(),
+            make_stable=stable,
+        )
         channels = AdapterRegistry(ctx.database).channels(name)
-    emit({**record.to_dict(), "channels": channels}, as_json,
-         lambda r: f"registered {r['engine_name']} on {r['base_model']} ({r['path']})"
-                   + (f"; stable -> {r['channels'].get('stable')}") + "".join(f"\n  note: {n}" for n in notes))
+    emit(
+        {**record.to_dict(), "channels": channels},
+        as_json,
+        lambda r: (
+            f"registered {r['engine_name']} on {r['base_model']} ({r['path']})"
+            + (f"; stable -> {r['channels'].get('stable')}")
+            + "".join(f"\n  note: {n}" for n in notes)
+        ),
+    )
 
 
 @app.command("list")
@@ -65,8 +79,11 @@ def show(name: Annotated[str, typer.Argument(help="Adapter name.")], as_json: Js
 
     with cli_errors():
         registry = AdapterRegistry(CliContext.load().database)
-        result = {"name": name, "channels": registry.channels(name),
-                  "versions": [v.to_dict() for v in registry.versions(name)]}
+        result = {
+            "name": name,
+            "channels": registry.channels(name),
+            "versions": [v.to_dict() for v in registry.versions(name)],
+        }
     emit(result, as_json, _render_show)
 
 
@@ -84,8 +101,11 @@ def promote(
     with cli_errors():
         registry = AdapterRegistry(CliContext.load().database)
         record = registry.set_channel(name, channel, version)
-    emit({"name": name, "channel": channel, "version": record.version, "engine_name": record.engine_name},
-         as_json, lambda r: f"{r['name']} {r['channel']} -> {r['version']} ({r['engine_name']})")
+    emit(
+        {"name": name, "channel": channel, "version": record.version, "engine_name": record.engine_name},
+        as_json,
+        lambda r: f"{r['name']} {r['channel']} -> {r['version']} ({r['engine_name']})",
+    )
 
 
 def _check_fits(adapter_dir: Path, base_model: str, settings: Any) -> list[str]:
@@ -100,8 +120,9 @@ def _check_fits(adapter_dir: Path, base_model: str, settings: Any) -> list[str]:
         return [f"base {base_model} is served by {configured.backend}: shapes not checked here"]
     model_dir = configured.path if configured is not None else Path(base_model)
     if configured is None and not (model_dir / "config.json").is_file():
-        raise InvalidRequest(f"--base-model {base_model!r} is neither a configured model nor a model directory",
-                             param="base_model")
+        raise InvalidRequest(
+            f"--base-model {base_model!r} is neither a configured model nor a model directory", param="base_model"
+        )
     if not (model_dir / "config.json").is_file():
         return [f"model directory {model_dir} is not installed here: shapes not checked"]
     check_fits(adapter_dir, model_dir)

@@ -21,12 +21,18 @@ app = typer.Typer(no_args_is_help=True, help="Signing keys and response verifica
 
 INVALID_EXIT_CODE = 1  # verification ran and said no (2 stays for bad usage/unreadable input)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-KeysDir = Annotated[Path | None, typer.Option("--keys-dir", help="Signing key directory "
-                                              "(default: settings' attest.keys_dir or $PARAMSTACK_HOME/keys).")]
-PublicKeyOpt = Annotated[str | None, typer.Option("--public-key", help="A public key: file or text "
-                                                  "(JWKS, JWK, PEM, or raw base64url).")]
-KeysUrl = Annotated[str | None, typer.Option("--keys-url", help="A JWKS URL, e.g. "
-                                             "https://gateway/v1/attestation/keys.")]
+KeysDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--keys-dir", help="Signing key directory (default: settings' attest.keys_dir or $PARAMSTACK_HOME/keys)."
+    ),
+]
+PublicKeyOpt = Annotated[
+    str | None, typer.Option("--public-key", help="A public key: file or text (JWKS, JWK, PEM, or raw base64url).")
+]
+KeysUrl = Annotated[
+    str | None, typer.Option("--keys-url", help="A JWKS URL, e.g. https://gateway/v1/attestation/keys.")
+]
 
 
 def key_store(keys_dir: Path | None) -> SigningKeyStore:
@@ -38,10 +44,12 @@ def key_store(keys_dir: Path | None) -> SigningKeyStore:
     return SigningKeyStore(attest_settings_of(settings).resolved_keys_dir(settings.home))
 
 
-TsaUrl = Annotated[str | None, typer.Option("--tsa-url", help="RFC 3161 time-stamping authority "
-                                           "(default: settings' attest.tsa_url).")]
-TsaCert = Annotated[Path | None, typer.Option("--tsa-cert", help="The TSA's root certificate (PEM): "
-                                             "also verify RFC 3161 timestamps.")]
+TsaUrl = Annotated[
+    str | None, typer.Option("--tsa-url", help="RFC 3161 time-stamping authority (default: settings' attest.tsa_url).")
+]
+TsaCert = Annotated[
+    Path | None, typer.Option("--tsa-cert", help="The TSA's root certificate (PEM): also verify RFC 3161 timestamps.")
+]
 
 
 def timestamp_authority(tsa_url: str | None) -> TimestampAuthority:
@@ -87,9 +95,11 @@ def finish(verdict: Verdict, as_json: bool, render: Any) -> None:
 
 
 @app.command("keygen")
-def keygen(keys_dir: KeysDir = None,
-           expires_days: Annotated[int | None, typer.Option(min=1, help="Key expires after N days.")] = None,
-           as_json: JsonFlag = False) -> None:
+def keygen(
+    keys_dir: KeysDir = None,
+    expires_days: Annotated[int | None, typer.Option(min=1, help="Key expires after N days.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Make a new Ed25519 signing key and make it active; the previous one is retired (rotation) and
     stays published so that what it signed keeps verifying. The private key never leaves the file."""
     with cli_errors():
@@ -119,10 +129,15 @@ def retire_key(kid: str, keys_dir: KeysDir = None, as_json: JsonFlag = False) ->
 
 
 @app.command("verify")
-def verify(response: Annotated[Path, typer.Argument(help="A saved response: JSON body, SSE transcript, "
-                                                    "or {attestation, output}.")],
-           public_key: PublicKeyOpt = None, keys_url: KeysUrl = None, keys_dir: KeysDir = None,
-           as_json: JsonFlag = False) -> None:
+def verify(
+    response: Annotated[
+        Path, typer.Argument(help="A saved response: JSON body, SSE transcript, or {attestation, output}.")
+    ],
+    public_key: PublicKeyOpt = None,
+    keys_url: KeysUrl = None,
+    keys_dir: KeysDir = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Verify a response's attestation: valid (exit 0), or exactly what failed (exit 1)."""
     with cli_errors():
         document = response.read_bytes()
@@ -134,8 +149,10 @@ def render_response_verdict(result: dict[str, Any]) -> str:
     payload = result.get("attestation") or {}
     if result["valid"]:
         adapter = f", adapter {payload['adapter_id']}" if payload.get("adapter_id") else ""
-        return (f"VALID: signed by key {payload['kid']} at {payload['timestamp']} for tenant "
-                f"{payload['org_id']}, model {payload['model_id']}{adapter}, request {payload['request_id']}")
+        return (
+            f"VALID: signed by key {payload['kid']} at {payload['timestamp']} for tenant "
+            f"{payload['org_id']}, model {payload['model_id']}{adapter}, request {payload['request_id']}"
+        )
     return f"INVALID ({result['problem']}): {result['message']}"
 
 
@@ -161,5 +178,3 @@ def _render_keys(result: dict[str, Any]) -> str:
         expires = f" expires {key['expires_at']}" if key.get("expires_at") else ""
         lines.append(f"{key['kid']}  created {key.get('created_at', '?')}{expires}  {state}".rstrip())
     return "\n".join(lines)
-
-

@@ -39,26 +39,30 @@ def _engine(database_url: str | None) -> sa.engine.Engine:
 
 
 @app.command("verify")
-def verify(database_url: DatabaseUrl = None, keys_dir: KeysDir = None,
-           max_findings: Annotated[int, typer.Option(min=1, help="Report at most N findings.")] = 100,
-           tsa_cert: TsaCert = None, as_json: JsonFlag = False) -> None:
+def verify(
+    database_url: DatabaseUrl = None,
+    keys_dir: KeysDir = None,
+    max_findings: Annotated[int, typer.Option(min=1, help="Report at most N findings.")] = 100,
+    tsa_cert: TsaCert = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Re-hash the whole chain; name every modified, deleted, inserted or reordered entry (exit 1)."""
     with cli_errors():
         engine = _engine(database_url)
         keyring = key_store(keys_dir).load().without_signer()
         roots = tsa_roots(tsa_cert)
-    verdict = verify_audit_chain(engine, keyring if len(keyring) else None, max_findings=max_findings,
-                                 tsa_roots=roots)
+    verdict = verify_audit_chain(engine, keyring if len(keyring) else None, max_findings=max_findings, tsa_roots=roots)
     finish(verdict, as_json, _render_verdict)
 
 
 @app.command("export")
-def export(since: Annotated[str | None, typer.Option(help="From this date/time (ISO 8601, UTC if no zone).")]
-           = None,
-           until: Annotated[str | None, typer.Option(help="Before this date/time.")] = None,
-           tenant: Annotated[str | None, typer.Option(help="Only this org_id.")] = None,
-           output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default: stdout).")] = None,
-           database_url: DatabaseUrl = None) -> None:
+def export(
+    since: Annotated[str | None, typer.Option(help="From this date/time (ISO 8601, UTC if no zone).")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this date/time.")] = None,
+    tenant: Annotated[str | None, typer.Option(help="Only this org_id.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default: stdout).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Entries as JSON lines, hashes included (no prompt or output text is ever stored)."""
     with cli_errors():
         log = AuditLog(_engine(database_url))
@@ -84,8 +88,15 @@ def checkpoint(database_url: DatabaseUrl = None, keys_dir: KeysDir = None, as_js
         except sa.exc.DBAPIError as error:
             fail(f"cannot write the audit log: {str(error.orig or error).splitlines()[0]}")
     result: dict[str, Any] = made.to_dict() if made else {"checkpoint": None}
-    emit(result, as_json, lambda r: f"checkpoint {r['id']}: seq {r['seq']} hash {r['entry_hash'][:16]}..."
-         if r.get("id") else "the audit log is empty: nothing to checkpoint")
+    emit(
+        result,
+        as_json,
+        lambda r: (
+            f"checkpoint {r['id']}: seq {r['seq']} hash {r['entry_hash'][:16]}..."
+            if r.get("id")
+            else "the audit log is empty: nothing to checkpoint"
+        ),
+    )
 
 
 @app.command("timestamp")
@@ -111,8 +122,9 @@ def _moment(text: str | None, flag: str) -> datetime | None:
 
 
 def _render_verdict(result: dict[str, Any]) -> str:
-    summary = (f"{result.get('entries', 0)} entries, {result.get('checkpoints', 0)} checkpoints, "
-               f"{result.get('seconds', 0)} s")
+    summary = (
+        f"{result.get('entries', 0)} entries, {result.get('checkpoints', 0)} checkpoints, {result.get('seconds', 0)} s"
+    )
     if result["valid"]:
         return f"VALID: audit chain intact ({summary})"
     lines = [f"INVALID: {result.get('findings_total', len(result['findings']))} problem(s) ({summary})"]

@@ -25,13 +25,16 @@ def _audit_log(ctx: CliContext) -> Any:
 
 
 @app.command("run")
-def run(tenant: Annotated[str, typer.Option("--tenant", help="Tenant (org id) whose adapter rolls out.")],
-        adapter: Annotated[str, typer.Option("--adapter", help="Adapter name in the registry.")],
-        version: Annotated[str, typer.Option("--version", help="The new version (the canary).")],
-        policy_file: Annotated[Path, typer.Option("--policy", help="SLO policy YAML.")],
-        max_intervals: Annotated[int | None, typer.Option(help="Stop after this many intervals (default: "
-                                                                "until promoted or rolled back).")] = None,
-        as_json: JsonFlag = False) -> None:
+def run(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant (org id) whose adapter rolls out.")],
+    adapter: Annotated[str, typer.Option("--adapter", help="Adapter name in the registry.")],
+    version: Annotated[str, typer.Option("--version", help="The new version (the canary).")],
+    policy_file: Annotated[Path, typer.Option("--policy", help="SLO policy YAML.")],
+    max_intervals: Annotated[
+        int | None, typer.Option(help="Stop after this many intervals (default: until promoted or rolled back).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Preflight the version, start at the first step, judge every interval, promote or roll back."""
     from paramstack.attest.keystore import SigningKeyStore
     from paramstack.deploy.canary_factory import build_controller, ensure_policy_can_be_judged
@@ -62,8 +65,10 @@ def run(tenant: Annotated[str, typer.Option("--tenant", help="Tenant (org id) wh
 
 
 @app.command("status")
-def status(rollout: Annotated[int | None, typer.Argument(help="A rollout id; default: all running.")] = None,
-           as_json: JsonFlag = False) -> None:
+def status(
+    rollout: Annotated[int | None, typer.Argument(help="A rollout id; default: all running.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Running rollouts, or one rollout with its decision history."""
     from paramstack.deploy.canary_store import RUNNING, CanaryStore
 
@@ -104,8 +109,10 @@ def _manual(rollout_id: int, action: str, reason: str, as_json: bool) -> None:
 
 
 def _line(r: dict[str, Any]) -> str:
-    return (f"#{r['id']} {r['org_id']}/{r['adapter']} {r['canary_version']} vs {r['stable_version']}: "
-            f"{r['status']} at {r['weight']}%")
+    return (
+        f"#{r['id']} {r['org_id']}/{r['adapter']} {r['canary_version']} vs {r['stable_version']}: "
+        f"{r['status']} at {r['weight']}%"
+    )
 
 
 def _render_run(data: dict[str, Any]) -> str:

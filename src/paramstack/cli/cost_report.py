@@ -25,21 +25,31 @@ def register(app: typer.Typer) -> None:
 
 
 def cost_report_command(
-        since: Annotated[str | None, typer.Option(help="First UTC day, YYYY-MM-DD (default: 29 days ago).")] = None,
-        until: Annotated[str | None, typer.Option(help="Last UTC day, YYYY-MM-DD (default: today).")] = None,
-        tenant: Annotated[str | None, typer.Option(help="Only this tenant's traffic (default: all).")] = None,
-        gpu_hour_price: Price = None, gpu_output_tokens_per_s: Price = None, gpu_prompt_tokens_per_s: Price = None,
-        infra_monthly_price: Price = None, external_input_per_1k: Price = None, external_output_per_1k: Price = None,
-        hybrid_self_hosted_share: Price = None,
-        currency: Annotated[str | None, typer.Option(help="Currency of the prices above.")] = None,
-        as_json: JsonFlag = False) -> None:
+    since: Annotated[str | None, typer.Option(help="First UTC day, YYYY-MM-DD (default: 29 days ago).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last UTC day, YYYY-MM-DD (default: today).")] = None,
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's traffic (default: all).")] = None,
+    gpu_hour_price: Price = None,
+    gpu_output_tokens_per_s: Price = None,
+    gpu_prompt_tokens_per_s: Price = None,
+    infra_monthly_price: Price = None,
+    external_input_per_1k: Price = None,
+    external_output_per_1k: Price = None,
+    hybrid_self_hosted_share: Price = None,
+    currency: Annotated[str | None, typer.Option(help="Currency of the prices above.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Cost of the ledger's traffic: external API only, self-hosted, and the hybrid split."""
     with cli_errors():
         ctx = CliContext.load()
-        flags = {"gpu_hour_price": gpu_hour_price, "gpu_output_tokens_per_s": gpu_output_tokens_per_s,
-                 "gpu_prompt_tokens_per_s": gpu_prompt_tokens_per_s, "infra_monthly_price": infra_monthly_price,
-                 "external_input_per_1k": external_input_per_1k, "external_output_per_1k": external_output_per_1k,
-                 "hybrid_self_hosted_share": hybrid_self_hosted_share}
+        flags = {
+            "gpu_hour_price": gpu_hour_price,
+            "gpu_output_tokens_per_s": gpu_output_tokens_per_s,
+            "gpu_prompt_tokens_per_s": gpu_prompt_tokens_per_s,
+            "infra_monthly_price": infra_monthly_price,
+            "external_input_per_1k": external_input_per_1k,
+            "external_output_per_1k": external_output_per_1k,
+            "hybrid_self_hosted_share": hybrid_self_hosted_share,
+        }
         changes: dict[str, Any] = {k: _decimal(v, k) for k, v in flags.items() if v is not None}
         if currency is not None:
             changes["currency"] = currency
@@ -76,17 +86,22 @@ def _prices(base: CostModel, changes: dict[str, Any]) -> CostModel:
 
 def render_cost_report(report: dict[str, Any]) -> str:
     period, traffic, currency = report["period"], report["traffic"], report["currency"]
-    lines = [f"period {period['since']} .. {period['until']} ({period['days']} days)"
-             + (f", tenant {report['tenant']}" if report["tenant"] else ", all tenants"),
-             f"traffic: {traffic['requests']:,} requests, {traffic['prompt_tokens']:,} prompt + "
-             f"{traffic['completion_tokens']:,} completion tokens", ""]
+    lines = [
+        f"period {period['since']} .. {period['until']} ({period['days']} days)"
+        + (f", tenant {report['tenant']}" if report["tenant"] else ", all tenants"),
+        f"traffic: {traffic['requests']:,} requests, {traffic['prompt_tokens']:,} prompt + "
+        f"{traffic['completion_tokens']:,} completion tokens",
+        "",
+    ]
     lines.append(f"{'scenario':<14}{'total':>16}{'per request':>16}{'per 30 days':>16}{'vs external':>13}")
     for name, scenario in report["scenarios"].items():
         if scenario is None:
             lines.append(f"{name:<14}{'(prices missing)':>16}")
             continue
-        lines.append(f"{name:<14}{scenario['cost']:>16}{scenario['per_request'] or '-':>16}"
-                     f"{scenario['per_30_days']:>16}{scenario.get('savings_vs_external', '-'):>13}")
+        lines.append(
+            f"{name:<14}{scenario['cost']:>16}{scenario['per_request'] or '-':>16}"
+            f"{scenario['per_30_days']:>16}{scenario.get('savings_vs_external', '-'):>13}"
+        )
     lines.append(f"(amounts in {currency})")
     lines += [f"warning: {w}" for w in report["warnings"]]
     return "\n".join(lines)

@@ -40,6 +40,7 @@ def _render(data: dict[str, Any]) -> str:
         f"  held-out loss {data['pretrain']['heldout_loss_start']} -> {data['pretrain']['heldout_loss']}",
         f"  sizes: model {sizes['model'] / 1e6:.1f} MB, total {sizes['total'] / 1e6:.1f} MB",
     ]
-    lines += [f"  adapter {name}: loss {a['train_loss_start']} -> {a['train_loss']}"
-              for name, a in data["adapters"].items()]
+    lines += [
+        f"  adapter {name}: loss {a['train_loss_start']} -> {a['train_loss']}" for name, a in data["adapters"].items()
+    ]
     return "\n".join(lines)

@@ -17,8 +17,10 @@ from paramstack.settings import default_home
 
 app = typer.Typer(no_args_is_help=True)
 
-ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", "-c", help="Deploy config YAML (default: $PARAMSTACK_HOME/deploy.yaml if it exists).")]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Deploy config YAML (default: $PARAMSTACK_HOME/deploy.yaml if it exists)."),
+]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
@@ -30,14 +32,20 @@ def _config(path: Path | None) -> DeployConfig:
 
 
 @app.command("vllm")
-def vllm(config: ConfigOption = None,
-         print_: Annotated[bool, typer.Option("--print", help="Print the command line (the default).")] = False,
-         script: Annotated[bool, typer.Option("--script", help="Print a bash launch script instead.")] = False,
-         exec_: Annotated[bool, typer.Option("--exec", help="Replace this process with vLLM.")] = False,
-         adapters_of: Annotated[str | None, typer.Option(
-             "--adapters-of", help="Add every registered version of the adapters tenants use on this "
-                                   "configured model as --lora-modules.")] = None,
-         as_json: JsonFlag = False) -> None:
+def vllm(
+    config: ConfigOption = None,
+    print_: Annotated[bool, typer.Option("--print", help="Print the command line (the default).")] = False,
+    script: Annotated[bool, typer.Option("--script", help="Print a bash launch script instead.")] = False,
+    exec_: Annotated[bool, typer.Option("--exec", help="Replace this process with vLLM.")] = False,
+    adapters_of: Annotated[
+        str | None,
+        typer.Option(
+            "--adapters-of",
+            help="Add every registered version of the adapters tenants use on this configured model as --lora-modules.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """The `vllm serve` command for the base model with multi-LoRA, speculative decoding and FP8 KV cache."""
     from paramstack.deploy.vllm_command import build_launch
 
@@ -81,10 +89,11 @@ def _with_registry_adapters(settings: Any, model_name: str) -> Any:
 
 
 @app.command("kserve")
-def kserve(config: ConfigOption = None,
-           output: Annotated[Path | None, typer.Option("--output", "-o", help="Write one file per object here.")]
-           = None,
-           as_json: JsonFlag = False) -> None:
+def kserve(
+    config: ConfigOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write one file per object here.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """InferenceService (huggingface runtime, vLLM backend) + the gateway's objects, validated against the CRD."""
     from paramstack.deploy.crd_validation import InferenceServiceSchema
     from paramstack.deploy.manifests import build_manifests
@@ -100,13 +109,18 @@ def kserve(config: ConfigOption = None,
             typer.echo(yaml.safe_dump_all(manifests.objects, sort_keys=False), nl=False)
         return
     written = manifests.write(output)
-    emit({"written": [str(p) for p in written], "warnings": manifests.warnings}, as_json,
-         lambda data: "\n".join(f"wrote {p}" for p in data["written"]))
+    emit(
+        {"written": [str(p) for p in written], "warnings": manifests.warnings},
+        as_json,
+        lambda data: "\n".join(f"wrote {p}" for p in data["written"]),
+    )
 
 
 @app.command("validate")
-def validate(files: Annotated[list[Path], typer.Argument(help="Manifest files (multi-document YAML is fine).")],
-             as_json: JsonFlag = False) -> None:
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Manifest files (multi-document YAML is fine).")],
+    as_json: JsonFlag = False,
+) -> None:
     """Check InferenceService manifests against KServe's CRD schema offline (other kinds are skipped)."""
     from paramstack.deploy.crd_validation import InferenceServiceSchema
 

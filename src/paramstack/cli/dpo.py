@@ -33,8 +33,10 @@ def dpo(
     qlora: Annotated[bool, typer.Option("--qlora", help="4-bit base (needs a CUDA GPU + bitsandbytes).")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     base_name: Annotated[str | None, typer.Option(help="Recorded as base_model_name_or_path.")] = None,
-    init_adapter: Annotated[Path | None, typer.Option(help="Continue training this adapter of the same base "
-                                                      "(iterative DPO; it is also the reference).")] = None,
+    init_adapter: Annotated[
+        Path | None,
+        typer.Option(help="Continue training this adapter of the same base (iterative DPO; it is also the reference)."),
+    ] = None,
     sign: Annotated[bool, typer.Option(help="Sign the adapter's manifest.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
@@ -42,12 +44,28 @@ def dpo(
     from paramstack.train.dpo import DpoConfig, train_dpo
 
     with cli_errors():
-        config = DpoConfig(base_model=base_model, dataset=dataset, output_dir=output_dir, epochs=epochs,
-                           lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout, beta=beta,
-                           rpo_alpha=rpo_alpha, lr=lr,
-                           batch_size=batch_size, max_length=max_length, heldout_fraction=heldout_fraction,
-                           min_pairs=min_pairs, max_steps=max_steps, qlora=qlora, seed=seed,
-                           base_model_name=base_name, init_adapter=init_adapter, sign=sign)
+        config = DpoConfig(
+            base_model=base_model,
+            dataset=dataset,
+            output_dir=output_dir,
+            epochs=epochs,
+            lora_r=lora_r,
+            lora_alpha=lora_alpha,
+            lora_dropout=lora_dropout,
+            beta=beta,
+            rpo_alpha=rpo_alpha,
+            lr=lr,
+            batch_size=batch_size,
+            max_length=max_length,
+            heldout_fraction=heldout_fraction,
+            min_pairs=min_pairs,
+            max_steps=max_steps,
+            qlora=qlora,
+            seed=seed,
+            base_model_name=base_name,
+            init_adapter=init_adapter,
+            sign=sign,
+        )
         report = train_dpo(config, progress=not as_json)
     emit({"output_dir": str(output_dir), **report}, as_json, _render)
 
@@ -55,14 +73,21 @@ def dpo(
 def _render(report: dict[str, Any]) -> str:
     heldout = report["heldout"]
     manifest = report.get("manifest") or {}
-    lines = [f"adapter: {report['output_dir']} ({report['trainable_params']:,} trainable params, "
-             f"{report['adapter_bytes'] / 1e6:.2f} MB)",
-             f"  {report['train_pairs']} training pairs, {report['steps']} steps in {report['wall_time_s']} s; "
-             f"loss {report['train_loss_start']} -> {report['train_loss_end']}"]
+    lines = [
+        f"adapter: {report['output_dir']} ({report['trainable_params']:,} trainable params, "
+        f"{report['adapter_bytes'] / 1e6:.2f} MB)",
+        f"  {report['train_pairs']} training pairs, {report['steps']} steps in {report['wall_time_s']} s; "
+        f"loss {report['train_loss_start']} -> {report['train_loss_end']}",
+    ]
     if heldout:
-        lines.append(f"  held-out ({report['heldout_pairs']} pairs): reward accuracy "
-                     f"{heldout.get('rewards/accuracies')}, margin {heldout.get('rewards/margins')}")
+        lines.append(
+            f"  held-out ({report['heldout_pairs']} pairs): reward accuracy "
+            f"{heldout.get('rewards/accuracies')}, margin {heldout.get('rewards/margins')}"
+        )
     lines += [f"  warning: {w}" for w in report["warnings"]]
-    lines.append(f"  manifest sha256:{manifest['manifest_sha256']}" if manifest.get("signed")
-                 else f"  unsigned: {manifest.get('reason', '')}")
+    lines.append(
+        f"  manifest sha256:{manifest['manifest_sha256']}"
+        if manifest.get("signed")
+        else f"  unsigned: {manifest.get('reason', '')}"
+    )
     return "\n".join(lines)

@@ -22,11 +22,9 @@ def register(app: typer.Typer) -> None:
 
 def generate(
     prompt: Annotated[str, typer.Argument(help="The user message (or, with --raw, the text to continue).")],
-    model: Annotated[Path | None, typer.Option(help="Model directory (default: the embedded default model).")]
-    = None,
+    model: Annotated[Path | None, typer.Option(help="Model directory (default: the embedded default model).")] = None,
     adapter: Annotated[str | None, typer.Option(help="Adapter name, a subdirectory of --adapters-dir.")] = None,
-    adapters_dir: Annotated[Path | None, typer.Option(help="Directory of adapters, one subdirectory each.")]
-    = None,
+    adapters_dir: Annotated[Path | None, typer.Option(help="Directory of adapters, one subdirectory each.")] = None,
     max_tokens: Annotated[int, typer.Option(min=1, help="Most tokens to generate.")] = 128,
     temperature: Annotated[float, typer.Option(min=0.0, help="0 = greedy.")] = 0.7,
     top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling mass.")] = 1.0,
@@ -44,8 +42,9 @@ def generate(
             prompt=prompt if raw else None,
             messages=None if raw else [ChatMessage(role="user", content=prompt)],
             adapter=adapter,
-            sampling=SamplingParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p,
-                                    stop=tuple(stop or ()), seed=seed),
+            sampling=SamplingParams(
+                max_tokens=max_tokens, temperature=temperature, top_p=top_p, stop=tuple(stop or ()), seed=seed
+            ),
         )
         result = asyncio.run(_run(model_dir, adapter_path, request, echo=stream and not as_json))
     result["model"] = str(model_dir)
@@ -57,8 +56,7 @@ def generate(
     emit(result, as_json, render=lambda r: f"{r['text']}\n\n{_usage_line(r)}")
 
 
-def _resolve_paths(model: Path | None, adapters_dir: Path | None, adapter: str | None
-                   ) -> tuple[Path, Path | None]:
+def _resolve_paths(model: Path | None, adapters_dir: Path | None, adapter: str | None) -> tuple[Path, Path | None]:
     """The model directory and the one adapter directory to load (None: the base alone)."""
     if model is None or (adapter is not None and adapters_dir is None):
         from paramstack.settings import load_settings
@@ -76,8 +74,7 @@ def _resolve_paths(model: Path | None, adapters_dir: Path | None, adapter: str |
     return model, (adapters_dir / adapter) if adapter is not None and adapters_dir is not None else None
 
 
-async def _run(model_dir: Path, adapter_path: Path | None, request: GenerationRequest, *, echo: bool
-               ) -> dict[str, Any]:
+async def _run(model_dir: Path, adapter_path: Path | None, request: GenerationRequest, *, echo: bool) -> dict[str, Any]:
     from transformers.utils import logging as transformers_logging
 
     from paramstack.engine.local import LocalEngine
@@ -99,12 +96,18 @@ async def _run(model_dir: Path, adapter_path: Path | None, request: GenerationRe
                 sys.stdout.write(chunk.text)
                 sys.stdout.flush()
         assert last is not None
-        return {"text": "".join(parts), "finish_reason": last.finish_reason,
-                "prompt_tokens": last.prompt_tokens, "completion_tokens": last.completion_tokens}
+        return {
+            "text": "".join(parts),
+            "finish_reason": last.finish_reason,
+            "prompt_tokens": last.prompt_tokens,
+            "completion_tokens": last.completion_tokens,
+        }
     finally:
         await engine.aclose()
 
 
 def _usage_line(result: dict[str, Any]) -> str:
-    return (f"[{result['finish_reason']}] prompt {result['prompt_tokens']} tokens, "
-            f"completion {result['completion_tokens']} tokens")
+    return (
+        f"[{result['finish_reason']}] prompt {result['prompt_tokens']} tokens, "
+        f"completion {result['completion_tokens']} tokens"
+    )

@@ -98,8 +98,12 @@ def test(
     with cli_errors():
         results = run_cases(_load(policy, policy_dir), cases)
     failed = [r for r in results if not r.passed]
-    report = {"policy": policy, "cases": len(results), "passed": len(results) - len(failed),
-              "failed": [{"name": r.name, "problems": r.problems} for r in failed]}
+    report = {
+        "policy": policy,
+        "cases": len(results),
+        "passed": len(results) - len(failed),
+        "failed": [{"name": r.name, "problems": r.problems} for r in failed],
+    }
 
     def render(data: dict[str, Any]) -> str:
         lines = [f"FAIL {f['name']}: {'; '.join(f['problems'])}" for f in data["failed"]]

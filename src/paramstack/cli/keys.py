@@ -19,10 +19,12 @@ def _render_key(key: dict[str, Any]) -> str:
 
 
 @app.command("create")
-def create(tenant: Annotated[str | None, typer.Option(help="Tenant the key belongs to.")] = None,
-           admin: Annotated[bool, typer.Option("--admin", help="An admin key (for /admin/ and /label/).")] = False,
-           name: Annotated[str, typer.Option(help="A label for the key.")] = "",
-           as_json: JsonFlag = False) -> None:
+def create(
+    tenant: Annotated[str | None, typer.Option(help="Tenant the key belongs to.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="An admin key (for /admin/ and /label/).")] = False,
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
     """Create a key. The secret is printed once and stored only as a hash."""
     with cli_errors():
         ctx = CliContext.load()
@@ -36,8 +38,9 @@ def create(tenant: Annotated[str | None, typer.Option(help="Tenant the key belon
 
 
 @app.command("list")
-def list_(tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys.")] = None,
-          as_json: JsonFlag = False) -> None:
+def list_(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys.")] = None, as_json: JsonFlag = False
+) -> None:
     """List keys (never their secrets)."""
     with cli_errors():
         keys = [k.model_dump(mode="json") for k in CliContext.load().keys.list(tenant)]
@@ -45,8 +48,10 @@ def list_(tenant: Annotated[str | None, typer.Option(help="Only this tenant's ke
 
 
 @app.command("revoke")
-def revoke(key_id: Annotated[str, typer.Argument(help="The key id (key_...), as `keys list` shows it.")],
-           as_json: JsonFlag = False) -> None:
+def revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id (key_...), as `keys list` shows it.")],
+    as_json: JsonFlag = False,
+) -> None:
     """Revoke a key: it stops working at once here and within seconds on other replicas."""
     with cli_errors():
         key = CliContext.load().keys.revoke(key_id)

@@ -44,9 +44,18 @@ def pretrain(
         if save_dtype not in SAVE_DTYPES:
             raise InvalidRequest("--save-dtype must be float32 or bfloat16")
         config = PretrainConfig(
-            hidden_size=hidden_size, layers=layers, heads=heads, kv_heads=kv_heads,
-            intermediate_size=intermediate_size, context_length=context_length, steps=steps, minutes=minutes,
-            batch_size=batch_size, lr=lr, seed=seed, save_dtype=save_dtype,
+            hidden_size=hidden_size,
+            layers=layers,
+            heads=heads,
+            kv_heads=kv_heads,
+            intermediate_size=intermediate_size,
+            context_length=context_length,
+            steps=steps,
+            minutes=minutes,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            save_dtype=save_dtype,
         )
         config.validate()
         load_corpus(corpus)

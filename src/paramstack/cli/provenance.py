@@ -31,33 +31,46 @@ from paramstack.cli.output import cli_errors, emit, fail
 
 app = typer.Typer(no_args_is_help=True, help="Signed manifests: the chain of custody of every artifact.")
 
-Search = Annotated[list[Path] | None, typer.Option("--search", help="Directories to look for manifests in "
-                                                   "(repeatable; default: $PARAMSTACK_HOME).")]
+Search = Annotated[
+    list[Path] | None,
+    typer.Option("--search", help="Directories to look for manifests in (repeatable; default: $PARAMSTACK_HOME)."),
+]
 
 
 @app.command("sign")
-def sign(directory: Path,
-         kind: Annotated[str, typer.Option(help=f"One of: {', '.join(KINDS)}.")],
-         parent: Annotated[list[str] | None, typer.Option("--parent", help="A parent artifact directory or "
-                                                          "manifest digest (repeatable).")] = None,
-         config: Annotated[str | None, typer.Option(help="The config that produced it: JSON text or a "
-                                                    ".json file.")] = None,
-         name: Annotated[str | None, typer.Option(help="Artifact name (default: the directory name).")] = None,
-         keys_dir: KeysDir = None, as_json: JsonFlag = False) -> None:
+def sign(
+    directory: Path,
+    kind: Annotated[str, typer.Option(help=f"One of: {', '.join(KINDS)}.")],
+    parent: Annotated[
+        list[str] | None, typer.Option("--parent", help="A parent artifact directory or manifest digest (repeatable).")
+    ] = None,
+    config: Annotated[str | None, typer.Option(help="The config that produced it: JSON text or a .json file.")] = None,
+    name: Annotated[str | None, typer.Option(help="Artifact name (default: the directory name).")] = None,
+    keys_dir: KeysDir = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Write DIR/paramstack.manifest.json for an artifact made or registered outside paramstack."""
     with cli_errors():
         keyring = key_store(keys_dir).load()
-        manifest = write_manifest(directory, kind, keyring=keyring, parents=parent or [],
-                                  config=_config(config), name=name)
-    emit(manifest.summary(), as_json, lambda r: f"signed {r['kind']} {r['name']}: {r['files']} files, "
-         f"manifest sha256:{r['digest']}")
+        manifest = write_manifest(
+            directory, kind, keyring=keyring, parents=parent or [], config=_config(config), name=name
+        )
+    emit(
+        manifest.summary(),
+        as_json,
+        lambda r: f"signed {r['kind']} {r['name']}: {r['files']} files, manifest sha256:{r['digest']}",
+    )
 
 
 @app.command("verify")
-def verify(directory: Path,
-           recursive: Annotated[bool, typer.Option(help="Also verify every ancestor found.")] = False,
-           search: Search = None, keys_dir: KeysDir = None, tsa_cert: TsaCert = None,
-           as_json: JsonFlag = False) -> None:
+def verify(
+    directory: Path,
+    recursive: Annotated[bool, typer.Option(help="Also verify every ancestor found.")] = False,
+    search: Search = None,
+    keys_dir: KeysDir = None,
+    tsa_cert: TsaCert = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Re-hash DIR and check its manifest: valid (exit 0) or the changed/missing/extra file (exit 1)."""
     with cli_errors():
         keyring = key_store(keys_dir).load().without_signer()
@@ -81,11 +94,15 @@ def timestamp(directory: Path, tsa_url: TsaUrl = None, as_json: JsonFlag = False
 
 
 @app.command("show")
-def show(source: Annotated[Path, typer.Argument(help="A saved response (JSON or SSE) or an artifact dir.")],
-         search: Search = None, no_verify: Annotated[bool, typer.Option("--no-verify", help="Do not re-hash "
-                                                                        "artifact files.")] = False,
-         public_key: PublicKeyOpt = None, keys_url: KeysUrl = None, keys_dir: KeysDir = None,
-         as_json: JsonFlag = False) -> None:
+def show(
+    source: Annotated[Path, typer.Argument(help="A saved response (JSON or SSE) or an artifact dir.")],
+    search: Search = None,
+    no_verify: Annotated[bool, typer.Option("--no-verify", help="Do not re-hash artifact files.")] = False,
+    public_key: PublicKeyOpt = None,
+    keys_url: KeysUrl = None,
+    keys_dir: KeysDir = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Walk from a response's attestation (or an artifact) to the data behind it, verifying each step."""
     with cli_errors():
         keyring = verification_keys(public_key, keys_url, keys_dir)
@@ -126,8 +143,13 @@ def _response_start(document: bytes, keyring: Any) -> tuple[Verdict, str | None]
 
 def _finish_tree(result: dict[str, Any], ok: bool, lines: list[str], as_json: bool) -> None:
     result["valid"] = ok
-    emit(result, as_json, lambda _: "\n".join([*lines, "VALID: every step verified" if ok else
-                                               "INVALID: see the marked steps (✗ failed, ? not found)"]))
+    emit(
+        result,
+        as_json,
+        lambda _: "\n".join(
+            [*lines, "VALID: every step verified" if ok else "INVALID: see the marked steps (✗ failed, ? not found)"]
+        ),
+    )
     if not ok:
         raise typer.Exit(INVALID_EXIT_CODE)
 

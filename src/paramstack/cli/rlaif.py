@@ -27,20 +27,31 @@ app = typer.Typer(invoke_without_command=True, help=__doc__.split("\n\n")[0] if 
 @app.callback()
 def rlaif(
     ctx: typer.Context,
-    create_demo: Annotated[bool, typer.Option("--create-demo", help="Write bilingual demo prompts (and a held-out "
-                                              "set beside them) to --prompts, then stop.")] = False,
-    prompts: Annotated[Path | None, typer.Option(help="Prompts JSONL: {\"prompt\", \"id\"?, \"reference\"?}.")] = None,
+    create_demo: Annotated[
+        bool,
+        typer.Option(
+            "--create-demo",
+            help="Write bilingual demo prompts (and a held-out set beside them) to --prompts, then stop.",
+        ),
+    ] = False,
+    prompts: Annotated[Path | None, typer.Option(help='Prompts JSONL: {"prompt", "id"?, "reference"?}.')] = None,
     output: Annotated[Path | None, typer.Option(help="Dataset directory (signed) or .jsonl file.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model directory, configured model name, or "
-                                              "openai:BASE_URL#MODEL (default: the first configured model).")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model directory, configured model name, or "
+            "openai:BASE_URL#MODEL (default: the first configured model)."
+        ),
+    ] = None,
     adapter: Annotated[str | None, typer.Option(help="Adapter directory or name (local models).")] = None,
     judge: Annotated[str, typer.Option(help="offline | openai:BASE_URL#MODEL | anthropic:MODEL.")] = "offline",
     num_responses: Annotated[int, typer.Option(help="Candidates per prompt.")] = 4,
     temperatures: Annotated[str, typer.Option(help="Comma-separated, cycled over the candidates.")] = "0.3,0.5,0.7,0.9",
     max_tokens: Annotated[int, typer.Option(help="Longest candidate, in tokens.")] = 96,
     margin: Annotated[float, typer.Option(help="Skip pairs whose overall scores differ by less.")] = 0.5,
-    pairs: Annotated[str, typer.Option(help="best-worst: one pair per prompt; all: every pair at least --margin "
-                                       "apart.")] = "best-worst",
+    pairs: Annotated[
+        str, typer.Option(help="best-worst: one pair per prompt; all: every pair at least --margin apart.")
+    ] = "best-worst",
     concurrency: Annotated[int, typer.Option(help="Prompts in flight at once.")] = 8,
     judge_retries: Annotated[int, typer.Option(help="Retries of a malformed or failed judge reply.")] = 2,
     judge_timeout: Annotated[float, typer.Option(help="Seconds per judge call.")] = 60.0,
@@ -68,12 +79,28 @@ def rlaif(
     with cli_errors():
         settings = load_settings()
         config = RlaifConfig(
-            prompts=prompts, output=output, model=model or settings.models[0].name, adapter=adapter, judge=judge,
-            num_responses=num_responses, temperatures=_temperatures(temperatures), max_tokens=max_tokens,
-            margin=margin, pairs=pairs, concurrency=concurrency, judge_retries=judge_retries,
-            judge_timeout_s=judge_timeout, judge_max_tokens=judge_max_tokens,
-            judge_price_in=judge_price_in, judge_price_out=judge_price_out, retry_failed=retry_failed,
-            overwrite=overwrite, limit=limit, seed=seed, sign=sign)
+            prompts=prompts,
+            output=output,
+            model=model or settings.models[0].name,
+            adapter=adapter,
+            judge=judge,
+            num_responses=num_responses,
+            temperatures=_temperatures(temperatures),
+            max_tokens=max_tokens,
+            margin=margin,
+            pairs=pairs,
+            concurrency=concurrency,
+            judge_retries=judge_retries,
+            judge_timeout_s=judge_timeout,
+            judge_max_tokens=judge_max_tokens,
+            judge_price_in=judge_price_in,
+            judge_price_out=judge_price_out,
+            retry_failed=retry_failed,
+            overwrite=overwrite,
+            limit=limit,
+            seed=seed,
+            sign=sign,
+        )
         report = run_rlaif(config, settings=settings, progress=not as_json)
     emit(report, as_json, _render)
     if report["failed"]:
@@ -94,8 +121,11 @@ def import_pairs(
     with cli_errors():
         name = dataset or dataset_path.stem
         counts = LabelStore(CliContext.load().database).import_pairs(name, read_pairs(dataset_path))
-    emit({"dataset": name, **counts}, as_json,
-         lambda r: f"{r['dataset']}: {r['added']} pairs added, {r['already_there']} already there")
+    emit(
+        {"dataset": name, **counts},
+        as_json,
+        lambda r: f"{r['dataset']}: {r['added']} pairs added, {r['already_there']} already there",
+    )
 
 
 @app.command("export")
@@ -110,11 +140,17 @@ def export(
     from paramstack.train.labels import LabelStore
 
     with cli_errors():
-        counts = LabelStore(CliContext.load().database).export(output, dataset=dataset,
-                                                              include_unlabelled=include_unlabelled)
-    emit({"output": str(output), **counts}, as_json,
-         lambda r: f"wrote {r['written']} pairs to {r['output']} (keep {r['keep']}, swap {r['swap']}, "
-                   f"edit {r['edit']}, rejected {r['reject']}, unlabelled {r['unlabelled']})")
+        counts = LabelStore(CliContext.load().database).export(
+            output, dataset=dataset, include_unlabelled=include_unlabelled
+        )
+    emit(
+        {"output": str(output), **counts},
+        as_json,
+        lambda r: (
+            f"wrote {r['written']} pairs to {r['output']} (keep {r['keep']}, swap {r['swap']}, "
+            f"edit {r['edit']}, rejected {r['reject']}, unlabelled {r['unlabelled']})"
+        ),
+    )
 
 
 def _create_demo(path: Path, as_json: bool) -> None:
@@ -122,8 +158,11 @@ def _create_demo(path: Path, as_json: bool) -> None:
 
     with cli_errors():
         train, heldout = write_demo_prompts(path)
-    emit({"prompts": str(train), "heldout": str(heldout)}, as_json,
-         lambda r: f"demo prompts: {r['prompts']}\nheld-out prompts: {r['heldout']}")
+    emit(
+        {"prompts": str(train), "heldout": str(heldout)},
+        as_json,
+        lambda r: f"demo prompts: {r['prompts']}\nheld-out prompts: {r['heldout']}",
+    )
 
 
 def _temperatures(text: str) -> tuple[float, ...]:
@@ -137,14 +176,19 @@ def _temperatures(text: str) -> tuple[float, ...]:
 
 def _render(report: dict[str, Any]) -> str:
     usage = report["judge_usage_total"]
-    lines = [f"{report['output']}: {report['pairs']} pairs, {report['skipped']} skipped, {report['failed']} failed "
-             f"of {report['prompts']} prompts ({report['wall_time_s']} s)",
-             f"judge {report['judge']}: {usage.get('calls', 0)} calls, {usage.get('retries', 0)} retries, "
-             f"{usage.get('prompt_tokens', 0)}+{usage.get('completion_tokens', 0)} tokens, "
-             f"cost {usage.get('cost_micros', 0)} micro-units"]
+    lines = [
+        f"{report['output']}: {report['pairs']} pairs, {report['skipped']} skipped, {report['failed']} failed "
+        f"of {report['prompts']} prompts ({report['wall_time_s']} s)",
+        f"judge {report['judge']}: {usage.get('calls', 0)} calls, {usage.get('retries', 0)} retries, "
+        f"{usage.get('prompt_tokens', 0)}+{usage.get('completion_tokens', 0)} tokens, "
+        f"cost {usage.get('cost_micros', 0)} micro-units",
+    ]
     manifest = report.get("manifest") or {}
-    lines.append(f"manifest sha256:{manifest['manifest_sha256']}" if manifest.get("signed")
-                 else f"unsigned: {manifest.get('reason', '')}")
+    lines.append(
+        f"manifest sha256:{manifest['manifest_sha256']}"
+        if manifest.get("signed")
+        else f"unsigned: {manifest.get('reason', '')}"
+    )
     for failure in report["failed_prompts"][:5]:
         lines.append(f"failed {failure['prompt_id']}: {failure['reason']}")
     if report["failed"]:

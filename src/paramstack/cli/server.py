@@ -22,8 +22,10 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
 
 
-def init(demo: Annotated[bool, typer.Option("--demo", help="Create the three demo tenants with keys.")] = False,
-         as_json: JsonFlag = False) -> None:
+def init(
+    demo: Annotated[bool, typer.Option("--demo", help="Create the three demo tenants with keys.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
     """Create the data dir and database, install the embedded default model, print an admin key."""
     with cli_errors():
         ctx = CliContext.load()
@@ -34,17 +36,22 @@ def init(demo: Annotated[bool, typer.Option("--demo", help="Create the three dem
         _revoke_named(ctx, None, "init")
         admin, admin_secret = ctx.keys.create(None, scope="admin", name="init")
         result: dict[str, Any] = {
-            "home": str(settings.home), "database_url": _redacted(settings.resolved_database_url),
-            "installed": installed, "admin_key": admin_secret,
-            "base_url": f"http://{settings.host}:{settings.port}/v1", "tenants": [],
+            "home": str(settings.home),
+            "database_url": _redacted(settings.resolved_database_url),
+            "installed": installed,
+            "admin_key": admin_secret,
+            "base_url": f"http://{settings.host}:{settings.port}/v1",
+            "tenants": [],
         }
         if demo:
             result["tenants"] = [_demo_tenant(ctx, t.org_id, t.spec) for t in demo_tenants(DEFAULT_MODEL_NAME)]
     emit(result, as_json, _render_init)
 
 
-def serve(host: Annotated[str | None, typer.Option(help="Interface to bind (default from settings).")] = None,
-          port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None) -> None:
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
     """Run the gateway (FastAPI on uvicorn) with the settings of PARAMSTACK_HOME / PARAMSTACK_CONFIG."""
     import uvicorn
 
@@ -57,12 +64,17 @@ def serve(host: Annotated[str | None, typer.Option(help="Interface to bind (defa
         configure_logging(ctx.settings.log_level, ctx.settings.log_format)
         app = create_app(ctx.settings)
     with _metrics_listener(app, ctx.settings):
-        uvicorn.run(app, host=host or ctx.settings.host, port=port if port is not None else ctx.settings.port,
-                    log_config=uvicorn_log_config(ctx.settings.log_level, ctx.settings.log_format), access_log=False,
-                    # X-Forwarded-For/-Proto are believed from auth.trusted_proxies only: the one list that the
-                    # failed-authentication limiter uses too (gateway/client_address.py)
-                    proxy_headers=True,
-                    forwarded_allow_ips=[str(net) for net in ctx.settings.auth.trusted_proxies])
+        uvicorn.run(
+            app,
+            host=host or ctx.settings.host,
+            port=port if port is not None else ctx.settings.port,
+            log_config=uvicorn_log_config(ctx.settings.log_level, ctx.settings.log_format),
+            access_log=False,
+            # X-Forwarded-For/-Proto are believed from auth.trusted_proxies only: the one list that the
+            # failed-authentication limiter uses too (gateway/client_address.py)
+            proxy_headers=True,
+            forwarded_allow_ips=[str(net) for net in ctx.settings.auth.trusted_proxies],
+        )
 
 
 def _metrics_listener(app: Any, settings: Any) -> AbstractContextManager[Any]:
@@ -82,9 +94,16 @@ def _demo_tenant(ctx: CliContext, org_id: str, spec: Any) -> dict[str, Any]:
     _revoke_named(ctx, org_id, "demo")
     _, secret = ctx.keys.create(org_id, name="demo")
     models = [*tenant.models, *(f"{m}:{a}" for m in tenant.models for a in tenant.adapters)]
-    return {"org_id": org_id, "name": tenant.name, "api_key": secret, "models": models,
-            "adapter": tenant.default_adapter, "rag_collection": tenant.rag_collection,
-            "guard_policy": tenant.guard_policy, "limits": tenant.limits.model_dump()}
+    return {
+        "org_id": org_id,
+        "name": tenant.name,
+        "api_key": secret,
+        "models": models,
+        "adapter": tenant.default_adapter,
+        "rag_collection": tenant.rag_collection,
+        "guard_policy": tenant.guard_policy,
+        "limits": tenant.limits.model_dump(),
+    }
 
 
 def _revoke_named(ctx: CliContext, org_id: str | None, name: str) -> None:
@@ -103,9 +122,15 @@ def _redacted(url: str) -> str:
 
 
 def _render_init(result: dict[str, Any]) -> str:
-    lines = [f"data dir:   {result['home']}", f"database:   {result['database_url']}",
-             f"base URL:   {result['base_url']}", f"admin key:  {result['admin_key']}  (shown once)"]
+    lines = [
+        f"data dir:   {result['home']}",
+        f"database:   {result['database_url']}",
+        f"base URL:   {result['base_url']}",
+        f"admin key:  {result['admin_key']}  (shown once)",
+    ]
     for tenant in result["tenants"]:
-        lines.append(f"tenant {tenant['org_id']:<14} {tenant['name']:<12} key: {tenant['api_key']}  "
-                     f"models: {', '.join(tenant['models'])}")
+        lines.append(
+            f"tenant {tenant['org_id']:<14} {tenant['name']:<12} key: {tenant['api_key']}  "
+            f"models: {', '.join(tenant['models'])}"
+        )
     return "\n".join(lines)

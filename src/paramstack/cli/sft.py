@@ -33,8 +33,16 @@ def sft(
     from paramstack.train.sft import SftConfig, train_lora
 
     with cli_errors():
-        config = SftConfig(r=r, alpha=alpha, steps=steps, minutes=minutes, batch_size=batch_size, lr=lr,
-                           seed=seed, base_model_name=base_name)
+        config = SftConfig(
+            r=r,
+            alpha=alpha,
+            steps=steps,
+            minutes=minutes,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            base_model_name=base_name,
+        )
         config.validate()
         load_corpus(corpus)
         report = train_lora(base, corpus, out, config, progress=not as_json)

@@ -32,9 +32,17 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class CanaryController:
-    def __init__(self, store: CanaryStore, registry: AdapterRegistry, source: MetricsSource,
-                 notifier: CanaryNotifier, *, kserve: KServeActuator | None = None, settle_s: float = 1.0,
-                 sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        store: CanaryStore,
+        registry: AdapterRegistry,
+        source: MetricsSource,
+        notifier: CanaryNotifier,
+        *,
+        kserve: KServeActuator | None = None,
+        settle_s: float = 1.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self._store = store
         self._registry = registry
         self._source = source
@@ -43,11 +51,19 @@ class CanaryController:
         self._settle_s = settle_s
         self._sleep = sleep
 
-    async def start(self, org_id: str, adapter: str, stable_version: str, canary_version: str,
-                    policy: SloPolicy) -> Rollout:
+    async def start(
+        self, org_id: str, adapter: str, stable_version: str, canary_version: str, policy: SloPolicy
+    ) -> Rollout:
         """Create the rollout at the first step's weight (callers run ``preflight`` first)."""
-        rollout = self._store.create(org_id, adapter, stable_version, canary_version, weight=policy.steps[0],
-                                     mode=policy.mode, policy=policy.model_dump(mode="json", by_alias=True))
+        rollout = self._store.create(
+            org_id,
+            adapter,
+            stable_version,
+            canary_version,
+            weight=policy.steps[0],
+            mode=policy.mode,
+            policy=policy.model_dump(mode="json", by_alias=True),
+        )
         if self._kserve is not None:
             try:
                 await self._kserve.set_weight(policy.steps[0])
@@ -55,8 +71,13 @@ class CanaryController:
                 rollout = self._store.update(rollout.id, weight=0, status=ROLLED_BACK)
                 await self._record(rollout, "rollback", 0, f"could not start in Kubernetes: {error}", {})
                 raise
-        await self._record(rollout, "start", rollout.weight,
-                           f"{canary_version} gets {rollout.weight}% of end users, {stable_version} the rest", {})
+        await self._record(
+            rollout,
+            "start",
+            rollout.weight,
+            f"{canary_version} gets {rollout.weight}% of end users, {stable_version} the rest",
+            {},
+        )
         return rollout
 
     async def run(self, rollout_id: int, *, max_intervals: int | None = None) -> Rollout:
@@ -65,8 +86,9 @@ class CanaryController:
         # The gateway source diffs scrapes: this first read is the baseline. If it fails, the first
         # interval holds and says why.
         with contextlib.suppress(MetricsUnavailable):
-            await self._source.windows(rollout.org_id, rollout.adapter, [rollout.canary_version,
-                                                                         rollout.stable_version])
+            await self._source.windows(
+                rollout.org_id, rollout.adapter, [rollout.canary_version, rollout.stable_version]
+            )
         intervals = 0
         while max_intervals is None or intervals < max_intervals:
             await self._sleep(policy.interval_s)
@@ -82,16 +104,30 @@ class CanaryController:
     async def evaluate(self, rollout: Rollout, policy: SloPolicy) -> Decision:
         observed: dict[str, Any] = {}
         try:
-            windows = await self._source.windows(rollout.org_id, rollout.adapter,
-                                                 [rollout.canary_version, rollout.stable_version])
+            windows = await self._source.windows(
+                rollout.org_id, rollout.adapter, [rollout.canary_version, rollout.stable_version]
+            )
         except MetricsUnavailable as error:
-            decision = decide(policy, step_index=rollout.step_index, failures=rollout.failures,
-                              weight=rollout.weight, window=None, unavailable=error.message)
+            decision = decide(
+                policy,
+                step_index=rollout.step_index,
+                failures=rollout.failures,
+                weight=rollout.weight,
+                window=None,
+                unavailable=error.message,
+            )
         else:
-            observed = {"canary": windows[rollout.canary_version].as_dict(),
-                        "stable": windows[rollout.stable_version].as_dict()}
-            decision = decide(policy, step_index=rollout.step_index, failures=rollout.failures,
-                              weight=rollout.weight, window=windows[rollout.canary_version])
+            observed = {
+                "canary": windows[rollout.canary_version].as_dict(),
+                "stable": windows[rollout.stable_version].as_dict(),
+            }
+            decision = decide(
+                policy,
+                step_index=rollout.step_index,
+                failures=rollout.failures,
+                weight=rollout.weight,
+                window=windows[rollout.canary_version],
+            )
         await self._apply(rollout, decision, observed)
         return decision
 
@@ -124,8 +160,9 @@ class CanaryController:
             await self._sleep(self._settle_s)  # replicas' registry caches catch up while the split holds 100 %
             rollout = self._store.update(rollout.id, status=PROMOTED)
         elif decision.action == "step":
-            rollout = self._store.update(rollout.id, weight=decision.weight, step_index=decision.step_index,
-                                         failures=decision.failures)
+            rollout = self._store.update(
+                rollout.id, weight=decision.weight, step_index=decision.step_index, failures=decision.failures
+            )
             await self._set_kserve(decision.weight)
         else:
             rollout = self._store.update(rollout.id, failures=decision.failures)
@@ -139,9 +176,7 @@ class CanaryController:
         except Exception as error:  # noqa: BLE001 - the gateway split already moved; say so loudly, go on
             LOG.error("could not patch the InferenceService", extra={"weight": weight, "error": str(error)})
 
-    async def _record(self, rollout: Rollout, action: str, weight: int, reason: str,
-                      observed: dict[str, Any]) -> None:
+    async def _record(self, rollout: Rollout, action: str, weight: int, reason: str, observed: dict[str, Any]) -> None:
         self._store.add_event(rollout.id, action, weight, reason, observed or None)
-        LOG.info("canary decision", extra={"rollout": rollout.id, "action": action, "weight": weight,
-                                           "reason": reason})
+        LOG.info("canary decision", extra={"rollout": rollout.id, "action": action, "weight": weight, "reason": reason})
         await self._notifier.publish(DecisionNotice(rollout, action, weight, reason, observed))

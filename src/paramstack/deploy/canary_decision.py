@@ -38,12 +38,17 @@ def violations(policy: SloPolicy, window: VersionWindow) -> list[str]:
     judged = window.requests >= policy.min_requests
     budget_denominator = max(window.requests, policy.min_requests)
     if window.errors > slo.max_error_rate * budget_denominator:
-        found.append(f"error rate {window.error_rate:.1%} ({window.errors}/{window.requests}) above "
-                     f"{slo.max_error_rate:.1%}")
+        found.append(
+            f"error rate {window.error_rate:.1%} ({window.errors}/{window.requests}) above {slo.max_error_rate:.1%}"
+        )
     if judged and window.p95_latency_s is not None and window.p95_latency_s > slo.max_p95_latency_s:
         found.append(f"p95 latency {window.p95_latency_s:.3f}s above {slo.max_p95_latency_s}s")
-    if judged and slo.max_p95_ttft_s is not None and window.p95_ttft_s is not None \
-            and window.p95_ttft_s > slo.max_p95_ttft_s:
+    if (
+        judged
+        and slo.max_p95_ttft_s is not None
+        and window.p95_ttft_s is not None
+        and window.p95_ttft_s > slo.max_p95_ttft_s
+    ):
         found.append(f"p95 time to first token {window.p95_ttft_s:.3f}s above {slo.max_p95_ttft_s}s")
     if judged and slo.max_guard_block_rate is not None and window.guard_block_rate > slo.max_guard_block_rate:
         found.append(f"guard block rate {window.guard_block_rate:.1%} above {slo.max_guard_block_rate:.1%}")
@@ -52,31 +57,69 @@ def violations(policy: SloPolicy, window: VersionWindow) -> list[str]:
     return found
 
 
-def decide(policy: SloPolicy, *, step_index: int, failures: int, weight: int, window: VersionWindow | None,
-           unavailable: str | None = None) -> Decision:
+def decide(
+    policy: SloPolicy,
+    *,
+    step_index: int,
+    failures: int,
+    weight: int,
+    window: VersionWindow | None,
+    unavailable: str | None = None,
+) -> Decision:
     if window is None:
-        return Decision("hold", weight, step_index, failures,
-                        f"metrics unavailable ({unavailable or 'no data'}): holding at {weight}%, not promoting blind")
+        return Decision(
+            "hold",
+            weight,
+            step_index,
+            failures,
+            f"metrics unavailable ({unavailable or 'no data'}): holding at {weight}%, not promoting blind",
+        )
     broken = violations(policy, window)
     if broken:
         failures += 1
         if failures >= policy.failure_threshold:
-            return Decision("rollback", 0, step_index, failures,
-                            f"{'; '.join(broken)} (failed check {failures}/{policy.failure_threshold})")
-        return Decision("fail", weight, step_index, failures,
-                        f"{'; '.join(broken)} (failed check {failures}/{policy.failure_threshold})")
+            return Decision(
+                "rollback",
+                0,
+                step_index,
+                failures,
+                f"{'; '.join(broken)} (failed check {failures}/{policy.failure_threshold})",
+            )
+        return Decision(
+            "fail",
+            weight,
+            step_index,
+            failures,
+            f"{'; '.join(broken)} (failed check {failures}/{policy.failure_threshold})",
+        )
     if window.requests < policy.min_requests:
-        return Decision("hold", weight, step_index, failures,
-                        f"only {window.requests} canary requests this interval (need {policy.min_requests})")
+        return Decision(
+            "hold",
+            weight,
+            step_index,
+            failures,
+            f"only {window.requests} canary requests this interval (need {policy.min_requests})",
+        )
     if policy.slo.min_judge_score is not None and not window.judge_count:
         return Decision("hold", weight, step_index, failures, "no judge scores for the canary yet")
     if step_index + 1 >= len(policy.steps):
-        return Decision("promote", 100, step_index, failures, f"SLOs held at every step ({window.requests} "
-                        f"requests, {window.error_rate:.1%} errors in the last interval)")
+        return Decision(
+            "promote",
+            100,
+            step_index,
+            failures,
+            f"SLOs held at every step ({window.requests} "
+            f"requests, {window.error_rate:.1%} errors in the last interval)",
+        )
     next_weight = policy.steps[step_index + 1]
-    return Decision("step", next_weight, step_index + 1, failures,
-                    f"SLOs held at {weight}% ({window.requests} requests, {window.error_rate:.1%} errors, "
-                    f"p95 {_seconds(window.p95_latency_s)})")
+    return Decision(
+        "step",
+        next_weight,
+        step_index + 1,
+        failures,
+        f"SLOs held at {weight}% ({window.requests} requests, {window.error_rate:.1%} errors, "
+        f"p95 {_seconds(window.p95_latency_s)})",
+    )
 
 
 def _seconds(value: float | None) -> str:

@@ -32,13 +32,26 @@ def ensure_policy_can_be_judged(policy: SloPolicy, settings: CanarySettings) -> 
             "the policy sets slo.min_judge_score, but no online judge is configured to record "
             "paramstack_adapter_version_judge_score, so the rollout could never pass: set canary.judge (offline, "
             "openai:BASE_URL#MODEL or anthropic:MODEL) with canary.judge_sample_rate above 0 in the gateway's "
-            "settings, or remove min_judge_score from the policy")
+            "settings, or remove min_judge_score from the policy"
+        )
 
 
-def build_controller(database: DatabaseEngine, policy: SloPolicy, settings: CanarySettings, *,
-                     audit: object | None = None, kubernetes_client: object | None = None) -> CanaryController:
+def build_controller(
+    database: DatabaseEngine,
+    policy: SloPolicy,
+    settings: CanarySettings,
+    *,
+    audit: object | None = None,
+    kubernetes_client: object | None = None,
+) -> CanaryController:
     webhook = policy.webhook_url or settings.webhook_url
     notifier = CanaryNotifier(audit, webhook.get_secret_value() if webhook else None)
     kserve = KServeActuator(policy.kubernetes, kubernetes_client) if policy.kubernetes is not None else None
-    return CanaryController(CanaryStore(database), AdapterRegistry(database), metrics_source(policy), notifier,
-                            kserve=kserve, settle_s=settings.refresh_s)
+    return CanaryController(
+        CanaryStore(database),
+        AdapterRegistry(database),
+        metrics_source(policy),
+        notifier,
+        kserve=kserve,
+        settle_s=settings.refresh_s,
+    )

@@ -52,8 +52,11 @@ class Counters:
 
         return Counters(
             outcomes={k: diff(v, earlier.outcomes.get(k, 0.0)) for k, v in self.outcomes.items()},
-            duration=buckets(self.duration, earlier.duration), ttft=buckets(self.ttft, earlier.ttft),
-            judge_sum=diff(self.judge_sum, earlier.judge_sum), judge_count=diff(self.judge_count, earlier.judge_count))
+            duration=buckets(self.duration, earlier.duration),
+            ttft=buckets(self.ttft, earlier.ttft),
+            judge_sum=diff(self.judge_sum, earlier.judge_sum),
+            judge_count=diff(self.judge_count, earlier.judge_count),
+        )
 
     def add(self, other: Counters) -> None:
         for key, value in other.outcomes.items():
@@ -84,20 +87,29 @@ class VersionWindow:
         return self.guard_blocks / self.requests if self.requests else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"requests": self.requests, "errors": self.errors, "error_rate": round(self.error_rate, 4),
-                "guard_blocks": self.guard_blocks, "p95_latency_s": _rounded(self.p95_latency_s),
-                "p95_ttft_s": _rounded(self.p95_ttft_s), "judge_mean": _rounded(self.judge_mean),
-                "judge_count": self.judge_count}
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "error_rate": round(self.error_rate, 4),
+            "guard_blocks": self.guard_blocks,
+            "p95_latency_s": _rounded(self.p95_latency_s),
+            "p95_ttft_s": _rounded(self.p95_ttft_s),
+            "judge_mean": _rounded(self.judge_mean),
+            "judge_count": self.judge_count,
+        }
 
     @classmethod
     def from_counters(cls, counters: Counters) -> VersionWindow:
         outcomes = counters.outcomes
-        return cls(requests=round(sum(outcomes.get(o, 0.0) for o in COUNTED)),
-                   errors=round(outcomes.get("error", 0.0)), guard_blocks=round(outcomes.get("guard_blocked", 0.0)),
-                   p95_latency_s=bucket_quantile(0.95, counters.duration),
-                   p95_ttft_s=bucket_quantile(0.95, counters.ttft),
-                   judge_mean=counters.judge_sum / counters.judge_count if counters.judge_count else None,
-                   judge_count=round(counters.judge_count))
+        return cls(
+            requests=round(sum(outcomes.get(o, 0.0) for o in COUNTED)),
+            errors=round(outcomes.get("error", 0.0)),
+            guard_blocks=round(outcomes.get("guard_blocked", 0.0)),
+            p95_latency_s=bucket_quantile(0.95, counters.duration),
+            p95_ttft_s=bucket_quantile(0.95, counters.ttft),
+            judge_mean=counters.judge_sum / counters.judge_count if counters.judge_count else None,
+            judge_count=round(counters.judge_count),
+        )
 
 
 class MetricsSource(Protocol):
@@ -127,8 +139,14 @@ def bucket_quantile(q: float, buckets: Mapping[float, float]) -> float | None:
 
 
 class GatewayScrapeSource:
-    def __init__(self, urls: list[str], *, timeout_s: float = 5.0, client: httpx.AsyncClient | None = None,
-                 bearer_token: str | None = None) -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        *,
+        timeout_s: float = 5.0,
+        client: httpx.AsyncClient | None = None,
+        bearer_token: str | None = None,
+    ) -> None:
         self._urls = urls
         headers = {"authorization": f"Bearer {bearer_token}"} if bearer_token else None
         self._client = client or httpx.AsyncClient(timeout=timeout_s, headers=headers)

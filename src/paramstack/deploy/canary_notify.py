@@ -18,8 +18,14 @@ from paramstack.deploy.canary_store import Rollout
 from paramstack.registry.names import engine_adapter_name
 
 LOG = logging.getLogger("paramstack.canary")
-ICONS = {"start": ":rocket:", "step": ":arrow_up:", "promote": ":white_check_mark:", "rollback": ":rotating_light:",
-         "fail": ":warning:", "hold": ":pause_button:"}
+ICONS = {
+    "start": ":rocket:",
+    "step": ":arrow_up:",
+    "promote": ":white_check_mark:",
+    "rollback": ":rotating_light:",
+    "fail": ":warning:",
+    "hold": ":pause_button:",
+}
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,10 @@ class DecisionNotice:
     @property
     def text(self) -> str:
         r = self.rollout
-        return (f"{ICONS.get(self.action, '')} canary {self.action}: {r.org_id}/{r.adapter} "
-                f"{r.canary_version} (stable {r.stable_version}) at {self.weight}% - {self.reason}").strip()
+        return (
+            f"{ICONS.get(self.action, '')} canary {self.action}: {r.org_id}/{r.adapter} "
+            f"{r.canary_version} (stable {r.stable_version}) at {self.weight}% - {self.reason}"
+        ).strip()
 
     def slack(self) -> dict[str, Any]:
         figures = ", ".join(f"{k}={v}" for k, v in (self.observed.get("canary") or {}).items())
@@ -45,8 +53,9 @@ class DecisionNotice:
 
 
 class CanaryNotifier:
-    def __init__(self, audit: Any | None = None, webhook_url: str | None = None, *,
-                 client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, audit: Any | None = None, webhook_url: str | None = None, *, client: httpx.AsyncClient | None = None
+    ) -> None:
         self._audit = audit  # an attest.AuditLog (append(AuditEntry)); None: no audit trail configured
         self._webhook_url = webhook_url
         self._client = client or httpx.AsyncClient(timeout=5.0)
@@ -58,8 +67,9 @@ class CanaryNotifier:
                 response = await self._client.post(self._webhook_url, json=notice.slack())
                 response.raise_for_status()
             except httpx.HTTPError as error:
-                LOG.warning("canary webhook failed", extra={"error": type(error).__name__,
-                                                            "rollout": notice.rollout.id})
+                LOG.warning(
+                    "canary webhook failed", extra={"error": type(error).__name__, "rollout": notice.rollout.id}
+                )
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -70,7 +80,12 @@ class CanaryNotifier:
         from paramstack.attest.audit import AuditEntry
 
         rollout = notice.rollout
-        self._audit.append(AuditEntry(
-            request_id=f"canary-{rollout.id}-{uuid.uuid4().hex[:16]}", org_id=rollout.org_id,
-            model="canary-controller", adapter=engine_adapter_name(rollout.adapter, rollout.canary_version),
-            status=f"canary:{notice.action}:{notice.weight}"[:32]))
+        self._audit.append(
+            AuditEntry(
+                request_id=f"canary-{rollout.id}-{uuid.uuid4().hex[:16]}",
+                org_id=rollout.org_id,
+                model="canary-controller",
+                adapter=engine_adapter_name(rollout.adapter, rollout.canary_version),
+                status=f"canary:{notice.action}:{notice.weight}"[:32],
+            )
+        )

@@ -24,8 +24,9 @@ class Preflight:
     warnings: list[str]
 
 
-def preflight(registry: AdapterRegistry, adapter: str, version: str, keyring: KeyRing | None, *,
-              require_manifest: bool = False) -> Preflight:
+def preflight(
+    registry: AdapterRegistry, adapter: str, version: str, keyring: KeyRing | None, *, require_manifest: bool = False
+) -> Preflight:
     canary = registry.get(adapter, version)  # NotFound: "adapter 'x' has no version 'v9'"
     stable = registry.current(adapter)
     if stable is None:

@@ -18,8 +18,9 @@ from paramstack.registry import AdapterRegistry, AdapterResolver
 LOG = logging.getLogger("paramstack.deploy")
 
 
-def build_version_routing(database: DatabaseEngine, settings: CanarySettings,
-                          metrics: GatewayMetrics) -> VersionRouting:
+def build_version_routing(
+    database: DatabaseEngine, settings: CanarySettings, metrics: GatewayMetrics
+) -> VersionRouting:
     registry = AdapterRegistry(database)
     resolver = AdapterResolver(registry, ttl_s=settings.refresh_s)
 
@@ -33,5 +34,11 @@ def build_version_routing(database: DatabaseEngine, settings: CanarySettings,
 
     split = CanarySplit(CanaryStore(database), refresh_s=settings.refresh_s)
     judge = build_online_judge(settings, metrics)  # None unless canary.judge is set
-    return VersionRouting(split, metrics, stable=stable, path_of=lambda name, version: registry.get(name, version).path,
-                          on_response=judge.offer if judge else None, on_close=judge.aclose if judge else None)
+    return VersionRouting(
+        split,
+        metrics,
+        stable=stable,
+        path_of=lambda name, version: registry.get(name, version).path,
+        on_response=judge.offer if judge else None,
+        on_close=judge.aclose if judge else None,
+    )

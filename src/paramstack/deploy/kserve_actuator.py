@@ -42,12 +42,21 @@ class KServeActuator:
         api = client.CustomObjectsApi(self._api_client or self._default_client())
         try:
             api.patch_namespaced_custom_object(
-                GROUP, VERSION, self._target.namespace, PLURAL, self._target.inference_service, self.body(weight),
-                field_validation="Strict", _content_type="application/merge-patch+json", _request_timeout=10)
+                GROUP,
+                VERSION,
+                self._target.namespace,
+                PLURAL,
+                self._target.inference_service,
+                self.body(weight),
+                field_validation="Strict",
+                _content_type="application/merge-patch+json",
+                _request_timeout=10,
+            )
         except ApiException as error:
             raise KubernetesUnavailable(
                 f"patching InferenceService {self._target.namespace}/{self._target.inference_service} failed: "
-                f"{error.status} {error.reason}") from None
+                f"{error.status} {error.reason}"
+            ) from None
         except OSError as error:  # urllib3 connection errors derive from OSError
             raise KubernetesUnavailable(f"Kubernetes API unreachable: {type(error).__name__}") from None
 
@@ -61,7 +70,10 @@ class KServeActuator:
             except config.ConfigException:
                 config.load_kube_config(context=self._target.context, client_configuration=configuration)
         else:
-            config.load_kube_config(config_file=str(self._target.kubeconfig), context=self._target.context,
-                                    client_configuration=configuration)
+            config.load_kube_config(
+                config_file=str(self._target.kubeconfig),
+                context=self._target.context,
+                client_configuration=configuration,
+            )
         self._api_client = client.ApiClient(configuration)
         return self._api_client

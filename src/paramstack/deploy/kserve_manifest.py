@@ -33,8 +33,9 @@ def inference_service(config: DeployConfig) -> dict[str, Any]:
     if kserve.canary_traffic_percent is not None:
         predictor["canaryTrafficPercent"] = kserve.canary_traffic_percent
     if kserve.adapters_pvc:
-        predictor["volumes"] = [{"name": ADAPTERS_VOLUME,
-                                 "persistentVolumeClaim": {"claimName": kserve.adapters_pvc, "readOnly": True}}]
+        predictor["volumes"] = [
+            {"name": ADAPTERS_VOLUME, "persistentVolumeClaim": {"claimName": kserve.adapters_pvc, "readOnly": True}}
+        ]
     return {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
@@ -42,8 +43,7 @@ def inference_service(config: DeployConfig) -> dict[str, Any]:
             "name": kserve.name,
             "namespace": kserve.namespace,
             "labels": {**PART_OF, "app.kubernetes.io/component": "inference"},
-            "annotations": {"serving.kserve.io/deploymentMode": "Serverless",
-                            "paramstack.io/base-model": vllm.model},
+            "annotations": {"serving.kserve.io/deploymentMode": "Serverless", "paramstack.io/base-model": vllm.model},
         },
         "spec": {"predictor": predictor},
     }
@@ -87,8 +87,12 @@ def _env(vllm: VllmSettings) -> list[dict[str, Any]]:
     if vllm.lora.enabled and vllm.lora.runtime_updates:
         env.append({"name": RUNTIME_LORA_ENV, "value": "True"})
     # vLLM reads its API key from VLLM_API_KEY; optional so a cluster without one still starts.
-    env.append({"name": "VLLM_API_KEY",
-                "valueFrom": {"secretKeyRef": {"name": "paramstack-vllm", "key": "api-key", "optional": True}}})
+    env.append(
+        {
+            "name": "VLLM_API_KEY",
+            "valueFrom": {"secretKeyRef": {"name": "paramstack-vllm", "key": "api-key", "optional": True}},
+        }
+    )
     return env
 
 
@@ -96,4 +100,4 @@ def _without_option(args: list[str], option: str) -> list[str]:
     if option not in args:
         return args
     index = args.index(option)
-    return args[:index] + args[index + 2:]
+    return args[:index] + args[index + 2 :]

@@ -22,8 +22,10 @@ class ManifestSet:
 
     def files(self) -> dict[str, str]:
         """File name -> YAML text; names sort in apply order (config before the things that use it)."""
-        return {f"{i:02d}-{o['kind'].lower()}-{o['metadata']['name']}.yaml": yaml.safe_dump(o, sort_keys=False)
-                for i, o in enumerate(self.objects)}
+        return {
+            f"{i:02d}-{o['kind'].lower()}-{o['metadata']['name']}.yaml": yaml.safe_dump(o, sort_keys=False)
+            for i, o in enumerate(self.objects)
+        }
 
     def write(self, directory: Path) -> list[Path]:
         directory.mkdir(parents=True, exist_ok=True)

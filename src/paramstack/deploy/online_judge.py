@@ -30,8 +30,14 @@ LOG = logging.getLogger("paramstack.deploy")
 
 
 class OnlineJudge:
-    def __init__(self, judge: Judge, metrics: GatewayMetrics, settings: CanarySettings, *,
-                 rng: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        judge: Judge,
+        metrics: GatewayMetrics,
+        settings: CanarySettings,
+        *,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
         self._judge = judge
         self._metrics = metrics
         self._rate = settings.judge_sample_rate
@@ -39,8 +45,12 @@ class OnlineJudge:
         self._timeout_s = settings.judge_timeout_s
         self._rng = rng
         self._pending: set[asyncio.Task[None]] = set()
-        self.samples = Counter("paramstack_judge_samples", "Responses offered to the online judge, by outcome "
-                               "(scored, failed, dropped).", ("outcome",), registry=metrics.registry)
+        self.samples = Counter(
+            "paramstack_judge_samples",
+            "Responses offered to the online judge, by outcome (scored, failed, dropped).",
+            ("outcome",),
+            registry=metrics.registry,
+        )
 
     def offer(self, labels: VersionLabels, request: GenerationRequest, text: str) -> None:
         """Called once per completed response of a version; returns at once."""
@@ -63,8 +73,10 @@ class OnlineJudge:
         from paramstack.train.preference_data import PromptRecord
 
         system = next((m.content for m in request.messages or () if m.role == "system"), None)
-        user = next((m.content for m in reversed(request.messages or ()) if m.role == "user"),
-                    request.prompt if isinstance(request.prompt, str) else "")
+        user = next(
+            (m.content for m in reversed(request.messages or ()) if m.role == "user"),
+            request.prompt if isinstance(request.prompt, str) else "",
+        )
         prompt = PromptRecord(prompt_id=request.request_id, prompt=user, system=system)
         try:
             async with asyncio.timeout(self._timeout_s):

@@ -16,8 +16,9 @@ from paramstack.deploy.canary_metrics import DURATION, JUDGE, REQUESTS, TTFT, Me
 
 
 class PrometheusSource:
-    def __init__(self, base_url: str, interval_s: float, *, timeout_s: float = 5.0,
-                 client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, base_url: str, interval_s: float, *, timeout_s: float = 5.0, client: httpx.AsyncClient | None = None
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         # Prometheus needs a range of at least a couple of scrape intervals to see any increase.
         self._range = f"{max(int(math.ceil(interval_s)), 30)}s"
@@ -32,19 +33,26 @@ class PrometheusSource:
     async def _window(self, tenant: str, adapter: str, version: str) -> VersionWindow:
         selector = f'tenant="{_quote(tenant)}",adapter="{_quote(adapter)}",version="{_quote(version)}"'
         outcomes = await self._vector(
-            f"sum by (outcome) (increase({REQUESTS}_total{{{selector}}}[{self._range}]))", "outcome")
+            f"sum by (outcome) (increase({REQUESTS}_total{{{selector}}}[{self._range}]))", "outcome"
+        )
         p95 = await self._scalar(
-            f"histogram_quantile(0.95, sum by (le) (rate({DURATION}_bucket{{{selector}}}[{self._range}])))")
+            f"histogram_quantile(0.95, sum by (le) (rate({DURATION}_bucket{{{selector}}}[{self._range}])))"
+        )
         ttft = await self._scalar(
-            f"histogram_quantile(0.95, sum by (le) (rate({TTFT}_bucket{{{selector}}}[{self._range}])))")
+            f"histogram_quantile(0.95, sum by (le) (rate({TTFT}_bucket{{{selector}}}[{self._range}])))"
+        )
         judge_sum = await self._scalar(f"sum(increase({JUDGE}_sum{{{selector}}}[{self._range}]))")
         judge_count = await self._scalar(f"sum(increase({JUDGE}_count{{{selector}}}[{self._range}]))")
         counted = sum(outcomes.get(o, 0.0) for o in ("ok", "error", "guard_blocked"))
         return VersionWindow(
-            requests=round(counted), errors=round(outcomes.get("error", 0.0)),
-            guard_blocks=round(outcomes.get("guard_blocked", 0.0)), p95_latency_s=p95, p95_ttft_s=ttft,
+            requests=round(counted),
+            errors=round(outcomes.get("error", 0.0)),
+            guard_blocks=round(outcomes.get("guard_blocked", 0.0)),
+            p95_latency_s=p95,
+            p95_ttft_s=ttft,
             judge_mean=(judge_sum / judge_count) if judge_sum is not None and judge_count else None,
-            judge_count=round(judge_count or 0))
+            judge_count=round(judge_count or 0),
+        )
 
     async def _query(self, promql: str) -> list[dict[str, Any]]:
         try:
@@ -53,8 +61,9 @@ class PrometheusSource:
         except (httpx.HTTPError, ValueError) as error:
             raise MetricsUnavailable(f"Prometheus at {self._base_url} unreachable: {type(error).__name__}") from None
         if response.status_code != 200 or payload.get("status") != "success":
-            raise MetricsUnavailable(f"Prometheus at {self._base_url} refused the query: "
-                                     f"{payload.get('error', response.status_code)}")
+            raise MetricsUnavailable(
+                f"Prometheus at {self._base_url} refused the query: {payload.get('error', response.status_code)}"
+            )
         return list(payload.get("data", {}).get("result", []))
 
     async def _vector(self, promql: str, label: str) -> dict[str, float]:

@@ -27,10 +27,13 @@ def check_launch(settings: VllmSettings) -> list[str]:
         warnings.append(
             f"kv_cache_dtype {settings.kv_cache_dtype}: without scales calibrated into the checkpoint (e.g. by "
             "llm-compressor) vLLM uses scale 1.0 for K and V, which can cost accuracy; calibrate, or set "
-            "calculate_kv_scales: true for a one-off estimate at start-up")
+            "calculate_kv_scales: true for a one-off estimate at start-up"
+        )
     if settings.lora.enabled and settings.lora.runtime_updates:
-        warnings.append("runtime LoRA updating is on (VLLM_ALLOW_RUNTIME_LORA_UPDATING=True): anyone who can reach "
-                        "the vLLM port can load adapters; keep it on a private network and set VLLM_API_KEY")
+        warnings.append(
+            "runtime LoRA updating is on (VLLM_ALLOW_RUNTIME_LORA_UPDATING=True): anyone who can reach "
+            "the vLLM port can load adapters; keep it on a private network and set VLLM_API_KEY"
+        )
     if errors:
         raise ConfigurationError("invalid vLLM launch: " + "; ".join(errors))
     return warnings
@@ -47,29 +50,36 @@ def _check_adapter_ranks(settings: VllmSettings, errors: list[str]) -> None:
             continue  # a path on the serving machine only: vLLM checks it there
         rank = max([int(config.get("r", 0)), *(int(r) for r in (config.get("rank_pattern") or {}).values())])
         if rank > settings.lora.max_lora_rank:
-            errors.append(f"adapter {module.name!r} has rank {rank}, above max_lora_rank "
-                          f"{settings.lora.max_lora_rank}: raise max_lora_rank or retrain with a smaller r")
+            errors.append(
+                f"adapter {module.name!r} has rank {rank}, above max_lora_rank "
+                f"{settings.lora.max_lora_rank}: raise max_lora_rank or retrain with a smaller r"
+            )
 
 
 def _check_tensor_parallel(settings: VllmSettings, errors: list[str]) -> None:
     config = _model_config(settings.model)
     heads = config.get("num_attention_heads") if config else None
     if heads and heads % settings.tensor_parallel_size:
-        errors.append(f"tensor_parallel_size {settings.tensor_parallel_size} does not divide the model's "
-                      f"{heads} attention heads")
+        errors.append(
+            f"tensor_parallel_size {settings.tensor_parallel_size} does not divide the model's {heads} attention heads"
+        )
 
 
 def _check_draft_vocab(target: str, draft: str, errors: list[str], warnings: list[str]) -> None:
     target_config, draft_config = _model_config(target), _model_config(draft)
     if target_config is None or draft_config is None:
-        warnings.append(f"cannot check that draft model {draft!r} shares the vocabulary of {target!r} "
-                        "(both need a local config.json); vLLM only compares vocabulary sizes")
+        warnings.append(
+            f"cannot check that draft model {draft!r} shares the vocabulary of {target!r} "
+            "(both need a local config.json); vLLM only compares vocabulary sizes"
+        )
         return
     target_size, draft_size = _vocab_size(target_config), _vocab_size(draft_config)
     if target_size != draft_size:
-        errors.append(f"draft model {draft!r} has vocab_size {draft_size} but the target {target!r} has "
-                      f"{target_size}: speculative decoding needs the same vocabulary (use method 'ngram' or "
-                      "a draft of the target's family)")
+        errors.append(
+            f"draft model {draft!r} has vocab_size {draft_size} but the target {target!r} has "
+            f"{target_size}: speculative decoding needs the same vocabulary (use method 'ngram' or "
+            "a draft of the target's family)"
+        )
         return
     target_vocab, draft_vocab = _token_table(Path(target)), _token_table(Path(draft))
     if target_vocab is None or draft_vocab is None:
@@ -78,9 +88,11 @@ def _check_draft_vocab(target: str, draft: str, errors: list[str], warnings: lis
     differing = [i for i in range(min(len(target_vocab), len(draft_vocab))) if target_vocab[i] != draft_vocab[i]]
     if differing or len(target_vocab) != len(draft_vocab):
         first = differing[0] if differing else min(len(target_vocab), len(draft_vocab))
-        errors.append(f"draft model {draft!r} has the same vocab_size ({target_size}) but a different tokenizer: "
-                      f"{len(differing)} token ids differ (first: id {first}); its guesses would almost never "
-                      "be accepted")
+        errors.append(
+            f"draft model {draft!r} has the same vocab_size ({target_size}) but a different tokenizer: "
+            f"{len(differing)} token ids differ (first: id {first}); its guesses would almost never "
+            "be accepted"
+        )
 
 
 def _model_config(model: str) -> dict[str, Any] | None:

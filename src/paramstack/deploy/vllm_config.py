@@ -34,8 +34,9 @@ class LoraModule(BaseModel):
         if self.base_model_name:
             import json
 
-            return json.dumps({"name": self.name, "path": self.path, "base_model_name": self.base_model_name},
-                              separators=(",", ":"))
+            return json.dumps(
+                {"name": self.name, "path": self.path, "base_model_name": self.base_model_name}, separators=(",", ":")
+            )
         return f"{self.name}={self.path}"
 
 
@@ -54,15 +55,18 @@ class LoraSettings(BaseModel):
     @classmethod
     def _rank_allowed(cls, rank: int) -> int:
         if rank not in MAX_LORA_RANKS:
-            raise ValueError(f"max_lora_rank {rank} is not one vLLM accepts; choose one of "
-                             f"{', '.join(map(str, MAX_LORA_RANKS))}")
+            raise ValueError(
+                f"max_lora_rank {rank} is not one vLLM accepts; choose one of {', '.join(map(str, MAX_LORA_RANKS))}"
+            )
         return rank
 
     @model_validator(mode="after")
     def _cpu_cache_holds_the_batch(self) -> LoraSettings:
         if self.max_cpu_loras is not None and self.max_cpu_loras < self.max_loras:
-            raise ValueError(f"max_cpu_loras ({self.max_cpu_loras}) must be >= max_loras ({self.max_loras}): "
-                             "vLLM keeps every adapter of a GPU batch in its CPU cache too")
+            raise ValueError(
+                f"max_cpu_loras ({self.max_cpu_loras}) must be >= max_loras ({self.max_loras}): "
+                "vLLM keeps every adapter of a GPU batch in its CPU cache too"
+            )
         names = [m.name for m in self.modules]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -92,8 +96,10 @@ class SpeculativeSettings(BaseModel):
             if self.prompt_lookup_max is None:
                 self.prompt_lookup_max = 4
             if self.prompt_lookup_min is not None and self.prompt_lookup_min > self.prompt_lookup_max:
-                raise ValueError(f"prompt_lookup_min ({self.prompt_lookup_min}) must be <= "
-                                 f"prompt_lookup_max ({self.prompt_lookup_max})")
+                raise ValueError(
+                    f"prompt_lookup_min ({self.prompt_lookup_min}) must be <= "
+                    f"prompt_lookup_max ({self.prompt_lookup_max})"
+                )
         return self
 
     def as_json(self) -> dict[str, Any]:

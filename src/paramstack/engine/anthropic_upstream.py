@@ -37,13 +37,20 @@ Sleep = Callable[[float], Coroutine[Any, Any, None]]
 
 
 class AnthropicUpstreamEngine:
-    def __init__(self, settings: ModelSettings, *, environ: Mapping[str, str] | None = None,
-                 retry: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        settings: ModelSettings,
+        *,
+        environ: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         env = os.environ if environ is None else environ
         key = settings.api_key.get_secret_value() if settings.api_key else env.get("ANTHROPIC_API_KEY", "")
         if not key:
-            raise ConfigurationError(f"model {settings.name!r}: backend 'anthropic' needs api_key or "
-                                     "$ANTHROPIC_API_KEY")
+            raise ConfigurationError(
+                f"model {settings.name!r}: backend 'anthropic' needs api_key or $ANTHROPIC_API_KEY"
+            )
         self._settings = settings
         self._url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/") + "/v1/messages"
         self._headers = {"x-api-key": key, "anthropic-version": ANTHROPIC_VERSION}
@@ -73,10 +80,13 @@ class AnthropicUpstreamEngine:
     async def count_prompt_tokens(self, request: GenerationRequest) -> int:
         if request.messages is None:
             return len(str(request.prompt or "").encode("utf-8")) + TEMPLATE_TOKENS_PER_MESSAGE
-        turns = sum(len(m.content.encode("utf-8")) + sum(len(c.arguments) + len(c.name) for c in m.tool_calls)
-                    + TEMPLATE_TOKENS_PER_MESSAGE for m in request.messages)
-        tools = sum(len(json.dumps(dict(t.parameters))) + len(t.name) + len(t.description or "")
-                    for t in request.tools)
+        turns = sum(
+            len(m.content.encode("utf-8"))
+            + sum(len(c.arguments) + len(c.name) for c in m.tool_calls)
+            + TEMPLATE_TOKENS_PER_MESSAGE
+            for m in request.messages
+        )
+        tools = sum(len(json.dumps(dict(t.parameters))) + len(t.name) + len(t.description or "") for t in request.tools)
         return turns + tools
 
     async def generate(self, request: GenerationRequest) -> AsyncGenerator[GenerationChunk, None]:
@@ -85,8 +95,7 @@ class AnthropicUpstreamEngine:
             last = attempt == self._retry.attempts - 1
             produced = False
             try:
-                async with self._session().post(self._url, json=body,
-                                                headers=propagation_headers()) as response:
+                async with self._session().post(self._url, json=body, headers=propagation_headers()) as response:
                     if response.status >= 400:
                         text = await response.text(errors="replace")
                         retry_after = response.headers.get("retry-after")

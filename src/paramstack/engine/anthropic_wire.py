@@ -28,9 +28,15 @@ from paramstack.engine.protocol import (
 )
 from paramstack.errors import InvalidRequest, UpstreamError
 
-FINISH_REASONS: dict[str, FinishReason] = {"end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop",
-                                           "max_tokens": "length", "model_context_window_exceeded": "length",
-                                           "tool_use": "tool_calls", "refusal": "content_filter"}
+FINISH_REASONS: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
 _DATA_URL = re.compile(r"^data:(image/[a-z+.-]+);base64,(.*)$", re.DOTALL)
 
 
@@ -41,8 +47,12 @@ def messages_body(request: GenerationRequest, model: str) -> dict[str, Any]:
     else:
         turns = request.messages
     sampling = request.sampling
-    body: dict[str, Any] = {"model": model, "max_tokens": sampling.max_tokens, "messages": _turns(turns),
-                            "stream": request.incremental}
+    body: dict[str, Any] = {
+        "model": model,
+        "max_tokens": sampling.max_tokens,
+        "messages": _turns(turns),
+        "stream": request.incremental,
+    }
     system = "\n\n".join(t.content for t in turns if t.role == "system" and t.content)
     if system:
         body["system"] = system
@@ -58,8 +68,10 @@ def messages_body(request: GenerationRequest, model: str) -> dict[str, Any]:
     elif fmt.kind == "json_object":  # Anthropic has no "any object": the schema of any object says it
         body["output_config"] = {"format": {"type": "json_schema", "schema": {"type": "object"}}}
     if request.tools:
-        body["tools"] = [{"name": t.name, "description": t.description or "", "input_schema": dict(t.parameters)}
-                         for t in request.tools]
+        body["tools"] = [
+            {"name": t.name, "description": t.description or "", "input_schema": dict(t.parameters)}
+            for t in request.tools
+        ]
         body["tool_choice"] = _tool_choice(request)
     return body
 
@@ -68,8 +80,13 @@ def _tool_choice(request: GenerationRequest) -> dict[str, Any]:
     choice = request.tool_choice
     if choice.mode == "none":
         return {"type": "none"}
-    picked: dict[str, Any] = ({"type": "auto"} if choice.mode == "auto"
-                              else {"type": "tool", "name": choice.name} if choice.name else {"type": "any"})
+    picked: dict[str, Any] = (
+        {"type": "auto"}
+        if choice.mode == "auto"
+        else {"type": "tool", "name": choice.name}
+        if choice.name
+        else {"type": "any"}
+    )
     if not request.parallel_tool_calls:
         picked["disable_parallel_tool_use"] = True
     return picked
@@ -82,13 +99,17 @@ def _turns(turns: Iterable[ChatMessage]) -> list[dict[str, Any]]:
             continue
         if turn.role == "assistant":
             blocks: list[dict[str, Any]] = [{"type": "text", "text": turn.content}] if turn.content else []
-            blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": _input(c.arguments)}
-                       for c in turn.tool_calls]
+            blocks += [
+                {"type": "tool_use", "id": c.id, "name": c.name, "input": _input(c.arguments)} for c in turn.tool_calls
+            ]
             out.append({"role": "assistant", "content": blocks or [{"type": "text", "text": ""}]})
             continue
         if turn.role == "tool":
-            result = {"type": "tool_result", "tool_use_id": turn.tool_call_id or "",
-                      "content": _blocks(turn) if turn.media else turn.content}
+            result = {
+                "type": "tool_result",
+                "tool_use_id": turn.tool_call_id or "",
+                "content": _blocks(turn) if turn.media else turn.content,
+            }
             if out and out[-1]["role"] == "user" and all(b["type"] == "tool_result" for b in out[-1]["content"]):
                 out[-1]["content"].append(result)
             else:
@@ -123,8 +144,9 @@ def _input(arguments: str) -> Any:
     try:
         value = json.loads(arguments) if arguments.strip() else {}
     except ValueError:
-        raise InvalidRequest("a tool call's arguments are not JSON; the anthropic backend needs an object",
-                             param="messages") from None
+        raise InvalidRequest(
+            "a tool call's arguments are not JSON; the anthropic backend needs an object", param="messages"
+        ) from None
     return value if isinstance(value, dict) else {"value": value}
 
 
@@ -173,12 +195,17 @@ class StreamState:
         return None  # ping, message_stop, thinking and future event types
 
     def final(self) -> GenerationChunk:
-        return GenerationChunk(text="", prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
-                               finish_reason=self.finish_reason)
+        return GenerationChunk(
+            text="",
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            finish_reason=self.finish_reason,
+        )
 
     def _chunk(self, text: str, calls: tuple[ToolCallDelta, ...] = ()) -> GenerationChunk:
-        return GenerationChunk(text=text, prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
-                               tool_calls=calls)
+        return GenerationChunk(
+            text=text, prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens, tool_calls=calls
+        )
 
 
 def whole_message(payload: dict[str, Any]) -> GenerationChunk:
@@ -191,15 +218,26 @@ def whole_message(payload: dict[str, Any]) -> GenerationChunk:
         if block.get("type") == "text":
             text.append(block.get("text", ""))
         elif block.get("type") == "tool_use":
-            calls.append(ToolCallDelta(len(calls), block.get("id"), block.get("name"),
-                                       json.dumps(block.get("input") or {}, ensure_ascii=False, separators=(",", ":"))))
+            calls.append(
+                ToolCallDelta(
+                    len(calls),
+                    block.get("id"),
+                    block.get("name"),
+                    json.dumps(block.get("input") or {}, ensure_ascii=False, separators=(",", ":")),
+                )
+            )
     usage = payload.get("usage") or {}
-    return GenerationChunk(text="".join(text), prompt_tokens=int(usage.get("input_tokens") or 0),
-                           completion_tokens=int(usage.get("output_tokens") or 0), tool_calls=tuple(calls),
-                           finish_reason=FINISH_REASONS.get(payload.get("stop_reason") or "", "stop"))
+    return GenerationChunk(
+        text="".join(text),
+        prompt_tokens=int(usage.get("input_tokens") or 0),
+        completion_tokens=int(usage.get("output_tokens") or 0),
+        tool_calls=tuple(calls),
+        finish_reason=FINISH_REASONS.get(payload.get("stop_reason") or "", "stop"),
+    )
 
 
 def upstream_error_from_event(error: dict[str, Any]) -> Exception:
-    status = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500,
-              "invalid_request_error": 400}.get(str(error.get("type")), 500)
+    status = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500, "invalid_request_error": 400}.get(
+        str(error.get("type")), 500
+    )
     return upstream_error(status, json.dumps({"type": "error", "error": error}))

@@ -64,8 +64,9 @@ def bucket(rollout_id: int, sticky_key: str) -> int:
 
 
 class CanarySplit:
-    def __init__(self, source: RolloutSource, *, refresh_s: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, source: RolloutSource, *, refresh_s: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._source = source
         self._last_good: dict[tuple[str, str], ActiveRollout] = {}
         self._view = RefreshAhead(self._read, max_age_s=refresh_s, clock=clock)

@@ -27,13 +27,17 @@ def install_embedded_default(settings: Settings) -> list[str]:
     default = settings.embedded_default_model()
     assert default.path is not None and default.adapters_dir is not None
     if not (assets.default_model_dir() / "config.json").is_file():
-        raise ArtifactError(f"the embedded default model is missing from {assets.default_model_dir()}; "
-                            "rebuild it with `make default-model`")
+        raise ArtifactError(
+            f"the embedded default model is missing from {assets.default_model_dir()}; "
+            "rebuild it with `make default-model`"
+        )
     corpus = settings.home / "artifacts" / "corpus"
     adapters = [(assets.adapters_dir() / name, default.adapters_dir / name) for name in assets.DEMO_ADAPTERS]
-    copied = [str(target) for source, target in [(assets.corpus_dir(), corpus),
-                                                 (assets.default_model_dir(), default.path), *adapters]
-              if _copy_once(source, target)]
+    copied = [
+        str(target)
+        for source, target in [(assets.corpus_dir(), corpus), (assets.default_model_dir(), default.path), *adapters]
+        if _copy_once(source, target)
+    ]
     keyring = SigningKeyStore(settings.attest.resolved_keys_dir(settings.home)).load_or_create()
     _sign_once(corpus, "corpus", keyring, parents=[], config={"source": "paramstack assets (project-written)"})
     report = default.path / "training_report.json"
@@ -52,7 +56,6 @@ def _copy_once(source: Path, target: Path) -> bool:
     return True
 
 
-def _sign_once(directory: Path, kind: str, keyring: KeyRing, *, parents: list[Path],
-               config: dict[str, Any]) -> None:
+def _sign_once(directory: Path, kind: str, keyring: KeyRing, *, parents: list[Path], config: dict[str, Any]) -> None:
     if directory.is_dir() and not (directory / MANIFEST_FILE).exists():
         write_manifest(directory, kind, keyring=keyring, parents=parents, config=config)

@@ -30,8 +30,9 @@ BACKEND_FAILURES = (UpstreamError, ServiceUnavailable)
 
 
 class FallbackEngine:
-    def __init__(self, name: str, primary: Engine, secondary: Engine, breaker: CircuitBreaker, *,
-                 hybrid_percent: int = 0) -> None:
+    def __init__(
+        self, name: str, primary: Engine, secondary: Engine, breaker: CircuitBreaker, *, hybrid_percent: int = 0
+    ) -> None:
         self.name = name
         self.primary = primary
         self.secondary = secondary
@@ -83,9 +84,15 @@ class FallbackEngine:
             verdict = True
             if produced:
                 raise
-            LOG.warning("primary failed, answering from the fallback", extra={
-                "model": self.name, "request_id": request.request_id, "error": error.code,
-                "circuit": self.breaker.state})
+            LOG.warning(
+                "primary failed, answering from the fallback",
+                extra={
+                    "model": self.name,
+                    "request_id": request.request_id,
+                    "error": error.code,
+                    "circuit": self.breaker.state,
+                },
+            )
         except Exception:
             self.breaker.record_success()  # the request's own fault: the backend answered
             verdict = True
@@ -120,6 +127,7 @@ def wire_fallbacks(engines: Mapping[str, Engine], models: Sequence[ModelSettings
         if model.fallback_model not in engines:
             raise ConfigurationError(f"model {model.name!r}: fallback_model {model.fallback_model!r} is not configured")
         breaker = CircuitBreaker(failure_threshold=model.breaker_failures, reset_after_s=model.breaker_reset_s)
-        wired[model.name] = FallbackEngine(model.name, engines[model.name], engines[model.fallback_model], breaker,
-                                           hybrid_percent=model.hybrid_percent)
+        wired[model.name] = FallbackEngine(
+            model.name, engines[model.name], engines[model.fallback_model], breaker, hybrid_percent=model.hybrid_percent
+        )
     return wired

@@ -83,8 +83,9 @@ def _tool_plan(request: GenerationRequest) -> dict[str, Any] | None:
     if choice.name is not None:
         tools = tuple(t for t in request.tools if t.name == choice.name)
         if not tools:
-            raise InvalidRequest(f"tool_choice names {choice.name!r}, which is not among the tools offered",
-                                 param="tool_choice")
+            raise InvalidRequest(
+                f"tool_choice names {choice.name!r}, which is not among the tools offered", param="tool_choice"
+            )
     for i, tool in enumerate(request.tools):
         check_schema(tool.parameters, param="tools", where=f"tools[{i}].function.parameters")
     return {
@@ -97,8 +98,14 @@ def _tool_plan(request: GenerationRequest) -> dict[str, Any] | None:
 class GrammarBook:
     """Compiles plans for one tokenizer, with an LRU cache. Thread-safe."""
 
-    def __init__(self, tokenizer: Any, tokenizer_lock: threading.Lock, vocab_size: int,
-                 stop_token_ids: Collection[int], cache_size: int = 64) -> None:
+    def __init__(
+        self,
+        tokenizer: Any,
+        tokenizer_lock: threading.Lock,
+        vocab_size: int,
+        stop_token_ids: Collection[int],
+        cache_size: int = 64,
+    ) -> None:
         self._tokenizer = tokenizer
         self._tokenizer_lock = tokenizer_lock
         self.vocab_size = vocab_size
@@ -117,8 +124,17 @@ class GrammarBook:
             return None
         output, choice = request.output_format, request.tool_choice
         try:
-            key = json.dumps([[[t.name, t.parameters] for t in request.tools], choice.mode, choice.name,
-                              request.parallel_tool_calls, output.kind, output.schema], ensure_ascii=False)
+            key = json.dumps(
+                [
+                    [[t.name, t.parameters] for t in request.tools],
+                    choice.mode,
+                    choice.name,
+                    request.parallel_tool_calls,
+                    output.kind,
+                    output.schema,
+                ],
+                ensure_ascii=False,
+            )
         except (TypeError, ValueError):
             return plan_for(request)  # not JSON: plan_for says so with a 400
         with self._lock:
@@ -150,17 +166,21 @@ class GrammarBook:
             compiler = self._grammar_compiler()
         except ImportError:
             raise InvalidRequest(
-                "this model cannot constrain its output: the server lacks xgrammar "
-                "(install paramstack[local])", param="tools" if calls is not None else "response_format",
+                "this model cannot constrain its output: the server lacks xgrammar (install paramstack[local])",
+                param="tools" if calls is not None else "response_format",
             ) from None
         if calls is None:
-            compiled = _compile(lambda: compiler.compile_json_schema(_schema_text(schema), **_json_style(True)),
-                                lambda: compiler.compile_json_schema(_schema_text(schema), **_json_style(False)),
-                                param="response_format")
+            compiled = _compile(
+                lambda: compiler.compile_json_schema(_schema_text(schema), **_json_style(True)),
+                lambda: compiler.compile_json_schema(_schema_text(schema), **_json_style(False)),
+                param="response_format",
+            )
         else:
-            compiled = _compile(lambda: compiler.compile_structural_tag(_structural_tag(calls, schema, True)),
-                                lambda: compiler.compile_structural_tag(_structural_tag(calls, schema, False)),
-                                param="tools")
+            compiled = _compile(
+                lambda: compiler.compile_structural_tag(_structural_tag(calls, schema, True)),
+                lambda: compiler.compile_structural_tag(_structural_tag(calls, schema, False)),
+                param="tools",
+            )
         with self._lock:
             self._cache[plan.key] = compiled
             while len(self._cache) > self._cache_size:
@@ -236,14 +256,23 @@ def _structural_tag(calls: dict[str, Any], schema: Any, strict: bool) -> str:
     ]
     once = not calls["parallel"]
     if calls["required"] or schema is not None:
-        fmt: dict[str, Any] = {"type": "tags_with_separator", "tags": tags,
-                               "separator": chat_format.TOOL_CALL_SEPARATOR, "at_least_one": True,
-                               "stop_after_first": once}
+        fmt: dict[str, Any] = {
+            "type": "tags_with_separator",
+            "tags": tags,
+            "separator": chat_format.TOOL_CALL_SEPARATOR,
+            "at_least_one": True,
+            "stop_after_first": once,
+        }
         if schema is not None:  # auto with a JSON answer: tool calls, or the JSON
             fmt = {"type": "or", "elements": [fmt, _schema_grammar(schema, strict)]}
     else:
-        fmt = {"type": "triggered_tags", "triggers": [chat_format.TOOL_CALL_OPEN], "tags": tags,
-               "at_least_one": False, "stop_after_first": once}
+        fmt = {
+            "type": "triggered_tags",
+            "triggers": [chat_format.TOOL_CALL_OPEN],
+            "tags": tags,
+            "at_least_one": False,
+            "stop_after_first": once,
+        }
     return json.dumps({"type": "structural_tag", "format": fmt}, ensure_ascii=False)
 
 
@@ -256,7 +285,7 @@ def _token_texts(tokenizer: Any, vocab_size: int) -> list[str]:
     anchor = tokenizer.encode("a", add_special_tokens=False)[-1]
     prefix = tokenizer.decode([anchor], skip_special_tokens=True)
     pairs = tokenizer.batch_decode([[anchor, i] for i in range(size)], skip_special_tokens=True)
-    texts = [pair[len(prefix):] if pair.startswith(prefix) else pair for pair in pairs]
+    texts = [pair[len(prefix) :] if pair.startswith(prefix) else pair for pair in pairs]
     return texts + [""] * (vocab_size - size)
 
 
@@ -270,8 +299,7 @@ def _tokenizer_info(tokenizer: Any, vocab_size: int, stop_token_ids: list[int], 
     """
     import xgrammar
 
-    detected = xgrammar.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size,
-                                                       stop_token_ids=stop_token_ids)
+    detected = xgrammar.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size, stop_token_ids=stop_token_ids)
     special = set(tokenizer.all_special_ids)
     special.update(i for i, token in getattr(tokenizer, "added_tokens_decoder", {}).items() if token.special)
     special.update(i for i, text in enumerate(texts) if not text)
@@ -279,5 +307,10 @@ def _tokenizer_info(tokenizer: Any, vocab_size: int, stop_token_ids: list[int], 
     for token, i in tokenizer.get_vocab().items():
         if i < vocab_size and i not in special:
             encoded[i] = token
-    return xgrammar.TokenizerInfo(encoded, detected.vocab_type, vocab_size=vocab_size,
-                                  stop_token_ids=stop_token_ids, add_prefix_space=detected.add_prefix_space)
+    return xgrammar.TokenizerInfo(
+        encoded,
+        detected.vocab_type,
+        vocab_size=vocab_size,
+        stop_token_ids=stop_token_ids,
+        add_prefix_space=detected.add_prefix_space,
+    )

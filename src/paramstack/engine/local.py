@@ -93,30 +93,41 @@ class LocalEngine:
         self._grammars = GrammarBook(tokenizer, self._tokenizer_lock, vocab_size, self._stop_token_ids)
         # One mailbox per event loop that asked for generations (usually one); dies with its loop.
         self._mailboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopMailbox] = (
-            weakref.WeakKeyDictionary())
+            weakref.WeakKeyDictionary()
+        )
         self._mailboxes_lock = threading.Lock()
         pad_token_id = next((t for t in (tokenizer.pad_token_id, tokenizer.eos_token_id) if t is not None), 0)
         from paramstack.engine.token_logprobs import TokenTexts
 
         self._scheduler: BatchScheduler = BatchScheduler(
-            model, pad_token_id=pad_token_id, max_batch_size=max_batch_size, device=torch_device,
-            token_texts=TokenTexts(tokenizer, self._tokenizer_lock), threads=threads,
+            model,
+            pad_token_id=pad_token_id,
+            max_batch_size=max_batch_size,
+            device=torch_device,
+            token_texts=TokenTexts(tokenizer, self._tokenizer_lock),
+            threads=threads,
         )
 
     @classmethod
-    def from_settings(cls, settings: ModelSettings,
-                      verify_artifact: Callable[[Path], object] | None = None) -> LocalEngine:
+    def from_settings(
+        cls, settings: ModelSettings, verify_artifact: Callable[[Path], object] | None = None
+    ) -> LocalEngine:
         if settings.backend != "local" or settings.path is None:
             raise ConfigurationError(f"model {settings.name!r} is not a local model")
         adapters_dir = settings.adapters_dir
         if adapters_dir is not None and not adapters_dir.exists():
             # A fresh install has no adapters yet; the default directory appears on the first one.
-            log.info("adapters directory %s does not exist: serving %s without adapters", adapters_dir,
-                     settings.name)
+            log.info("adapters directory %s does not exist: serving %s without adapters", adapters_dir, settings.name)
             adapters_dir = None
-        return cls(settings.path, adapters_dir=adapters_dir, max_batch_size=settings.max_batch_size,
-                   device=settings.device, name=settings.name, verify_artifact=verify_artifact,
-                   threads=settings.threads)
+        return cls(
+            settings.path,
+            adapters_dir=adapters_dir,
+            max_batch_size=settings.max_batch_size,
+            device=settings.device,
+            name=settings.name,
+            verify_artifact=verify_artifact,
+            threads=settings.threads,
+        )
 
     # ----- the Engine protocol -------------------------------------------------------------------
 
@@ -159,8 +170,7 @@ class LocalEngine:
 
     async def load_adapter(self, name: str, path: str) -> None:
         if not ADAPTER_NAME.match(name):
-            raise InvalidRequest(
-                f"invalid adapter name {name!r}: use letters, digits, '_', '-', '@' and ':' (no '.')")
+            raise InvalidRequest(f"invalid adapter name {name!r}: use letters, digits, '_', '-', '@' and ':' (no '.')")
         await asyncio.wrap_future(self._scheduler.load_adapter(name, Path(path)))
 
     async def unload_adapter(self, name: str) -> None:
@@ -200,8 +210,14 @@ class LocalEngine:
             grammar = await asyncio.to_thread(functools.partial(self._grammars.compiled, plan))
         return prompt_ids, plan, grammar
 
-    def _new_row(self, request: GenerationRequest, prompt_ids: list[int], sink: ChunkSink,
-                 plan: GrammarPlan | None = None, grammar: Any = None) -> Row:
+    def _new_row(
+        self,
+        request: GenerationRequest,
+        prompt_ids: list[int],
+        sink: ChunkSink,
+        plan: GrammarPlan | None = None,
+        grammar: Any = None,
+    ) -> Row:
         from paramstack.engine.sampling import RowSampler
 
         return Row(
@@ -313,8 +329,10 @@ def _adapter_dirs(adapters_dir: Path) -> list[tuple[str, Path]]:
         if not path.is_dir() or path.name.startswith("."):
             continue
         if not ADAPTER_NAME.match(path.name):
-            raise ArtifactError(f"adapter directory {path}: its name is not a valid adapter name "
-                                "(letters, digits, '_', '-', '@', ':'; no '.')")
+            raise ArtifactError(
+                f"adapter directory {path}: its name is not a valid adapter name "
+                "(letters, digits, '_', '-', '@', ':'; no '.')"
+            )
         found.append((path.name, path))
     return found
 

@@ -59,8 +59,16 @@ _STOP = object()
 
 
 class BatchScheduler:
-    def __init__(self, model: Any, *, pad_token_id: int, max_batch_size: int, device: torch.device,
-                 token_texts: TokenTexts, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        *,
+        pad_token_id: int,
+        max_batch_size: int,
+        device: torch.device,
+        token_texts: TokenTexts,
+        threads: int | None = None,
+    ) -> None:
         self._threads = threads
         self._texts = token_texts
         self._adapters = AdapterSet(model)
@@ -266,8 +274,16 @@ class BatchScheduler:
         self._accept_tokens(rows, logits)
         self._retire()
 
-    def _forward(self, ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, batch: KvBatch,
-                 rows: list[Row], *, every_position: bool = False) -> torch.Tensor:
+    def _forward(
+        self,
+        ids: torch.Tensor,
+        mask: torch.Tensor,
+        positions: torch.Tensor,
+        batch: KvBatch,
+        rows: list[Row],
+        *,
+        every_position: bool = False,
+    ) -> torch.Tensor:
         """Logits ``[rows, positions, vocab]``: the last position only unless ``every_position``."""
         kwargs: dict[str, Any] = {
             "input_ids": ids,

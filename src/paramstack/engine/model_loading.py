@@ -157,7 +157,6 @@ def _check_shape(path: Path, module_path: str, module: Any, rest: str, shape: tu
         )
 
 
-
 @contextmanager
 def _progress_bars_off() -> Iterator[None]:
     """transformers' weight-loading progress bar off for one load, then back as it was."""

@@ -78,6 +78,8 @@ def _error_object(text: str) -> Mapping[str, Any]:
     if isinstance(body.get("detail"), list):  # FastAPI's own 422: [{"loc", "msg", "type"}]
         first = body["detail"][0] if body["detail"] else {}
         where = ".".join(str(p) for p in first.get("loc", ())[1:]) if isinstance(first, Mapping) else ""
-        return {"message": f"{where}: {first.get('msg', '')}".strip(": ") if where else str(first),
-                "param": where or None}
+        return {
+            "message": f"{where}: {first.get('msg', '')}".strip(": ") if where else str(first),
+            "param": where or None,
+        }
     return body  # vLLM before 0.10: the fields at the top level

@@ -23,11 +23,31 @@ COMPLETIONS_PATH = "/v1/completions"
 # Fields the gateway sets or interprets: a passthrough field of one of these names is dropped, whether or not
 # this request sets it (``n`` > 1 or ``stream_options`` on a non-streamed call would break the relay; the
 # legacy ``functions`` would let the model call tools the guard never saw offered).
-GATEWAY_FIELDS = frozenset({
-    "model", "messages", "prompt", "max_tokens", "max_completion_tokens", "stream", "stream_options", "n",
-    "temperature", "top_p", "stop", "seed", "tools", "tool_choice", "parallel_tool_calls", "functions",
-    "function_call", "response_format", "logprobs", "top_logprobs", "echo",
-})
+GATEWAY_FIELDS = frozenset(
+    {
+        "model",
+        "messages",
+        "prompt",
+        "max_tokens",
+        "max_completion_tokens",
+        "stream",
+        "stream_options",
+        "n",
+        "temperature",
+        "top_p",
+        "stop",
+        "seed",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "functions",
+        "function_call",
+        "response_format",
+        "logprobs",
+        "top_logprobs",
+        "echo",
+    }
+)
 
 
 def request_body(request: GenerationRequest, model: str) -> tuple[str, dict[str, Any]]:
@@ -35,8 +55,13 @@ def request_body(request: GenerationRequest, model: str) -> tuple[str, dict[str,
     sampling = request.sampling
     body: dict[str, Any] = {k: v for k, v in request.passthrough.items() if k not in GATEWAY_FIELDS}
     stream = streamed(request)
-    body.update(model=model, max_tokens=sampling.max_tokens, temperature=sampling.temperature,
-                top_p=sampling.top_p, stream=stream)
+    body.update(
+        model=model,
+        max_tokens=sampling.max_tokens,
+        temperature=sampling.temperature,
+        top_p=sampling.top_p,
+        stream=stream,
+    )
     if stream:
         body["stream_options"] = {"include_usage": True}
     if sampling.stop:
@@ -74,12 +99,15 @@ def streamed(request: GenerationRequest) -> bool:
 
 def message_json(message: ChatMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role}
-    content: str | list[dict[str, Any]] | None = [part_json(p) for p in message.parts] if message.parts \
-        else message.content
+    content: str | list[dict[str, Any]] | None = (
+        [part_json(p) for p in message.parts] if message.parts else message.content
+    )
     if message.tool_calls:
         out["content"] = content or None  # OpenAI's shape of a turn that only calls tools
-        out["tool_calls"] = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                             for c in message.tool_calls]
+        out["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ]
     else:
         out["content"] = content
     if message.tool_call_id is not None:

@@ -16,7 +16,10 @@ from typing import Any
 from paramstack.engine.protocol import FinishReason, GenerationChunk, GenerationRequest, TokenLogprob, ToolCallDelta
 
 FINISH_REASONS: Mapping[str, FinishReason] = {
-    "stop": "stop", "length": "length", "tool_calls": "tool_calls", "function_call": "tool_calls",
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
     "content_filter": "content_filter",
 }
 
@@ -58,12 +61,21 @@ class StreamedAnswer:
             return None
         if not usage:
             self.completion_tokens += max(1, len(logprobs))  # a running estimate; the usage event is exact
-        return GenerationChunk(text=text, prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
-                               tool_calls=calls, logprobs=logprobs)
+        return GenerationChunk(
+            text=text,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            tool_calls=calls,
+            logprobs=logprobs,
+        )
 
     def last(self) -> GenerationChunk:
-        return GenerationChunk(text="", prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
-                               finish_reason=finish_reason(self._finish))
+        return GenerationChunk(
+            text="",
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            finish_reason=finish_reason(self._finish),
+        )
 
 
 def whole_answer(payload: Mapping[str, Any], request: GenerationRequest) -> GenerationChunk:
@@ -74,14 +86,25 @@ def whole_answer(payload: Mapping[str, Any], request: GenerationRequest) -> Gene
     reason = finish_reason(choice.get("finish_reason"))
     if request.messages is not None:
         message = choice.get("message") or {}
-        calls = tuple(ToolCallDelta(index=i, id=c.get("id"), name=(c.get("function") or {}).get("name"),
-                                    arguments=(c.get("function") or {}).get("arguments") or "")
-                      for i, c in enumerate(message.get("tool_calls") or ()))
+        calls = tuple(
+            ToolCallDelta(
+                index=i,
+                id=c.get("id"),
+                name=(c.get("function") or {}).get("name"),
+                arguments=(c.get("function") or {}).get("arguments") or "",
+            )
+            for i, c in enumerate(message.get("tool_calls") or ())
+        )
         text = message.get("content") or ""
         logprobs = chat_logprobs(choice.get("logprobs")) if request.logprobs is not None and text else ()
-        return GenerationChunk(text=text, prompt_tokens=prompt_tokens,
-                               completion_tokens=completion_tokens, finish_reason=reason, tool_calls=calls,
-                               logprobs=logprobs)
+        return GenerationChunk(
+            text=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            finish_reason=reason,
+            tool_calls=calls,
+            logprobs=logprobs,
+        )
     text = choice.get("text") or ""
     logprobs = completion_logprobs(choice.get("logprobs"))
     prompt: tuple[TokenLogprob, ...] = ()
@@ -91,22 +114,37 @@ def whole_answer(payload: Mapping[str, Any], request: GenerationRequest) -> Gene
         text = _answer_text(text, request.prompt, logprobs)
     if request.logprobs is None:  # asked for to find the prompt's end (openai_request.py); the echo is its tokens
         logprobs = ()
-    return GenerationChunk(text=text, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                           finish_reason=reason, logprobs=logprobs, prompt_logprobs=prompt)
+    return GenerationChunk(
+        text=text,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        finish_reason=reason,
+        logprobs=logprobs,
+        prompt_logprobs=prompt,
+    )
 
 
 def tool_call_delta(raw: Mapping[str, Any], position: int) -> ToolCallDelta:
     function = raw.get("function") or {}
-    return ToolCallDelta(index=int(raw.get("index", position)), id=raw.get("id"), name=function.get("name"),
-                         arguments=function.get("arguments") or "")
+    return ToolCallDelta(
+        index=int(raw.get("index", position)),
+        id=raw.get("id"),
+        name=function.get("name"),
+        arguments=function.get("arguments") or "",
+    )
 
 
 def chat_logprobs(raw: Mapping[str, Any] | None) -> tuple[TokenLogprob, ...]:
     """``{"content": [{"token", "logprob", "top_logprobs": [{"token", "logprob"}]}]}``"""
     entries = (raw or {}).get("content") or ()
-    return tuple(TokenLogprob(token=e.get("token", ""), logprob=e.get("logprob"),
-                              top=tuple((t.get("token", ""), float(t["logprob"])) for t in e.get("top_logprobs") or ()))
-                 for e in entries)
+    return tuple(
+        TokenLogprob(
+            token=e.get("token", ""),
+            logprob=e.get("logprob"),
+            top=tuple((t.get("token", ""), float(t["logprob"])) for t in e.get("top_logprobs") or ()),
+        )
+        for e in entries
+    )
 
 
 def completion_logprobs(raw: Mapping[str, Any] | None) -> tuple[TokenLogprob, ...]:
@@ -120,8 +158,11 @@ def completion_logprobs(raw: Mapping[str, Any] | None) -> tuple[TokenLogprob, ..
     for i, token in enumerate(tokens):
         top = tops[i] if i < len(tops) else None
         ranked = sorted((top or {}).items(), key=lambda item: -item[1])  # best first
-        out.append(TokenLogprob(token=token, logprob=values[i] if i < len(values) else None,
-                                top=tuple((t, float(v)) for t, v in ranked)))
+        out.append(
+            TokenLogprob(
+                token=token, logprob=values[i] if i < len(values) else None, top=tuple((t, float(v)) for t, v in ranked)
+            )
+        )
     return tuple(out)
 
 
@@ -132,8 +173,9 @@ def _first_choice(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def _echo_split(prompt: str | tuple[int, ...] | None, prompt_tokens: int | None,
-                logprobs: Sequence[TokenLogprob]) -> int:
+def _echo_split(
+    prompt: str | tuple[int, ...] | None, prompt_tokens: int | None, logprobs: Sequence[TokenLogprob]
+) -> int:
     """How many of the echoed tokens are the prompt's: the exact count where the upstream says it (usage, or a
     prompt of token ids), else as many tokens as it takes to spell the prompt."""
     if isinstance(prompt, tuple):
@@ -150,5 +192,5 @@ def _echo_split(prompt: str | tuple[int, ...] | None, prompt_tokens: int | None,
 
 def _answer_text(echoed: str, prompt: str | tuple[int, ...] | None, answer: Sequence[TokenLogprob]) -> str:
     if isinstance(prompt, str) and echoed.startswith(prompt):
-        return echoed[len(prompt):]
+        return echoed[len(prompt) :]
     return "".join(entry.token for entry in answer)

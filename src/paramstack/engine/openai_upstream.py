@@ -52,8 +52,9 @@ Sleep = Callable[[float], Coroutine[Any, Any, None]]
 
 
 class OpenAIUpstreamEngine:
-    def __init__(self, settings: ModelSettings, *, retry: RetryPolicy | None = None,
-                 sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self, settings: ModelSettings, *, retry: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep
+    ) -> None:
         assert settings.base_url
         self._settings = settings
         self._base_url = settings.base_url.rstrip("/")
@@ -83,8 +84,10 @@ class OpenAIUpstreamEngine:
     async def load_adapter(self, name: str, path: str) -> None:
         status, text = await self._post_admin("/v1/load_lora_adapter", {"lora_name": name, "lora_path": path})
         if status in (404, 405):
-            raise UpstreamError(f"upstream {self._settings.base_url} cannot load adapter {name!r} at run time: "
-                                "start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, or list it in --lora-modules")
+            raise UpstreamError(
+                f"upstream {self._settings.base_url} cannot load adapter {name!r} at run time: "
+                "start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, or list it in --lora-modules"
+            )
         # vLLM answers 400 "already been loaded" to a repeat: the goal (adapter served) is reached.
         if status >= 400 and "already" not in text.lower():
             raise UpstreamError(f"upstream refused to load adapter {name!r}: {text[:200]}")
@@ -134,8 +137,9 @@ class OpenAIUpstreamEngine:
             last = attempt == self._retry.attempts - 1
             produced = False
             try:
-                async with self._session().post(self._base_url + path, json=body,
-                                                headers=propagation_headers()) as response:
+                async with self._session().post(
+                    self._base_url + path, json=body, headers=propagation_headers()
+                ) as response:
                     if response.status >= 400:
                         text = await response.text(errors="replace")
                         if retryable_status(response.status) and not last:
@@ -254,8 +258,7 @@ def _json_bytes(value: Any) -> bytes:
 def _message_tokens(message: ChatMessage) -> int:
     media = len(message.media)
     text = message.content.encode("utf-8")
-    calls = sum(len(_json_bytes([c.id, c.name, c.arguments])) + TEMPLATE_TOKENS_PER_MESSAGE
-                for c in message.tool_calls)
+    calls = sum(len(_json_bytes([c.id, c.name, c.arguments])) + TEMPLATE_TOKENS_PER_MESSAGE for c in message.tool_calls)
     extra = len((message.tool_call_id or "").encode("utf-8")) + len((message.name or "").encode("utf-8"))
     return len(text) + calls + extra + media * TOKENS_PER_MEDIA_PART + TEMPLATE_TOKENS_PER_MESSAGE
 

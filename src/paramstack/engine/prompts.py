@@ -28,8 +28,14 @@ _PART_WORDS = {"image": "image", "audio": "audio", "file": "file"}
 class PromptEncoder:
     """Tokenizes requests with the model's own tokenizer and chat template."""
 
-    def __init__(self, tokenizer: Any, lock: threading.Lock, max_positions: int | None, model_name: str,
-                 vocab_size: int | None = None) -> None:
+    def __init__(
+        self,
+        tokenizer: Any,
+        lock: threading.Lock,
+        max_positions: int | None,
+        model_name: str,
+        vocab_size: int | None = None,
+    ) -> None:
         self._tokenizer = tokenizer
         # Fast tokenizers are Rust objects that refuse concurrent use from two threads ("Already
         # borrowed"); the worker thread decodes while the event loop encodes.
@@ -104,8 +110,9 @@ class PromptEncoder:
             )
         messages = [_template_message(m) for m in request.messages or ()]
         tools = [_template_tool(t) for t in request.tools] or None
-        text = self._tokenizer.apply_chat_template(messages, tools=tools, chat_template=self._template,
-                                                   add_generation_prompt=True, tokenize=False)
+        text = self._tokenizer.apply_chat_template(
+            messages, tools=tools, chat_template=self._template, add_generation_prompt=True, tokenize=False
+        )
         # The template writes the BOS token itself; adding special tokens again would double it.
         return list(self._tokenizer(text, add_special_tokens=False)["input_ids"])
 
@@ -114,8 +121,10 @@ def _template_message(message: ChatMessage) -> dict[str, Any]:
     """A turn as chat templates (transformers, vLLM) expect it: OpenAI's shape."""
     turn: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.tool_calls:
-        turn["tool_calls"] = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                              for c in message.tool_calls]
+        turn["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ]
     if message.tool_call_id is not None:
         turn["tool_call_id"] = message.tool_call_id
     if message.name is not None:

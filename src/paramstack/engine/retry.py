@@ -35,7 +35,7 @@ class RetryPolicy:
                 return min(max(float(retry_after), 0.0), self.max_backoff_s)
             except ValueError:
                 pass  # an HTTP date: fall back to our own schedule
-        ceiling = min(self.backoff_s * (2 ** attempt), self.max_backoff_s)
+        ceiling = min(self.backoff_s * (2**attempt), self.max_backoff_s)
         return random.uniform(ceiling / 2, ceiling)  # jitter: retries of many clients do not arrive together
 
 

@@ -182,7 +182,7 @@ class Row:
             del self._pending_logprobs[0], self._pending_starts[0]
             spans = [(a, b) for a, b in parser.content_spans if a < end and b > start or a <= start <= b]
             if spans:
-                shown = "".join(entry.token[max(a, start) - start:min(b, end) - start] for a, b in spans)
+                shown = "".join(entry.token[max(a, start) - start : min(b, end) - start] for a, b in spans)
                 if shown or start == end:
                     released.append(replace(entry, token=shown))
         return tuple(released)

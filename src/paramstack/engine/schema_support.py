@@ -21,8 +21,18 @@ MAX_SCHEMA_BYTES = 32_768  # a grammar's size follows the schema's; beyond this 
 MAX_SCHEMA_DEPTH = 24
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_VALUES = ("items", "additionalProperties", "contains", "if", "then", "else", "propertyNames",
-                  "unevaluatedProperties", "unevaluatedItems", "additionalItems")
+_SCHEMA_VALUES = (
+    "items",
+    "additionalProperties",
+    "contains",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "additionalItems",
+)
 _SCHEMA_LISTS = ("anyOf", "oneOf", "prefixItems")
 
 
@@ -35,8 +45,9 @@ def check_schema(schema: Any, *, param: str, where: str) -> None:
         return
     size = check_json(schema, param=param, where=where)
     if size > MAX_SCHEMA_BYTES:
-        raise InvalidRequest(f"{where} is {size} bytes of JSON; the limit for constrained decoding is "
-                             f"{MAX_SCHEMA_BYTES}", param=param)
+        raise InvalidRequest(
+            f"{where} is {size} bytes of JSON; the limit for constrained decoding is {MAX_SCHEMA_BYTES}", param=param
+        )
     _check_meta(schema, param=param, where=where)
     for path, node in _subschemas(schema, where, 0, param):
         if not isinstance(node, Mapping):

@@ -46,7 +46,7 @@ class StopStringBuffer:
             self._stopped = True
             return StopCheck(text[:cut], True)
         keep = self._longest_stop_prefix_suffix(text)
-        self._held = text[len(text) - keep:] if keep else ""
+        self._held = text[len(text) - keep :] if keep else ""
         return StopCheck(text[: len(text) - keep], False)
 
     def flush(self) -> str:

@@ -51,8 +51,9 @@ class TokenTexts:
             return str(self._tokenizer.decode(list(ids), skip_special_tokens=True))
 
 
-def step_logprobs(logits: torch.Tensor, chosen: Sequence[int], top_n: Sequence[int], texts: TokenTexts
-                  ) -> list[TokenLogprob]:
+def step_logprobs(
+    logits: torch.Tensor, chosen: Sequence[int], top_n: Sequence[int], texts: TokenTexts
+) -> list[TokenLogprob]:
     """One entry per row of ``logits`` ``[rows, vocab]``; the token string is filled in later."""
     logprobs = torch.log_softmax(logits.float(), dim=-1)
     width = max(top_n, default=0)
@@ -69,8 +70,9 @@ def step_logprobs(logits: torch.Tensor, chosen: Sequence[int], top_n: Sequence[i
     return entries
 
 
-def prompt_logprobs(logits: torch.Tensor, ids: Sequence[int], top_n: int, texts: TokenTexts
-                    ) -> tuple[TokenLogprob, ...]:
+def prompt_logprobs(
+    logits: torch.Tensor, ids: Sequence[int], top_n: int, texts: TokenTexts
+) -> tuple[TokenLogprob, ...]:
     """Teacher-forced logprobs of a prompt from its prefill logits ``[len(ids), vocab]`` (position i
     predicts token i + 1); the first token has none."""
     pieces = texts.pieces(ids)

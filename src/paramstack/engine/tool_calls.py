@@ -98,12 +98,12 @@ class ToolCallParser:
             if start >= 0:
                 self._emit(content, buffer[:start], base)
                 self._raw = TOOL_CALL_OPEN
-                self._buffer = buffer[start + len(TOOL_CALL_OPEN):]
+                self._buffer = buffer[start + len(TOOL_CALL_OPEN) :]
                 self._state = "header"
                 return True
             keep = _partial_suffix(buffer, TOOL_CALL_OPEN)
             self._emit(content, buffer[: len(buffer) - keep], base)
-            self._buffer = buffer[len(buffer) - keep:]
+            self._buffer = buffer[len(buffer) - keep :]
             return False
         if self._state == "header":
             match = _HEADER.match(buffer)
@@ -115,7 +115,7 @@ class ToolCallParser:
             name = json.loads(f'"{match.group(1)}"')
             self._deltas.append(ToolCallDelta(index=self.calls, id=self.new_id(), name=name))
             self._raw += buffer[: match.end()]
-            self._buffer = buffer[match.end():]
+            self._buffer = buffer[match.end() :]
             self._state, self._depth, self._in_string, self._escaped = "arguments", 0, False, False
             return True
         if self._state == "arguments":
@@ -127,11 +127,11 @@ class ToolCallParser:
             if end is None:
                 self._buffer = ""
                 return False
-            self._buffer = buffer[end + 1:]  # the call object's closing brace
+            self._buffer = buffer[end + 1 :]  # the call object's closing brace
             self._state = "close"
             return True
         if buffer.startswith(TOOL_CALL_CLOSE):
-            self._buffer = buffer[len(TOOL_CALL_CLOSE):]
+            self._buffer = buffer[len(TOOL_CALL_CLOSE) :]
             self._state = "text"
             self.calls += 1
             return True

@@ -43,10 +43,16 @@ class VersionLabels:
 class VersionTap:
     """An engine that records per-version metrics around another engine (one per routed request)."""
 
-    def __init__(self, engine: Engine, metrics: GatewayMetrics, labels: VersionLabels, *,
-                 prepare: Callable[[], Awaitable[None]] | None = None,
-                 clock: Callable[[], float] = time.perf_counter,
-                 on_response: Callable[[VersionLabels, GenerationRequest, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        metrics: GatewayMetrics,
+        labels: VersionLabels,
+        *,
+        prepare: Callable[[], Awaitable[None]] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        on_response: Callable[[VersionLabels, GenerationRequest, str], None] | None = None,
+    ) -> None:
         self.inner = engine
         self._metrics = metrics
         self._version = labels
@@ -105,8 +111,9 @@ class VersionTap:
 class GuardBlockTap:
     """An audit step that counts guard blocks per version, then hands the record on."""
 
-    def __init__(self, inner: AuditSink | None, metrics: GatewayMetrics,
-                 labels_for: Callable[[str, str], VersionLabels | None]) -> None:
+    def __init__(
+        self, inner: AuditSink | None, metrics: GatewayMetrics, labels_for: Callable[[str, str], VersionLabels | None]
+    ) -> None:
         self._inner = inner
         self._metrics = metrics
         self._labels_for = labels_for  # (tenant, engine adapter name) -> labels, None if not versioned
@@ -116,7 +123,8 @@ class GuardBlockTap:
         if call.adapter and record.outcome.code in GUARD_CODES:
             labels = self._labels_for(call.org_id, call.adapter)
             if labels is not None:
-                self._metrics.version_requests.labels(labels.tenant, labels.adapter, labels.version,
-                                                      "guard_blocked").inc()
+                self._metrics.version_requests.labels(
+                    labels.tenant, labels.adapter, labels.version, "guard_blocked"
+                ).inc()
         if self._inner is not None:
             await self._inner.record(record)

@@ -26,11 +26,16 @@ from paramstack.registry.names import engine_adapter_name, split_engine_adapter_
 
 
 class VersionRouting:
-    def __init__(self, split: CanarySplit, metrics: GatewayMetrics, *,
-                 stable: Callable[[str], str] | None = None,
-                 path_of: Callable[[str, str], str | None] | None = None,
-                 on_response: Callable[[VersionLabels, GenerationRequest, str], None] | None = None,
-                 on_close: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        split: CanarySplit,
+        metrics: GatewayMetrics,
+        *,
+        stable: Callable[[str], str] | None = None,
+        path_of: Callable[[str, str], str | None] | None = None,
+        on_response: Callable[[VersionLabels, GenerationRequest, str], None] | None = None,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._split = split
         self._on_response = on_response  # every versioned response, once (the online judge samples them)
         self._on_close = on_close
@@ -59,8 +64,9 @@ class VersionRouting:
         async def prepare() -> None:
             await self._ensure_loaded(engine, engine_name, name, version, path)
 
-        return VersionTap(engine, self._metrics, VersionLabels(org_id, name, version), prepare=prepare,
-                          on_response=self._on_response), engine_name
+        return VersionTap(
+            engine, self._metrics, VersionLabels(org_id, name, version), prepare=prepare, on_response=self._on_response
+        ), engine_name
 
     async def aclose(self) -> None:
         if self._on_close is not None:

@@ -68,34 +68,60 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     """``tracing``: the app's tracing (default: as the ``OTEL_*`` variables say; tests pass their own)."""
     database = create_db_engine(settings.resolved_database_url)
     tenants, keys = TenantStore(database), KeyStore(database)
-    authenticator = Authenticator(keys, tenants, cache_ttl_s=settings.auth.cache_ttl_s,
-                                  unknown_keys=UnknownKeys(ttl_s=settings.auth.unknown_key_ttl_s))
+    authenticator = Authenticator(
+        keys,
+        tenants,
+        cache_ttl_s=settings.auth.cache_ttl_s,
+        unknown_keys=UnknownKeys(ttl_s=settings.auth.unknown_key_ttl_s),
+    )
     metrics = GatewayMetrics()
     signing_keys = SigningKeyStore(settings.attest.resolved_keys_dir(settings.home))
     signing_keys.load_or_create()
-    verify = (partial(ensure_artifact_verified, keyring=signing_keys.current())
-              if settings.attest.require_verified_manifests else None)
+    verify = (
+        partial(ensure_artifact_verified, keyring=signing_keys.current())
+        if settings.attest.require_verified_manifests
+        else None
+    )
     engines = {model.name: build_engine(model, verify) for model in settings.models}
     versions = build_version_routing(database, settings.canary, metrics)  # registry stable + canary split
     router = ModelRouter(wire_fallbacks(engines, settings.models), versions=versions)
     writer = DatabaseWriter(database)  # group commit: a call's ledger row and audit entry in one transaction
-    audit_log = AuditLog(database, signing_keys.current, checkpoint_every=settings.attest.checkpoint_every,
-                         checkpoint_interval_s=settings.attest.checkpoint_interval_s)
+    audit_log = AuditLog(
+        database,
+        signing_keys.current,
+        checkpoint_every=settings.attest.checkpoint_every,
+        checkpoint_interval_s=settings.attest.checkpoint_interval_s,
+    )
     failed_auth = build_failed_auth(settings, audit_log, metrics.registry)
     admission = build_admission(settings.redis_url, settings.metering, database, metrics.registry, writer)
     rag = build_rag(settings, database, metrics.registry) if settings.rag.enabled else None
     guards = PolicyGuards(settings.guard)
     if tracing is None:  # OTEL_*: off unless an exporter is named
         tracing = tracing_from_environment(metrics.trace_export_failures.inc)
-    pipeline = Pipeline(authenticator=authenticator, router=router, metrics=metrics, guard=guards,
-                        max_tokens_limit=settings.max_tokens_limit, admission=admission,
-                        retrieval=RagRetrieval(rag) if rag is not None else None,
-                        signer=ResponseSigner(signing_keys.current, settings.artifact_dirs),
-                        audit=GuardBlockTap(AuditRecorder(audit_log, writer=writer), metrics, versions.labels_for),
-                        tracing=tracing)
-    svc = Services(settings=settings, database=database, tenants=tenants, keys=keys,
-                   authenticator=authenticator, router=router, metrics=metrics, pipeline=pipeline, rag=rag,
-                   response_store=ResponseStore(database, retention_days=settings.responses.retention_days))
+    pipeline = Pipeline(
+        authenticator=authenticator,
+        router=router,
+        metrics=metrics,
+        guard=guards,
+        max_tokens_limit=settings.max_tokens_limit,
+        admission=admission,
+        retrieval=RagRetrieval(rag) if rag is not None else None,
+        signer=ResponseSigner(signing_keys.current, settings.artifact_dirs),
+        audit=GuardBlockTap(AuditRecorder(audit_log, writer=writer), metrics, versions.labels_for),
+        tracing=tracing,
+    )
+    svc = Services(
+        settings=settings,
+        database=database,
+        tenants=tenants,
+        keys=keys,
+        authenticator=authenticator,
+        router=router,
+        metrics=metrics,
+        pipeline=pipeline,
+        rag=rag,
+        response_store=ResponseStore(database, retention_days=settings.responses.retention_days),
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -135,8 +161,17 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     document_completion_routes(app, responses_routes.RESPONSES_ENDPOINTS, "responses")
     document_completion_routes(app, messages.MESSAGES_ENDPOINTS, "messages")
     app.include_router(responses_routes.router)
-    for module in (models, health, metrics_routes, admin, usage, admin_reports, admin_audit, admin_rollouts,
-                   admin_catalog):
+    for module in (
+        models,
+        health,
+        metrics_routes,
+        admin,
+        usage,
+        admin_reports,
+        admin_audit,
+        admin_rollouts,
+        admin_catalog,
+    ):
         app.include_router(module.router)
     app.include_router(build_attestation_router(signing_keys.current))
     app.include_router(rag_routes.router)

@@ -54,10 +54,17 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         message = f"The request body is larger than this server accepts ({self.max_bytes} bytes)."
-        body: dict[str, Any] = (anthropic_error_body(413, message) if speaks_anthropic(scope.get("path", ""))
-                                else error_body(message, "invalid_request_error", None, "request_too_large"))
+        body: dict[str, Any] = (
+            anthropic_error_body(413, message)
+            if speaks_anthropic(scope.get("path", ""))
+            else error_body(message, "invalid_request_error", None, "request_too_large")
+        )
         payload = json.dumps(body).encode("utf-8")
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(payload)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})

@@ -37,11 +37,13 @@ def viewer(request: Request, svc: Services) -> Caller:
     token = request.cookies.get(SESSION_COOKIE)
     session = console_sessions(svc).find(token)
     if session is None or token is None:
-        raise AuthenticationFailed("Sign in again: the console session is missing or has expired.",
-                                   code="invalid_session")
+        raise AuthenticationFailed(
+            "Sign in again: the console session is missing or has expired.", code="invalid_session"
+        )
     if request.method not in _SAFE_METHODS and not csrf_matches(token, request.headers.get(CSRF_HEADER)):
-        raise PermissionDenied("The CSRF token is missing or wrong: reload the console and try again.",
-                               code="csrf_failed")
+        raise PermissionDenied(
+            "The CSRF token is missing or wrong: reload the console and try again.", code="csrf_failed"
+        )
     return session.caller
 
 

@@ -32,8 +32,15 @@ class _Call:
 
 
 class Delivery:
-    def __init__(self, text_filter: OutputFilter | None, args_filter: Callable[[], OutputFilter] | None, *,
-                 keep_appendix_apart: bool, logprobs: bool, on_first_output: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        text_filter: OutputFilter | None,
+        args_filter: Callable[[], OutputFilter] | None,
+        *,
+        keep_appendix_apart: bool,
+        logprobs: bool,
+        on_first_output: Callable[[], None],
+    ) -> None:
         self._text_filter = text_filter
         self._args_filter = args_filter
         self._keep_apart = keep_appendix_apart
@@ -52,8 +59,12 @@ class Delivery:
 
     # ----- feeding --------------------------------------------------------------------------------
 
-    def add(self, chunk: GenerationChunk, make_text: Callable[[str, tuple[TokenLogprob, ...]], Event],
-            make_echo: Callable[[str, tuple[TokenLogprob, ...]], Event]) -> list[Event]:
+    def add(
+        self,
+        chunk: GenerationChunk,
+        make_text: Callable[[str, tuple[TokenLogprob, ...]], Event],
+        make_echo: Callable[[str, tuple[TokenLogprob, ...]], Event],
+    ) -> list[Event]:
         """The events this chunk releases (raises ContentBlocked when the guard blocks)."""
         events: list[Event] = []
         if chunk.prompt_logprobs:
@@ -78,7 +89,7 @@ class Delivery:
         for index, call in self._calls.items():
             if call.guard is not None:
                 tail = call.guard.finish()
-                tail = tail[:len(tail) - len(call.guard.appendix)] if call.guard.appendix else tail
+                tail = tail[: len(tail) - len(call.guard.appendix)] if call.guard.appendix else tail
                 if tail:
                     call.arguments.append(tail)
                     events.append(ToolCallDelta(index, arguments=tail))
@@ -86,7 +97,7 @@ class Delivery:
             tail = self._text_filter.finish()
             appendix = self._text_filter.appendix
             if appendix and (self._keep_apart or (self._calls and not self._sent_chars)):
-                tail, self.disclaimer = tail[:len(tail) - len(appendix)], appendix
+                tail, self.disclaimer = tail[: len(tail) - len(appendix)], appendix
             events.extend(self._text(tail, make_text, final=True))
         elif self._pending_logprobs:
             events.extend(self._text("", make_text, final=True))
@@ -113,13 +124,14 @@ class Delivery:
 
     # ----- internals ------------------------------------------------------------------------------
 
-    def _text(self, safe: str, make_text: Callable[[str, tuple[TokenLogprob, ...]], Event], *,
-              final: bool = False) -> list[Event]:
+    def _text(
+        self, safe: str, make_text: Callable[[str, tuple[TokenLogprob, ...]], Event], *, final: bool = False
+    ) -> list[Event]:
         if safe:
             self._output_started()
             self._sent.append(safe)
             self._sent_chars += len(safe)
-            if self._logprobs and self._intact and "".join(self._raw)[:self._sent_chars] != "".join(self._sent):
+            if self._logprobs and self._intact and "".join(self._raw)[: self._sent_chars] != "".join(self._sent):
                 self._intact = False
         logprobs = self._release_logprobs(final)
         return [make_text(safe, logprobs)] if safe or logprobs else []
@@ -140,9 +152,11 @@ class Delivery:
         call = self._calls.get(piece.index)
         if call is None:
             self._output_started()
-            call = self._calls[piece.index] = _Call(piece.id or f"call_{time.time_ns():x}{piece.index}",
-                                                     piece.name or "",
-                                                     self._args_filter() if self._args_filter else None)
+            call = self._calls[piece.index] = _Call(
+                piece.id or f"call_{time.time_ns():x}{piece.index}",
+                piece.name or "",
+                self._args_filter() if self._args_filter else None,
+            )
             events.append(ToolCallDelta(piece.index, id=call.id, name=call.name, arguments=""))
         elif piece.name and not call.name:
             call.name = piece.name

@@ -39,8 +39,17 @@ MAX_REMEMBERED_BLOCKS = 100_000
 
 
 class FailedAuthLimit:
-    def __init__(self, app: ASGIApp, *, authenticator: Authenticator, store: FailureStore, settings: AuthSettings,
-                 metrics: FailedAuthMetrics, tally: FailureTally, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        authenticator: Authenticator,
+        store: FailureStore,
+        settings: AuthSettings,
+        metrics: FailedAuthMetrics,
+        tally: FailureTally,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
         self._authenticator = authenticator
         self._store = store
@@ -84,8 +93,9 @@ class FailedAuthLimit:
                 if left:
                     self._in_flight[digest] = left
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send, address: str, authorization: str | None,
-                       count_first: bool) -> None:
+    async def _guarded(
+        self, scope: Scope, receive: Receive, send: Send, address: str, authorization: str | None, count_first: bool
+    ) -> None:
         counted: FailureCount | None = None
         if count_first:
             counted = await self._hit(address)
@@ -130,8 +140,10 @@ class FailedAuthLimit:
             self._metrics.store_unavailable.inc()
             if self._clock() - self._warned_at > 60:  # once a minute: a flood must not become a log flood
                 self._warned_at = self._clock()
-                LOG.warning("failed-authentication store unavailable; requests go through uncounted",
-                            extra={"error": str(error)})
+                LOG.warning(
+                    "failed-authentication store unavailable; requests go through uncounted",
+                    extra={"error": str(error)},
+                )
             return None
 
     async def _refund(self, address: str) -> None:
@@ -150,12 +162,26 @@ class FailedAuthLimit:
         self._metrics.throttled.inc()
         self._tally.add(address)  # a refused attempt is a failed one too: the summary shows the flood's size
         retry_after = max(1, math.ceil(seconds))
-        body = json.dumps(error_body(
-            f"Too many failed authentication attempts from your address. Retry after {retry_after} seconds "
-            "with a valid API key.", "rate_limit_error", None, "too_many_failed_authentications")).encode()
-        await send({"type": "http.response.start", "status": 429,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"retry-after", str(retry_after).encode())]})
+        body = json.dumps(
+            error_body(
+                f"Too many failed authentication attempts from your address. Retry after {retry_after} seconds "
+                "with a valid API key.",
+                "rate_limit_error",
+                None,
+                "too_many_failed_authentications",
+            )
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(retry_after).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

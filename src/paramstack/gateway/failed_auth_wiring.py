@@ -30,8 +30,14 @@ class FailedAuthContainment:
 
     def install(self, app: FastAPI, authenticator: Authenticator, settings: Settings) -> None:
         """Outermost middleware: a refused address costs no body read, no hash and no query."""
-        app.add_middleware(FailedAuthLimit, authenticator=authenticator, store=self.store, settings=settings.auth,
-                           metrics=self.metrics, tally=self.tally)
+        app.add_middleware(
+            FailedAuthLimit,
+            authenticator=authenticator,
+            store=self.store,
+            settings=settings.auth,
+            metrics=self.metrics,
+            tally=self.tally,
+        )
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.summaries.run(), name="auth-failure-summaries")
@@ -46,8 +52,9 @@ class FailedAuthContainment:
 
 
 def build_failed_auth(settings: Settings, audit_log: AuditLog, registry: CollectorRegistry) -> FailedAuthContainment:
-    store = failure_store_from_url(settings.redis_url, timeout_s=settings.metering.store_timeout_s,
-                                   prefix=settings.metering.redis_key_prefix)
+    store = failure_store_from_url(
+        settings.redis_url, timeout_s=settings.metering.store_timeout_s, prefix=settings.metering.redis_key_prefix
+    )
     tally = FailureTally()
     summaries = FailureSummaries(audit_log, tally, interval_s=settings.auth.failure_summary_interval_s)
     return FailedAuthContainment(store, summaries, tally, FailedAuthMetrics(registry))

@@ -29,8 +29,9 @@ def metrics_app(metrics: GatewayMetrics) -> Starlette:
 
 class MetricsListener:
     def __init__(self, metrics: GatewayMetrics, host: str, port: int) -> None:
-        config = uvicorn.Config(metrics_app(metrics), host=host, port=port, lifespan="off", log_level="warning",
-                                access_log=False)
+        config = uvicorn.Config(
+            metrics_app(metrics), host=host, port=port, lifespan="off", log_level="warning", access_log=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="metrics-listener", daemon=True)
         self.host, self.port = host, port
@@ -40,8 +41,9 @@ class MetricsListener:
         deadline = time.monotonic() + 30
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise ConfigurationError(f"the metrics listener could not listen on {self.host}:{self.port} "
-                                         "(metrics.host, metrics.port)")
+                raise ConfigurationError(
+                    f"the metrics listener could not listen on {self.host}:{self.port} (metrics.host, metrics.port)"
+                )
             time.sleep(0.02)
         if self.port == 0:
             self.port = self._server.servers[0].sockets[0].getsockname()[1]

@@ -17,8 +17,9 @@ _ERROR = {"description": "OpenAI error JSON", "content": {"application/json": {"
 Endpoint = tuple[str, type[BaseModel], Callable[..., Any], str]  # (path, request model, endpoint, summary)
 
 
-def document_completion_routes(app: FastAPI, endpoints: Sequence[Endpoint] = COMPLETION_ENDPOINTS,
-                               tag: str = "completions") -> None:
+def document_completion_routes(
+    app: FastAPI, endpoints: Sequence[Endpoint] = COMPLETION_ENDPOINTS, tag: str = "completions"
+) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -30,13 +31,24 @@ def document_completion_routes(app: FastAPI, endpoints: Sequence[Endpoint] = COM
             model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(model_schema.pop("$defs", {}))
             components[model.__name__] = model_schema
-            schema["paths"][path] = {"post": {
-                "tags": [tag], "summary": summary, "operationId": path.strip("/").replace("/", "_"),
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}},
-                "responses": {"200": {"description": "The answer (JSON), or server-sent events with "
-                                                     "\"stream\": true"},
-                              "400": _ERROR, "401": _ERROR, "429": _ERROR, "503": _ERROR}}}
+            schema["paths"][path] = {
+                "post": {
+                    "tags": [tag],
+                    "summary": summary,
+                    "operationId": path.strip("/").replace("/", "_"),
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+                    },
+                    "responses": {
+                        "200": {"description": 'The answer (JSON), or server-sent events with "stream": true'},
+                        "400": _ERROR,
+                        "401": _ERROR,
+                        "429": _ERROR,
+                        "503": _ERROR,
+                    },
+                }
+            }
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

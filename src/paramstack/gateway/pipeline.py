@@ -131,16 +131,19 @@ class Pipeline:
         """The tenant key's caller (401/403 otherwise). Failures before this are not chained per request."""
         return await self.authenticator.authenticate(authorization)
 
-    async def refuse(self, caller: Caller, request: CallRequest | None, model: str, raw_body: Any,
-                     refusal: ParamstackError) -> None:
+    async def refuse(
+        self, caller: Caller, request: CallRequest | None, model: str, raw_body: Any, refusal: ParamstackError
+    ) -> None:
         """Record a request refused before it could be prepared (a body that does not validate): one audit
         entry, with the body's digest and never the body."""
         call = self._call_info(caller, request.id_prefix if request else "req-", model, raw_body)
-        await self._record(call, Outcome.refused(refusal.code or "invalid_request", refusal.status_code), NO_USAGE,
-                           0, 0.0, [], None)
+        await self._record(
+            call, Outcome.refused(refusal.code or "invalid_request", refusal.status_code), NO_USAGE, 0, 0.0, [], None
+        )
 
-    async def prepare(self, caller: Caller, request: CallRequest, raw_body: Mapping[str, Any],
-                      trace: CallTrace = NO_TRACE) -> PreparedCall:
+    async def prepare(
+        self, caller: Caller, request: CallRequest, raw_body: Mapping[str, Any], trace: CallTrace = NO_TRACE
+    ) -> PreparedCall:
         """Everything that can refuse the call, before any byte of the response: resolution, the input guard,
         retrieval, the prompt count and admission. A refusal is audited, then raised."""
         started = time.perf_counter()
@@ -149,10 +152,16 @@ class Pipeline:
         findings: list[Finding] = []
         try:
             with trace.step("resolution"):
-                target = self.router.resolve(caller.tenant, request.model,
-                                             sticky_key=sticky_key(request.user, caller.key.key_id))
-                call = replace(call, public_model=target.public_id, model=target.model, adapter=target.adapter,
-                               sampling=self._sampling(request))
+                target = self.router.resolve(
+                    caller.tenant, request.model, sticky_key=sticky_key(request.user, caller.key.key_id)
+                )
+                call = replace(
+                    call,
+                    public_model=target.public_id,
+                    model=target.model,
+                    adapter=target.adapter,
+                    sampling=self._sampling(request),
+                )
             trace.set(_request_attributes(call, request))
             messages, prompt = request.messages, request.prompt
             inputs = InputGuard(self.guard, call, caller.tenant.guard_policy, findings) if self.guard else None
@@ -164,15 +173,28 @@ class Pipeline:
             if self.retrieval is not None and messages is not None and self._wants_rag(caller, request):
                 with trace.step("retrieval"):
                     augmented, sources = await self.retrieval.augment(
-                        call, caller.tenant.rag_collection or "", messages,
-                        screen=inputs.untrusted if inputs is not None else None)
+                        call,
+                        caller.tenant.rag_collection or "",
+                        messages,
+                        screen=inputs.untrusted if inputs is not None else None,
+                    )
                 messages = tuple(augmented)
             generation = GenerationRequest(
-                request_id=call.request_id, model=target.model, adapter=target.adapter, sampling=call.sampling,
-                messages=messages, prompt=prompt, incremental=request.stream, tools=request.tools,
-                tool_choice=request.tool_choice, parallel_tool_calls=request.parallel_tool_calls,
-                output_format=request.output_format, logprobs=request.logprobs, echo=request.echo,
-                passthrough=request.passthrough)
+                request_id=call.request_id,
+                model=target.model,
+                adapter=target.adapter,
+                sampling=call.sampling,
+                messages=messages,
+                prompt=prompt,
+                incremental=request.stream,
+                tools=request.tools,
+                tool_choice=request.tool_choice,
+                parallel_tool_calls=request.parallel_tool_calls,
+                output_format=request.output_format,
+                logprobs=request.logprobs,
+                echo=request.echo,
+                passthrough=request.passthrough,
+            )
             with trace.step("admission"):
                 prompt_tokens = await target.engine.count_prompt_tokens(generation)
                 ticket = None
@@ -180,8 +202,15 @@ class Pipeline:
                     ticket = await self.admission.admit(call, prompt_tokens + call.sampling.max_tokens)
         except ParamstackError as refusal:
             # Refused before any token was produced: nothing to charge, but the audit trail records it.
-            await self._record(call, Outcome.refused(refusal.code or "refused", refusal.status_code), NO_USAGE, 0,
-                               time.perf_counter() - started, findings, None)
+            await self._record(
+                call,
+                Outcome.refused(refusal.code or "refused", refusal.status_code),
+                NO_USAGE,
+                0,
+                time.perf_counter() - started,
+                findings,
+                None,
+            )
             raise
         return PreparedCall(call, request, target, generation, ticket, sources, findings, started, trace)
 
@@ -221,19 +250,32 @@ class Pipeline:
             if finish_reason == "tool_calls" and not tool_calls:
                 finish_reason = "stop"
             with trace.step("signing"):
-                attestation = (self.signer.sign(call, delivery.text, usage, tool_calls) if self.signer else None)
+                attestation = self.signer.sign(call, delivery.text, usage, tool_calls) if self.signer else None
             # Usage is settled and audited before the last event goes out: a response the client has in
             # full is always in the ledger (a crash in between can only over-count).
             outcome = Outcome(OutcomeKind.OK, 200, "content_filter" if blocked else None)
             settled = True
             with anyio.CancelScope(shield=True):
-                await self._settle_and_record(call, prepared.ticket, usage, outcome,
-                                              time.perf_counter() - prepared.started,
-                                              prepared.findings + delivery.findings, attestation,
-                                              tuple(c.name for c in tool_calls), trace)
+                await self._settle_and_record(
+                    call,
+                    prepared.ticket,
+                    usage,
+                    outcome,
+                    time.perf_counter() - prepared.started,
+                    prepared.findings + delivery.findings,
+                    attestation,
+                    tuple(c.name for c in tool_calls),
+                    trace,
+                )
             trace.set({"gen_ai.response.finish_reasons": [finish_reason], **_usage_attributes(usage, outcome)})
-            yield Finished(finish_reason, usage, attestation, tool_calls, delivery.disclaimer,
-                           tuple(delivery.findings) if blocked else ())
+            yield Finished(
+                finish_reason,
+                usage,
+                attestation,
+                tool_calls,
+                delivery.disclaimer,
+                tuple(delivery.findings) if blocked else (),
+            )
         except ParamstackError as error:
             outcome, failure = Outcome.error(error.code or "error", error.status_code), error
             raise
@@ -242,15 +284,28 @@ class Pipeline:
                 # The client's disconnect cancels this task; the bookkeeping must still finish, or the
                 # quota reservation and the concurrency slot would leak and the audit trail miss the call.
                 with anyio.CancelScope(shield=True):
-                    await self._settle_and_record(call, prepared.ticket, usage, outcome,
-                                                  time.perf_counter() - prepared.started,
-                                                  prepared.findings + delivery.findings, None,
-                                                  tuple(c.name for c in delivery.tool_calls), trace)
+                    await self._settle_and_record(
+                        call,
+                        prepared.ticket,
+                        usage,
+                        outcome,
+                        time.perf_counter() - prepared.started,
+                        prepared.findings + delivery.findings,
+                        None,
+                        tuple(c.name for c in delivery.tool_calls),
+                        trace,
+                    )
                 trace.set(_usage_attributes(usage, outcome))
             trace.end(failure)
 
-    async def metered(self, caller: Caller, model: str, raw_body: Mapping[str, Any], reserve_tokens: int,
-                      work: Callable[[], Awaitable[tuple[Result, int]]]) -> tuple[Result, dict[str, str]]:
+    async def metered(
+        self,
+        caller: Caller,
+        model: str,
+        raw_body: Mapping[str, Any],
+        reserve_tokens: int,
+        work: Callable[[], Awaitable[tuple[Result, int]]],
+    ) -> tuple[Result, dict[str, str]]:
         """A call that generates nothing (embeddings), under the same limits, quota, ledger and audit as a
         completion: admitted with ``reserve_tokens`` (an upper bound), settled to the input tokens ``work``
         reports. Returns ``work``'s result and the rate-limit headers."""
@@ -259,8 +314,15 @@ class Pipeline:
         try:
             ticket = await self.admission.admit(call, reserve_tokens) if self.admission is not None else None
         except ParamstackError as refusal:
-            await self._record(call, Outcome.refused(refusal.code or "refused", refusal.status_code), NO_USAGE, 0,
-                               time.perf_counter() - started, [], None)
+            await self._record(
+                call,
+                Outcome.refused(refusal.code or "refused", refusal.status_code),
+                NO_USAGE,
+                0,
+                time.perf_counter() - started,
+                [],
+                None,
+            )
             raise
         usage, outcome = NO_USAGE, Outcome.error("internal_error", 500)
         try:
@@ -285,29 +347,49 @@ class Pipeline:
         def first_output() -> None:
             prepared.trace.first_token()
             self.metrics.time_to_first_token.labels(call.org_id, call.public_model).observe(
-                time.perf_counter() - prepared.started)
+                time.perf_counter() - prepared.started
+            )
 
         # A disclaimer goes beside JSON (it would break it) and beside text that comes with logprobs (the
         # text must be exactly the tokens the logprobs describe: lm-evaluation-harness reads them by offset).
         keep_apart = request.output_format.is_json or request.logprobs is not None
-        return Delivery(text_filter, args_filter, keep_appendix_apart=keep_apart,
-                        logprobs=request.logprobs is not None, on_first_output=first_output)
+        return Delivery(
+            text_filter,
+            args_filter,
+            keep_appendix_apart=keep_apart,
+            logprobs=request.logprobs is not None,
+            on_first_output=first_output,
+        )
 
-    async def _settle_and_record(self, call: CallInfo, ticket: Ticket | None, usage: UsageCounts, outcome: Outcome,
-                                 seconds: float, findings: list[Finding], attestation: Attestation | None,
-                                 tool_names: tuple[str, ...] = (), trace: CallTrace = NO_TRACE) -> None:
+    async def _settle_and_record(
+        self,
+        call: CallInfo,
+        ticket: Ticket | None,
+        usage: UsageCounts,
+        outcome: Outcome,
+        seconds: float,
+        findings: list[Finding],
+        attestation: Attestation | None,
+        tool_names: tuple[str, ...] = (),
+        trace: CallTrace = NO_TRACE,
+    ) -> None:
         """The call's ledger row and audit entry, submitted together: the writer commits them in one
         transaction (storage/writer.py). A ledger that cannot be written fails the call, and the audit says so."""
         cost = ticket.cost(usage) if ticket is not None else 0
-        settling = (_traced(trace, "settlement", ticket.settle(usage, delivered=outcome.delivered))
-                    if ticket is not None else _nothing())
-        auditing = _traced(trace, "audit", self._audit(call, outcome, usage, cost, seconds, findings, attestation,
-                                                       tool_names))
+        settling = (
+            _traced(trace, "settlement", ticket.settle(usage, delivered=outcome.delivered))
+            if ticket is not None
+            else _nothing()
+        )
+        auditing = _traced(
+            trace, "audit", self._audit(call, outcome, usage, cost, seconds, findings, attestation, tool_names)
+        )
         settled, audited = await asyncio.gather(settling, auditing, return_exceptions=True)
         if isinstance(settled, ParamstackError):
             try:
-                await self._record(call, Outcome.error(settled.code or "error", settled.status_code), usage, 0,
-                                   seconds, findings, None)
+                await self._record(
+                    call, Outcome.error(settled.code or "error", settled.status_code), usage, 0, seconds, findings, None
+                )
             except ParamstackError:  # the audit is down too: the ledger's failure is the one to report
                 LOG.error("the failed call could not be audited either", extra={"request_id": call.request_id})
             raise settled
@@ -317,41 +399,94 @@ class Pipeline:
         if isinstance(audited, BaseException):
             raise audited
 
-    async def _record(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int,
-                      seconds: float, findings: list[Finding], attestation: Attestation | None) -> None:
+    async def _record(
+        self,
+        call: CallInfo,
+        outcome: Outcome,
+        usage: UsageCounts,
+        cost: int,
+        seconds: float,
+        findings: list[Finding],
+        attestation: Attestation | None,
+    ) -> None:
         self._observe(call, outcome, usage, cost, seconds, findings)
         await self._audit(call, outcome, usage, cost, seconds, findings, attestation)
 
-    def _observe(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int, seconds: float,
-                 findings: list[Finding]) -> None:
+    def _observe(
+        self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int, seconds: float, findings: list[Finding]
+    ) -> None:
         self.metrics.observe_completion(call.org_id, call.public_model, outcome.kind.value, seconds, usage)
         self.metrics.observe_findings(call.org_id, findings)
         # Ids and counts only: prompt text and keys never reach the logs.
-        LOG.info("completion", extra={
-            "request_id": call.request_id, "tenant": call.org_id, "key_id": call.caller.key.key_id,
-            "model": call.public_model, "adapter": call.adapter, "status": outcome.kind.value, "code": outcome.code,
-            "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-            "cost_micros": cost, "latency_ms": round(seconds * 1000.0, 2)})
+        LOG.info(
+            "completion",
+            extra={
+                "request_id": call.request_id,
+                "tenant": call.org_id,
+                "key_id": call.caller.key.key_id,
+                "model": call.public_model,
+                "adapter": call.adapter,
+                "status": outcome.kind.value,
+                "code": outcome.code,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "cost_micros": cost,
+                "latency_ms": round(seconds * 1000.0, 2),
+            },
+        )
 
-    async def _audit(self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int, seconds: float,
-                     findings: list[Finding], attestation: Attestation | None,
-                     tool_names: tuple[str, ...] = ()) -> None:
+    async def _audit(
+        self,
+        call: CallInfo,
+        outcome: Outcome,
+        usage: UsageCounts,
+        cost: int,
+        seconds: float,
+        findings: list[Finding],
+        attestation: Attestation | None,
+        tool_names: tuple[str, ...] = (),
+    ) -> None:
         if self.audit is not None:
-            await self.audit.record(AuditRecord(call, outcome, usage, cost, seconds * 1000.0, findings,
-                                                attestation.digest() if attestation else None, tool_names))
+            await self.audit.record(
+                AuditRecord(
+                    call,
+                    outcome,
+                    usage,
+                    cost,
+                    seconds * 1000.0,
+                    findings,
+                    attestation.digest() if attestation else None,
+                    tool_names,
+                )
+            )
 
     def _call_info(self, caller: Caller, id_prefix: str, model: str, raw_body: Any) -> CallInfo:
-        return CallInfo(request_id=f"{id_prefix}{uuid.uuid4().hex}", caller=caller, public_model=model[:200] or "-",
-                        model=model[:200] or "-", adapter=None, sampling=SamplingParams(), created=int(time.time()),
-                        request_digest=request_digest(raw_body))
+        return CallInfo(
+            request_id=f"{id_prefix}{uuid.uuid4().hex}",
+            caller=caller,
+            public_model=model[:200] or "-",
+            model=model[:200] or "-",
+            adapter=None,
+            sampling=SamplingParams(),
+            created=int(time.time()),
+            request_digest=request_digest(raw_body),
+        )
 
     def _sampling(self, request: CallRequest) -> SamplingParams:
         max_tokens = request.max_tokens or self.default_max_tokens
         if max_tokens > self.max_tokens_limit:
-            raise InvalidRequest(f"max_tokens is {max_tokens}; this server allows at most {self.max_tokens_limit}",
-                                 param="max_tokens", code="invalid_value")
-        return SamplingParams(max_tokens=max_tokens, temperature=request.temperature, top_p=request.top_p,
-                              stop=request.stop, seed=request.seed)
+            raise InvalidRequest(
+                f"max_tokens is {max_tokens}; this server allows at most {self.max_tokens_limit}",
+                param="max_tokens",
+                code="invalid_value",
+            )
+        return SamplingParams(
+            max_tokens=max_tokens,
+            temperature=request.temperature,
+            top_p=request.top_p,
+            stop=request.stop,
+            seed=request.seed,
+        )
 
     @staticmethod
     def _wants_rag(caller: Caller, request: CallRequest) -> bool:
@@ -373,13 +508,25 @@ async def _traced(trace: CallTrace, name: str, work: Awaitable[Result]) -> Resul
 
 def _request_attributes(call: CallInfo, request: CallRequest) -> dict[str, Any]:
     """GenAI semantic-convention attributes of the request (ids and numbers only, never text)."""
-    return {"gen_ai.request.model": call.public_model, "gen_ai.response.model": call.model,
-            "gen_ai.response.id": call.request_id, "gen_ai.request.max_tokens": call.sampling.max_tokens,
-            "gen_ai.request.temperature": call.sampling.temperature, "gen_ai.request.top_p": call.sampling.top_p,
-            "gen_ai.system": "paramstack", "paramstack.tenant": call.org_id, "paramstack.adapter": call.adapter,
-            "paramstack.protocol": request.protocol, "paramstack.tools": len(request.tools)}
+    return {
+        "gen_ai.request.model": call.public_model,
+        "gen_ai.response.model": call.model,
+        "gen_ai.response.id": call.request_id,
+        "gen_ai.request.max_tokens": call.sampling.max_tokens,
+        "gen_ai.request.temperature": call.sampling.temperature,
+        "gen_ai.request.top_p": call.sampling.top_p,
+        "gen_ai.system": "paramstack",
+        "paramstack.tenant": call.org_id,
+        "paramstack.adapter": call.adapter,
+        "paramstack.protocol": request.protocol,
+        "paramstack.tools": len(request.tools),
+    }
 
 
 def _usage_attributes(usage: UsageCounts, outcome: Outcome) -> dict[str, Any]:
-    return {"gen_ai.usage.input_tokens": usage.prompt_tokens, "gen_ai.usage.output_tokens": usage.completion_tokens,
-            "paramstack.outcome": outcome.kind.value, "paramstack.outcome_code": outcome.code}
+    return {
+        "gen_ai.usage.input_tokens": usage.prompt_tokens,
+        "gen_ai.usage.output_tokens": usage.completion_tokens,
+        "paramstack.outcome": outcome.kind.value,
+        "paramstack.outcome_code": outcome.code,
+    }

@@ -54,8 +54,11 @@ class ResponseShape:
 
 
 def usage_body(usage: UsageCounts) -> dict[str, int]:
-    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-            "total_tokens": usage.total_tokens}
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
 
 
 def sources_body(sources: list[Source]) -> list[dict[str, Any]]:
@@ -74,8 +77,9 @@ def content_filter_results(findings: Iterable[Finding]) -> dict[str, Any]:
     return {check: {"filtered": True, "detected": True, "types": sorted(types)} for check, types in found.items()}
 
 
-async def complete(events: AsyncGenerator[PipelineEvent, None], prepared: PreparedCall,
-                   shape: ResponseShape) -> tuple[dict[str, Any], Attestation | None]:
+async def complete(
+    events: AsyncGenerator[PipelineEvent, None], prepared: PreparedCall, shape: ResponseShape
+) -> tuple[dict[str, Any], Attestation | None]:
     """Collect a whole completion into one response body (and its attestation, for the header)."""
     echoed, parts, logprobs = "", [], list[TokenLogprob]()
     finished: Finished | None = None
@@ -93,8 +97,11 @@ async def complete(events: AsyncGenerator[PipelineEvent, None], prepared: Prepar
     call, text = prepared.call, "".join(parts)
     wants_logprobs = prepared.request.logprobs is not None
     if shape.kind == "chat":
-        message: dict[str, Any] = {"role": "assistant", "content": text if text or not finished.tool_calls else None,
-                                   "refusal": None}
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": text if text or not finished.tool_calls else None,
+            "refusal": None,
+        }
         if finished.tool_calls:
             message["tool_calls"] = tool_calls_body(finished.tool_calls)
         if finished.disclaimer:
@@ -109,8 +116,12 @@ async def complete(events: AsyncGenerator[PipelineEvent, None], prepared: Prepar
     if finished.finish_reason == "content_filter":
         choice["content_filter_results"] = content_filter_results(finished.filtered)
     body: dict[str, Any] = {
-        "id": call.request_id, "object": shape.object_name, "created": call.created,
-        "model": call.public_model, "system_fingerprint": None, "choices": [choice],
+        "id": call.request_id,
+        "object": shape.object_name,
+        "created": call.created,
+        "model": call.public_model,
+        "system_fingerprint": None,
+        "choices": [choice],
         "usage": usage_body(finished.usage),
     }
     if prepared.sources:
@@ -120,13 +131,19 @@ async def complete(events: AsyncGenerator[PipelineEvent, None], prepared: Prepar
     return body, finished.attestation
 
 
-async def stream(events: AsyncGenerator[PipelineEvent, None], prepared: PreparedCall, shape: ResponseShape,
-                 include_usage: bool) -> AsyncIterator[bytes]:
+async def stream(
+    events: AsyncGenerator[PipelineEvent, None], prepared: PreparedCall, shape: ResponseShape, include_usage: bool
+) -> AsyncIterator[bytes]:
     """Server-sent events exactly as OpenAI sends them; paramstack's sources and attestation chunks (empty
     ``choices``, like OpenAI's usage chunk) come last, just before ``data: [DONE]``."""
     call = prepared.call
-    base = {"id": call.request_id, "object": shape.chunk_object_name, "created": call.created,
-            "model": call.public_model, "system_fingerprint": None}
+    base = {
+        "id": call.request_id,
+        "object": shape.chunk_object_name,
+        "created": call.created,
+        "model": call.public_model,
+        "system_fingerprint": None,
+    }
     extra_usage = {"usage": None} if include_usage else {}
     wants_logprobs = prepared.request.logprobs is not None
     offset = 0
@@ -137,8 +154,13 @@ async def stream(events: AsyncGenerator[PipelineEvent, None], prepared: Prepared
     try:
         async with aclosing(events):
             if shape.kind == "chat":
-                yield chunk({"delta": {"role": "assistant", "content": "", "refusal": None}, "logprobs": None,
-                             "finish_reason": None})
+                yield chunk(
+                    {
+                        "delta": {"role": "assistant", "content": "", "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": None,
+                    }
+                )
             async for event in events:
                 if isinstance(event, TextDelta | EchoedPrompt):
                     logprobs = shape.logprobs(event.logprobs, offset) if wants_logprobs and event.logprobs else None
@@ -148,10 +170,11 @@ async def stream(events: AsyncGenerator[PipelineEvent, None], prepared: Prepared
                     else:
                         yield chunk({"text": event.text, "logprobs": logprobs, "finish_reason": None})
                 elif isinstance(event, ToolCallDelta):
-                    yield chunk({"delta": {"tool_calls": [_tool_call_delta(event)]}, "logprobs": None,
-                                 "finish_reason": None})
+                    yield chunk(
+                        {"delta": {"tool_calls": [_tool_call_delta(event)]}, "logprobs": None, "finish_reason": None}
+                    )
                 elif isinstance(event, Finished):
-                    final: dict[str, Any] = ({"delta": {}} if shape.kind == "chat" else {"text": ""})
+                    final: dict[str, Any] = {"delta": {}} if shape.kind == "chat" else {"text": ""}
                     final.update(logprobs=None, finish_reason=event.finish_reason)
                     if event.finish_reason == "content_filter":
                         final["content_filter_results"] = content_filter_results(event.filtered)
@@ -163,9 +186,13 @@ async def stream(events: AsyncGenerator[PipelineEvent, None], prepared: Prepared
                     if prepared.sources:
                         yield _sse({**base, "choices": [], "sources": sources_body(prepared.sources)})
                     if event.attestation is not None:
-                        yield attestation_sse_event(event.attestation, response_id=call.request_id,
-                                                    model=call.public_model, created=call.created,
-                                                    object_type=shape.chunk_object_name).encode("utf-8")
+                        yield attestation_sse_event(
+                            event.attestation,
+                            response_id=call.request_id,
+                            model=call.public_model,
+                            created=call.created,
+                            object_type=shape.chunk_object_name,
+                        ).encode("utf-8")
     except ParamstackError as error:
         # Headers are gone already: report the error the way OpenAI does mid-stream, then end.
         yield _sse(error_body(error.message, error.error_type, error.param, error.code))
@@ -174,14 +201,22 @@ async def stream(events: AsyncGenerator[PipelineEvent, None], prepared: Prepared
 
 def _tool_call_delta(delta: ToolCallDelta) -> dict[str, Any]:
     if delta.id is not None:
-        return {"index": delta.index, "id": delta.id, "type": "function",
-                "function": {"name": delta.name or "", "arguments": delta.arguments}}
+        return {
+            "index": delta.index,
+            "id": delta.id,
+            "type": "function",
+            "function": {"name": delta.name or "", "arguments": delta.arguments},
+        }
     return {"index": delta.index, "function": {"arguments": delta.arguments}}
 
 
 def _chat_logprob(entry: TokenLogprob) -> dict[str, Any]:
-    return {"token": entry.token, "logprob": entry.logprob, "bytes": list(entry.token.encode("utf-8")),
-            "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode("utf-8"))} for t, lp in entry.top]}
+    return {
+        "token": entry.token,
+        "logprob": entry.logprob,
+        "bytes": list(entry.token.encode("utf-8")),
+        "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode("utf-8"))} for t, lp in entry.top],
+    }
 
 
 def _sse(payload: dict[str, Any]) -> bytes:

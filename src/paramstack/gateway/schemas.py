@@ -64,8 +64,7 @@ class RefusalPart(_Part):
     refusal: str
 
 
-ContentPart = Annotated[TextPart | ImageUrlPart | InputAudioPart | FilePart | RefusalPart,
-                        Field(discriminator="type")]
+ContentPart = Annotated[TextPart | ImageUrlPart | InputAudioPart | FilePart | RefusalPart, Field(discriminator="type")]
 
 
 class FunctionCall(BaseModel):
@@ -107,8 +106,9 @@ class Message(BaseModel):
         if self.role != "user" and isinstance(self.content, list):
             for index, part in enumerate(self.content):
                 if not isinstance(part, TextPart):
-                    raise ValueError(f"content[{index}]: {self.role!r} messages may only carry text parts, "
-                                     f"not {part.type!r}")
+                    raise ValueError(
+                        f"content[{index}]: {self.role!r} messages may only carry text parts, not {part.type!r}"
+                    )
         return self
 
     @property
@@ -193,8 +193,12 @@ class SamplingFields(BaseModel):
     frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
     logit_bias: dict[str, float] | None = None
     metadata: dict[str, str] | None = None
-    rag: bool | None = Field(default=None, description=(
-        "paramstack extension: retrieve from the tenant's RAG collection; omitted: the tenant's rag_by_default"))
+    rag: bool | None = Field(
+        default=None,
+        description=(
+            "paramstack extension: retrieve from the tenant's RAG collection; omitted: the tenant's rag_by_default"
+        ),
+    )
 
     @field_validator("stop")
     @classmethod
@@ -236,8 +240,9 @@ class ChatCompletionRequest(SamplingFields):
             self.max_tokens = self.max_completion_tokens
         if self.top_logprobs is not None and not self.logprobs:
             raise ValueError("top_logprobs needs logprobs: true")
-        if not any(m.text.strip() or (isinstance(m.content, list) and m.content) or m.tool_calls
-                   for m in self.messages):
+        if not any(
+            m.text.strip() or (isinstance(m.content, list) and m.content) or m.tool_calls for m in self.messages
+        ):
             raise ValueError("messages must contain some content")
         return self
 

@@ -65,9 +65,14 @@ class GuardStep(Protocol):
 
 
 class RetrievalStep(Protocol):
-    async def augment(self, call: CallInfo, collection: str, messages: Sequence[ChatMessage], *,
-                      screen: Callable[[str], str | None] | None = None,
-                      ) -> tuple[list[ChatMessage], list[Source]]:
+    async def augment(
+        self,
+        call: CallInfo,
+        collection: str,
+        messages: Sequence[ChatMessage],
+        *,
+        screen: Callable[[str], str | None] | None = None,
+    ) -> tuple[list[ChatMessage], list[Source]]:
         """``screen``: the untrusted-content check on each retrieved text (None drops the chunk)."""
         ...
 
@@ -83,8 +88,9 @@ class Attestation(Protocol):
 
 
 class SigningStep(Protocol):
-    def sign(self, call: CallInfo, output_text: str, usage: UsageCounts,
-             tool_calls: Sequence[ToolCall] = ()) -> Attestation:
+    def sign(
+        self, call: CallInfo, output_text: str, usage: UsageCounts, tool_calls: Sequence[ToolCall] = ()
+    ) -> Attestation:
         """Sign exactly the text and the tool calls the client received."""
         ...
 

@@ -20,5 +20,13 @@ from paramstack.guard.registry import GuardRegistry, available_policies
 from paramstack.guard.result import Finding, GuardResult
 from paramstack.guard.streaming import OutputStream
 
-__all__ = ["Finding", "Guard", "GuardRegistry", "GuardResult", "OutputStream", "Policy", "available_policies",
-           "load_policy"]
+__all__ = [
+    "Finding",
+    "Guard",
+    "GuardRegistry",
+    "GuardResult",
+    "OutputStream",
+    "Policy",
+    "available_policies",
+    "load_policy",
+]

@@ -90,16 +90,16 @@ def hash_ngrams(codes: np.ndarray, sizes: tuple[int, ...], bits: int) -> list[np
         if count == 0:
             continue
         while body_size < n:
-            body = body[:length - body_size] * plan.multiplier
+            body = body[: length - body_size] * plan.multiplier
             body += codes[body_size:]
             body_size += 1
-        np.add(body[:count], size_term, out=hashed[offset:offset + count])
+        np.add(body[:count], size_term, out=hashed[offset : offset + count])
         offset += count
     hashed *= plan.golden
     hashed >>= plan.shift
     by_size, offset = {}, 0
     for n, count in zip(plan.sizes, counts, strict=True):
-        by_size[n] = hashed[offset:offset + count].view(np.int64)  # < 2**bits: the same values, no copy
+        by_size[n] = hashed[offset : offset + count].view(np.int64)  # < 2**bits: the same values, no copy
         offset += count
     return [by_size[n] for n in sizes]
 
@@ -116,8 +116,13 @@ class _HashPlan:
 @functools.cache
 def _hash_plan(sizes: tuple[int, ...], bits: int) -> _HashPlan:
     ordered = tuple(sorted(set(sizes)))
-    return _HashPlan(ordered, tuple(np.uint64(n * pow(_MULTIPLIER, n, 1 << 64) & _MASK64) for n in ordered),
-                     np.uint64(_MULTIPLIER), _GOLDEN, np.uint64(64 - bits))
+    return _HashPlan(
+        ordered,
+        tuple(np.uint64(n * pow(_MULTIPLIER, n, 1 << 64) & _MASK64) for n in ordered),
+        np.uint64(_MULTIPLIER),
+        _GOLDEN,
+        np.uint64(64 - bits),
+    )
 
 
 def ngram_buckets(text: str, sizes: tuple[int, ...], bits: int) -> list[np.ndarray]:
@@ -135,8 +140,9 @@ def distinct_features(buckets: list[np.ndarray], min_features: int = MIN_FEATURE
     return distinct, 1.0 / np.sqrt(max(len(distinct), min_features, 1))
 
 
-def text_features(text: str, sizes: tuple[int, ...], bits: int,
-                  min_features: int = MIN_FEATURES) -> tuple[np.ndarray, float]:
+def text_features(
+    text: str, sizes: tuple[int, ...], bits: int, min_features: int = MIN_FEATURES
+) -> tuple[np.ndarray, float]:
     """The features of a whole text: what training uses for every example and scoring for short texts;
     ``window_scores`` computes exactly the same for every window of a long text at once."""
     return distinct_features(ngram_buckets(text, sizes, bits), min_features)
@@ -155,20 +161,30 @@ class WindowIndex:
     starts: int
 
 
-def window_index(text: str, sizes: tuple[int, ...], bits: int, window: int,
-                 min_features: int = MIN_FEATURES) -> tuple[WindowIndex, ...]:
+def window_index(
+    text: str, sizes: tuple[int, ...], bits: int, window: int, min_features: int = MIN_FEATURES
+) -> tuple[WindowIndex, ...]:
     """The windows of a text (padded; window s starts at padded position s), in segments of ``_SEGMENT``
     consecutive windows, each built from just the codes its windows reach."""
     codes = padded_codes(text)
     total = max(len(codes) - window + 1, 1)
     reach = window + max(sizes) - 2  # codes past a window's start that its n-grams read
-    return tuple(_index_segment(codes[start:min(start + _SEGMENT + reach, len(codes))], sizes, bits, window,
-                                min_features, min(_SEGMENT, total - start))
-                 for start in range(0, total, _SEGMENT))
+    return tuple(
+        _index_segment(
+            codes[start : min(start + _SEGMENT + reach, len(codes))],
+            sizes,
+            bits,
+            window,
+            min_features,
+            min(_SEGMENT, total - start),
+        )
+        for start in range(0, total, _SEGMENT)
+    )
 
 
-def _index_segment(codes: np.ndarray, sizes: tuple[int, ...], bits: int, window: int, min_features: int,
-                   starts: int) -> WindowIndex:
+def _index_segment(
+    codes: np.ndarray, sizes: tuple[int, ...], bits: int, window: int, min_features: int, starts: int
+) -> WindowIndex:
     """One sort of the occurrences by ``(bucket, position)`` (packed into one integer key) puts each right
     after the previous occurrence of its bucket; from that, the range of windows in which it is the first
     of its kind, and the number of distinct buckets in every window."""
@@ -179,9 +195,9 @@ def _index_segment(codes: np.ndarray, sizes: tuple[int, ...], bits: int, window:
     span = np.arange(max(len(b) for b in buckets), dtype=key_type)
     offset = 0
     for b in buckets:  # key = bucket << shift | position
-        part = keys[offset:offset + len(b)]
+        part = keys[offset : offset + len(b)]
         np.left_shift(b, shift, out=part, casting="unsafe")
-        np.bitwise_or(part, span[:len(b)], out=part)
+        np.bitwise_or(part, span[: len(b)], out=part)
         offset += len(b)
     keys.sort()
     bucket = np.right_shift(keys, shift, dtype=np.intp)  # native indices from here on: every bincount and
@@ -209,7 +225,7 @@ def window_scores(index: WindowIndex, weights: np.ndarray) -> np.ndarray:
     ends = index.starts + 1
     difference = np.bincount(index.low, value, ends)
     difference -= np.bincount(index.high, value, ends)
-    scores = np.cumsum(difference[:index.starts])
+    scores = np.cumsum(difference[: index.starts])
     scores *= index.scale
     return scores
 
@@ -224,8 +240,15 @@ class WindowScore:
 class NgramClassifier:
     """Logistic regression over hashed character n-grams; ``score`` returns the best window."""
 
-    def __init__(self, weights: np.ndarray, bias: float, sizes: tuple[int, ...], window: int,
-                 metadata: dict[str, str] | None = None, min_features: int = MIN_FEATURES) -> None:
+    def __init__(
+        self,
+        weights: np.ndarray,
+        bias: float,
+        sizes: tuple[int, ...],
+        window: int,
+        metadata: dict[str, str] | None = None,
+        min_features: int = MIN_FEATURES,
+    ) -> None:
         self.weights = weights.astype(np.float32)
         self.bias = float(bias)
         self.sizes = tuple(sizes)
@@ -239,34 +262,55 @@ class NgramClassifier:
         classifier that hashes alike (the jailbreak and toxicity checks of one guard evaluation pass the
         same dict), reused instead of hashed again; the hashing and sorting are most of the cost."""
         if len(text) + 2 <= self.window:  # padded length
-            distinct, scale = _computed(shared, ("features", text, self.sizes, self.bits, self.min_features),
-                                        lambda: text_features(text, self.sizes, self.bits, self.min_features))
+            distinct, scale = _computed(
+                shared,
+                ("features", text, self.sizes, self.bits, self.min_features),
+                lambda: text_features(text, self.sizes, self.bits, self.min_features),
+            )
             logit = self.bias + float(self.weights[distinct].sum(dtype=np.float64)) * scale
             return WindowScore(_sigmoid(logit), 0, len(text))
-        segments = _computed(shared, ("windows", text, self.sizes, self.bits, self.window, self.min_features),
-                             lambda: window_index(text, self.sizes, self.bits, self.window, self.min_features))
+        segments = _computed(
+            shared,
+            ("windows", text, self.sizes, self.bits, self.window, self.min_features),
+            lambda: window_index(text, self.sizes, self.bits, self.window, self.min_features),
+        )
         means = np.concatenate([window_scores(segment, self.weights) for segment in segments])
         best = int(np.argmax(means))
         start = max(best - 1, 0)  # undo the padding space
         return WindowScore(_sigmoid(self.bias + float(means[best])), start, min(start + self.window, len(text)))
 
     def save(self, path: Path) -> None:
-        metadata = dict(self.metadata) | {"sizes": ",".join(map(str, self.sizes)), "window": str(self.window),
-                                          "features": FEATURES, "min_features": str(self.min_features)}
-        save_safetensors(path, {"weights": self.weights.astype(np.float16),
-                                "bias": np.array([self.bias], dtype=np.float32)}, metadata)
+        metadata = dict(self.metadata) | {
+            "sizes": ",".join(map(str, self.sizes)),
+            "window": str(self.window),
+            "features": FEATURES,
+            "min_features": str(self.min_features),
+        }
+        save_safetensors(
+            path,
+            {"weights": self.weights.astype(np.float16), "bias": np.array([self.bias], dtype=np.float32)},
+            metadata,
+        )
 
     @classmethod
     def load(cls, path: Path) -> NgramClassifier:
         tensors, metadata = load_safetensors(path)
         if metadata.get("features") != FEATURES:
             scheme = metadata.get("features", "n-gram counts")
-            raise ConfigurationError(f"classifier weights {path}: trained with feature scheme {scheme!r}, this "
-                                     f"version scores with {FEATURES!r}; retrain them with `paramstack guard train`")
+            raise ConfigurationError(
+                f"classifier weights {path}: trained with feature scheme {scheme!r}, this "
+                f"version scores with {FEATURES!r}; retrain them with `paramstack guard train`"
+            )
         try:
             sizes = tuple(int(n) for n in metadata["sizes"].split(","))
-            return cls(tensors["weights"], float(tensors["bias"][0]), sizes, int(metadata["window"]), metadata,
-                       int(metadata["min_features"]))
+            return cls(
+                tensors["weights"],
+                float(tensors["bias"][0]),
+                sizes,
+                int(metadata["window"]),
+                metadata,
+                int(metadata["min_features"]),
+            )
         except (KeyError, ValueError, IndexError) as error:
             raise ConfigurationError(f"classifier weights {path}: missing or bad field {error}") from None
 
@@ -283,9 +327,18 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-min(max(x, -50.0), 50.0)))  # math, not numpy: a scalar, called per request
 
 
-def train_classifier(texts: list[str], labels: list[int], *, sizes: tuple[int, ...] = (2, 3, 4, 5),
-                     bits: int = 16, window: int = 120, steps: int = 400, learning_rate: float = 0.05,
-                     l2: float = 1e-5, min_features: int = MIN_FEATURES) -> NgramClassifier:
+def train_classifier(
+    texts: list[str],
+    labels: list[int],
+    *,
+    sizes: tuple[int, ...] = (2, 3, 4, 5),
+    bits: int = 16,
+    window: int = 120,
+    steps: int = 400,
+    learning_rate: float = 0.05,
+    l2: float = 1e-5,
+    min_features: int = MIN_FEATURES,
+) -> NgramClassifier:
     """Full-batch Adam on the logistic loss, classes weighted to balance; deterministic (starts at 0)."""
     indices, example_ids, values = [], [], []
     for i, text in enumerate(texts):
@@ -324,8 +377,11 @@ def save_safetensors(path: Path, tensors: dict[str, np.ndarray], metadata: dict[
     blobs, offset = [], 0
     for name, array in tensors.items():
         data = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": dtypes[array.dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
+        header[name] = {
+            "dtype": dtypes[array.dtype],
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + len(data)],
+        }
         blobs.append(data)
         offset += len(data)
     encoded = json.dumps(header, sort_keys=True).encode()
@@ -337,7 +393,7 @@ def load_safetensors(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]
     raw = path.read_bytes()
     try:
         (size,) = struct.unpack("<Q", raw[:8])
-        header = json.loads(raw[8:8 + size])
+        header = json.loads(raw[8 : 8 + size])
         dtypes: dict[str, np.dtype[Any]] = {"F16": np.dtype("<f2"), "F32": np.dtype("<f4")}
         base = 8 + size
         tensors = {}
@@ -345,8 +401,9 @@ def load_safetensors(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]
             if name == "__metadata__":
                 continue
             start, end = info["data_offsets"]
-            tensors[name] = np.frombuffer(raw[base + start:base + end], dtype=dtypes[info["dtype"]]).reshape(
-                info["shape"])
+            tensors[name] = np.frombuffer(raw[base + start : base + end], dtype=dtypes[info["dtype"]]).reshape(
+                info["shape"]
+            )
         return tensors, dict(header.get("__metadata__", {}))
     except (struct.error, ValueError, KeyError, TypeError) as error:
         raise ConfigurationError(f"classifier weights {path}: not a readable safetensors file ({error})") from None

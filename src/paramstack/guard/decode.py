@@ -34,12 +34,52 @@ _WORD = re.compile(r"[a-z]+")
 
 # Function words of English and Turkish (ASCII-folded) whose rotated or reversed spelling is rarely a
 # word itself: their sudden appearance is the signal that a segment was rotated or reversed.
-_FUNCTION_WORDS = frozenset({
-    "the", "and", "you", "all", "your", "are", "with", "this", "that", "for", "now", "from", "what", "must",
-    "previous", "instructions", "ignore", "system", "prompt", "rules", "tell", "reveal", "forget", "any",
-    "ve", "bir", "bu", "icin", "ile", "tum", "onceki", "talimatlari", "sistem", "kurallari", "unut", "sen",
-    "bana", "goster", "artik", "yok", "say", "simdi",
-})
+_FUNCTION_WORDS = frozenset(
+    {
+        "the",
+        "and",
+        "you",
+        "all",
+        "your",
+        "are",
+        "with",
+        "this",
+        "that",
+        "for",
+        "now",
+        "from",
+        "what",
+        "must",
+        "previous",
+        "instructions",
+        "ignore",
+        "system",
+        "prompt",
+        "rules",
+        "tell",
+        "reveal",
+        "forget",
+        "any",
+        "ve",
+        "bir",
+        "bu",
+        "icin",
+        "ile",
+        "tum",
+        "onceki",
+        "talimatlari",
+        "sistem",
+        "kurallari",
+        "unut",
+        "sen",
+        "bana",
+        "goster",
+        "artik",
+        "yok",
+        "say",
+        "simdi",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +113,11 @@ def _base64_views(text: str) -> list[DecodedView]:
             continue
         padded = segment + "=" * (-len(segment) % 4)
         try:
-            raw = (base64.urlsafe_b64decode(padded) if ("-" in segment or "_" in segment)
-                   else base64.b64decode(padded, validate=True))
+            raw = (
+                base64.urlsafe_b64decode(padded)
+                if ("-" in segment or "_" in segment)
+                else base64.b64decode(padded, validate=True)
+            )
         except (binascii.Error, ValueError):
             continue
         decoded = _plausible_text(raw)
@@ -117,7 +160,8 @@ def decoded_views(text: str, folded: str, words: Collection[str] | None = None) 
     for view in views[:MAX_VIEWS]:
         if budget <= 0:
             break
-        kept.append(view if len(view.text) <= budget else DecodedView(view.kind, view.start, view.end,
-                                                                       view.text[:budget]))
+        kept.append(
+            view if len(view.text) <= budget else DecodedView(view.kind, view.start, view.end, view.text[:budget])
+        )
         budget -= len(view.text)
     return tuple(kept)

@@ -17,11 +17,13 @@ import re
 _DOC_MARKERS = re.compile(
     r"(?im)^[ \t>]*(?:subject|from|to|cc|date|konu|kimden|kime|tarih|gönderen|gonderen)\s*:"
     r"|-{3,}\s*(?:original message|forwarded message|orijinal ileti|iletilen ileti)"
-    r"|<(?:html|body|div|p|span|footer|header|article|section|table|ul|li|h[1-6]|!--)\b|\{\s*\"|\[\s*\{|```")
+    r"|<(?:html|body|div|p|span|footer|header|article|section|table|ul|li|h[1-6]|!--)\b|\{\s*\"|\[\s*\{|```"
+)
 _REQUEST = re.compile(
     r"(?i)\b(?:summar|translat|analy|review|read|check|proofread|rewrite|extract|classify|reply|answer|respond|"
     r"explain|paraphras|shorten|correct|özet|ozet|çevir|cevir|incele|oku|kontrol|düzelt|duzelt|yanıtla|yanitla|"
-    r"cevapla|açıkla|acikla|aşağıdaki|asagidaki|following|below)\w*")
+    r"cevapla|açıkla|acikla|aşağıdaki|asagidaki|following|below)\w*"
+)
 _MIN_BODY = 40
 
 

@@ -52,8 +52,11 @@ class PolicyGuards:
         end anyway, and one pass over the answer costs a fraction of one per ``min_emit_chars``)."""
         guard = self._registry.get(policy)
         if streaming:
-            return guard.stream("output", min_emit_chars=self._settings.min_emit_chars,
-                                max_pending_chars=self._settings.max_pending_chars)
+            return guard.stream(
+                "output",
+                min_emit_chars=self._settings.min_emit_chars,
+                max_pending_chars=self._settings.max_pending_chars,
+            )
         hold_everything = max(guard.policy.max_chars, MAX_PII_CHARS) + 1  # the size limit blocks before that
         return guard.stream("output", min_emit_chars=hold_everything, max_pending_chars=hold_everything)
 
@@ -62,5 +65,6 @@ def ensure_policy_exists(name: str, settings: GuardSettings) -> None:
     """Refuse a tenant whose guard policy does not exist, before it is stored (not at its first request)."""
     known = GuardRegistry(settings.policy_dir).names()
     if name not in known:
-        raise InvalidRequest(f"guard policy {name!r} does not exist; known policies: {', '.join(known)}",
-                             param="guard_policy")
+        raise InvalidRequest(
+            f"guard policy {name!r} does not exist; known policies: {', '.join(known)}", param="guard_policy"
+        )

@@ -48,26 +48,40 @@ class Guard:
         self._untrusted = self._untrusted_checks(policy, built, resources)
         # How much already-sent text a stream must re-read for a check to see a finding whole.
         self.context_chars: dict[str, int] = {
-            d: max((getattr(c, "context_chars", 0) for _, c in self._checks[d]), default=0) for d in _DIRECTIONS}
+            d: max((getattr(c, "context_chars", 0) for _, c in self._checks[d]), default=0) for d in _DIRECTIONS
+        }
 
     @staticmethod
-    def _untrusted_checks(policy: Policy, built: list[tuple[CheckSpec, Scanner]],
-                          resources: Resources) -> UntrustedChecks:
+    def _untrusted_checks(
+        policy: Policy, built: list[tuple[CheckSpec, Scanner]], resources: Resources
+    ) -> UntrustedChecks:
         own = next((spec for spec, _ in built if spec.check == "injection"), None)
         # Untrusted text is always read with the direct-attack patterns too (an override inside a document is an
         # injection), whatever the input check says (there the jailbreak check already runs them).
         base = own.settings if own is not None and isinstance(own.settings, InjectionSettings) else InjectionSettings()
         settings = base.model_copy(update={"jailbreak_patterns": True})
         context = BuildContext(own.base_dir if own is not None else policy.source.parent, resources)
-        resolved = settings.model_copy(update={"weights": str(context.path(settings.weights))}) \
-            if settings.weights else settings
-        injection = injection_scanner(resolved, policy.untrusted.threshold, resources.classifier,
-                                      mention_aware=False)
+        resolved = (
+            settings.model_copy(update={"weights": str(context.path(settings.weights))})
+            if settings.weights
+            else settings
+        )
+        injection = injection_scanner(resolved, policy.untrusted.threshold, resources.classifier, mention_aware=False)
         pii = [scanner for spec, scanner in built if spec.check == "pii" and spec.action == "mask"]
-        attacks = [scanner for spec, scanner in built
-                   if spec.check in ("jailbreak", "injection") and spec.action == "block" and spec.applies("input")]
-        return UntrustedChecks(policy.untrusted, injection, pii, attacks, policy.max_chars, policy.time_budget_ms,
-                               policy.on_time_budget == "block")
+        attacks = [
+            scanner
+            for spec, scanner in built
+            if spec.check in ("jailbreak", "injection") and spec.action == "block" and spec.applies("input")
+        ]
+        return UntrustedChecks(
+            policy.untrusted,
+            injection,
+            pii,
+            attacks,
+            policy.max_chars,
+            policy.time_budget_ms,
+            policy.on_time_budget == "block",
+        )
 
     def check_untrusted(self, text: str) -> GuardResult:
         """The policy's verdict on untrusted text (tool result, document, retrieved chunk): blocked, or the
@@ -84,8 +98,9 @@ class Guard:
         return cls(load_policy(Path(path), policy_resolver(None)), resources)
 
     @classmethod
-    def from_policy_name(cls, name: str, policy_dir: str | Path | None = None,
-                         resources: Resources | None = None) -> Guard:
+    def from_policy_name(
+        cls, name: str, policy_dir: str | Path | None = None, resources: Resources | None = None
+    ) -> Guard:
         directory = Path(policy_dir) if policy_dir is not None else None
         return cls(load_policy(find_policy(name, directory), policy_resolver(directory)), resources)
 
@@ -128,11 +143,15 @@ class Guard:
         return "log"
 
     def disclaimers(self, direction: Direction) -> list[DisclaimerScanner]:
-        return [scanner for spec, scanner in self._checks[direction]
-                if isinstance(scanner, DisclaimerScanner) and spec.action == "append"]
+        return [
+            scanner
+            for spec, scanner in self._checks[direction]
+            if isinstance(scanner, DisclaimerScanner) and spec.action == "append"
+        ]
 
-    def evaluate(self, text: str, direction: Direction = "input", *, new_from: int = 0,
-                 with_disclaimers: bool = True) -> Evaluation:
+    def evaluate(
+        self, text: str, direction: Direction = "input", *, new_from: int = 0, with_disclaimers: bool = True
+    ) -> Evaluation:
         """Run the checks on ``text``; only findings reaching into ``text[new_from:]`` count, and only that
         part is returned (a stream passes already-sent text before ``new_from`` as context)."""
         if direction not in _DIRECTIONS:

@@ -47,8 +47,22 @@ _SPACED_SEPARATORS = frozenset(" .-_*+/")
 # letters ("1gn0r3", "4ll"): a plain number stays a number. "!" and "|" are left alone because folding
 # them would glue punctuation onto words ("rules!" -> "rulesi"). Every other digit becomes "0": the
 # classifiers care that a number is there, not which one, and unseen digit n-grams only add noise.
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
-                       "2": "z", "6": "g", "8": "b", "9": "g"})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "@": "a",
+        "$": "s",
+        "2": "z",
+        "6": "g",
+        "8": "b",
+        "9": "g",
+    }
+)
 # A token holding a digit, '@' or '$', matched from the token's start only (the look-behind) so that a
 # 100 KB run of digits or letters costs one linear pass, not one pass per position.
 _DIGIT_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*[\d@$][\w@$]*")
@@ -56,18 +70,58 @@ _DIGITS = str.maketrans("123456789", "000000000")
 
 # Cyrillic and Greek letters that look like Latin ones (the usual homoglyph attack set).
 _CONFUSABLES = {
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h", "ԁ": "d", "ԛ": "q",
-    "ԝ": "w", "ɡ": "g", "ɩ": "i", "ı": "i", "ℓ": "l",
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
-    "υ": "u", "χ": "x", "ω": "w",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѕ": "s",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "һ": "h",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ɡ": "g",
+    "ɩ": "i",
+    "ı": "i",
+    "ℓ": "l",
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ω": "w",
 }
 
 # Unicode blocks whose characters fold to one ASCII letter or digit via NFKD (accents, fullwidth,
 # mathematical alphanumerics, circled letters, superscripts).
 _FOLDABLE_RANGES = (
-    (0x00C0, 0x024F), (0x1E00, 0x1EFF), (0xFF01, 0xFF5E), (0x1D400, 0x1D7FF), (0x2460, 0x24FF),
-    (0x2070, 0x209F), (0x0370, 0x03FF), (0x0400, 0x04FF), (0x2100, 0x214F),
+    (0x00C0, 0x024F),
+    (0x1E00, 0x1EFF),
+    (0xFF01, 0xFF5E),
+    (0x1D400, 0x1D7FF),
+    (0x2460, 0x24FF),
+    (0x2070, 0x209F),
+    (0x0370, 0x03FF),
+    (0x0400, 0x04FF),
+    (0x2100, 0x214F),
 )
 
 
@@ -137,8 +191,9 @@ class NormalizedText:
         return first, max(first, last)
 
 
-def _remove(text: str, pattern: re.Pattern[str], offsets: list[int] | None,
-            keep: frozenset[str] | None = None) -> tuple[str, list[int] | None]:
+def _remove(
+    text: str, pattern: re.Pattern[str], offsets: list[int] | None, keep: frozenset[str] | None = None
+) -> tuple[str, list[int] | None]:
     """Drop the characters ``pattern`` matches (or, with ``keep``, the separators inside its matches)."""
     removed: list[int] = []
     for match in pattern.finditer(text):

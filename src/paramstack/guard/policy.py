@@ -150,8 +150,7 @@ class _SourceFile:
 
     def error(self, loc: Loc, message: str) -> ConfigurationError:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(top level)"
-        return ConfigurationError(f"guard policy {self.path}, line {self.line(loc)}: {where}: {message}",
-                                  param=where)
+        return ConfigurationError(f"guard policy {self.path}, line {self.line(loc)}: {where}: {message}", param=where)
 
 
 @dataclass
@@ -268,20 +267,30 @@ def _merge(path: Path, chain: list[tuple[RawPolicy, _SourceFile]]) -> Policy:
             entry = merged.get(check_id)
             if entry is None:
                 if check.check is None:
-                    raise source.error(("checks", index, "id"),
-                                       f"no inherited check has id '{check_id}'; add 'check' to define a new one")
+                    raise source.error(
+                        ("checks", index, "id"),
+                        f"no inherited check has id '{check_id}'; add 'check' to define a new one",
+                    )
                 entry = merged[check_id] = _MergedCheck()
             for key, value in written.items():
                 if key == "settings":
                     value = {**entry.fields.get("settings", {}), **value}
                 entry.fields[key] = value
                 entry.origin[key] = (source, index)
-    checks = tuple(_validate_check(check_id, entry) for check_id, entry in merged.items()
-                   if entry.fields.get("enabled", True))
+    checks = tuple(
+        _validate_check(check_id, entry) for check_id, entry in merged.items() if entry.fields.get("enabled", True)
+    )
     name = chain[-1][0].name or path.stem
-    return Policy(name=name, source=path, max_chars=max_chars, checks=checks, description=description,
-                  time_budget_ms=time_budget_ms, on_time_budget=on_time_budget,  # type: ignore[arg-type]
-                  untrusted=UntrustedPolicy(**untrusted))
+    return Policy(
+        name=name,
+        source=path,
+        max_chars=max_chars,
+        checks=checks,
+        description=description,
+        time_budget_ms=time_budget_ms,
+        on_time_budget=on_time_budget,  # type: ignore[arg-type]
+        untrusted=UntrustedPolicy(**untrusted),
+    )
 
 
 def _validate_check(check_id: str, entry: _MergedCheck) -> CheckSpec:
@@ -306,6 +315,12 @@ def _validate_check(check_id: str, entry: _MergedCheck) -> CheckSpec:
         first = validation_error.errors()[0]
         raise error_at("settings", _message(first), tuple(first["loc"])) from None
     settings_source = (entry.origin.get("settings") or entry.origin["check"])[0]
-    return CheckSpec(id=check_id, check=check, applies_to=entry.fields.get("applies_to", "both"), action=action,
-                     threshold=entry.fields.get("threshold", check_type.default_threshold), settings=settings,
-                     base_dir=settings_source.path.parent)
+    return CheckSpec(
+        id=check_id,
+        check=check,
+        applies_to=entry.fields.get("applies_to", "both"),
+        action=action,
+        threshold=entry.fields.get("threshold", check_type.default_threshold),
+        settings=settings,
+        base_dir=settings_source.path.parent,
+    )

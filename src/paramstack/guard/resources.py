@@ -26,7 +26,8 @@ class Resources:
         if key not in self._classifiers:
             if not key.is_file():
                 raise ConfigurationError(
-                    f"classifier weights {path} not found (run `paramstack guard train` to make them)")
+                    f"classifier weights {path} not found (run `paramstack guard train` to make them)"
+                )
             self._classifiers[key] = NgramClassifier.load(key)
         return self._classifiers[key]
 

@@ -34,8 +34,13 @@ class Finding:
         return Finding(self.check, self.type, self.start + offset, self.end + offset, self.score)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "type": self.type, "start": self.start, "end": self.end,
-                "score": round(self.score, 4)}
+        return {
+            "check": self.check,
+            "type": self.type,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
 
 
 @dataclass(frozen=True, slots=True)

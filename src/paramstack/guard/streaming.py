@@ -50,12 +50,14 @@ class JudgingGuard(Protocol):
 
     context_chars: dict[str, int]
 
-    def evaluate(self, text: str, direction: Direction = "input", *, new_from: int = 0,
-                 with_disclaimers: bool = True) -> Evaluation: ...
+    def evaluate(
+        self, text: str, direction: Direction = "input", *, new_from: int = 0, with_disclaimers: bool = True
+    ) -> Evaluation: ...
 
     def blocked_error(self, findings: list[Finding], direction: str) -> ContentBlocked: ...
 
     def disclaimers(self, direction: Direction) -> list[DisclaimerScanner]: ...
+
 
 _LANGUAGE_SAMPLE_CHARS = 4000
 
@@ -81,8 +83,14 @@ def safe_cut(pending: str) -> int:
 
 
 class OutputStream:
-    def __init__(self, guard: JudgingGuard, direction: Direction = "output", *, min_emit_chars: int = 16,
-                 max_pending_chars: int = 1024) -> None:
+    def __init__(
+        self,
+        guard: JudgingGuard,
+        direction: Direction = "output",
+        *,
+        min_emit_chars: int = 16,
+        max_pending_chars: int = 1024,
+    ) -> None:
         if max_pending_chars <= MAX_PII_CHARS:
             raise ValueError(f"max_pending_chars must exceed {MAX_PII_CHARS} (the longest PII value)")
         self._guard = guard
@@ -150,8 +158,7 @@ class OutputStream:
         segment, self._pending = self._pending[:cut], self._pending[cut:]
         text = self._context + segment
         base = self._judged - len(self._context)
-        evaluation = self._guard.evaluate(text, self._direction, new_from=len(self._context),
-                                          with_disclaimers=False)
+        evaluation = self._guard.evaluate(text, self._direction, new_from=len(self._context), with_disclaimers=False)
         new = [f.shifted(base) for f in evaluation.findings]
         self.findings.extend(new)
         if evaluation.action == "block":
@@ -165,17 +172,18 @@ class OutputStream:
                 if index not in self._triggered and disclaimer.triggered(normalized):
                     self._triggered.add(index)
         if len(self._language_sample) < _LANGUAGE_SAMPLE_CHARS:
-            self._language_sample += segment[:_LANGUAGE_SAMPLE_CHARS - len(self._language_sample)]
+            self._language_sample += segment[: _LANGUAGE_SAMPLE_CHARS - len(self._language_sample)]
         self._judged += len(segment)
-        self._context = text[-self._context_chars:] if self._context_chars else ""
+        self._context = text[-self._context_chars :] if self._context_chars else ""
         return evaluation.text or ""
 
     def _block(self, finding: Finding) -> None:
         self.findings.append(finding)
         self._closed = True
         self._action = "block"
-        raise ContentBlocked(f"the response was blocked by guard policy '{self._guard.name}': "
-                             f"{finding.check} ({finding.type})")
+        raise ContentBlocked(
+            f"the response was blocked by guard policy '{self._guard.name}': {finding.check} ({finding.type})"
+        )
 
     def _raise_action(self, action: Action) -> None:
         if ACTION_STRENGTH[action] > ACTION_STRENGTH[self._action]:

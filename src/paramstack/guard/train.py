@@ -46,9 +46,14 @@ class Metrics:
     negatives: int
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4),
-                "false_positive_rate": round(self.false_positive_rate, 4), "accuracy": round(self.accuracy, 4),
-                "positives": self.positives, "negatives": self.negatives}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "false_positive_rate": round(self.false_positive_rate, 4),
+            "accuracy": round(self.accuracy, 4),
+            "positives": self.positives,
+            "negatives": self.negatives,
+        }
 
 
 def load_set(path: Path, task: str) -> LabelledSet:
@@ -66,9 +71,14 @@ def metrics(predicted: list[bool], labels: list[int]) -> Metrics:
     fp = sum(1 for p, y in zip(predicted, labels, strict=True) if p and not y)
     fn = sum(1 for p, y in zip(predicted, labels, strict=True) if not p and y)
     tn = len(labels) - tp - fp - fn
-    return Metrics(precision=tp / (tp + fp) if tp + fp else 1.0, recall=tp / (tp + fn) if tp + fn else 1.0,
-                   false_positive_rate=fp / (fp + tn) if fp + tn else 0.0,
-                   accuracy=(tp + tn) / len(labels) if labels else 1.0, positives=tp + fn, negatives=fp + tn)
+    return Metrics(
+        precision=tp / (tp + fp) if tp + fp else 1.0,
+        recall=tp / (tp + fn) if tp + fn else 1.0,
+        false_positive_rate=fp / (fp + tn) if fp + tn else 0.0,
+        accuracy=(tp + tn) / len(labels) if labels else 1.0,
+        positives=tp + fn,
+        negatives=fp + tn,
+    )
 
 
 def training_set(task: str, data_dir: Path = DATA_DIR) -> LabelledSet:

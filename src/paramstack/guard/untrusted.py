@@ -32,9 +32,16 @@ _MAX_STRIP_CHARS = 600  # a "sentence" longer than this is cut around the findin
 
 
 class UntrustedChecks:
-    def __init__(self, policy: UntrustedPolicy, injection: Scanner, pii: Sequence[Scanner],
-                 attack_checks: Sequence[Scanner], max_chars: int, time_budget_ms: float,
-                 fail_closed: bool) -> None:
+    def __init__(
+        self,
+        policy: UntrustedPolicy,
+        injection: Scanner,
+        pii: Sequence[Scanner],
+        attack_checks: Sequence[Scanner],
+        max_chars: int,
+        time_budget_ms: float,
+        fail_closed: bool,
+    ) -> None:
         self._policy = policy
         self._injection = injection
         self._pii = tuple(pii)
@@ -55,8 +62,11 @@ class UntrustedChecks:
         if findings:
             if self._policy.action == "block":
                 return GuardResult("block", None, findings)
-            out = (_strip(text, findings, self._policy.strip_marker) if self._policy.action == "strip"
-                   else _annotate(text, findings, self._policy.annotation))
+            out = (
+                _strip(text, findings, self._policy.strip_marker)
+                if self._policy.action == "strip"
+                else _annotate(text, findings, self._policy.annotation)
+            )
             action = self._policy.action
         if self._policy.mask_pii and self._pii:
             if time.perf_counter() - started > self._budget_s:
@@ -139,8 +149,13 @@ def _annotate(text: str, findings: list[Finding], note: str) -> str:
     spans = _merged([_sentence_span(text, f.start, f.end) for f in findings])
     pieces, position = [note], 0
     for start, end in spans:
-        pieces += [text[position:start], "<<untrusted-instruction>>", text[start:end].rstrip("\n"),
-                   "<</untrusted-instruction>>", "\n" if text[start:end].endswith("\n") else ""]
+        pieces += [
+            text[position:start],
+            "<<untrusted-instruction>>",
+            text[start:end].rstrip("\n"),
+            "<</untrusted-instruction>>",
+            "\n" if text[start:end].endswith("\n") else "",
+        ]
         position = end
     pieces.append(text[position:])
     return "".join(pieces)
@@ -155,7 +170,7 @@ def _mask(text: str, scanners: Sequence[Scanner]) -> tuple[str, list[Finding]]:
     for finding in sorted(found, key=lambda f: (f.start, -f.end)):
         if finding.start < position:
             continue
-        pieces += [text[position:finding.start], replacements[id(finding)]]
+        pieces += [text[position : finding.start], replacements[id(finding)]]
         position = finding.end
     pieces.append(text[position:])
     return "".join(pieces), found

@@ -29,8 +29,14 @@ LOG = logging.getLogger("paramstack.metering")
 
 
 class AdmissionController:
-    def __init__(self, store: LimitStore, ledger: UsageLedger, *, settings: MeteringSettings | None = None,
-                 metrics: MeteringMetrics | None = None) -> None:
+    def __init__(
+        self,
+        store: LimitStore,
+        ledger: UsageLedger,
+        *,
+        settings: MeteringSettings | None = None,
+        metrics: MeteringMetrics | None = None,
+    ) -> None:
         self.store = store
         self.ledger = ledger
         self._settings = settings or MeteringSettings()
@@ -40,8 +46,12 @@ class AdmissionController:
     async def admit(self, call: CallInfo, reserve_tokens: int) -> MeteredTicket:
         tenant = call.caller.tenant
         assert tenant is not None, "admission is for tenant keys"
-        plan = plan_for(call, reserve_tokens, lease_ms=self._settings.concurrency_lease_s * 1000,
-                        key_limits=self._settings.key_limits)
+        plan = plan_for(
+            call,
+            reserve_tokens,
+            lease_ms=self._settings.concurrency_lease_s * 1000,
+            key_limits=self._settings.key_limits,
+        )
         try:
             decision = await self.store.admit(plan)
         except StoreUnavailable as error:
@@ -53,9 +63,16 @@ class AdmissionController:
         if refused is not None:
             raise refused.error
         tenant_quota = next((i for i, q in enumerate(plan.quotas) if q.scope.startswith("tenant ")), None)
-        return MeteredTicket(call, Receipt.of(plan, decision.day), store=self.store, ledger=self.ledger,
-                             admitted_ms=decision.wall_ms, headers=rate_limit_headers(plan, decision),
-                             metrics=self._metrics, tenant_quota_index=tenant_quota)
+        return MeteredTicket(
+            call,
+            Receipt.of(plan, decision.day),
+            store=self.store,
+            ledger=self.ledger,
+            admitted_ms=decision.wall_ms,
+            headers=rate_limit_headers(plan, decision),
+            metrics=self._metrics,
+            tenant_quota_index=tenant_quota,
+        )
 
     async def aclose(self) -> None:
         if self._background:
@@ -68,17 +85,29 @@ class AdmissionController:
         # The script may have run with only its reply lost: hand back whatever it took (idempotent).
         self._in_background(self._abandon(receipt))
         fail_open = self._settings.on_store_error == "fail_open"
-        LOG.error("limiter store unavailable", extra={"request_id": call.request_id, "tenant": call.org_id,
-                                                       "fail_open": fail_open, "error": str(error)})
+        LOG.error(
+            "limiter store unavailable",
+            extra={"request_id": call.request_id, "tenant": call.org_id, "fail_open": fail_open, "error": str(error)},
+        )
         if self._metrics is not None:
             self._metrics.store_unavailable.labels("admit", "admitted" if fail_open else "rejected").inc()
         if not fail_open:
             raise ServiceUnavailable(
                 "Rate limits and quotas cannot be checked right now (the limiter store is unreachable), so "
-                "the request was not run. Please retry shortly.", code="rate_limiter_unavailable",
-                headers={"retry-after": "1"})
-        return MeteredTicket(call, receipt, store=self.store, ledger=self.ledger, admitted_ms=now_ms, headers={},
-                             metrics=self._metrics, admitted_open=True)
+                "the request was not run. Please retry shortly.",
+                code="rate_limiter_unavailable",
+                headers={"retry-after": "1"},
+            )
+        return MeteredTicket(
+            call,
+            receipt,
+            store=self.store,
+            ledger=self.ledger,
+            admitted_ms=now_ms,
+            headers={},
+            metrics=self._metrics,
+            admitted_open=True,
+        )
 
     async def _abandon(self, receipt: Receipt) -> None:
         # If this fails too, the lease expires by itself and a leftover reservation only errs toward the limit.

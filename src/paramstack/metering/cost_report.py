@@ -47,16 +47,22 @@ def cost_report(traffic: Traffic, prices: CostModel, *, tenant: str | None = Non
     scenarios: dict[str, dict[str, Any] | None] = {
         "external_api": _scenario(external, traffic, external) if external is not None else None,
         "self_hosted": _scenario(gpu + infra, traffic, external, gpu=gpu, infra=infra) if gpu is not None else None,
-        "hybrid": (_scenario(share * gpu + (1 - share) * external + infra, traffic, external,
-                             self_hosted_share=str(share)) if gpu is not None and external is not None else None),
+        "hybrid": (
+            _scenario(share * gpu + (1 - share) * external + infra, traffic, external, self_hosted_share=str(share))
+            if gpu is not None and external is not None
+            else None
+        ),
     }
     if traffic.requests == 0:
         warnings.append("the ledger has no requests in this period: every cost is 0")
     return {
         "tenant": tenant,
         "period": {"since": traffic.since.isoformat(), "until": traffic.until.isoformat(), "days": traffic.days},
-        "traffic": {"requests": traffic.requests, "prompt_tokens": traffic.prompt_tokens,
-                    "completion_tokens": traffic.completion_tokens},
+        "traffic": {
+            "requests": traffic.requests,
+            "prompt_tokens": traffic.prompt_tokens,
+            "completion_tokens": traffic.completion_tokens,
+        },
         "currency": prices.currency,
         "prices": {k: (str(v) if v is not None else None) for k, v in prices.model_dump(exclude={"currency"}).items()},
         "scenarios": scenarios,
@@ -66,17 +72,22 @@ def cost_report(traffic: Traffic, prices: CostModel, *, tenant: str | None = Non
 
 def _external(traffic: Traffic, prices: CostModel, warnings: list[str]) -> Decimal | None:
     if prices.external_input_per_1k is None or prices.external_output_per_1k is None:
-        warnings.append("external API prices missing: set metering.cost.external_input_per_1k and "
-                        "external_output_per_1k (or --external-input-per-1k/--external-output-per-1k)")
+        warnings.append(
+            "external API prices missing: set metering.cost.external_input_per_1k and "
+            "external_output_per_1k (or --external-input-per-1k/--external-output-per-1k)"
+        )
         return None
-    return (traffic.prompt_tokens * prices.external_input_per_1k
-            + traffic.completion_tokens * prices.external_output_per_1k) / 1000
+    return (
+        traffic.prompt_tokens * prices.external_input_per_1k + traffic.completion_tokens * prices.external_output_per_1k
+    ) / 1000
 
 
 def _gpu(traffic: Traffic, prices: CostModel, warnings: list[str]) -> Decimal | None:
     if prices.gpu_hour_price is None or prices.gpu_output_tokens_per_s is None:
-        warnings.append("self-hosted prices missing: set metering.cost.gpu_hour_price and gpu_output_tokens_per_s "
-                        "(or --gpu-hour-price/--gpu-output-tokens-per-s)")
+        warnings.append(
+            "self-hosted prices missing: set metering.cost.gpu_hour_price and gpu_output_tokens_per_s "
+            "(or --gpu-hour-price/--gpu-output-tokens-per-s)"
+        )
         return None
     seconds = traffic.completion_tokens / prices.gpu_output_tokens_per_s
     if prices.gpu_prompt_tokens_per_s is None:
@@ -88,12 +99,16 @@ def _gpu(traffic: Traffic, prices: CostModel, warnings: list[str]) -> Decimal | 
 
 def _scenario(total: Decimal, traffic: Traffic, external: Decimal | None, **parts: Any) -> dict[str, Any]:
     micros = _micros(total)
-    result: dict[str, Any] = {"cost_micros": micros, "cost": _money(total),
-                              "per_30_days": _money(total * DAYS_PER_MONTH / traffic.days),
-                              "per_request": _money(total / traffic.requests, places=8) if traffic.requests else None}
+    result: dict[str, Any] = {
+        "cost_micros": micros,
+        "cost": _money(total),
+        "per_30_days": _money(total * DAYS_PER_MONTH / traffic.days),
+        "per_request": _money(total / traffic.requests, places=8) if traffic.requests else None,
+    }
     for name, value in parts.items():
-        result[f"{name}_cost" if isinstance(value, Decimal) else name] = \
+        result[f"{name}_cost" if isinstance(value, Decimal) else name] = (
             _money(value) if isinstance(value, Decimal) else value
+        )
     if external is not None and external > 0:
         result["savings_vs_external"] = f"{(1 - total / external) * 100:.1f}%"
     return result

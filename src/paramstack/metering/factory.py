@@ -13,9 +13,15 @@ from paramstack.metering.storage import store_from_url
 from paramstack.storage.writer import DatabaseWriter
 
 
-def build_admission(redis_url: str | None, settings: MeteringSettings, database: Engine,
-                    registry: CollectorRegistry, writer: DatabaseWriter | None = None) -> AdmissionController:
+def build_admission(
+    redis_url: str | None,
+    settings: MeteringSettings,
+    database: Engine,
+    registry: CollectorRegistry,
+    writer: DatabaseWriter | None = None,
+) -> AdmissionController:
     """Redis when ``redis_url`` is set (limits shared by every replica), else in-process state."""
     store = store_from_url(redis_url, timeout_s=settings.store_timeout_s, prefix=settings.redis_key_prefix)
-    return AdmissionController(store, UsageLedger(database, writer=writer), settings=settings,
-                               metrics=MeteringMetrics(registry))
+    return AdmissionController(
+        store, UsageLedger(database, writer=writer), settings=settings, metrics=MeteringMetrics(registry)
+    )

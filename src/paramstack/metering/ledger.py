@@ -51,8 +51,10 @@ class UsageLedger:
         try:
             await self._writer.write(self, record)
         except sa.exc.SQLAlchemyError:
-            raise ServiceUnavailable("The usage ledger could not be written, so this response was not "
-                                     "delivered; please retry.", code="usage_ledger_unavailable") from None
+            raise ServiceUnavailable(
+                "The usage ledger could not be written, so this response was not delivered; please retry.",
+                code="usage_ledger_unavailable",
+            ) from None
 
     def write(self, records: list[UsageRecord]) -> None:
         """Insert ``records`` in a transaction of their own (blocking): imports, tests, tools."""

@@ -31,32 +31,48 @@ class _TenantSeries:
 class MeteringMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.admissions = Counter(
-            "paramstack_admissions", "Admission decisions by tenant and outcome (admitted, or the refusing limit).",
-            ("tenant", "outcome"), registry=registry)
+            "paramstack_admissions",
+            "Admission decisions by tenant and outcome (admitted, or the refusing limit).",
+            ("tenant", "outcome"),
+            registry=registry,
+        )
         self.store_unavailable = Counter(
             "paramstack_limiter_store_unavailable",
             "Calls to the limiter store (Redis) that failed, by operation and what the gateway did "
             "(rejected = failed closed with 503, admitted = failed open, deferred = settle left to the lease).",
-            ("operation", "action"), registry=registry)
+            ("operation", "action"),
+            registry=registry,
+        )
         self.limit = Gauge(
-            "paramstack_tenant_limit", "A tenant's configured limit.", ("tenant", "limit"), registry=registry)
+            "paramstack_tenant_limit", "A tenant's configured limit.", ("tenant", "limit"), registry=registry
+        )
         self.quota_used = Gauge(
-            "paramstack_tenant_quota_used_tokens", "Tokens settled today (UTC) against the tenant's quota.",
-            ("tenant",), registry=registry)
+            "paramstack_tenant_quota_used_tokens",
+            "Tokens settled today (UTC) against the tenant's quota.",
+            ("tenant",),
+            registry=registry,
+        )
         self.quota_reserved = Gauge(
-            "paramstack_tenant_quota_reserved_tokens", "Tokens reserved by the tenant's calls in flight.",
-            ("tenant",), registry=registry)
+            "paramstack_tenant_quota_reserved_tokens",
+            "Tokens reserved by the tenant's calls in flight.",
+            ("tenant",),
+            registry=registry,
+        )
         self.quota_remaining = Gauge(
-            "paramstack_tenant_quota_remaining_tokens", "Tokens the tenant may still reserve today (UTC).",
-            ("tenant",), registry=registry)
+            "paramstack_tenant_quota_remaining_tokens",
+            "Tokens the tenant may still reserve today (UTC).",
+            ("tenant",),
+            registry=registry,
+        )
         self.ledger_failures = Counter(
-            "paramstack_usage_ledger_failures", "Usage ledger writes that failed after retries.",
-            registry=registry)
+            "paramstack_usage_ledger_failures", "Usage ledger writes that failed after retries.", registry=registry
+        )
         self._tenants: dict[str, _TenantSeries] = {}
         self._outcomes: dict[tuple[str, str], Any] = {}
 
-    def observe_admission(self, tenant: str, limits: TenantLimits, plan: AdmissionPlan, decision: Decision,
-                          outcome: str) -> None:
+    def observe_admission(
+        self, tenant: str, limits: TenantLimits, plan: AdmissionPlan, decision: Decision, outcome: str
+    ) -> None:
         counter = self._outcomes.get((tenant, outcome))
         if counter is None:
             counter = self._outcomes[(tenant, outcome)] = self.admissions.labels(tenant, outcome)
@@ -80,5 +96,6 @@ class MeteringMetrics:
         series = self._tenants.get(tenant)
         if series is None:
             series = self._tenants[tenant] = _TenantSeries(
-                self.quota_used.labels(tenant), self.quota_reserved.labels(tenant), self.quota_remaining.labels(tenant))
+                self.quota_used.labels(tenant), self.quota_reserved.labels(tenant), self.quota_remaining.labels(tenant)
+            )
         return series

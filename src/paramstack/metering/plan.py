@@ -89,14 +89,26 @@ def plan_for(call: CallInfo, tokens: int, *, lease_ms: int, key_limits: KeyLimit
     return AdmissionPlan(call.request_id, max(0, tokens), lease_ms, windows, caps, quotas)
 
 
-def _scope_checks(base: str, scope: str, limits: TenantLimits | KeyLimits
-                  ) -> tuple[tuple[SlidingWindow, ...], tuple[ConcurrencyCap, ...], tuple[TokenQuota, ...]]:
-    rates: tuple[tuple[LimitName, int | None, int], ...] = (("tps", limits.tps, SECOND_MS),
-                                                            ("rpm", limits.rpm, MINUTE_MS))
-    windows = tuple(SlidingWindow(f"{base}:{name}", limit, window_ms, name, scope)
-                    for name, limit, window_ms in rates if limit is not None)
-    caps = (ConcurrencyCap(f"{base}:concurrent", limits.max_concurrent, "max_concurrent", scope),) \
-        if limits.max_concurrent is not None else ()
-    quotas = (TokenQuota(f"{base}:tokens", limits.daily_tokens, "daily_tokens", scope),) \
-        if limits.daily_tokens is not None else ()
+def _scope_checks(
+    base: str, scope: str, limits: TenantLimits | KeyLimits
+) -> tuple[tuple[SlidingWindow, ...], tuple[ConcurrencyCap, ...], tuple[TokenQuota, ...]]:
+    rates: tuple[tuple[LimitName, int | None, int], ...] = (
+        ("tps", limits.tps, SECOND_MS),
+        ("rpm", limits.rpm, MINUTE_MS),
+    )
+    windows = tuple(
+        SlidingWindow(f"{base}:{name}", limit, window_ms, name, scope)
+        for name, limit, window_ms in rates
+        if limit is not None
+    )
+    caps = (
+        (ConcurrencyCap(f"{base}:concurrent", limits.max_concurrent, "max_concurrent", scope),)
+        if limits.max_concurrent is not None
+        else ()
+    )
+    quotas = (
+        (TokenQuota(f"{base}:tokens", limits.daily_tokens, "daily_tokens", scope),)
+        if limits.daily_tokens is not None
+        else ()
+    )
     return windows, caps, quotas

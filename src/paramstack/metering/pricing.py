@@ -12,6 +12,7 @@ from paramstack.tenancy.models import TenantPricing
 
 
 def cost_micros(usage: UsageCounts, pricing: TenantPricing) -> int:
-    per_thousand = (usage.prompt_tokens * pricing.input_per_1k_micros
-                    + usage.completion_tokens * pricing.output_per_1k_micros)
+    per_thousand = (
+        usage.prompt_tokens * pricing.input_per_1k_micros + usage.completion_tokens * pricing.output_per_1k_micros
+    )
     return (per_thousand + 500) // 1000

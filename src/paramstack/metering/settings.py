@@ -38,17 +38,20 @@ class CostModel(BaseModel):
 
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     gpu_hour_price: Decimal | None = Field(default=None, ge=0, description="one GPU, per hour")
-    gpu_output_tokens_per_s: Decimal | None = Field(default=None, gt=0,
-                                                    description="generated tokens/s one GPU sustains (batched)")
-    gpu_prompt_tokens_per_s: Decimal | None = Field(default=None, gt=0,
-                                                    description="prompt (prefill) tokens/s one GPU sustains")
-    infra_monthly_price: Decimal = Field(default=Decimal(0), ge=0,
-                                         description="fixed cost of running self-hosted (k8s, storage), per 30 days")
+    gpu_output_tokens_per_s: Decimal | None = Field(
+        default=None, gt=0, description="generated tokens/s one GPU sustains (batched)"
+    )
+    gpu_prompt_tokens_per_s: Decimal | None = Field(
+        default=None, gt=0, description="prompt (prefill) tokens/s one GPU sustains"
+    )
+    infra_monthly_price: Decimal = Field(
+        default=Decimal(0), ge=0, description="fixed cost of running self-hosted (k8s, storage), per 30 days"
+    )
     external_input_per_1k: Decimal | None = Field(default=None, ge=0, description="external API, per 1K input tokens")
-    external_output_per_1k: Decimal | None = Field(default=None, ge=0,
-                                                   description="external API, per 1K output tokens")
-    hybrid_self_hosted_share: Decimal = Field(default=Decimal("0.6"), ge=0, le=1,
-                                              description="share of requests served self-hosted in the hybrid")
+    external_output_per_1k: Decimal | None = Field(default=None, ge=0, description="external API, per 1K output tokens")
+    hybrid_self_hosted_share: Decimal = Field(
+        default=Decimal("0.6"), ge=0, le=1, description="share of requests served self-hosted in the hybrid"
+    )
 
 
 class MeteringSettings(BaseModel):

@@ -26,9 +26,19 @@ SETTLE_ATTEMPTS = 2
 
 
 class MeteredTicket:
-    def __init__(self, call: CallInfo, receipt: Receipt, *, store: LimitStore, ledger: UsageLedger,
-                 admitted_ms: int, headers: Mapping[str, str], metrics: MeteringMetrics | None = None,
-                 tenant_quota_index: int | None = None, admitted_open: bool = False) -> None:
+    def __init__(
+        self,
+        call: CallInfo,
+        receipt: Receipt,
+        *,
+        store: LimitStore,
+        ledger: UsageLedger,
+        admitted_ms: int,
+        headers: Mapping[str, str],
+        metrics: MeteringMetrics | None = None,
+        tenant_quota_index: int | None = None,
+        admitted_open: bool = False,
+    ) -> None:
         self.call = call
         self.receipt = receipt
         self.headers = headers
@@ -79,28 +89,41 @@ class MeteredTicket:
                     continue
                 # The lease returns by itself; the reservation stays counted (the balance errs low, never
                 # negative); the ledger row, the bill, is written regardless.
-                LOG.warning("limiter settle failed; the lease will expire", extra={
-                    "request_id": self.receipt.request_id, "error": str(error)})
+                LOG.warning(
+                    "limiter settle failed; the lease will expire",
+                    extra={"request_id": self.receipt.request_id, "error": str(error)},
+                )
                 if self._metrics is not None:
                     self._metrics.store_unavailable.labels("settle", "deferred").inc()
                 return
             if self._metrics is not None and self._tenant_quota_index is not None and balances:
                 tenant = self.call.caller.tenant
                 assert tenant is not None
-                self._metrics.observe_quota(tenant.org_id, tenant.limits.daily_tokens,
-                                            balances[self._tenant_quota_index])
+                self._metrics.observe_quota(
+                    tenant.org_id, tenant.limits.daily_tokens, balances[self._tenant_quota_index]
+                )
             return
 
     def _record(self, usage: UsageCounts, cost: int, delivered: bool) -> UsageRecord:
         call, tenant = self.call, self.call.caller.tenant
         assert tenant is not None
         return UsageRecord(
-            request_id=call.request_id, org_id=tenant.org_id, key_id=call.caller.key.key_id, model=call.model,
-            adapter=call.adapter, usage_day=date.fromordinal(date(1970, 1, 1).toordinal() + self.receipt.day),
-            admitted_at=datetime.fromtimestamp(self._admitted_ms / 1000, UTC), settled_at=datetime.now(UTC),
-            prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, cost_micros=cost,
-            currency=tenant.pricing.currency, input_per_1k_micros=tenant.pricing.input_per_1k_micros,
-            output_per_1k_micros=tenant.pricing.output_per_1k_micros, delivered=delivered)
+            request_id=call.request_id,
+            org_id=tenant.org_id,
+            key_id=call.caller.key.key_id,
+            model=call.model,
+            adapter=call.adapter,
+            usage_day=date.fromordinal(date(1970, 1, 1).toordinal() + self.receipt.day),
+            admitted_at=datetime.fromtimestamp(self._admitted_ms / 1000, UTC),
+            settled_at=datetime.now(UTC),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            cost_micros=cost,
+            currency=tenant.pricing.currency,
+            input_per_1k_micros=tenant.pricing.input_per_1k_micros,
+            output_per_1k_micros=tenant.pricing.output_per_1k_micros,
+            delivered=delivered,
+        )
 
 
 def day_of(wall_ms: int) -> int:

@@ -41,31 +41,48 @@ class UsageQuery:
 def usage_report(database: Engine, query: UsageQuery) -> dict[str, Any]:
     """Rows grouped by ``query.group_by`` (and currency: amounts in different currencies never add up)."""
     groups = [DIMENSIONS[g].label(g) for g in dict.fromkeys(query.group_by)]
-    sums = [sa.func.count().label("requests"),
-            sa.func.coalesce(sa.func.sum(usage_ledger.c.prompt_tokens), 0).label("prompt_tokens"),
-            sa.func.coalesce(sa.func.sum(usage_ledger.c.completion_tokens), 0).label("completion_tokens"),
-            sa.func.coalesce(sa.func.sum(usage_ledger.c.cost_micros), 0).label("cost_micros")]
+    sums = [
+        sa.func.count().label("requests"),
+        sa.func.coalesce(sa.func.sum(usage_ledger.c.prompt_tokens), 0).label("prompt_tokens"),
+        sa.func.coalesce(sa.func.sum(usage_ledger.c.completion_tokens), 0).label("completion_tokens"),
+        sa.func.coalesce(sa.func.sum(usage_ledger.c.cost_micros), 0).label("cost_micros"),
+    ]
     currency = usage_ledger.c.currency.label("currency")
     filters = _filters(query)
-    rows_sql = (sa.select(*groups, currency, *sums).where(*filters).group_by(*groups, currency)
-                .order_by(*(sa.nulls_first(g) for g in groups), currency))  # same order on both databases
+    rows_sql = (
+        sa.select(*groups, currency, *sums)
+        .where(*filters)
+        .group_by(*groups, currency)
+        .order_by(*(sa.nulls_first(g) for g in groups), currency)
+    )  # same order on both databases
     totals_sql = sa.select(currency, *sums).where(*filters).group_by(currency).order_by(currency)
     with database.connect() as connection:
         rows = [_row(r._mapping) for r in connection.execute(rows_sql)]
         totals = [_row(r._mapping) for r in connection.execute(totals_sql)]
-    return {"tenant": query.tenant, "since": _iso(query.since), "until": _iso(query.until),
-            "group_by": list(dict.fromkeys(query.group_by)), "rows": rows, "totals": totals}
+    return {
+        "tenant": query.tenant,
+        "since": _iso(query.since),
+        "until": _iso(query.until),
+        "group_by": list(dict.fromkeys(query.group_by)),
+        "rows": rows,
+        "totals": totals,
+    }
 
 
 def ledger_totals(database: Engine, query: UsageQuery) -> dict[str, int]:
     """Requests and tokens over the query's range (the cost report's traffic)."""
-    sums = (sa.func.count().label("requests"),
-            sa.func.coalesce(sa.func.sum(usage_ledger.c.prompt_tokens), 0).label("prompt_tokens"),
-            sa.func.coalesce(sa.func.sum(usage_ledger.c.completion_tokens), 0).label("completion_tokens"))
+    sums = (
+        sa.func.count().label("requests"),
+        sa.func.coalesce(sa.func.sum(usage_ledger.c.prompt_tokens), 0).label("prompt_tokens"),
+        sa.func.coalesce(sa.func.sum(usage_ledger.c.completion_tokens), 0).label("completion_tokens"),
+    )
     with database.connect() as connection:
         row = connection.execute(sa.select(*sums).where(*_filters(query))).one()
-    return {"requests": int(row.requests), "prompt_tokens": int(row.prompt_tokens),
-            "completion_tokens": int(row.completion_tokens)}
+    return {
+        "requests": int(row.requests),
+        "prompt_tokens": int(row.prompt_tokens),
+        "completion_tokens": int(row.completion_tokens),
+    }
 
 
 def _filters(query: UsageQuery) -> list[sa.ColumnElement[bool]]:

@@ -33,15 +33,19 @@ def rate_limit_headers(plan: AdmissionPlan, decision: Decision) -> dict[str, str
     rpm = _tenant_check(plan, "rpm")
     if isinstance(rpm, SlidingWindow):
         state = decision.windows[plan.windows.index(rpm)]
-        headers |= {"x-ratelimit-limit-requests": str(rpm.limit),
-                    "x-ratelimit-remaining-requests": str(max(0, rpm.limit - state.count)),
-                    "x-ratelimit-reset-requests": format_duration(state.reset_ms)}
+        headers |= {
+            "x-ratelimit-limit-requests": str(rpm.limit),
+            "x-ratelimit-remaining-requests": str(max(0, rpm.limit - state.count)),
+            "x-ratelimit-reset-requests": format_duration(state.reset_ms),
+        }
     quota = _tenant_check(plan, "daily_tokens")
     if isinstance(quota, TokenQuota):
         balance = decision.quotas[plan.quotas.index(quota)]
-        headers |= {"x-ratelimit-limit-tokens": str(quota.limit),
-                    "x-ratelimit-remaining-tokens": str(max(0, quota.limit - balance.used - balance.reserved)),
-                    "x-ratelimit-reset-tokens": format_duration(decision.ms_to_day_end)}
+        headers |= {
+            "x-ratelimit-limit-tokens": str(quota.limit),
+            "x-ratelimit-remaining-tokens": str(max(0, quota.limit - balance.used - balance.reserved)),
+            "x-ratelimit-reset-tokens": format_duration(decision.ms_to_day_end),
+        }
     return headers
 
 
@@ -63,8 +67,10 @@ def refusal(plan: AdmissionPlan, decision: Decision) -> Refusal | None:
     if not found:  # a store that refuses must say why: silence is a bug in the store
         raise AssertionError("store refused an admission without a refusing check")
     retry_ms, check, message = max(found, key=lambda item: item[0])
-    headers = rate_limit_headers(plan, decision) | {"retry-after": str(max(1, math.ceil(retry_ms / 1000))),
-                                                    "retry-after-ms": str(max(1, retry_ms))}
+    headers = rate_limit_headers(plan, decision) | {
+        "retry-after": str(max(1, math.ceil(retry_ms / 1000))),
+        "retry-after-ms": str(max(1, retry_ms)),
+    }
     error_type = QuotaExceeded if isinstance(check, TokenQuota) else RateLimited
     param = "max_tokens" if isinstance(check, TokenQuota) and plan.tokens > check.limit else None
     return Refusal(check, retry_ms, error_type(message, param=param, headers=headers))
@@ -88,19 +94,27 @@ def _tenant_check(plan: AdmissionPlan, name: str) -> Check | None:
 
 
 def _window_message(window: SlidingWindow, state: WindowState) -> str:
-    return (f"Rate limit reached for {window.scope} on {WINDOW_NAMES[window.name]}: limit {window.limit}, "
-            f"used {state.count}. Please try again in {format_duration(state.retry_ms)}.")
+    return (
+        f"Rate limit reached for {window.scope} on {WINDOW_NAMES[window.name]}: limit {window.limit}, "
+        f"used {state.count}. Please try again in {format_duration(state.retry_ms)}."
+    )
 
 
 def _cap_message(cap: ConcurrencyCap, held: CapState) -> str:
-    return (f"Too many concurrent requests for {cap.scope}: limit {cap.limit}, in flight {held.in_flight}. "
-            "Please try again when one of them finishes.")
+    return (
+        f"Too many concurrent requests for {cap.scope}: limit {cap.limit}, in flight {held.in_flight}. "
+        "Please try again when one of them finishes."
+    )
 
 
 def _quota_message(quota: TokenQuota, balance: QuotaState, tokens: int, ms_to_day_end: int) -> str:
     if tokens > quota.limit:
-        return (f"This request may use up to {tokens} tokens (prompt + max_tokens), more than the daily token "
-                f"quota of {quota.limit} for {quota.scope}. Lower max_tokens or shorten the prompt.")
-    return (f"Daily token quota exceeded for {quota.scope}: limit {quota.limit}, used {balance.used}, reserved "
-            f"by requests in flight {balance.reserved}; this request may use up to {tokens} tokens "
-            f"(prompt + max_tokens). The quota resets at 00:00 UTC, in {format_duration(ms_to_day_end)}.")
+        return (
+            f"This request may use up to {tokens} tokens (prompt + max_tokens), more than the daily token "
+            f"quota of {quota.limit} for {quota.scope}. Lower max_tokens or shorten the prompt."
+        )
+    return (
+        f"Daily token quota exceeded for {quota.scope}: limit {quota.limit}, used {balance.used}, reserved "
+        f"by requests in flight {balance.reserved}; this request may use up to {tokens} tokens "
+        f"(prompt + max_tokens). The quota resets at 00:00 UTC, in {format_duration(ms_to_day_end)}."
+    )

@@ -17,10 +17,18 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 _STANDARD_ATTRIBUTES = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
-    "message", "asctime", "color_message"}  # uvicorn's ANSI-coloured copy of the message: never logged twice
+    "message",
+    "asctime",
+    "color_message",
+}  # uvicorn's ANSI-coloured copy of the message: never logged twice
 _SHORT_NAMES = {"uvicorn.error": "server", "uvicorn": "server"}  # uvicorn logs its life cycle as "uvicorn.error"
-_LEVEL_COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m",
-                  "CRITICAL": "\x1b[1;31m"}
+_LEVEL_COLOURS = {
+    "DEBUG": "\x1b[2m",
+    "INFO": "\x1b[32m",
+    "WARNING": "\x1b[33m",
+    "ERROR": "\x1b[31m",
+    "CRITICAL": "\x1b[1;31m",
+}
 
 
 def _extra(record: logging.LogRecord) -> dict[str, Any]:
@@ -93,8 +101,9 @@ def uvicorn_log_config(level: str, log_format: str = "json") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"paramstack": {"()": make_formatter, "log_format": log_format}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "paramstack",
-                                "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "paramstack", "stream": "ext://sys.stderr"}
+        },
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
             "uvicorn.error": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},

@@ -37,50 +37,93 @@ class GatewayMetrics:
         self.registry = CollectorRegistry()
         labels = ("tenant", "model")
         self.request_duration = Histogram(
-            "gen_ai_server_request_duration_seconds", "Time to serve one generation request.",
-            [*labels, "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
+            "gen_ai_server_request_duration_seconds",
+            "Time to serve one generation request.",
+            [*labels, "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.time_to_first_token = Histogram(
-            "gen_ai_server_time_to_first_token_seconds", "Time from request to the first output text.",
-            labels, buckets=LATENCY_BUCKETS, registry=self.registry)
+            "gen_ai_server_time_to_first_token_seconds",
+            "Time from request to the first output text.",
+            labels,
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.token_usage = Histogram(
-            "gen_ai_client_token_usage", "Tokens per request by type (input, output).",
-            [*labels, "gen_ai_token_type"], buckets=TOKEN_BUCKETS, registry=self.registry)
+            "gen_ai_client_token_usage",
+            "Tokens per request by type (input, output).",
+            [*labels, "gen_ai_token_type"],
+            buckets=TOKEN_BUCKETS,
+            registry=self.registry,
+        )
         self.tokens = Counter(
-            "paramstack_tokens", "Tokens processed, by tenant, model and type.",
-            [*labels, "gen_ai_token_type"], registry=self.registry)
+            "paramstack_tokens",
+            "Tokens processed, by tenant, model and type.",
+            [*labels, "gen_ai_token_type"],
+            registry=self.registry,
+        )
         self.requests = Counter(
-            "paramstack_requests", "Generation requests by outcome.", [*labels, "status"], registry=self.registry)
+            "paramstack_requests", "Generation requests by outcome.", [*labels, "status"], registry=self.registry
+        )
         self.errors = Counter(
-            "paramstack_http_errors", "Error responses by HTTP status and error code.",
-            ("status_code", "code"), registry=self.registry)
+            "paramstack_http_errors",
+            "Error responses by HTTP status and error code.",
+            ("status_code", "code"),
+            registry=self.registry,
+        )
         self.guard_findings = Counter(
-            "paramstack_guard_findings", "Guard findings by tenant, check and type.", ("tenant", "check", "type"),
-            registry=self.registry)
+            "paramstack_guard_findings",
+            "Guard findings by tenant, check and type.",
+            ("tenant", "check", "type"),
+            registry=self.registry,
+        )
         self.trace_export_failures = Counter(
-            "paramstack_trace_export_failures", "Batches of spans the OTLP/console exporter could not send.",
-            registry=self.registry)
+            "paramstack_trace_export_failures",
+            "Batches of spans the OTLP/console exporter could not send.",
+            registry=self.registry,
+        )
         # Per adapter version: what the canary controller judges a rollout on (engine/version_tap.py).
         version_labels = ("tenant", "adapter", "version")
         self.version_requests = Counter(
-            "paramstack_adapter_version_requests", "Requests per adapter version by outcome "
-            "(ok, error, guard_blocked, cancelled).", [*version_labels, "outcome"], registry=self.registry)
+            "paramstack_adapter_version_requests",
+            "Requests per adapter version by outcome (ok, error, guard_blocked, cancelled).",
+            [*version_labels, "outcome"],
+            registry=self.registry,
+        )
         self.version_duration = Histogram(
-            "paramstack_adapter_version_request_duration_seconds", "Engine time per request, per adapter version.",
-            version_labels, buckets=LATENCY_BUCKETS, registry=self.registry)
+            "paramstack_adapter_version_request_duration_seconds",
+            "Engine time per request, per adapter version.",
+            version_labels,
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.version_ttft = Histogram(
-            "paramstack_adapter_version_time_to_first_token_seconds", "Time to the first output text, per adapter "
-            "version.", version_labels, buckets=LATENCY_BUCKETS, registry=self.registry)
+            "paramstack_adapter_version_time_to_first_token_seconds",
+            "Time to the first output text, per adapter version.",
+            version_labels,
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.version_judge_score = Histogram(
-            "paramstack_adapter_version_judge_score", "Online judge scores (0..1) of sampled responses, per adapter "
-            "version.", version_labels, buckets=SCORE_BUCKETS, registry=self.registry)
+            "paramstack_adapter_version_judge_score",
+            "Online judge scores (0..1) of sampled responses, per adapter version.",
+            version_labels,
+            buckets=SCORE_BUCKETS,
+            registry=self.registry,
+        )
 
     def observe_completion(self, tenant: str, model: str, status: str, seconds: float, usage: UsageCounts) -> None:
         series = self._series.get((tenant, model, status))
         if series is None:
             series = self._series[(tenant, model, status)] = _CompletionSeries(
-                self.request_duration.labels(tenant, model, status), self.requests.labels(tenant, model, status),
-                self.token_usage.labels(tenant, model, "input"), self.token_usage.labels(tenant, model, "output"),
-                self.tokens.labels(tenant, model, "input"), self.tokens.labels(tenant, model, "output"))
+                self.request_duration.labels(tenant, model, status),
+                self.requests.labels(tenant, model, status),
+                self.token_usage.labels(tenant, model, "input"),
+                self.token_usage.labels(tenant, model, "output"),
+                self.tokens.labels(tenant, model, "input"),
+                self.tokens.labels(tenant, model, "output"),
+            )
         series.duration.observe(seconds)
         series.requests.inc()
         series.input_usage.observe(usage.prompt_tokens)

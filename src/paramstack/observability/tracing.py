@@ -28,8 +28,13 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
 LOG = logging.getLogger("paramstack.tracing")
-OPERATION_NAMES = {"chat": "chat", "text": "text_completion", "responses": "chat", "messages": "chat",
-                   "embeddings": "embeddings"}
+OPERATION_NAMES = {
+    "chat": "chat",
+    "text": "text_completion",
+    "responses": "chat",
+    "messages": "chat",
+    "embeddings": "embeddings",
+}
 
 
 def propagation_headers() -> dict[str, str]:
@@ -92,12 +97,14 @@ class _SpanTrace(CallTrace):
         from opentelemetry.trace import SpanKind
         from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-        parent = TraceContextTextMapPropagator().extract(carrier={k.lower(): v for k, v in headers.items()
-                                                                  if k.lower() in ("traceparent", "tracestate")})
+        parent = TraceContextTextMapPropagator().extract(
+            carrier={k.lower(): v for k, v in headers.items() if k.lower() in ("traceparent", "tracestate")}
+        )
         self._tracer = tracer
         self._started = time.perf_counter()
-        self._span: Span = tracer.start_span(name, context=parent, kind=SpanKind.SERVER,
-                                             attributes={"gen_ai.operation.name": operation})
+        self._span: Span = tracer.start_span(
+            name, context=parent, kind=SpanKind.SERVER, attributes={"gen_ai.operation.name": operation}
+        )
         self._ended = False
 
     @contextmanager
@@ -121,8 +128,9 @@ class _SpanTrace(CallTrace):
         from opentelemetry import trace
 
         now = time.time_ns()
-        span = self._tracer.start_span(name, context=trace.set_span_in_context(self._span),
-                                       start_time=now - int(seconds * 1e9))
+        span = self._tracer.start_span(
+            name, context=trace.set_span_in_context(self._span), start_time=now - int(seconds * 1e9)
+        )
         span.end(end_time=now)
 
     def end(self, error: BaseException | None = None) -> None:
@@ -159,8 +167,9 @@ class Tracing:
             self._provider.shutdown()
 
 
-def tracing_from_environment(on_export_failure: Callable[[], None],
-                             environ: Mapping[str, str] | None = None) -> Tracing:
+def tracing_from_environment(
+    on_export_failure: Callable[[], None], environ: Mapping[str, str] | None = None
+) -> Tracing:
     """The app's tracing as the ``OTEL_*`` variables configure it (off unless an exporter is named)."""
     env = os.environ if environ is None else environ
     names = [n.strip() for n in env.get("OTEL_TRACES_EXPORTER", "none").split(",") if n.strip()]
@@ -172,8 +181,9 @@ def tracing_from_environment(on_export_failure: Callable[[], None],
 
     from paramstack.observability.span_export import CountingExporter
 
-    provider = TracerProvider(resource=Resource.create({"service.name": env.get("OTEL_SERVICE_NAME",
-                                                                                "paramstack-gateway")}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": env.get("OTEL_SERVICE_NAME", "paramstack-gateway")})
+    )
     for name in names:
         if name == "console":
             exporter: SpanExporter = ConsoleSpanExporter()
@@ -190,8 +200,9 @@ def tracing_from_environment(on_export_failure: Callable[[], None],
 
 
 def _otlp_exporter(env: Mapping[str, str]) -> SpanExporter:
-    protocol = env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or \
-        "http/protobuf"
+    protocol = (
+        env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "http/protobuf"
+    )
     if protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
 
@@ -203,4 +214,3 @@ def _otlp_exporter(env: Mapping[str, str]) -> SpanExporter:
     from paramstack.errors import ConfigurationError
 
     raise ConfigurationError(f"OTLP protocol {protocol!r} is not supported: use http/protobuf or grpc")
-

@@ -15,8 +15,23 @@ import unicodedata
 PREFIX_LENGTH = 5
 WORD = re.compile(r"\w+", re.UNICODE)
 # Turkish letters first (İ and ı do not fold to i by Unicode case folding alone), then general diacritics.
-TURKISH_FOLD = str.maketrans({"İ": "i", "I": "i", "ı": "i", "Ş": "s", "ş": "s", "Ğ": "g", "ğ": "g",
-                              "Ç": "c", "ç": "c", "Ö": "o", "ö": "o", "Ü": "u", "ü": "u"})
+TURKISH_FOLD = str.maketrans(
+    {
+        "İ": "i",
+        "I": "i",
+        "ı": "i",
+        "Ş": "s",
+        "ş": "s",
+        "Ğ": "g",
+        "ğ": "g",
+        "Ç": "c",
+        "ç": "c",
+        "Ö": "o",
+        "ö": "o",
+        "Ü": "u",
+        "ü": "u",
+    }
+)
 MAX_QUERY_TERMS = 64
 
 

@@ -19,8 +19,15 @@ from paramstack.rag.stores import open_store
 def build_rag(settings: Any, database: Engine, registry: CollectorRegistry | None = None) -> RagService:
     """``settings`` is paramstack's Settings (``settings.rag`` and ``settings.home`` are read)."""
     rag = rag_settings_of(settings)
-    store, engine = open_store(rag.store_url, database, snapshot_dir=rag.resolved_index_dir(settings.home),
-                               ef_search=rag.hnsw_ef_search)
-    return RagService(store=store, embedder=build_embedder(rag.embedder), settings=rag,
-                      metrics=RagMetrics(registry), scrubber=GuardScrubber(rag.pii_policy, rag.pii_policy_dir),
-                      chunk_guard=PolicyChunkGuard(rag.injection_policy, rag.pii_policy_dir), owned_engine=engine)
+    store, engine = open_store(
+        rag.store_url, database, snapshot_dir=rag.resolved_index_dir(settings.home), ef_search=rag.hnsw_ef_search
+    )
+    return RagService(
+        store=store,
+        embedder=build_embedder(rag.embedder),
+        settings=rag,
+        metrics=RagMetrics(registry),
+        scrubber=GuardScrubber(rag.pii_policy, rag.pii_policy_dir),
+        chunk_guard=PolicyChunkGuard(rag.injection_policy, rag.pii_policy_dir),
+        owned_engine=engine,
+    )

@@ -50,8 +50,12 @@ class PolicyChunkGuard:
         result = self._loaded().check_untrusted(text)
         types = tuple(sorted({f"{f.check} ({f.type})" for f in result.findings}))
         if result.blocked or result.text is None:
-            raise InvalidRequest(f"guard policy '{self._policy}' refused the document: it carries instructions "
-                                 f"to the model ({', '.join(types)})", param="document", code="document_injection")
+            raise InvalidRequest(
+                f"guard policy '{self._policy}' refused the document: it carries instructions "
+                f"to the model ({', '.join(types)})",
+                param="document",
+                code="document_injection",
+            )
         flagged = any(f.check == "injection" for f in result.findings)
         if not flagged:
             return ChunkVerdict(text, False)

@@ -14,9 +14,17 @@ class RagMetrics:
         self.retrieval_duration = Histogram(
             "paramstack_rag_retrieval_duration_seconds",
             "Time to retrieve from a RAG collection (query embedding, vector and keyword search, fusion).",
-            ("tenant", "mode"), buckets=RETRIEVAL_BUCKETS, registry=registry)
+            ("tenant", "mode"),
+            buckets=RETRIEVAL_BUCKETS,
+            registry=registry,
+        )
         self.ingested_chunks = Counter(
-            "paramstack_rag_ingested_chunks", "Chunks written to RAG collections.", ("tenant",), registry=registry)
+            "paramstack_rag_ingested_chunks", "Chunks written to RAG collections.", ("tenant",), registry=registry
+        )
         self.ingest_duration = Histogram(
-            "paramstack_rag_ingest_duration_seconds", "Time to ingest one document (parse, embed, store).",
-            ("tenant",), buckets=RETRIEVAL_BUCKETS + (30, 60, 120, 300), registry=registry)
+            "paramstack_rag_ingest_duration_seconds",
+            "Time to ingest one document (parse, embed, store).",
+            ("tenant",),
+            buckets=RETRIEVAL_BUCKETS + (30, 60, 120, 300),
+            registry=registry,
+        )

@@ -20,15 +20,20 @@ DOCUMENT_ID_PATTERN = re.compile(r"^[^\x00-\x1f\x7f]{1,512}$")
 
 def check_collection_name(name: str) -> str:
     if not COLLECTION_PATTERN.match(name):
-        raise InvalidRequest(f"invalid collection name {name!r}: use 1-128 letters, digits, '.', '_' and '-', "
-                             "starting with a letter or digit", param="collection", code="invalid_collection")
+        raise InvalidRequest(
+            f"invalid collection name {name!r}: use 1-128 letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit",
+            param="collection",
+            code="invalid_collection",
+        )
     return name
 
 
 def check_document_id(document: str) -> str:
     if not DOCUMENT_ID_PATTERN.match(document) or not document.strip():
-        raise InvalidRequest("invalid document id: 1-512 characters, no control characters", param="document",
-                             code="invalid_document_id")
+        raise InvalidRequest(
+            "invalid document id: 1-512 characters, no control characters", param="document", code="invalid_document_id"
+        )
     return document
 
 
@@ -90,9 +95,18 @@ class DocumentInfo:
     updated_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.document, "object": "rag.document", "sha256": self.sha256, "format": self.media_type,
-                "title": self.title, "bytes": self.size_bytes, "chunks": self.chunks, "metadata": self.metadata,
-                "created_at": int(self.created_at.timestamp()), "updated_at": int(self.updated_at.timestamp())}
+        return {
+            "id": self.document,
+            "object": "rag.document",
+            "sha256": self.sha256,
+            "format": self.media_type,
+            "title": self.title,
+            "bytes": self.size_bytes,
+            "chunks": self.chunks,
+            "metadata": self.metadata,
+            "created_at": int(self.created_at.timestamp()),
+            "updated_at": int(self.updated_at.timestamp()),
+        }
 
 
 @dataclass(frozen=True)
@@ -108,8 +122,14 @@ class CollectionInfo:
     chunks: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.name, "object": "rag.collection", "embedding_model": self.embedder, "dims": self.dims,
-                "documents": self.documents, "chunks": self.chunks}
+        return {
+            "id": self.name,
+            "object": "rag.collection",
+            "embedding_model": self.embedder,
+            "dims": self.dims,
+            "documents": self.documents,
+            "chunks": self.chunks,
+        }
 
 
 @dataclass(frozen=True)
@@ -140,9 +160,15 @@ class Hit:
     keyword_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"document": self.document, "chunk": self.chunk, "score": round(self.score, 6), "text": self.text,
-                "heading": self.heading, "vector_score": _rounded(self.vector_score),
-                "keyword_score": _rounded(self.keyword_score)}
+        return {
+            "document": self.document,
+            "chunk": self.chunk,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "heading": self.heading,
+            "vector_score": _rounded(self.vector_score),
+            "keyword_score": _rounded(self.keyword_score),
+        }
 
 
 @dataclass(frozen=True)
@@ -157,9 +183,17 @@ class IngestResult:
     injection_flagged_chunks: tuple[int, ...] = ()  # chunk indexes holding an instruction to the model
 
     def to_dict(self) -> dict[str, Any]:
-        return {"object": "rag.ingest", "collection": self.collection, "document": self.document,
-                "status": self.status, "chunks": self.chunks, "sha256": self.sha256, "format": self.media_type,
-                "pii_masked": self.pii_masked, "injection_flagged_chunks": list(self.injection_flagged_chunks)}
+        return {
+            "object": "rag.ingest",
+            "collection": self.collection,
+            "document": self.document,
+            "status": self.status,
+            "chunks": self.chunks,
+            "sha256": self.sha256,
+            "format": self.media_type,
+            "pii_masked": self.pii_masked,
+            "injection_flagged_chunks": list(self.injection_flagged_chunks),
+        }
 
 
 def _rounded(value: float | None) -> float | None:

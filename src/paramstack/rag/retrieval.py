@@ -16,17 +16,24 @@ from paramstack.rag.models import Hit
 from paramstack.rag.service import MAX_QUERY_CHARS, RagService
 
 LOG = logging.getLogger("paramstack.rag")
-INSTRUCTION = ("Answer from the numbered sources below when they are relevant, and cite them like [1]. "
-               "If they do not contain the answer, say so.")
+INSTRUCTION = (
+    "Answer from the numbered sources below when they are relevant, and cite them like [1]. "
+    "If they do not contain the answer, say so."
+)
 
 
 class RagRetrieval:
     def __init__(self, service: RagService) -> None:
         self._service = service
 
-    async def augment(self, call: CallInfo, collection: str, messages: Sequence[ChatMessage], *,
-                      screen: Callable[[str], str | None] | None = None,
-                      ) -> tuple[list[ChatMessage], list[Source]]:
+    async def augment(
+        self,
+        call: CallInfo,
+        collection: str,
+        messages: Sequence[ChatMessage],
+        *,
+        screen: Callable[[str], str | None] | None = None,
+    ) -> tuple[list[ChatMessage], list[Source]]:
         """``screen`` judges each retrieved chunk as untrusted content: its text as it may be used, or None to
         leave the chunk out (a poisoned document must not reach the prompt)."""
         query = next((m.content for m in reversed(messages) if m.role == "user" and m.content.strip()), "")
@@ -56,8 +63,7 @@ def fit_to_budget(hits: list[Hit], max_chars: int) -> list[Hit]:
         if room < 80:
             break
         text = hit.text if len(hit.text) <= room else hit.text[:room].rsplit(" ", 1)[0] + " …"
-        placed.append(Hit(hit.document, hit.chunk, hit.score, text, hit.heading, hit.vector_score,
-                          hit.keyword_score))
+        placed.append(Hit(hit.document, hit.chunk, hit.score, text, hit.heading, hit.vector_score, hit.keyword_score))
         used += len(text)
     return placed
 

@@ -30,8 +30,11 @@ class GuardScrubber:
         result = self._loaded().validate(text, "input")
         if result.blocked or result.text is None:
             reasons = sorted({f"{f.check} ({f.type})" for f in result.findings})
-            raise InvalidRequest(f"guard policy '{self._policy}' refused the document: {', '.join(reasons)}",
-                                 param="document", code="document_blocked")
+            raise InvalidRequest(
+                f"guard policy '{self._policy}' refused the document: {', '.join(reasons)}",
+                param="document",
+                code="document_blocked",
+            )
         return result.text, sum(1 for f in result.findings if f.check == "pii")
 
     def _loaded(self) -> Any:

@@ -34,7 +34,8 @@ class RagTables:
 def rag_tables(metadata: sa.MetaData, embedding_type: sa.types.TypeEngine[Any], schema: str | None = None) -> RagTables:
     prefix = f"{schema}." if schema else ""
     collections = sa.Table(
-        "rag_collections", metadata,
+        "rag_collections",
+        metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("org_id", sa.String(64), nullable=False),
         sa.Column("name", sa.String(128), nullable=False),
@@ -45,13 +46,19 @@ def rag_tables(metadata: sa.MetaData, embedding_type: sa.types.TypeEngine[Any], 
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.UniqueConstraint("org_id", "name", name="uq_rag_collections_org_id_name"),
-        schema=schema, sqlite_autoincrement=True,
+        schema=schema,
+        sqlite_autoincrement=True,
     )
     documents = sa.Table(
-        "rag_documents", metadata,
+        "rag_documents",
+        metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("collection_id", sa.Integer, sa.ForeignKey(f"{prefix}rag_collections.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "collection_id",
+            sa.Integer,
+            sa.ForeignKey(f"{prefix}rag_collections.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("document", sa.String(512), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("media_type", sa.String(16), nullable=False),
@@ -62,15 +69,22 @@ def rag_tables(metadata: sa.MetaData, embedding_type: sa.types.TypeEngine[Any], 
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.UniqueConstraint("collection_id", "document", name="uq_rag_documents_collection_id_document"),
-        schema=schema, sqlite_autoincrement=True,
+        schema=schema,
+        sqlite_autoincrement=True,
     )
     chunks = sa.Table(
-        "rag_chunks", metadata,
+        "rag_chunks",
+        metadata,
         sa.Column("id", ChunkId, primary_key=True, autoincrement=True),
-        sa.Column("collection_id", sa.Integer, sa.ForeignKey(f"{prefix}rag_collections.id", ondelete="CASCADE"),
-                  nullable=False),
-        sa.Column("document_id", sa.Integer, sa.ForeignKey(f"{prefix}rag_documents.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "collection_id",
+            sa.Integer,
+            sa.ForeignKey(f"{prefix}rag_collections.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "document_id", sa.Integer, sa.ForeignKey(f"{prefix}rag_documents.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("chunk", sa.Integer, nullable=False),
         sa.Column("heading", sa.Text, nullable=False),
         sa.Column("text", sa.Text, nullable=False),
@@ -78,7 +92,8 @@ def rag_tables(metadata: sa.MetaData, embedding_type: sa.types.TypeEngine[Any], 
         sa.Column("embedding", embedding_type, nullable=False),
         sa.Index("ix_rag_chunks_collection_id_id", "collection_id", "id"),
         sa.Index("ix_rag_chunks_document_id", "document_id"),
-        schema=schema, sqlite_autoincrement=True,
+        schema=schema,
+        sqlite_autoincrement=True,
     )
     return RagTables(collections, documents, chunks)
 

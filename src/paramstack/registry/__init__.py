@@ -13,5 +13,13 @@ from paramstack.registry.names import STABLE, engine_adapter_name, split_engine_
 from paramstack.registry.resolver import AdapterResolver
 from paramstack.registry.store import AdapterRegistry, AdapterSummary, AdapterVersion
 
-__all__ = ["STABLE", "AdapterRegistry", "AdapterResolver", "AdapterSummary", "AdapterVersion", "check_fits",
-           "engine_adapter_name", "split_engine_adapter_name"]
+__all__ = [
+    "STABLE",
+    "AdapterRegistry",
+    "AdapterResolver",
+    "AdapterSummary",
+    "AdapterVersion",
+    "check_fits",
+    "engine_adapter_name",
+    "split_engine_adapter_name",
+]

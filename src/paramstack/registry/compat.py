@@ -73,13 +73,17 @@ def check_fits(adapter_dir: Path, model_dir: Path) -> None:
         module = module.removeprefix(PEFT_PREFIX)
         target = base.get(f"{module}.weight")
         if target is None:
-            raise ArtifactError(f"adapter {adapter_dir} targets {module}, which base {model_dir} does not have "
-                                "(was it trained on another base?)")
+            raise ArtifactError(
+                f"adapter {adapter_dir} targets {module}, which base {model_dir} does not have "
+                "(was it trained on another base?)"
+            )
         out_features, in_features = target[0], target[-1]
         expected = in_features if rest.startswith("A") else out_features
         actual = shape[-1] if rest.startswith("A") else shape[0]
         if actual != expected:
             side = "input" if rest.startswith("A") else "output"
-            raise ArtifactError(f"adapter {adapter_dir} does not fit base {model_dir}: {module} has {side} size "
-                                f"{expected}, the adapter's lora_{rest.split('.')[0]} has {actual} "
-                                "(trained on another base?)")
+            raise ArtifactError(
+                f"adapter {adapter_dir} does not fit base {model_dir}: {module} has {side} size "
+                f"{expected}, the adapter's lora_{rest.split('.')[0]} has {actual} "
+                "(trained on another base?)"
+            )

@@ -30,20 +30,21 @@ def split_engine_adapter_name(engine_name: str) -> tuple[str, str | None]:
 
 def check_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
-        raise InvalidRequest(f"invalid adapter name {name!r}: letters, digits, '_' and '-', at most 128",
-                             param="name")
+        raise InvalidRequest(f"invalid adapter name {name!r}: letters, digits, '_' and '-', at most 128", param="name")
     return name
 
 
 def check_version(version: str) -> str:
     if not VERSION_PATTERN.match(version):
-        raise InvalidRequest(f"invalid version {version!r}: letters, digits, '_' and '-' (no dots: PEFT adapter "
-                             "names cannot contain them), at most 64", param="version")
+        raise InvalidRequest(
+            f"invalid version {version!r}: letters, digits, '_' and '-' (no dots: PEFT adapter "
+            "names cannot contain them), at most 64",
+            param="version",
+        )
     return version
 
 
 def check_channel(channel: str) -> str:
     if not CHANNEL_PATTERN.match(channel):
-        raise InvalidRequest(f"invalid channel {channel!r}: lowercase letters, digits, '_' and '-'",
-                             param="channel")
+        raise InvalidRequest(f"invalid channel {channel!r}: lowercase letters, digits, '_' and '-'", param="channel")
     return channel

@@ -17,8 +17,9 @@ from paramstack.storage.refresh_ahead import RefreshAhead
 
 
 class AdapterResolver:
-    def __init__(self, registry: AdapterRegistry, *, ttl_s: float = 2.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, registry: AdapterRegistry, *, ttl_s: float = 2.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._snapshot = RefreshAhead(registry.snapshot, max_age_s=ttl_s, clock=clock)
 
     def engine_adapter(self, name: str, channel: str = STABLE) -> str:

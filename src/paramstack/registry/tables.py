@@ -35,6 +35,9 @@ adapter_channels = sa.Table(
     sa.Column("channel", sa.String(32), primary_key=True),
     sa.Column("version", sa.String(64), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(["name", "version"], ["adapter_versions.name", "adapter_versions.version"],
-                            name="fk_adapter_channels_version_adapter_versions"),
+    sa.ForeignKeyConstraint(
+        ["name", "version"],
+        ["adapter_versions.name", "adapter_versions.version"],
+        name="fk_adapter_channels_version_adapter_versions",
+    ),
 )

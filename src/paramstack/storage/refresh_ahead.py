@@ -26,8 +26,9 @@ LOG = logging.getLogger("paramstack.storage")
 
 
 class RefreshAhead(Generic[Value]):
-    def __init__(self, load: Callable[[], Value], *, max_age_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, load: Callable[[], Value], *, max_age_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         """``load`` reads the value (blocking; it runs in a worker thread when it can). If it raises, an
         inline read raises to the caller; a background read leaves the value as it was, to be re-read
         inline once it is too old."""
@@ -83,8 +84,10 @@ class RefreshAhead(Generic[Value]):
             if done.cancelled():
                 return
             if done.exception() is not None:
-                LOG.warning("background re-read failed; the value is re-read inline at its age limit",
-                            extra={"error": type(done.exception()).__name__})
+                LOG.warning(
+                    "background re-read failed; the value is re-read inline at its age limit",
+                    extra={"error": type(done.exception()).__name__},
+                )
                 return
             if generation == self._generation and started > self._read_at:
                 self._value, self._read_at = done.result(), started

@@ -80,7 +80,7 @@ class DatabaseWriter:
         # Ends when nothing is pending (write() starts a new one): no idle task to stop at shutdown.
         loop = asyncio.get_running_loop()
         while self._pending:
-            batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
+            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
             groups: dict[WritePart, list[Any]] = {}
             for part, item, _ in batch:
                 groups.setdefault(part, []).append(item)
@@ -119,8 +119,10 @@ class DatabaseWriter:
                     unanswered = written
                 if not isinstance(error, sa.exc.DBAPIError) or delay is None or not _transient(error):
                     raise
-                LOG.warning("database write failed, retrying",
-                            extra={"attempt": attempt + 1, "error": type(error).__name__, "unanswered": committing})
+                LOG.warning(
+                    "database write failed, retrying",
+                    extra={"attempt": attempt + 1, "error": type(error).__name__, "unanswered": committing},
+                )
                 time.sleep(delay)
 
     def _drop_connection(self) -> None:

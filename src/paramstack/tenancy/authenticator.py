@@ -30,9 +30,16 @@ from paramstack.tenancy.unknown_keys import UnknownKeys
 
 
 class Authenticator:
-    def __init__(self, keys: KeyStore, tenants: TenantStore, *, cache_ttl_s: float = 5.0,
-                 cache_size: int = 10_000, clock: Callable[[], float] = time.monotonic,
-                 unknown_keys: UnknownKeys | None = None) -> None:
+    def __init__(
+        self,
+        keys: KeyStore,
+        tenants: TenantStore,
+        *,
+        cache_ttl_s: float = 5.0,
+        cache_size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+        unknown_keys: UnknownKeys | None = None,
+    ) -> None:
         self._keys = keys
         self._tenants = tenants
         self._ttl = cache_ttl_s

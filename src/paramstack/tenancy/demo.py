@@ -14,11 +14,21 @@ class DemoTenant:
 
 
 def demo_tenants(model: str) -> list[DemoTenant]:
-    def tenant(org_id: str, name: str, adapter: str, collection: str, policy: str,
-               tps: int, rpm: int, daily_tokens: int) -> DemoTenant:
-        return DemoTenant(org_id, TenantSpec(
-            name=name, models=[model], adapters=[adapter], default_adapter=adapter, rag_collection=collection,
-            guard_policy=policy, limits=TenantLimits(tps=tps, rpm=rpm, daily_tokens=daily_tokens)))
+    def tenant(
+        org_id: str, name: str, adapter: str, collection: str, policy: str, tps: int, rpm: int, daily_tokens: int
+    ) -> DemoTenant:
+        return DemoTenant(
+            org_id,
+            TenantSpec(
+                name=name,
+                models=[model],
+                adapters=[adapter],
+                default_adapter=adapter,
+                rag_collection=collection,
+                guard_policy=policy,
+                limits=TenantLimits(tps=tps, rpm=rpm, daily_tokens=daily_tokens),
+            ),
+        )
 
     return [
         tenant("org_ailydian", "Ailydian HQ", "ailydian-general", "ailydian_docs", "default", 10, 300, 10_000_000),

@@ -53,8 +53,9 @@ class KeyStore:
                 created_at=datetime.now(UTC),
             )
         except ValidationError:
-            raise InvalidRequest("a key's name is at most 200 characters, without control characters",
-                                 param="name") from None
+            raise InvalidRequest(
+                "a key's name is at most 200 characters, without control characters", param="name"
+            ) from None
         try:
             with self._engine.begin() as connection:
                 connection.execute(api_keys.insert().values(**key.model_dump(), secret_hash=hash_secret(secret)))
@@ -90,9 +91,7 @@ class KeyStore:
 
     def find_by_secret_hash(self, secret_hash: str) -> ApiKey | None:
         with self._engine.connect() as connection:
-            row = connection.execute(
-                api_keys.select().where(api_keys.c.secret_hash == secret_hash)
-            ).mappings().first()
+            row = connection.execute(api_keys.select().where(api_keys.c.secret_hash == secret_hash)).mappings().first()
         # The index found the row; the comparison that decides is constant-time, and exact whatever the
         # database's collation (a case-insensitive one would otherwise match a digest it should not).
         if row is None or not hmac.compare_digest(row["secret_hash"], secret_hash):

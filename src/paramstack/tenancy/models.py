@@ -50,8 +50,12 @@ class TenantSpec(BaseModel):
     adapters: list[ModelName] = Field(default_factory=list, description="LoRA adapters the tenant may call")
     default_adapter: str | None = Field(default=None, pattern=NAME_PATTERN)
     rag_collection: str | None = Field(default=None, pattern=NAME_PATTERN)
-    rag_by_default: bool = Field(default=False, description=(
-        'retrieve from rag_collection on every chat request unless it says "rag": false (else only on "rag": true)'))
+    rag_by_default: bool = Field(
+        default=False,
+        description=(
+            'retrieve from rag_collection on every chat request unless it says "rag": false (else only on "rag": true)'
+        ),
+    )
     guard_policy: str = Field(default="default", pattern=NAME_PATTERN)
     limits: TenantLimits = Field(default_factory=TenantLimits)
     pricing: TenantPricing = Field(default_factory=TenantPricing)

@@ -61,8 +61,11 @@ class ConsoleSessions:
         now = datetime.now(UTC)
         with self._db.begin() as connection:
             connection.execute(console_sessions.delete().where(console_sessions.c.expires_at < now))
-            connection.execute(console_sessions.insert().values(
-                token_hash=hash_secret(token), key_id=key.key_id, created_at=now, expires_at=now + self._ttl))
+            connection.execute(
+                console_sessions.insert().values(
+                    token_hash=hash_secret(token), key_id=key.key_id, created_at=now, expires_at=now + self._ttl
+                )
+            )
         return token, Session(Caller(key=key, tenant=tenant), now + self._ttl, csrf_token_for(token))
 
     def find(self, token: str | None) -> Session | None:
@@ -70,9 +73,11 @@ class ConsoleSessions:
         if not token:
             return None
         key_columns = [c for c in api_keys.c if c.name != "secret_hash"]
-        query = (sa.select(console_sessions.c.expires_at, *key_columns)
-                 .select_from(console_sessions.join(api_keys, api_keys.c.key_id == console_sessions.c.key_id))
-                 .where(console_sessions.c.token_hash == hash_secret(token), api_keys.c.revoked_at.is_(None)))
+        query = (
+            sa.select(console_sessions.c.expires_at, *key_columns)
+            .select_from(console_sessions.join(api_keys, api_keys.c.key_id == console_sessions.c.key_id))
+            .where(console_sessions.c.token_hash == hash_secret(token), api_keys.c.revoked_at.is_(None))
+        )
         with self._db.connect() as connection:
             row = connection.execute(query).mappings().first()
         if row is None or row["expires_at"] <= datetime.now(UTC):

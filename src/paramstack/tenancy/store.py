@@ -73,13 +73,15 @@ class TenantStore:
             else:
                 merged[field] = value
         spec = parse_spec(merged)
-        return self._write(Tenant.model_validate(
-            {**current.model_dump(), **spec.model_dump(), "updated_at": datetime.now(UTC)}))
+        return self._write(
+            Tenant.model_validate({**current.model_dump(), **spec.model_dump(), "updated_at": datetime.now(UTC)})
+        )
 
     def set_status(self, org_id: str, status: str) -> Tenant:
         current = self.get(org_id)
-        return self._write(Tenant.model_validate(
-            {**current.model_dump(), "status": status, "updated_at": datetime.now(UTC)}))
+        return self._write(
+            Tenant.model_validate({**current.model_dump(), "status": status, "updated_at": datetime.now(UTC)})
+        )
 
     def _write(self, tenant: Tenant) -> Tenant:
         with self._engine.begin() as connection:

@@ -15,8 +15,7 @@ from collections.abc import Callable
 
 
 class UnknownKeys:
-    def __init__(self, *, ttl_s: float = 30.0, size: int = 50_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, ttl_s: float = 30.0, size: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl_s = ttl_s
         self._size = size
         self._clock = clock

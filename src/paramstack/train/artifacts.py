@@ -17,8 +17,9 @@ SaveDtype = Literal["float32", "bfloat16"]
 SAVE_DTYPES: tuple[SaveDtype, ...] = ("float32", "bfloat16")
 
 
-def save_model(model: Any, tokenizer: Any, out_dir: Path, *, save_dtype: SaveDtype = "float32",
-               tokenizer_dir: Path | None = None) -> None:
+def save_model(
+    model: Any, tokenizer: Any, out_dir: Path, *, save_dtype: SaveDtype = "float32", tokenizer_dir: Path | None = None
+) -> None:
     """``save_pretrained`` model + tokenizer into one directory so ``Auto*.from_pretrained(dir)`` just works."""
     import torch
 
@@ -35,8 +36,9 @@ def save_model(model: Any, tokenizer: Any, out_dir: Path, *, save_dtype: SaveDty
         shutil.copyfile(tokenizer_dir / "tokenizer.model", out_dir / "tokenizer.model")
 
 
-def save_loss_curve(path: Path, train: Sequence[tuple[int, float]], heldout: Sequence[tuple[int, float]],
-                    title: str) -> None:
+def save_loss_curve(
+    path: Path, train: Sequence[tuple[int, float]], heldout: Sequence[tuple[int, float]], title: str
+) -> None:
     """A PNG of training (and held-out) loss by step, next to the artifact it describes."""
     import matplotlib
 

@@ -45,7 +45,9 @@ class EngineCandidates:
 
     async def generate(self, record: PromptRecord, *, temperature: float, max_tokens: int, seed: int) -> str:
         request = GenerationRequest(
-            request_id=f"rlaif-{uuid.uuid4().hex[:12]}", model=self.name, adapter=self.adapter,
+            request_id=f"rlaif-{uuid.uuid4().hex[:12]}",
+            model=self.name,
+            adapter=self.adapter,
             messages=_chat_messages(record),
             sampling=SamplingParams(max_tokens=max_tokens, temperature=temperature, seed=seed),
         )
@@ -66,8 +68,13 @@ class OpenAICandidates:
         self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
 
     async def generate(self, record: PromptRecord, *, temperature: float, max_tokens: int, seed: int) -> str:
-        body = {"model": self.model, "messages": record.messages(), "temperature": temperature,
-                "max_tokens": max_tokens, "seed": seed}
+        body = {
+            "model": self.model,
+            "messages": record.messages(),
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "seed": seed,
+        }
         try:
             response = await post_with_backoff(self._client, "/chat/completions", body)
         except httpx.HTTPError as error:
@@ -83,8 +90,9 @@ class OpenAICandidates:
         await self._client.aclose()
 
 
-async def open_candidate_source(model: str, adapter: str | None = None, *, settings: Any = None,
-                                max_batch_size: int = 16) -> CandidateSource:
+async def open_candidate_source(
+    model: str, adapter: str | None = None, *, settings: Any = None, max_batch_size: int = 16
+) -> CandidateSource:
     """Build the source ``--model``/``--adapter`` name (see the module docstring)."""
     import os
 
@@ -93,8 +101,11 @@ async def open_candidate_source(model: str, adapter: str | None = None, *, setti
         if not base_url.startswith(("http://", "https://")) or not remote:
             raise InvalidRequest(f"model {model!r}: expected openai:BASE_URL#MODEL", param="model")
         if adapter:
-            raise InvalidRequest("--adapter is for local models; name a gateway adapter in the model id, e.g. "
-                                 "openai:URL#paramstack-tiny:legal-lora", param="adapter")
+            raise InvalidRequest(
+                "--adapter is for local models; name a gateway adapter in the model id, e.g. "
+                "openai:URL#paramstack-tiny:legal-lora",
+                param="adapter",
+            )
         return OpenAICandidates(base_url, remote, os.environ.get("OPENAI_API_KEY"))
     engine, name, adapters_dir = await asyncio.to_thread(_local_engine, model, settings, max_batch_size)
     engine_adapter = None
@@ -108,8 +119,9 @@ async def open_candidate_source(model: str, adapter: str | None = None, *, setti
         else:
             await engine.aclose()
             where = f" (looked in {adapters_dir})" if adapters_dir else ""
-            raise InvalidRequest(f"adapter {adapter!r} is neither a directory nor an adapter of {model}{where}",
-                                 param="adapter")
+            raise InvalidRequest(
+                f"adapter {adapter!r} is neither a directory nor an adapter of {model}{where}", param="adapter"
+            )
     return EngineCandidates(engine, name, engine_adapter)
 
 
@@ -121,11 +133,18 @@ def _local_engine(model: str, settings: Any, max_batch_size: int) -> tuple[Engin
         return LocalEngine(path, max_batch_size=max_batch_size), path.name, None
     configured = settings.model(model) if settings is not None else None
     if configured is None or configured.backend != "local":
-        raise InvalidRequest(f"model {model!r} is not a model directory, a local model in the settings, or "
-                             "openai:BASE_URL#MODEL", param="model")
+        raise InvalidRequest(
+            f"model {model!r} is not a model directory, a local model in the settings, or openai:BASE_URL#MODEL",
+            param="model",
+        )
     adapters_dir = configured.adapters_dir if configured.adapters_dir and configured.adapters_dir.is_dir() else None
-    engine = LocalEngine(configured.path, adapters_dir=adapters_dir, max_batch_size=max_batch_size,
-                         name=configured.name, device=configured.device)
+    engine = LocalEngine(
+        configured.path,
+        adapters_dir=adapters_dir,
+        max_batch_size=max_batch_size,
+        name=configured.name,
+        device=configured.device,
+    )
     return engine, configured.name, adapters_dir
 
 

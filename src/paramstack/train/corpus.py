@@ -119,8 +119,7 @@ def _clean(raw: RawRecord, pii: Counter[str] | None) -> CorpusRecord | None:
             pii.update(found)
         return text
 
-    record = CorpusRecord(id="", kind=raw.kind, lang="und", domain=raw.domain, source=raw.source,
-                          weight=raw.weight)
+    record = CorpusRecord(id="", kind=raw.kind, lang="und", domain=raw.domain, source=raw.source, weight=raw.weight)
     if raw.kind == "text":
         record.text = fix(raw.text)
     elif raw.kind == "chat":

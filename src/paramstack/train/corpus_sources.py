@@ -98,8 +98,9 @@ def parse_jsonl_record(line: str, domain: str, where: str) -> RawRecord:
         return RawRecord(kind="chat", source=where, domain=domain, messages=clean, lang=lang, weight=weight)
     questions, answers = obj.get("questions"), obj.get("answers")
     if _strings(questions) and _strings(answers):
-        return RawRecord(kind="qa", source=where, domain=domain, questions=questions, answers=answers, lang=lang,
-                         weight=weight)
+        return RawRecord(
+            kind="qa", source=where, domain=domain, questions=questions, answers=answers, lang=lang, weight=weight
+        )
     raise InvalidRequest(f"{where}: a line needs 'text', 'messages', or 'questions' and 'answers'")
 
 

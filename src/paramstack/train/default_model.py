@@ -38,21 +38,30 @@ class DefaultModelConfig:
     ships; the build sets the base's ``eval_every`` from its step budget (eight evaluations per run)."""
 
     vocab_size: int = 8000
-    base: PretrainConfig = field(default_factory=lambda: PretrainConfig(
-        steps=500, minutes=15.0, save_dtype="bfloat16"))  # minutes: a cap for slow or busy machines
-    adapter: SftConfig = field(default_factory=lambda: SftConfig(
-        r=16, alpha=32, lr=2e-3, steps=120, base_model_name=DEFAULT_MODEL_NAME))
+    base: PretrainConfig = field(
+        default_factory=lambda: PretrainConfig(steps=500, minutes=15.0, save_dtype="bfloat16")
+    )  # minutes: a cap for slow or busy machines
+    adapter: SftConfig = field(
+        default_factory=lambda: SftConfig(r=16, alpha=32, lr=2e-3, steps=120, base_model_name=DEFAULT_MODEL_NAME)
+    )
     adapters: tuple[str, ...] = ("ailydian-general", "medical-lora", "legal-lora")
 
     def with_steps(self, steps: int | None = None, adapter_steps: int | None = None) -> DefaultModelConfig:
         """This recipe with other step budgets (None keeps the recipe's)."""
-        return replace(self, base=replace(self.base, steps=self.base.steps if steps is None else steps),
-                       adapter=replace(self.adapter,
-                                       steps=self.adapter.steps if adapter_steps is None else adapter_steps))
+        return replace(
+            self,
+            base=replace(self.base, steps=self.base.steps if steps is None else steps),
+            adapter=replace(self.adapter, steps=self.adapter.steps if adapter_steps is None else adapter_steps),
+        )
 
 
-def build_default_model(out_root: str | Path, config: DefaultModelConfig | None = None,
-                        *, corpus_root: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+def build_default_model(
+    out_root: str | Path,
+    config: DefaultModelConfig | None = None,
+    *,
+    corpus_root: str | Path | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Write ``out_root/paramstack-tiny`` and ``out_root/adapters/<name>``; return the build report."""
     from paramstack.assets import corpus_dir
     from paramstack.train.artifacts import directory_size, write_json
@@ -90,11 +99,24 @@ def build_default_model(out_root: str | Path, config: DefaultModelConfig | None 
             (adapter_dir / "README.md").unlink(missing_ok=True)  # PEFT's model-card stub names a temp path
             report.update(base=DEFAULT_MODEL_NAME, corpus=f"assets/corpus/tenants/{name}", corpus_docs=stats.docs)
             write_json(adapter_dir / "training_report.json", report)
-            adapters[name] = {k: report[k] for k in ("examples", "trainable_params", "steps", "wall_time_s",
-                                                     "train_loss_start", "train_loss", "adapter_bytes")}
+            adapters[name] = {
+                k: report[k]
+                for k in (
+                    "examples",
+                    "trainable_params",
+                    "steps",
+                    "wall_time_s",
+                    "train_loss_start",
+                    "train_loss",
+                    "adapter_bytes",
+                )
+            }
             timings[f"adapter_{name}_s"] = round(time.perf_counter() - mark, 1)
-    base_report["inputs"] = {"corpus": "assets/corpus/base", "corpus_sha256": base_stats.sha256,
-                             "tokenizer": f"SentencePiece BPE {config.vocab_size}, trained on the corpus"}
+    base_report["inputs"] = {
+        "corpus": "assets/corpus/base",
+        "corpus_sha256": base_stats.sha256,
+        "tokenizer": f"SentencePiece BPE {config.vocab_size}, trained on the corpus",
+    }
     report = {
         "model": DEFAULT_MODEL_NAME,
         "build_time_s": round(time.perf_counter() - started, 1),
@@ -106,8 +128,10 @@ def build_default_model(out_root: str | Path, config: DefaultModelConfig | None 
         "adapters": adapters,
         "demo_answers": demo_answers(model_dir, out / "adapters", config.adapters),
     }
-    report["sizes_bytes"] = {"model": directory_size(model_dir),
-                             **{n: directory_size(out / "adapters" / n) for n in config.adapters}}
+    report["sizes_bytes"] = {
+        "model": directory_size(model_dir),
+        **{n: directory_size(out / "adapters" / n) for n in config.adapters},
+    }
     report["sizes_bytes"]["total"] = sum(report["sizes_bytes"].values())
     write_json(model_dir / "training_report.json", report)
     return report
@@ -122,8 +146,9 @@ def demo_answers(model_dir: Path, adapters_root: Path, names: tuple[str, ...]) -
     answers["__base__"] = {q: greedy_answer(model, tokenizer, q) for q in DEMO_QUESTIONS["__base__"]}
     for name in names:
         questions = DEMO_QUESTIONS.get(name, DEMO_QUESTIONS["__base__"])
-        answers[f"{name} (base)"] = {q: greedy_answer(model, tokenizer, q) for q in questions if
-                                     q not in answers["__base__"]}
+        answers[f"{name} (base)"] = {
+            q: greedy_answer(model, tokenizer, q) for q in questions if q not in answers["__base__"]
+        }
         tuned, _ = load_model(model_dir, adapters_root / name)
         answers[name] = {q: greedy_answer(tuned, tokenizer, q) for q in questions}
     return answers
@@ -133,17 +158,30 @@ def main(argv: list[str] | None = None) -> None:
     from paramstack.assets import ASSETS_DIR
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("-o", "--out", "--output-dir", dest="out", type=Path, default=ASSETS_DIR,
-                        help="output root (default: package assets)")
+    parser.add_argument(
+        "-o",
+        "--out",
+        "--output-dir",
+        dest="out",
+        type=Path,
+        default=ASSETS_DIR,
+        help="output root (default: package assets)",
+    )
     parser.add_argument("--steps", type=int, help="pretraining steps (default: the shipped recipe)")
     parser.add_argument("--adapter-steps", type=int, help="LoRA steps per adapter (default: the shipped recipe)")
     args = parser.parse_args(argv)
     report = build_default_model(args.out, DefaultModelConfig().with_steps(args.steps, args.adapter_steps))
     pretrain = report["pretrain"]
-    summary = {"build_time_s": report["build_time_s"], "params": pretrain["params"], "steps": pretrain["steps"],
-               "heldout_loss": pretrain["heldout_loss"], "heldout_loss_start": pretrain["heldout_loss_start"],
-               "fertility": report["tokenizer"]["fertility"], "sizes_bytes": report["sizes_bytes"],
-               "adapters": report["adapters"]}
+    summary = {
+        "build_time_s": report["build_time_s"],
+        "params": pretrain["params"],
+        "steps": pretrain["steps"],
+        "heldout_loss": pretrain["heldout_loss"],
+        "heldout_loss_start": pretrain["heldout_loss_start"],
+        "fertility": report["tokenizer"]["fertility"],
+        "sizes_bytes": report["sizes_bytes"],
+        "adapters": report["adapters"],
+    }
     print(json.dumps(summary, indent=2))
 
 

@@ -23,10 +23,18 @@ from typing import Any
 from paramstack.errors import ArtifactError
 
 TEMPLATES = {
-    "tr": ("{t} hakkında yeni başlayan birine ne söylersin?", "{t} konusunu iki cümleyle özetler misin?",
-           "{t} neden önemli?", "Bir arkadaşım {t} hakkında soru sordu; ona nasıl anlatayım?"),
-    "en": ("How would you explain {t} to a new colleague?", "Could you sum up {t} in two sentences?",
-           "Why does {t} matter?", "A friend asked me about {t}. What should I tell them?"),
+    "tr": (
+        "{t} hakkında yeni başlayan birine ne söylersin?",
+        "{t} konusunu iki cümleyle özetler misin?",
+        "{t} neden önemli?",
+        "Bir arkadaşım {t} hakkında soru sordu; ona nasıl anlatayım?",
+    ),
+    "en": (
+        "How would you explain {t} to a new colleague?",
+        "Could you sum up {t} in two sentences?",
+        "Why does {t} matter?",
+        "A friend asked me about {t}. What should I tell them?",
+    ),
 }
 _TOPIC = {
     "tr": re.compile(r"^(?P<t>.+?) (nedir|ne demek)\??$", re.I),
@@ -58,8 +66,15 @@ def demo_records(corpus_root: Path | None = None, part: str = "all") -> list[dic
     return records
 
 
-def write_demo_prompts(path: str | Path, *, train: int = 64, heldout: int = 32, seed: int = 0,
-                       corpus_root: Path | None = None, part: str = "all") -> tuple[Path, Path]:
+def write_demo_prompts(
+    path: str | Path,
+    *,
+    train: int = 64,
+    heldout: int = 32,
+    seed: int = 0,
+    corpus_root: Path | None = None,
+    part: str = "all",
+) -> tuple[Path, Path]:
     """Write ``path`` (training prompts) and ``<stem>.heldout.jsonl``; returns both paths."""
     rng = random.Random(seed)
     by_lang: dict[str, list[dict[str, Any]]] = {}
@@ -93,6 +108,16 @@ def _write(path: Path, records: list[dict[str, Any]], rng: random.Random, prefix
     for index, record in enumerate(records):
         lang = record.get("lang", "en")
         prompt = rng.choice(TEMPLATES[lang]).format(t=record["topic"])
-        lines.append(json.dumps({"id": f"{prefix}-{index:03d}", "prompt": prompt, "lang": lang,
-                                 "reference": record["answers"], "source": record["source"]}, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"{prefix}-{index:03d}",
+                    "prompt": prompt,
+                    "lang": lang,
+                    "reference": record["answers"],
+                    "source": record["source"],
+                },
+                ensure_ascii=False,
+            )
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -71,14 +71,18 @@ class DpoConfig:
         out = Path(self.output_dir)
         if out.is_dir() and any(out.iterdir()) and not (out / "adapter_config.json").is_file():
             # The adapter's manifest signs every file in the directory: never mix in someone else's files.
-            raise InvalidRequest(f"--output-dir {out} is not empty and holds no adapter: give a new directory",
-                                 param="output_dir")
+            raise InvalidRequest(
+                f"--output-dir {out} is not empty and holds no adapter: give a new directory", param="output_dir"
+            )
         if self.init_adapter is not None and not (Path(self.init_adapter) / "adapter_config.json").is_file():
-            raise InvalidRequest(f"--init-adapter {self.init_adapter} is not an adapter directory "
-                                 "(no adapter_config.json)", param="init_adapter")
+            raise InvalidRequest(
+                f"--init-adapter {self.init_adapter} is not an adapter directory (no adapter_config.json)",
+                param="init_adapter",
+            )
         if not (Path(self.base_model) / "config.json").is_file():
-            raise InvalidRequest(f"--base-model {self.base_model} is not a model directory (no config.json)",
-                                 param="base_model")
+            raise InvalidRequest(
+                f"--base-model {self.base_model} is not a model directory (no config.json)", param="base_model"
+            )
 
 
 def split_pairs(pairs: list[PreferencePair], fraction: float) -> tuple[list[PreferencePair], list[PreferencePair]]:
@@ -94,20 +98,24 @@ def split_pairs(pairs: list[PreferencePair], fraction: float) -> tuple[list[Pref
     return (train, heldout) if train and heldout else (pairs, [])
 
 
-def train_dpo(config: DpoConfig, *, progress: bool = True, signer: Signer | None = None,
-              settings: Any = None) -> dict[str, Any]:
+def train_dpo(
+    config: DpoConfig, *, progress: bool = True, signer: Signer | None = None, settings: Any = None
+) -> dict[str, Any]:
     """Train a DPO LoRA adapter into ``config.output_dir``; returns the report also written there."""
     config.validate()
     pairs = read_pairs(config.dataset)
     if len(pairs) < config.min_pairs:
         raise InvalidRequest(
             f"{config.dataset} has {len(pairs)} preference pairs; DPO needs at least {config.min_pairs} "
-            "(generate more with `paramstack rlaif`, lower --margin, or set --min-pairs)", param="dataset")
+            "(generate more with `paramstack rlaif`, lower --margin, or set --min-pairs)",
+            param="dataset",
+        )
     dataset_paths = DatasetPaths.existing(config.dataset)
     device = _device(config.qlora)
     signer = signer or (Signer.from_settings(settings) if config.sign else Signer.disabled())
-    parents = signer.signed_parents([Path(config.base_model), dataset_paths.directory,
-                                     config.init_adapter])  # fail fast
+    parents = signer.signed_parents(
+        [Path(config.base_model), dataset_paths.directory, config.init_adapter]
+    )  # fail fast
     train_pairs, heldout_pairs = split_pairs(pairs, config.heldout_fraction)
     started = time.perf_counter()
     trainer = _trainer(config, train_pairs, heldout_pairs, device, progress)
@@ -119,18 +127,40 @@ def train_dpo(config: DpoConfig, *, progress: bool = True, signer: Signer | None
     _record_base(out, config.base_model_name or str(config.base_model))
     history = trainer.state.log_history
     save_dpo_plot(out / PLOT_FILE, history)
-    report = _report(config, pairs, train_pairs, heldout_pairs, history, final_eval, trainer, dataset_paths,
-                     time.perf_counter() - started, device)
+    report = _report(
+        config,
+        pairs,
+        train_pairs,
+        heldout_pairs,
+        history,
+        final_eval,
+        trainer,
+        dataset_paths,
+        time.perf_counter() - started,
+        device,
+    )
     report["adapter_bytes"] = directory_size(out)
     write_json(out / REPORT_FILE, report)
-    report["manifest"] = signer.sign(out, "adapter", parents=parents, config={
-        "workflow": "dpo", **{k: v for k, v in report["config"].items() if k not in ("output_dir",)},
-        "dataset_sha256": report["dataset_sha256"]})
+    report["manifest"] = signer.sign(
+        out,
+        "adapter",
+        parents=parents,
+        config={
+            "workflow": "dpo",
+            **{k: v for k, v in report["config"].items() if k not in ("output_dir",)},
+            "dataset_sha256": report["dataset_sha256"],
+        },
+    )
     return report
 
 
-def _trainer(config: DpoConfig, train_pairs: list[PreferencePair], heldout_pairs: list[PreferencePair],
-             device: str, progress: bool) -> Any:
+def _trainer(
+    config: DpoConfig,
+    train_pairs: list[PreferencePair],
+    heldout_pairs: list[PreferencePair],
+    device: str,
+    progress: bool,
+) -> Any:
     import tempfile
 
     import torch
@@ -148,27 +178,52 @@ def _trainer(config: DpoConfig, train_pairs: list[PreferencePair], heldout_pairs
     scratch = tempfile.mkdtemp(prefix="paramstack-dpo-")  # the trainer wants a dir; nothing is saved there
     evaluating = bool(heldout_pairs)
     args = DPOConfig(
-        output_dir=scratch, use_cpu=device == "cpu", bf16=False, fp16=False, activation_checkpointing=False,
-        learning_rate=config.lr, num_train_epochs=config.epochs, max_steps=config.max_steps,
-        per_device_train_batch_size=config.batch_size, per_device_eval_batch_size=config.batch_size,
-        max_length=config.max_length, beta=config.beta, **_loss_terms(config.rpo_alpha),
-        save_strategy="no", report_to="none",
-        logging_steps=1, eval_strategy="epoch" if evaluating else "no", seed=config.seed,
-        disable_tqdm=not progress, warmup_steps=2, lr_scheduler_type="cosine", dataloader_num_workers=0,
+        output_dir=scratch,
+        use_cpu=device == "cpu",
+        bf16=False,
+        fp16=False,
+        activation_checkpointing=False,
+        learning_rate=config.lr,
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        max_length=config.max_length,
+        beta=config.beta,
+        **_loss_terms(config.rpo_alpha),
+        save_strategy="no",
+        report_to="none",
+        logging_steps=1,
+        eval_strategy="epoch" if evaluating else "no",
+        seed=config.seed,
+        disable_tqdm=not progress,
+        warmup_steps=2,
+        lr_scheduler_type="cosine",
+        dataloader_num_workers=0,
     )
     lora = None
     if config.init_adapter is not None:
         model = PeftModel.from_pretrained(model, str(config.init_adapter), is_trainable=True)
     else:
-        lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                          target_modules="all-linear", task_type="CAUSAL_LM")
+        lora = LoraConfig(
+            r=config.lora_r,
+            lora_alpha=config.lora_alpha,
+            lora_dropout=config.lora_dropout,
+            target_modules="all-linear",
+            task_type="CAUSAL_LM",
+        )
     if not progress:
         import datasets
 
         datasets.disable_progress_bars()
-    trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(_rows(train_pairs)),
-                         eval_dataset=Dataset.from_list(_rows(heldout_pairs)) if evaluating else None,
-                         processing_class=tokenizer, peft_config=lora)
+    trainer = DPOTrainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(_rows(train_pairs)),
+        eval_dataset=Dataset.from_list(_rows(heldout_pairs)) if evaluating else None,
+        processing_class=tokenizer,
+        peft_config=lora,
+    )
     # The Trainer prints every log dict to stdout when its progress bar is off; `--json` owns stdout.
     trainer.remove_callback(PrinterCallback)
     return trainer
@@ -191,10 +246,15 @@ def _load_policy(config: DpoConfig, load_base: Any, device: str) -> tuple[Any, A
 
     from paramstack.train.tokenizer import load_tokenizer
 
-    quantization = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                                      bnb_4bit_compute_dtype=torch.bfloat16, bnb_4bit_use_double_quant=True)
-    model = AutoModelForCausalLM.from_pretrained(str(config.base_model), quantization_config=quantization,
-                                                 device_map={"": 0})
+    quantization = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_compute_dtype=torch.bfloat16,
+        bnb_4bit_use_double_quant=True,
+    )
+    model = AutoModelForCausalLM.from_pretrained(
+        str(config.base_model), quantization_config=quantization, device_map={"": 0}
+    )
     return model, load_tokenizer(config.base_model)
 
 
@@ -204,9 +264,15 @@ def _rows(pairs: list[PreferencePair]) -> list[dict[str, Any]]:
     for pair in pairs:
         system = pair.metadata.get("system")
         prompt = ([{"role": "system", "content": system}] if system else []) + [
-            {"role": "user", "content": pair.prompt}]
-        rows.append({"prompt": prompt, "chosen": [{"role": "assistant", "content": pair.chosen}],
-                     "rejected": [{"role": "assistant", "content": pair.rejected}]})
+            {"role": "user", "content": pair.prompt}
+        ]
+        rows.append(
+            {
+                "prompt": prompt,
+                "chosen": [{"role": "assistant", "content": pair.chosen}],
+                "rejected": [{"role": "assistant", "content": pair.rejected}],
+            }
+        )
     return rows
 
 
@@ -222,10 +288,16 @@ def _device(qlora: bool) -> str:
     else:
         bitsandbytes_ok = True
     if not torch.cuda.is_available() or not bitsandbytes_ok:
-        missing = [what for what, ok in (("a CUDA GPU", torch.cuda.is_available()),
-                                         ("the bitsandbytes package", bitsandbytes_ok)) if not ok]
-        raise InvalidRequest(f"--qlora (4-bit base) needs {' and '.join(missing)}, which this machine lacks; "
-                             "drop --qlora to train a plain LoRA adapter", param="qlora")
+        missing = [
+            what
+            for what, ok in (("a CUDA GPU", torch.cuda.is_available()), ("the bitsandbytes package", bitsandbytes_ok))
+            if not ok
+        ]
+        raise InvalidRequest(
+            f"--qlora (4-bit base) needs {' and '.join(missing)}, which this machine lacks; "
+            "drop --qlora to train a plain LoRA adapter",
+            param="qlora",
+        )
     return "cuda"
 
 
@@ -237,9 +309,18 @@ def _record_base(adapter_dir: Path, base_name: str) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def _report(config: DpoConfig, pairs: list[PreferencePair], train_pairs: list[PreferencePair],
-            heldout_pairs: list[PreferencePair], history: list[dict[str, Any]], final_eval: dict[str, Any],
-            trainer: Any, dataset_paths: DatasetPaths, wall_s: float, device: str) -> dict[str, Any]:
+def _report(
+    config: DpoConfig,
+    pairs: list[PreferencePair],
+    train_pairs: list[PreferencePair],
+    heldout_pairs: list[PreferencePair],
+    history: list[dict[str, Any]],
+    final_eval: dict[str, Any],
+    trainer: Any,
+    dataset_paths: DatasetPaths,
+    wall_s: float,
+    device: str,
+) -> dict[str, Any]:
     train_loss = metric_series(history, "loss")
     accuracies = metric_series(history, "rewards/accuracies")
     margins = metric_series(history, "rewards/margins")
@@ -247,20 +328,31 @@ def _report(config: DpoConfig, pairs: list[PreferencePair], train_pairs: list[Pr
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
     config_dict = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()}
     warnings = []
-    if sources and not any(str(config.base_model) in str(s) or Path(str(s)).name == Path(config.base_model).name
-                           for s in sources):
-        warnings.append(f"the pairs were sampled from {sorted(sources)}, not from {config.base_model}: "
-                        "off-policy preference data (DPO still works, usually less well)")
+    if sources and not any(
+        str(config.base_model) in str(s) or Path(str(s)).name == Path(config.base_model).name for s in sources
+    ):
+        warnings.append(
+            f"the pairs were sampled from {sorted(sources)}, not from {config.base_model}: "
+            "off-policy preference data (DPO still works, usually less well)"
+        )
     return {
-        "base": str(config.base_model), "dataset": str(config.dataset),
-        "dataset_sha256": file_digest(dataset_paths.data), "pairs": len(pairs), "train_pairs": len(train_pairs),
-        "heldout_pairs": len(heldout_pairs), "steps": trainer.state.global_step, "device": device,
-        "trainable_params": trainable, "wall_time_s": round(wall_s, 1),
+        "base": str(config.base_model),
+        "dataset": str(config.dataset),
+        "dataset_sha256": file_digest(dataset_paths.data),
+        "pairs": len(pairs),
+        "train_pairs": len(train_pairs),
+        "heldout_pairs": len(heldout_pairs),
+        "steps": trainer.state.global_step,
+        "device": device,
+        "trainable_params": trainable,
+        "wall_time_s": round(wall_s, 1),
         "train_loss_start": round(train_loss[0][1], 4) if train_loss else None,
         "train_loss_end": round(train_loss[-1][1], 4) if train_loss else None,
         "train_reward_accuracy_end": round(accuracies[-1][1], 4) if accuracies else None,
         "train_reward_margin_end": round(margins[-1][1], 4) if margins else None,
-        "heldout": {key: round(float(final_eval[f"eval_{key}"]), 4) for key in HELDOUT_METRICS
-                    if f"eval_{key}" in final_eval},
-        "warnings": warnings, "config": config_dict,
+        "heldout": {
+            key: round(float(final_eval[f"eval_{key}"]), 4) for key in HELDOUT_METRICS if f"eval_{key}" in final_eval
+        },
+        "warnings": warnings,
+        "config": config_dict,
     }

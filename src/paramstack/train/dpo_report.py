@@ -8,8 +8,11 @@ from typing import Any
 
 def metric_series(history: list[dict[str, Any]], key: str) -> list[tuple[int, float]]:
     """(step, value) of one metric from the trainer's log history (training logs, not the summary row)."""
-    return [(int(row["step"]), float(row[key])) for row in history
-            if key in row and "step" in row and "train_runtime" not in row]
+    return [
+        (int(row["step"]), float(row[key]))
+        for row in history
+        if key in row and "step" in row and "train_runtime" not in row
+    ]
 
 
 def save_dpo_plot(path: Path, history: list[dict[str, Any]]) -> None:
@@ -32,8 +35,9 @@ def save_dpo_plot(path: Path, history: list[dict[str, Any]]) -> None:
         axes.legend()
     accuracy = metric_series(history, "eval_rewards/accuracies")
     if accuracy:
-        margin_axes.annotate(f"held-out reward accuracy {accuracy[-1][1]:.2f}", xy=(0.02, 0.02),
-                             xycoords="axes fraction", fontsize=8)
+        margin_axes.annotate(
+            f"held-out reward accuracy {accuracy[-1][1]:.2f}", xy=(0.02, 0.02), xycoords="axes fraction", fontsize=8
+        )
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)

@@ -92,17 +92,24 @@ async def _run(config: EvalConfig, settings: Any, progress: bool) -> dict[str, A
     return report
 
 
-async def _judge_prompt(config: EvalConfig, record: PromptRecord, sources: dict[str, CandidateSource],
-                        judge: Judge) -> dict[str, Any]:
+async def _judge_prompt(
+    config: EvalConfig, record: PromptRecord, sources: dict[str, CandidateSource], judge: Judge
+) -> dict[str, Any]:
     row: dict[str, Any] = {"prompt_id": record.prompt_id, "prompt": record.prompt}
     try:
-        candidate, baseline = await asyncio.gather(*(
-            sources[side].generate(record, temperature=config.temperature, max_tokens=config.max_tokens,
-                                   seed=config.seed) for side in ("candidate", "baseline")))
+        candidate, baseline = await asyncio.gather(
+            *(
+                sources[side].generate(
+                    record, temperature=config.temperature, max_tokens=config.max_tokens, seed=config.seed
+                )
+                for side in ("candidate", "baseline")
+            )
+        )
         row.update(candidate=candidate, baseline=baseline)
         # Both orders; "first" in the first call and "second" in the second are both candidate wins.
-        forward, backward = await asyncio.gather(judge.compare(record, candidate, baseline),
-                                                 judge.compare(record, baseline, candidate))
+        forward, backward = await asyncio.gather(
+            judge.compare(record, candidate, baseline), judge.compare(record, baseline, candidate)
+        )
     except ParamstackError as error:
         row["failed"] = error.message
         return row
@@ -111,8 +118,9 @@ async def _judge_prompt(config: EvalConfig, record: PromptRecord, sources: dict[
     row["baseline_first"] = backward.winner
     row["score"] = (points[forward.winner] + 1.0 - points[backward.winner]) / 2
     row["consistent"] = points[forward.winner] == 1.0 - points[backward.winner]
-    row["measures"] = {side: _measures(text, record) for side, text in (("candidate", candidate),
-                                                                        ("baseline", baseline))}
+    row["measures"] = {
+        side: _measures(text, record) for side, text in (("candidate", candidate), ("baseline", baseline))
+    }
     return row
 
 
@@ -120,22 +128,33 @@ def summarise(rows: list[dict[str, Any]], config: EvalConfig, judge: Judge, wall
     judged = sorted((r for r in rows if "score" in r), key=lambda r: r["prompt_id"])
     failed = [{"prompt_id": r["prompt_id"], "reason": r["failed"]} for r in rows if "failed" in r]
     if not judged:
-        raise InvalidRequest(f"no prompt could be judged ({len(failed)} failed): "
-                             f"{failed[0]['reason'] if failed else 'no prompts'}")
+        raise InvalidRequest(
+            f"no prompt could be judged ({len(failed)} failed): {failed[0]['reason'] if failed else 'no prompts'}"
+        )
     scores = [r["score"] for r in judged]
     verdicts = [v for r in judged for v in (r["candidate_first"], _flip(r["baseline_first"]))]
     low, high = bootstrap_interval(scores, config.bootstrap, config.seed)
     return {
-        "candidate": config.candidate, "baseline": config.baseline, "model": config.model, "judge": judge.name,
-        "prompts": len(rows), "judged_prompts": len(judged), "judgements": len(verdicts),
-        "win_rate": round(statistics.fmean(scores), 4), "ci95": [round(low, 4), round(high, 4)],
-        "wins": verdicts.count("first"), "ties": verdicts.count("tie"), "losses": verdicts.count("second"),
+        "candidate": config.candidate,
+        "baseline": config.baseline,
+        "model": config.model,
+        "judge": judge.name,
+        "prompts": len(rows),
+        "judged_prompts": len(judged),
+        "judgements": len(verdicts),
+        "win_rate": round(statistics.fmean(scores), 4),
+        "ci95": [round(low, 4), round(high, 4)],
+        "wins": verdicts.count("first"),
+        "ties": verdicts.count("tie"),
+        "losses": verdicts.count("second"),
         "position_consistency": round(sum(r["consistent"] for r in judged) / len(judged), 4),
-        "failed": failed, "judge_usage": judge.usage.to_dict(), "wall_time_s": round(wall_s, 1),
-        "measures": {side: _mean_measures([r["measures"][side] for r in judged]) for side in ("candidate",
-                                                                                             "baseline")},
-        "examples": [{k: r[k] for k in ("prompt", "candidate", "baseline", "score")}
-                     for r in judged[: config.examples]],
+        "failed": failed,
+        "judge_usage": judge.usage.to_dict(),
+        "wall_time_s": round(wall_s, 1),
+        "measures": {side: _mean_measures([r["measures"][side] for r in judged]) for side in ("candidate", "baseline")},
+        "examples": [
+            {k: r[k] for k in ("prompt", "candidate", "baseline", "score")} for r in judged[: config.examples]
+        ],
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
     }
 
@@ -153,8 +172,11 @@ def _flip(winner: str) -> str:
 
 
 def _measures(text: str, record: PromptRecord) -> dict[str, float]:
-    measures = {"words": float(len(signals.words(text))), "repetition": signals.repetition(text),
-                "symbols": signals.symbol_ratio(text) if text.strip() else 1.0}
+    measures = {
+        "words": float(len(signals.words(text))),
+        "repetition": signals.repetition(text),
+        "symbols": signals.symbol_ratio(text) if text.strip() else 1.0,
+    }
     asked = record.lang or signals.language(record.prompt)
     if asked is not None:  # answering in the asker's language: checkable without any judge
         measures["same_language"] = float(signals.language(text) == asked) if text.strip() else 0.0
@@ -177,8 +199,10 @@ async def _sources(config: EvalConfig, settings: Any) -> dict[str, CandidateSour
         if not base_url.startswith(("http://", "https://")) or not remote:
             raise InvalidRequest(f"model {config.model!r}: expected openai:BASE_URL#MODEL", param="model")
         key = os.environ.get("OPENAI_API_KEY")
-        return {side: OpenAICandidates(base_url, remote if name == BASE else name, key)
-                for side, name in (("candidate", config.candidate), ("baseline", config.baseline))}
+        return {
+            side: OpenAICandidates(base_url, remote if name == BASE else name, key)
+            for side, name in (("candidate", config.candidate), ("baseline", config.baseline))
+        }
     from paramstack.train.candidates import open_candidate_source
 
     shared = await open_candidate_source(config.model, None, settings=settings, max_batch_size=16)
@@ -195,8 +219,10 @@ async def _sources(config: EvalConfig, settings: Any) -> dict[str, CandidateSour
                 elif name in engine.adapters():
                     adapter = name
                 else:
-                    raise InvalidRequest(f"--{side} {name!r} is neither an adapter directory nor an adapter of "
-                                         f"{config.model}", param=side)
+                    raise InvalidRequest(
+                        f"--{side} {name!r} is neither an adapter directory nor an adapter of {config.model}",
+                        param=side,
+                    )
             # Only one side closes the shared engine.
             result[side] = EngineCandidates(engine, shared.name, adapter, owns_engine=side == "candidate")
     except BaseException:

@@ -17,8 +17,9 @@ WAIT_STATUS = {429, 503}
 MAX_WAIT_S = 30.0
 
 
-async def post_with_backoff(client: httpx.AsyncClient, path: str, body: dict[str, Any], *,
-                            attempts: int = 8) -> httpx.Response:
+async def post_with_backoff(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], *, attempts: int = 8
+) -> httpx.Response:
     """The first response that is not a 429/503, or the last one after ``attempts`` tries."""
     response = await client.post(path, json=body)
     for attempt in range(1, attempts):

@@ -56,36 +56,65 @@ class LabelStore:
         now = datetime.now(UTC)
         added = 0
         with self._db.begin() as connection:
-            existing = set(connection.execute(sa.select(preference_pairs.c.prompt_id)
-                                              .where(preference_pairs.c.dataset == dataset)).scalars())
+            existing = set(
+                connection.execute(
+                    sa.select(preference_pairs.c.prompt_id).where(preference_pairs.c.dataset == dataset)
+                ).scalars()
+            )
             for pair in pairs:
                 if pair.prompt_id in existing:
                     continue
                 existing.add(pair.prompt_id)
-                connection.execute(preference_pairs.insert().values(
-                    dataset=dataset, prompt_id=pair.prompt_id, prompt=pair.prompt, chosen=pair.chosen,
-                    rejected=pair.rejected, chosen_score=pair.chosen_score, rejected_score=pair.rejected_score,
-                    details=pair.metadata, created_at=now))
+                connection.execute(
+                    preference_pairs.insert().values(
+                        dataset=dataset,
+                        prompt_id=pair.prompt_id,
+                        prompt=pair.prompt,
+                        chosen=pair.chosen,
+                        rejected=pair.rejected,
+                        chosen_score=pair.chosen_score,
+                        rejected_score=pair.rejected_score,
+                        details=pair.metadata,
+                        created_at=now,
+                    )
+                )
                 added += 1
         return {"added": added, "already_there": len(pairs) - added}
 
     def datasets(self) -> list[dict[str, Any]]:
         joined = preference_pairs.outerjoin(preference_labels, preference_labels.c.pair_id == preference_pairs.c.id)
-        query = (sa.select(preference_pairs.c.dataset, sa.func.count(preference_pairs.c.id),
-                           sa.func.count(preference_labels.c.pair_id))
-                 .select_from(joined).group_by(preference_pairs.c.dataset).order_by(preference_pairs.c.dataset))
+        query = (
+            sa.select(
+                preference_pairs.c.dataset,
+                sa.func.count(preference_pairs.c.id),
+                sa.func.count(preference_labels.c.pair_id),
+            )
+            .select_from(joined)
+            .group_by(preference_pairs.c.dataset)
+            .order_by(preference_pairs.c.dataset)
+        )
         with self._db.connect() as connection:
             rows = connection.execute(query).all()
         return [{"dataset": d, "pairs": total, "labelled": done} for d, total, done in rows]
 
     def pairs(self, dataset: str, *, offset: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         joined = preference_pairs.outerjoin(preference_labels, preference_labels.c.pair_id == preference_pairs.c.id)
-        query = (sa.select(preference_pairs, preference_labels.c.decision, preference_labels.c.note,
-                           preference_labels.c.chosen.label("label_chosen"),
-                           preference_labels.c.rejected.label("label_rejected"),
-                           preference_labels.c.labeller, preference_labels.c.updated_at)
-                 .select_from(joined).where(preference_pairs.c.dataset == dataset)
-                 .order_by(preference_pairs.c.id).offset(offset).limit(min(limit, 500)))
+        query = (
+            sa.select(
+                preference_pairs,
+                preference_labels.c.decision,
+                preference_labels.c.note,
+                preference_labels.c.chosen.label("label_chosen"),
+                preference_labels.c.rejected.label("label_rejected"),
+                preference_labels.c.labeller,
+                preference_labels.c.updated_at,
+            )
+            .select_from(joined)
+            .where(preference_pairs.c.dataset == dataset)
+            .order_by(preference_pairs.c.id)
+            .offset(offset)
+            .limit(min(limit, 500))
+        )
         with self._db.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [_pair_view(row) for row in rows]
@@ -93,16 +122,23 @@ class LabelStore:
     def label(self, pair_id: int, label: LabelInput, labeller: str | None) -> dict[str, Any]:
         label.validate()
         now = datetime.now(UTC)
-        values = {"decision": label.decision, "note": label.note.strip(), "labeller": labeller, "updated_at": now,
-                  "chosen": label.chosen if label.decision == "edit" else None,
-                  "rejected": label.rejected if label.decision == "edit" else None}
+        values = {
+            "decision": label.decision,
+            "note": label.note.strip(),
+            "labeller": labeller,
+            "updated_at": now,
+            "chosen": label.chosen if label.decision == "edit" else None,
+            "rejected": label.rejected if label.decision == "edit" else None,
+        }
         with self._db.begin() as connection:
-            exists = connection.execute(sa.select(preference_pairs.c.dataset)
-                                        .where(preference_pairs.c.id == pair_id)).scalar()
+            exists = connection.execute(
+                sa.select(preference_pairs.c.dataset).where(preference_pairs.c.id == pair_id)
+            ).scalar()
             if exists is None:
                 raise NotFound(f"preference pair {pair_id} does not exist", param="pair_id")
-            updated = connection.execute(preference_labels.update()
-                                         .where(preference_labels.c.pair_id == pair_id).values(**values))
+            updated = connection.execute(
+                preference_labels.update().where(preference_labels.c.pair_id == pair_id).values(**values)
+            )
             if updated.rowcount == 0:
                 connection.execute(preference_labels.insert().values(pair_id=pair_id, **values))
         return {"pair_id": pair_id, **values, "updated_at": now.isoformat()}
@@ -133,12 +169,26 @@ class LabelStore:
 def _pair_view(row: Any) -> dict[str, Any]:
     label = None
     if row["decision"] is not None:
-        label = {"decision": row["decision"], "note": row["note"], "chosen": row["label_chosen"],
-                 "rejected": row["label_rejected"], "labeller": row["labeller"],
-                 "updated_at": row["updated_at"].isoformat() if row["updated_at"] else None}
-    return {"id": row["id"], "dataset": row["dataset"], "prompt_id": row["prompt_id"], "prompt": row["prompt"],
-            "chosen": row["chosen"], "rejected": row["rejected"], "chosen_score": row["chosen_score"],
-            "rejected_score": row["rejected_score"], "metadata": row["details"] or {}, "label": label}
+        label = {
+            "decision": row["decision"],
+            "note": row["note"],
+            "chosen": row["label_chosen"],
+            "rejected": row["label_rejected"],
+            "labeller": row["labeller"],
+            "updated_at": row["updated_at"].isoformat() if row["updated_at"] else None,
+        }
+    return {
+        "id": row["id"],
+        "dataset": row["dataset"],
+        "prompt_id": row["prompt_id"],
+        "prompt": row["prompt"],
+        "chosen": row["chosen"],
+        "rejected": row["rejected"],
+        "chosen_score": row["chosen_score"],
+        "rejected_score": row["rejected_score"],
+        "metadata": row["details"] or {},
+        "label": label,
+    }
 
 
 def _exported(view: dict[str, Any], include_unlabelled: bool) -> dict[str, Any] | None:
@@ -157,5 +207,11 @@ def _exported(view: dict[str, Any], include_unlabelled: bool) -> dict[str, Any] 
         rejected = label["rejected"] if label["rejected"] is not None else rejected
     human = None if label is None else {k: label[k] for k in ("decision", "note", "labeller", "updated_at")}
     metadata = {**view["metadata"], "prompt_id": view["prompt_id"], "dataset": view["dataset"], "human": human}
-    return {"prompt": view["prompt"], "chosen": chosen, "rejected": rejected, "chosen_score": chosen_score,
-            "rejected_score": rejected_score, "metadata": metadata}
+    return {
+        "prompt": view["prompt"],
+        "chosen": chosen,
+        "rejected": rejected,
+        "chosen_score": chosen_score,
+        "rejected_score": rejected_score,
+        "metadata": metadata,
+    }

@@ -10,13 +10,28 @@ from pathlib import Path
 from typing import Any
 
 MICRO_SHAPE: dict[str, Any] = {
-    "hidden_size": 64, "layers": 2, "heads": 4, "kv_heads": 2, "intermediate_size": 172,
-    "context_length": 128, "steps": 30, "batch_size": 8, "lr": 3e-3, "warmup_steps": 5, "eval_every": 1000,
+    "hidden_size": 64,
+    "layers": 2,
+    "heads": 4,
+    "kv_heads": 2,
+    "intermediate_size": 172,
+    "context_length": 128,
+    "steps": 30,
+    "batch_size": 8,
+    "lr": 3e-3,
+    "warmup_steps": 5,
+    "eval_every": 1000,
 }
 
 
-def build_micro_model(tokenizer_dir: str | Path, out_dir: str | Path, *, corpus_dir: str | Path | None = None,
-                      texts: list[str] | None = None, **config: Any) -> Path:
+def build_micro_model(
+    tokenizer_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    corpus_dir: str | Path | None = None,
+    texts: list[str] | None = None,
+    **config: Any,
+) -> Path:
     """Train a micro Mistral model (MICRO_SHAPE overridden by ``config``) on texts or a corpus; save to ``out_dir``."""
     from paramstack.train.artifacts import save_model
     from paramstack.train.pretrain import PretrainConfig, train_causal_lm

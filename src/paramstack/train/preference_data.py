@@ -62,8 +62,14 @@ class PreferencePair:
         return str(self.metadata.get("prompt_id") or prompt_digest(self.prompt))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"prompt": self.prompt, "chosen": self.chosen, "rejected": self.rejected,
-                "chosen_score": self.chosen_score, "rejected_score": self.rejected_score, "metadata": self.metadata}
+        return {
+            "prompt": self.prompt,
+            "chosen": self.chosen,
+            "rejected": self.rejected,
+            "chosen_score": self.chosen_score,
+            "rejected_score": self.rejected_score,
+            "metadata": self.metadata,
+        }
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,7 @@ class DatasetPaths:
         if not path.name:  # "." or "/": name the directory itself
             path = path.absolute()
         if path.suffix == ".jsonl":
-            return cls(path, path.with_name(path.name + STATE_SUFFIX), path.with_name(path.stem + ".report.json"),
-                       None)
+            return cls(path, path.with_name(path.name + STATE_SUFFIX), path.with_name(path.stem + ".report.json"), None)
         # The state file stays outside the signed directory: it is a work log, not part of the dataset.
         return cls(path / DATA_FILE, path.with_name(path.name + STATE_SUFFIX), path / REPORT_FILE, path)
 
@@ -126,8 +131,9 @@ def load_prompts(path: str | Path) -> list[PromptRecord]:
         for number, value in iter_jsonl(path):
             record = _prompt_record(path, number, value)
             if record.prompt_id in seen:
-                raise InvalidRequest(f"{path}, line {number}: prompt id {record.prompt_id!r} repeats line "
-                                     f"{seen[record.prompt_id]}")
+                raise InvalidRequest(
+                    f"{path}, line {number}: prompt id {record.prompt_id!r} repeats line {seen[record.prompt_id]}"
+                )
             seen[record.prompt_id] = number
             records.append(record)
     except UnicodeDecodeError:
@@ -140,25 +146,30 @@ def load_prompts(path: str | Path) -> list[PromptRecord]:
 def _prompt_record(path: Path, number: int, value: Any) -> PromptRecord:
     where = f"{path}, line {number}"
     if not isinstance(value, dict):
-        raise InvalidRequest(f"{where}: expected a JSON object with a \"prompt\" field")
+        raise InvalidRequest(f'{where}: expected a JSON object with a "prompt" field')
     prompt = value.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
-        raise InvalidRequest(f"{where}: \"prompt\" must be a non-empty string")
+        raise InvalidRequest(f'{where}: "prompt" must be a non-empty string')
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidRequest(f"{where}: prompt is longer than {MAX_PROMPT_CHARS} characters")
     reference = value.get("reference", value.get("references", ()))
     references = (reference,) if isinstance(reference, str) else reference
     if not isinstance(references, list | tuple) or not all(isinstance(r, str) for r in references):
-        raise InvalidRequest(f"{where}: \"reference\" must be a string or a list of strings")
+        raise InvalidRequest(f'{where}: "reference" must be a string or a list of strings')
     prompt_id = value.get("id")
     if prompt_id is not None and (not isinstance(prompt_id, str | int) or not str(prompt_id).strip()):
-        raise InvalidRequest(f"{where}: \"id\" must be a non-empty string or an integer")
+        raise InvalidRequest(f'{where}: "id" must be a non-empty string or an integer')
     for name in ("system", "lang"):
         if value.get(name) is not None and not isinstance(value[name], str):
-            raise InvalidRequest(f"{where}: \"{name}\" must be a string")
-    return PromptRecord(prompt_id=str(prompt_id) if prompt_id is not None else prompt_digest(prompt),
-                        prompt=prompt.strip(), references=tuple(r for r in references if r.strip()),
-                        system=value.get("system"), lang=value.get("lang"), line=number)
+            raise InvalidRequest(f'{where}: "{name}" must be a string')
+    return PromptRecord(
+        prompt_id=str(prompt_id) if prompt_id is not None else prompt_digest(prompt),
+        prompt=prompt.strip(),
+        references=tuple(r for r in references if r.strip()),
+        system=value.get("system"),
+        lang=value.get("lang"),
+        line=number,
+    )
 
 
 def read_pairs(path: str | Path) -> list[PreferencePair]:
@@ -170,11 +181,11 @@ def read_pairs(path: str | Path) -> list[PreferencePair]:
         if not isinstance(value, dict):
             raise InvalidRequest(f"{where}: expected a JSON object")
         if not isinstance(value.get("prompt"), str) or not value["prompt"].strip():
-            raise InvalidRequest(f"{where}: \"prompt\" must be a non-empty string")
+            raise InvalidRequest(f'{where}: "prompt" must be a non-empty string')
         # An empty rejected answer is a real preference (saying nothing is worse than answering).
         for name in ("chosen", "rejected"):
             if not isinstance(value.get(name), str):
-                raise InvalidRequest(f"{where}: \"{name}\" must be a string")
+                raise InvalidRequest(f'{where}: "{name}" must be a string')
         if value["chosen"].strip() == value["rejected"].strip():
             raise InvalidRequest(f"{where}: chosen and rejected are the same text")
         scores = [value.get("chosen_score", 0.0), value.get("rejected_score", 0.0)]
@@ -182,9 +193,12 @@ def read_pairs(path: str | Path) -> list[PreferencePair]:
             raise InvalidRequest(f"{where}: chosen_score and rejected_score must be numbers")
         metadata = value.get("metadata") or {}
         if not isinstance(metadata, dict):
-            raise InvalidRequest(f"{where}: \"metadata\" must be an object")
-        pairs.append(PreferencePair(value["prompt"], value["chosen"], value["rejected"], float(scores[0]),
-                                    float(scores[1]), metadata))
+            raise InvalidRequest(f'{where}: "metadata" must be an object')
+        pairs.append(
+            PreferencePair(
+                value["prompt"], value["chosen"], value["rejected"], float(scores[0]), float(scores[1]), metadata
+            )
+        )
     return pairs
 
 

@@ -45,8 +45,17 @@ class PretrainConfig:
     threads: int | None = None  # CPU threads; None: the cores idle right now (see threads.py)
 
     def validate(self) -> None:
-        positive = ("hidden_size", "layers", "heads", "kv_heads", "intermediate_size", "context_length",
-                    "steps", "batch_size", "eval_every")
+        positive = (
+            "hidden_size",
+            "layers",
+            "heads",
+            "kv_heads",
+            "intermediate_size",
+            "context_length",
+            "steps",
+            "batch_size",
+            "eval_every",
+        )
         for name in positive:
             if getattr(self, name) < 1:
                 raise InvalidRequest(f"{name} must be at least 1", param=name)
@@ -92,8 +101,14 @@ def _set_stop_tokens(model: Any, tokenizer: Any) -> None:
     model.generation_config.pad_token_id = tokenizer.pad_token_id
 
 
-def pretrain(corpus_dir: str | Path, tokenizer_dir: str | Path, out_dir: str | Path,
-             config: PretrainConfig | None = None, *, progress: bool = True) -> dict[str, Any]:
+def pretrain(
+    corpus_dir: str | Path,
+    tokenizer_dir: str | Path,
+    out_dir: str | Path,
+    config: PretrainConfig | None = None,
+    *,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Train a base model on ``corpus_dir`` and save it (with tokenizer, plot and report) into ``out_dir``."""
     from paramstack.train.corpus import corpus_digest, load_corpus, split_heldout
     from paramstack.train.tokenizer import load_tokenizer
@@ -103,24 +118,29 @@ def pretrain(corpus_dir: str | Path, tokenizer_dir: str | Path, out_dir: str | P
     config.validate()
     tokenizer = load_tokenizer(tokenizer_dir)
     train_records, heldout_records = split_heldout(load_corpus(corpus_dir), config.heldout_fraction)
-    result = train_causal_lm(training_texts(train_records), training_texts(heldout_records), tokenizer,
-                             config, progress=progress)
+    result = train_causal_lm(
+        training_texts(train_records), training_texts(heldout_records), tokenizer, config, progress=progress
+    )
     out = Path(out_dir)
     save_model(result.pop("model"), tokenizer, out, save_dtype=config.save_dtype, tokenizer_dir=Path(tokenizer_dir))
     save_loss_curve(out / LOSS_PLOT, result.pop("train_curve"), result.pop("heldout_curve"), "pretraining")
     report = {
         **result,
         "config": asdict(config),
-        "inputs": {"corpus": str(corpus_dir), "corpus_sha256": corpus_digest(corpus_dir),
-                   "tokenizer": str(tokenizer_dir)},
+        "inputs": {
+            "corpus": str(corpus_dir),
+            "corpus_sha256": corpus_digest(corpus_dir),
+            "tokenizer": str(tokenizer_dir),
+        },
         "model_dir_bytes": directory_size(out),
     }
     write_json(out / REPORT_FILE, report)
     return report
 
 
-def train_causal_lm(train_texts: list[str], heldout_texts: list[str], tokenizer: Any, config: PretrainConfig,
-                    *, progress: bool = True) -> dict[str, Any]:
+def train_causal_lm(
+    train_texts: list[str], heldout_texts: list[str], tokenizer: Any, config: PretrainConfig, *, progress: bool = True
+) -> dict[str, Any]:
     """The training loop itself, on in-memory texts: returns the model, curves and figures."""
     import torch
     from tqdm.auto import tqdm
@@ -137,8 +157,11 @@ def train_causal_lm(train_texts: list[str], heldout_texts: list[str], tokenizer:
     heldout = eval_blocks(token_stream(tokenizer, heldout_texts, seed=config.seed), sampler.block_size)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=config.lr, betas=(0.9, 0.95))
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.lr,
+        betas=(0.9, 0.95),
+    )
     budget_s = config.minutes * 60 if config.minutes else math.inf
     train_curve: list[tuple[int, float]] = []
     heldout_curve: list[tuple[int, float]] = []

@@ -61,8 +61,7 @@ class RlaifConfig:
 
     def validate(self) -> None:
         if self.num_responses < 2:
-            raise InvalidRequest("--num-responses must be at least 2 (a pair needs two answers)",
-                                 param="num_responses")
+            raise InvalidRequest("--num-responses must be at least 2 (a pair needs two answers)", param="num_responses")
         if not self.temperatures or any(t < 0 or t > 2 for t in self.temperatures):
             raise InvalidRequest("--temperatures must be numbers from 0 to 2", param="temperatures")
         for name in ("max_tokens", "concurrency"):
@@ -83,8 +82,9 @@ class Outcome:
     overall: list[float] = field(default_factory=list)
 
 
-def run_rlaif(config: RlaifConfig, *, settings: Any = None, progress: bool = True,
-              signer: Signer | None = None) -> dict[str, Any]:
+def run_rlaif(
+    config: RlaifConfig, *, settings: Any = None, progress: bool = True, signer: Signer | None = None
+) -> dict[str, Any]:
     """Run (or resume) RLAIF; returns the report also written next to the data."""
     return asyncio.run(_run(config, settings, progress, signer))
 
@@ -101,12 +101,24 @@ async def _run(config: RlaifConfig, settings: Any, progress: bool, signer: Signe
     parents = signer.signed_parents(_local_dirs(config))  # fail fast on a changed base, before any work
     state = load_state(paths)
     todo = [r for r in records if not state.done(r.prompt_id, retry_failed=config.retry_failed)]
-    source = await open_candidate_source(config.model, config.adapter, settings=settings,
-                                         max_batch_size=max(8, config.num_responses * 4)) if todo else None
+    source = (
+        await open_candidate_source(
+            config.model, config.adapter, settings=settings, max_batch_size=max(8, config.num_responses * 4)
+        )
+        if todo
+        else None
+    )
     try:
-        judge = build_judge(config.judge, JudgeOptions(
-            retries=config.judge_retries, timeout_s=config.judge_timeout_s, max_tokens=config.judge_max_tokens,
-            input_micros_per_1k=config.judge_price_in, output_micros_per_1k=config.judge_price_out))
+        judge = build_judge(
+            config.judge,
+            JudgeOptions(
+                retries=config.judge_retries,
+                timeout_s=config.judge_timeout_s,
+                max_tokens=config.judge_max_tokens,
+                input_micros_per_1k=config.judge_price_in,
+                output_micros_per_1k=config.judge_price_out,
+            ),
+        )
     except BaseException:
         if source is not None:
             await source.aclose()
@@ -114,23 +126,47 @@ async def _run(config: RlaifConfig, settings: Any, progress: bool, signer: Signe
     # Only now, with prompts, model and judge all valid, does anything get written.
     paths.data.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    append_jsonl(paths.state, {"type": "run_start", "at": _now(), "prompts": len(records), "todo": len(todo),
-                               "resumed": len(records) - len(todo), "judge": config.judge, "model": config.model})
+    append_jsonl(
+        paths.state,
+        {
+            "type": "run_start",
+            "at": _now(),
+            "prompts": len(records),
+            "todo": len(todo),
+            "resumed": len(records) - len(todo),
+            "judge": config.judge,
+            "model": config.model,
+        },
+    )
     try:
         counts = await _process_all(config, todo, source, judge, paths, len(records), progress)
     finally:
         if source is not None:
             await source.aclose()
         await judge.aclose()
-        append_jsonl(paths.state, {"type": "run_end", "at": _now(), "judge_usage": judge.usage.to_dict(),
-                                   "wall_time_s": round(time.perf_counter() - started, 1)})
+        append_jsonl(
+            paths.state,
+            {
+                "type": "run_end",
+                "at": _now(),
+                "judge_usage": judge.usage.to_dict(),
+                "wall_time_s": round(time.perf_counter() - started, 1),
+            },
+        )
     final = load_state(paths)
     final.repaired = state.repaired
     return _finish(config, paths, records, final, counts, judge, signer, parents, time.perf_counter() - started)
 
 
-async def _process_all(config: RlaifConfig, todo: list[PromptRecord], source: CandidateSource | None,
-                       judge: Judge, paths: DatasetPaths, total: int, progress: bool) -> dict[str, int]:
+async def _process_all(
+    config: RlaifConfig,
+    todo: list[PromptRecord],
+    source: CandidateSource | None,
+    judge: Judge,
+    paths: DatasetPaths,
+    total: int,
+    progress: bool,
+) -> dict[str, int]:
     from tqdm.auto import tqdm
 
     counts = {"pair": 0, "skipped": 0, "failed": 0}
@@ -151,8 +187,12 @@ async def _process_all(config: RlaifConfig, todo: list[PromptRecord], source: Ca
             _record(paths, outcome)
             counts[outcome.status] += 1
             bar.update(1)
-            bar.set_postfix(pairs=counts["pair"], skipped=counts["skipped"], failed=counts["failed"],
-                            judge_cost=judge.usage.cost_micros)
+            bar.set_postfix(
+                pairs=counts["pair"],
+                skipped=counts["skipped"],
+                failed=counts["failed"],
+                judge_cost=judge.usage.cost_micros,
+            )
     finally:
         for task in tasks:
             task.cancel()
@@ -160,14 +200,22 @@ async def _process_all(config: RlaifConfig, todo: list[PromptRecord], source: Ca
     return counts
 
 
-async def _process_prompt(config: RlaifConfig, record: PromptRecord, source: CandidateSource,
-                          judge: Judge) -> Outcome:
+async def _process_prompt(config: RlaifConfig, record: PromptRecord, source: CandidateSource, judge: Judge) -> Outcome:
     temperatures = [config.temperatures[i % len(config.temperatures)] for i in range(config.num_responses)]
     try:
-        texts = list(await asyncio.gather(*(
-            source.generate(record, temperature=t, max_tokens=config.max_tokens,
-                            seed=_seed(config.seed, record.prompt_id, i))
-            for i, t in enumerate(temperatures))))
+        texts = list(
+            await asyncio.gather(
+                *(
+                    source.generate(
+                        record,
+                        temperature=t,
+                        max_tokens=config.max_tokens,
+                        seed=_seed(config.seed, record.prompt_id, i),
+                    )
+                    for i, t in enumerate(temperatures)
+                )
+            )
+        )
     except ParamstackError as error:
         return Outcome(record, "failed", f"candidates: {error.message}")
     if len({t.strip() for t in texts}) < 2:
@@ -181,8 +229,10 @@ async def _process_prompt(config: RlaifConfig, record: PromptRecord, source: Can
     if not chosen_rejected:
         spread = max(overall) - min(overall)
         return Outcome(record, "skipped", f"margin {spread:.2f} below {config.margin}", overall=overall)
-    pairs = [_pair_line(config, record, texts, temperatures, scores, judge.name, chosen, rejected)
-             for chosen, rejected in chosen_rejected]
+    pairs = [
+        _pair_line(config, record, texts, temperatures, scores, judge.name, chosen, rejected)
+        for chosen, rejected in chosen_rejected
+    ]
     return Outcome(record, "pair", pairs=pairs, overall=overall)
 
 
@@ -199,23 +249,43 @@ def preference_indices(overall: list[float], texts: list[str], mode: str, margin
     else:
         distinct = list({text.strip(): i for i, text in reversed(list(enumerate(texts)))}.values())
         ranked = sorted(distinct, key=lambda i: (-overall[i], i))
-        candidates = [(better, worse) for n, better in enumerate(ranked) for worse in reversed(ranked[n + 1:])]
-    return [(chosen, rejected) for chosen, rejected in candidates
-            if overall[chosen] - overall[rejected] >= margin and texts[chosen].strip() != texts[rejected].strip()]
+        candidates = [(better, worse) for n, better in enumerate(ranked) for worse in reversed(ranked[n + 1 :])]
+    return [
+        (chosen, rejected)
+        for chosen, rejected in candidates
+        if overall[chosen] - overall[rejected] >= margin and texts[chosen].strip() != texts[rejected].strip()
+    ]
 
 
-def _pair_line(config: RlaifConfig, record: PromptRecord, texts: list[str], temperatures: list[float],
-               scores: list[Any], judge_name: str, chosen: int, rejected: int) -> dict[str, Any]:
+def _pair_line(
+    config: RlaifConfig,
+    record: PromptRecord,
+    texts: list[str],
+    temperatures: list[float],
+    scores: list[Any],
+    judge_name: str,
+    chosen: int,
+    rejected: int,
+) -> dict[str, Any]:
     """One line of prefs.jsonl (the product's format), whichever pair mode chose it."""
     overall = [s.overall for s in scores]
     return {
-        "prompt": record.prompt, "chosen": texts[chosen], "rejected": texts[rejected],
-        "chosen_score": round(overall[chosen], 3), "rejected_score": round(overall[rejected], 3),
+        "prompt": record.prompt,
+        "chosen": texts[chosen],
+        "rejected": texts[rejected],
+        "chosen_score": round(overall[chosen], 3),
+        "rejected_score": round(overall[rejected], 3),
         "metadata": {
-            "prompt_id": record.prompt_id, "chosen_temp": temperatures[chosen],
-            "rejected_temp": temperatures[rejected], "num_candidates": len(texts), "judge": judge_name,
-            "model": config.model, "adapter": config.adapter, "margin": round(overall[chosen] - overall[rejected], 3),
-            "lang": record.lang, "system": record.system,
+            "prompt_id": record.prompt_id,
+            "chosen_temp": temperatures[chosen],
+            "rejected_temp": temperatures[rejected],
+            "num_candidates": len(texts),
+            "judge": judge_name,
+            "model": config.model,
+            "adapter": config.adapter,
+            "margin": round(overall[chosen] - overall[rejected], 3),
+            "lang": record.lang,
+            "system": record.system,
             "scores": {"chosen": scores[chosen].to_dict(), "rejected": scores[rejected].to_dict()},
             "all_overall": [round(o, 3) for o in overall],
         },
@@ -227,8 +297,13 @@ def _record(paths: DatasetPaths, outcome: Outcome) -> None:
     # A prompt's pairs go out in one write, so a kill leaves all of them or (after repair_tail) a prefix.
     if outcome.pairs:
         append_jsonl(paths.data, *outcome.pairs)
-    entry = {"type": "prompt", "prompt_id": outcome.record.prompt_id, "status": outcome.status, "at": _now(),
-             "line": outcome.record.line}
+    entry = {
+        "type": "prompt",
+        "prompt_id": outcome.record.prompt_id,
+        "status": outcome.status,
+        "at": _now(),
+        "line": outcome.record.line,
+    }
     if outcome.reason:
         entry["reason"] = outcome.reason
     if outcome.overall:
@@ -236,21 +311,37 @@ def _record(paths: DatasetPaths, outcome: Outcome) -> None:
     append_jsonl(paths.state, entry)
 
 
-def _finish(config: RlaifConfig, paths: DatasetPaths, records: list[PromptRecord], state: RunState,
-            counts: dict[str, int], judge: Judge, signer: Signer, parents: list[Path],
-            wall_s: float) -> dict[str, Any]:
+def _finish(
+    config: RlaifConfig,
+    paths: DatasetPaths,
+    records: list[PromptRecord],
+    state: RunState,
+    counts: dict[str, int],
+    judge: Judge,
+    signer: Signer,
+    parents: list[Path],
+    wall_s: float,
+) -> dict[str, Any]:
     ids = {r.prompt_id for r in records}
     statuses = {pid: ("pair" if pid in state.pair_ids else state.statuses.get(pid, "pending")) for pid in ids}
     failed = sorted(pid for pid, status in statuses.items() if status == "failed")
     config_dict = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()}
     report: dict[str, Any] = {
-        "output": str(paths.directory or paths.data), "data_file": str(paths.data), "state_file": str(paths.state),
-        "prompts": len(records), "pairs": sum(s == "pair" for s in statuses.values()),
-        "skipped": sum(s == "skipped" for s in statuses.values()), "failed": len(failed),
+        "output": str(paths.directory or paths.data),
+        "data_file": str(paths.data),
+        "state_file": str(paths.state),
+        "prompts": len(records),
+        "pairs": sum(s == "pair" for s in statuses.values()),
+        "skipped": sum(s == "skipped" for s in statuses.values()),
+        "failed": len(failed),
         "failed_prompts": [{"prompt_id": pid, "reason": state.reasons.get(pid, "")} for pid in failed[:50]],
-        "this_run": counts, "judge": judge.name, "judge_usage_this_run": judge.usage.to_dict(),
-        "judge_usage_total": state.judge_usage_total(), "wall_time_s": round(wall_s, 1),
-        "prompts_sha256": file_digest(Path(config.prompts)), "repaired_files": state.repaired,
+        "this_run": counts,
+        "judge": judge.name,
+        "judge_usage_this_run": judge.usage.to_dict(),
+        "judge_usage_total": state.judge_usage_total(),
+        "wall_time_s": round(wall_s, 1),
+        "prompts_sha256": file_digest(Path(config.prompts)),
+        "repaired_files": state.repaired,
         "config": config_dict,
     }
     if paths.data.is_file():
@@ -258,14 +349,29 @@ def _finish(config: RlaifConfig, paths: DatasetPaths, records: list[PromptRecord
         report["pair_lines"] = sum(1 for _ in iter_jsonl(paths.data))
     write_json(paths.report, report)
     if paths.directory is not None and paths.data.is_file():
-        report["manifest"] = signer.sign(paths.directory, "preference_dataset", parents=parents, config={
-            "judge": config.judge, "model": config.model, "adapter": config.adapter,
-            "num_responses": config.num_responses, "temperatures": list(config.temperatures),
-            "margin": config.margin, "pairs": config.pairs, "prompts_sha256": report["prompts_sha256"],
-            "seed": config.seed})
+        report["manifest"] = signer.sign(
+            paths.directory,
+            "preference_dataset",
+            parents=parents,
+            config={
+                "judge": config.judge,
+                "model": config.model,
+                "adapter": config.adapter,
+                "num_responses": config.num_responses,
+                "temperatures": list(config.temperatures),
+                "margin": config.margin,
+                "pairs": config.pairs,
+                "prompts_sha256": report["prompts_sha256"],
+                "seed": config.seed,
+            },
+        )
     else:
-        report["manifest"] = {"signed": False, "reason": "a .jsonl output is a bare file; pass a directory as "
-                              "--output for a signed dataset" if paths.directory is None else "no pairs yet"}
+        report["manifest"] = {
+            "signed": False,
+            "reason": "a .jsonl output is a bare file; pass a directory as --output for a signed dataset"
+            if paths.directory is None
+            else "no pairs yet",
+        }
     return report
 
 
@@ -278,8 +384,11 @@ def _check_output_dir(paths: DatasetPaths) -> None:
     own = {paths.data.name, paths.report.name, "paramstack.manifest.json"}
     strangers = sorted(p.name for p in paths.directory.iterdir() if p.name not in own)
     if strangers:
-        raise InvalidRequest(f"--output {paths.directory} already holds other files ({', '.join(strangers[:3])}): "
-                             "give a new directory, or a .jsonl file", param="output")
+        raise InvalidRequest(
+            f"--output {paths.directory} already holds other files ({', '.join(strangers[:3])}): "
+            "give a new directory, or a .jsonl file",
+            param="output",
+        )
 
 
 def _local_dirs(config: RlaifConfig) -> list[Path | None]:

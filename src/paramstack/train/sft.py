@@ -102,8 +102,14 @@ def load_base(base_dir: str | Path) -> tuple[Any, Any]:
     return model, load_tokenizer(path)
 
 
-def train_lora(base_dir: str | Path, corpus_dir: str | Path, out_dir: str | Path,
-               config: SftConfig | None = None, *, progress: bool = True) -> dict[str, Any]:
+def train_lora(
+    base_dir: str | Path,
+    corpus_dir: str | Path,
+    out_dir: str | Path,
+    config: SftConfig | None = None,
+    *,
+    progress: bool = True,
+) -> dict[str, Any]:
     """LoRA-fine-tune ``base_dir`` on the conversations of ``corpus_dir``; save a PEFT adapter to ``out_dir``."""
     import torch
     from peft import LoraConfig, get_peft_model
@@ -120,8 +126,13 @@ def train_lora(base_dir: str | Path, corpus_dir: str | Path, out_dir: str | Path
     if not examples:
         raise InvalidRequest(f"{corpus_dir} has no conversations (chat or question/answer records) to fine-tune on")
     torch.manual_seed(config.seed)
-    lora = LoraConfig(r=config.r, lora_alpha=config.alpha, lora_dropout=config.dropout,
-                      target_modules="all-linear", task_type="CAUSAL_LM")
+    lora = LoraConfig(
+        r=config.r,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
     model = get_peft_model(model, lora)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=0.0)

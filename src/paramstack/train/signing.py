@@ -52,14 +52,20 @@ class Signer:
                 ensure_artifact_verified(parent, self.keyring)
         return parents
 
-    def sign(self, directory: Path, kind: str, *, parents: Iterable[Path], config: Mapping[str, Any],
-             name: str | None = None) -> dict[str, Any]:
+    def sign(
+        self, directory: Path, kind: str, *, parents: Iterable[Path], config: Mapping[str, Any], name: str | None = None
+    ) -> dict[str, Any]:
         """Write DIR's manifest; returns what the report records (digest, or why it is unsigned)."""
         if self.keyring is None:
             return {"signed": False, "reason": self.reason}
         from paramstack.attest import write_manifest
 
-        manifest = write_manifest(directory, kind, keyring=self.keyring, parents=list(parents), config=config,
-                                  name=name)
-        return {"signed": True, "manifest_sha256": manifest.digest, "kid": manifest.kid,
-                "parents": [p.digest for p in manifest.parents]}
+        manifest = write_manifest(
+            directory, kind, keyring=self.keyring, parents=list(parents), config=config, name=name
+        )
+        return {
+            "signed": True,
+            "manifest_sha256": manifest.digest,
+            "kid": manifest.kid,
+            "parents": [p.digest for p in manifest.parents],
+        }

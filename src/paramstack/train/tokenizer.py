@@ -105,8 +105,13 @@ def _export_hf(out: Path, model_type: ModelType) -> None:
     # transformers 5: build from the directory (``LlamaTokenizer(vocab_file=...)`` silently makes an empty one)
     cls = LlamaTokenizer if model_type == "bpe" else TokenizersBackend
     tokenizer = cls.from_pretrained(
-        str(out), bos_token=BOS, eos_token=END_TAG, unk_token=UNK, pad_token=UNK,
-        extra_special_tokens=list(SPECIAL_TOKENS), legacy=False,
+        str(out),
+        bos_token=BOS,
+        eos_token=END_TAG,
+        unk_token=UNK,
+        pad_token=UNK,
+        extra_special_tokens=list(SPECIAL_TOKENS),
+        legacy=False,
     )
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.model_max_length = 1 << 30
@@ -125,8 +130,9 @@ def load_tokenizer(tokenizer_dir: str | Path) -> Any:
 
     path = Path(tokenizer_dir)
     if not (path / "tokenizer.json").is_file() and not (path / SPM_FILE).is_file():
-        raise ArtifactError(f"{path} is not a tokenizer directory (no tokenizer.json; "
-                            "run `paramstack tokenizer train`)")
+        raise ArtifactError(
+            f"{path} is not a tokenizer directory (no tokenizer.json; run `paramstack tokenizer train`)"
+        )
     return AutoTokenizer.from_pretrained(str(path))
 
 

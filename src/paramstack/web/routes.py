@@ -42,8 +42,11 @@ async def page_redirect() -> RedirectResponse:
 
 @router.get("/", include_in_schema=False)
 async def page() -> FileResponse:
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html",
-                        headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"})
+    return FileResponse(
+        STATIC_DIR / "index.html",
+        media_type="text/html",
+        headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"},
+    )
 
 
 @router.get("/static/{name}", include_in_schema=False)
@@ -62,12 +65,19 @@ def datasets(request: Request, svc: Svc) -> dict[str, Any]:
 
 
 @router.get("/api/pairs")
-def pairs(request: Request, svc: Svc, dataset: Annotated[str, Query(min_length=1, max_length=128)],
-                offset: Annotated[int, Query(ge=0)] = 0,
-                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+def pairs(
+    request: Request,
+    svc: Svc,
+    dataset: Annotated[str, Query(min_length=1, max_length=128)],
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
     svc.admin_blocking(request)
-    return {"object": "list", "dataset": dataset,
-            "data": LabelStore(svc.database).pairs(dataset, offset=offset, limit=limit)}
+    return {
+        "object": "list",
+        "dataset": dataset,
+        "data": LabelStore(svc.database).pairs(dataset, offset=offset, limit=limit),
+    }
 
 
 @router.put("/api/pairs/{pair_id}/label")

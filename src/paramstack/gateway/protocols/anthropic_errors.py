@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-               404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 500: "api_error",
-               503: "overloaded_error", 504: "timeout_error", 529: "overloaded_error"}
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    503: "overloaded_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
 # The route prefix whose errors take this shape (gateway/error_handlers.py); OpenAI's everywhere else.
 ANTHROPIC_ROUTE_PREFIX = "/v1/messages"
 

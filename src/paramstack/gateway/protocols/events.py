@@ -74,6 +74,12 @@ def sse(event: str | None, payload: dict[str, Any]) -> bytes:
 
 def logprobs_body(logprobs: tuple[TokenLogprob, ...]) -> list[dict[str, Any]]:
     """OpenAI's token logprobs shape (Responses and chat share it)."""
-    return [{"token": t.token, "logprob": t.logprob, "bytes": list(t.token.encode("utf-8")),
-             "top_logprobs": [{"token": tok, "logprob": lp, "bytes": list(tok.encode("utf-8"))}
-                              for tok, lp in t.top]} for t in logprobs]
+    return [
+        {
+            "token": t.token,
+            "logprob": t.logprob,
+            "bytes": list(t.token.encode("utf-8")),
+            "top_logprobs": [{"token": tok, "logprob": lp, "bytes": list(tok.encode("utf-8"))} for tok, lp in t.top],
+        }
+        for t in logprobs
+    ]

@@ -31,11 +31,15 @@ class MessageShell:
     model: str
     sources: tuple[dict[str, Any], ...] = ()  # retrieved chunks the answer drew on (paramstack, as in chat)
 
-    def object(self, content: list[dict[str, Any]], finished: Finished | None,
-               input_tokens: int = 0) -> dict[str, Any]:
+    def object(self, content: list[dict[str, Any]], finished: Finished | None, input_tokens: int = 0) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "id": self.message_id, "type": "message", "role": "assistant", "model": self.model, "content": content,
-            "stop_reason": STOP_REASONS[finished.finish_reason] if finished else None, "stop_sequence": None,
+            "id": self.message_id,
+            "type": "message",
+            "role": "assistant",
+            "model": self.model,
+            "content": content,
+            "stop_reason": STOP_REASONS[finished.finish_reason] if finished else None,
+            "stop_sequence": None,
             "usage": usage_body(finished, input_tokens),
         }
         if finished is not None:
@@ -45,9 +49,12 @@ class MessageShell:
 
 def usage_body(finished: Finished | None, input_tokens: int = 0) -> dict[str, Any]:
     usage = finished.usage if finished else None
-    return {"input_tokens": usage.prompt_tokens if usage else input_tokens,
-            "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-            "output_tokens": usage.completion_tokens if usage else 0}
+    return {
+        "input_tokens": usage.prompt_tokens if usage else input_tokens,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "output_tokens": usage.completion_tokens if usage else 0,
+    }
 
 
 def tool_use_block(call: ToolCall) -> dict[str, Any]:
@@ -71,8 +78,9 @@ async def complete(events: AsyncGenerator[PipelineEvent, None], shell: MessageSh
     return shell.object(content, output.finished), output.finished
 
 
-async def stream(events: AsyncGenerator[PipelineEvent, None], shell: MessageShell,
-                 input_tokens: int = 0) -> AsyncIterator[bytes]:
+async def stream(
+    events: AsyncGenerator[PipelineEvent, None], shell: MessageShell, input_tokens: int = 0
+) -> AsyncIterator[bytes]:
     blocks = _Blocks()
     yield sse("message_start", {"type": "message_start", "message": shell.object([], None, input_tokens)})
     yield sse("ping", {"type": "ping"})
@@ -91,7 +99,8 @@ async def stream(events: AsyncGenerator[PipelineEvent, None], shell: MessageShel
                     delta: dict[str, Any] = {
                         "type": "message_delta",
                         "delta": {"stop_reason": STOP_REASONS[event.finish_reason], "stop_sequence": None},
-                        "usage": usage_body(event)}
+                        "usage": usage_body(event),
+                    }
                     _extras(delta, event, shell.sources)
                     yield sse("message_delta", delta)
                     yield sse("message_stop", {"type": "message_stop"})
@@ -112,8 +121,16 @@ class _Blocks:
         chunks = self.close() if self._open == "tool_use" else []
         if self._open is None:
             chunks.append(self._start({"type": "text", "text": ""}, "text"))
-        chunks.append(sse("content_block_delta", {"type": "content_block_delta", "index": self._count - 1,
-                                                  "delta": {"type": "text_delta", "text": text}}))
+        chunks.append(
+            sse(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": self._count - 1,
+                    "delta": {"type": "text_delta", "text": text},
+                },
+            )
+        )
         return chunks
 
     def tool_call(self, delta: ToolCallDelta) -> list[bytes]:
@@ -122,15 +139,23 @@ class _Blocks:
             chunks += self.close()
         if self._open is None:
             self._call, self._call_index = GrowingCall.start(delta), delta.index
-            chunks.append(self._start({"type": "tool_use", "id": self._call.id, "name": self._call.name,
-                                       "input": {}}, "tool_use"))
+            chunks.append(
+                self._start({"type": "tool_use", "id": self._call.id, "name": self._call.name, "input": {}}, "tool_use")
+            )
         else:
             assert self._call is not None
             self._call.add(delta)
         if delta.arguments:
-            chunks.append(sse("content_block_delta", {"type": "content_block_delta", "index": self._count - 1,
-                                                      "delta": {"type": "input_json_delta",
-                                                                "partial_json": delta.arguments}}))
+            chunks.append(
+                sse(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": self._count - 1,
+                        "delta": {"type": "input_json_delta", "partial_json": delta.arguments},
+                    },
+                )
+            )
         return chunks
 
     def close(self) -> list[bytes]:
@@ -142,8 +167,9 @@ class _Blocks:
     def _start(self, block: dict[str, Any], kind: str) -> bytes:
         self._open = kind
         self._count += 1
-        return sse("content_block_start", {"type": "content_block_start", "index": self._count - 1,
-                                           "content_block": block})
+        return sse(
+            "content_block_start", {"type": "content_block_start", "index": self._count - 1, "content_block": block}
+        )
 
 
 def _extras(body: dict[str, Any], finished: Finished, sources: tuple[dict[str, Any], ...]) -> None:

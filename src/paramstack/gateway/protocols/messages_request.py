@@ -55,7 +55,8 @@ class ToolResultBlock(_Block):
     type: Literal["tool_result"]
     tool_use_id: str = Field(min_length=1, max_length=256)
     content: Annotated[list[Annotated[TextBlock | ImageBlock, Field(discriminator="type")]], TEXT_OR_PARTS] = Field(
-        default_factory=list)
+        default_factory=list
+    )
     is_error: bool = False
 
     @model_validator(mode="before")
@@ -150,13 +151,18 @@ class Prompt(BaseModel):
 
 class MessageCreate(Prompt):
     max_tokens: int = Field(ge=1)
-    stop_sequences: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list,
-                                                                       max_length=MAX_STOP_SEQUENCES)
+    stop_sequences: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, max_length=MAX_STOP_SEQUENCES
+    )
     temperature: float | None = Field(default=None, ge=0.0, le=1.0)
     top_p: float | None = Field(default=None, gt=0.0, le=1.0)
     top_k: int | None = Field(default=None, ge=0)
     stream: bool = False
     metadata: dict[str, Any] | None = None
     service_tier: Literal["auto", "standard_only"] | None = None
-    rag: bool | None = Field(default=None, description=(
-        "paramstack extension: retrieve from the tenant's RAG collection; omitted: the tenant's rag_by_default"))
+    rag: bool | None = Field(
+        default=None,
+        description=(
+            "paramstack extension: retrieve from the tenant's RAG collection; omitted: the tenant's rag_by_default"
+        ),
+    )

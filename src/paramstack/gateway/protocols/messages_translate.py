@@ -32,12 +32,22 @@ from paramstack.gateway.protocols.tools import checked_schema, checked_tool_choi
 def to_call_request(body: MessageCreate) -> CallRequest:
     prompt = prompt_parts(body)
     return CallRequest(
-        protocol="messages", model=body.model, messages=prompt.messages, max_tokens=body.max_tokens,
+        protocol="messages",
+        model=body.model,
+        messages=prompt.messages,
+        max_tokens=body.max_tokens,
         temperature=1.0 if body.temperature is None else body.temperature,
-        top_p=1.0 if body.top_p is None else body.top_p, stop=tuple(body.stop_sequences), stream=body.stream,
-        user=str((body.metadata or {}).get("user_id") or "") or None, rag=body.rag, tools=prompt.tools,
-        tool_choice=prompt.tool_choice, parallel_tool_calls=prompt.parallel_tool_calls,
-        output_format=output_format(body), id_prefix="msg_")
+        top_p=1.0 if body.top_p is None else body.top_p,
+        stop=tuple(body.stop_sequences),
+        stream=body.stream,
+        user=str((body.metadata or {}).get("user_id") or "") or None,
+        rag=body.rag,
+        tools=prompt.tools,
+        tool_choice=prompt.tool_choice,
+        parallel_tool_calls=prompt.parallel_tool_calls,
+        output_format=output_format(body),
+        id_prefix="msg_",
+    )
 
 
 def output_format(body: Prompt) -> OutputFormat:
@@ -45,13 +55,22 @@ def output_format(body: Prompt) -> OutputFormat:
     requested = body.output_config.format if body.output_config else None
     if requested is None:
         return OutputFormat()
-    return OutputFormat(kind="json_schema", name="output",
-                        schema=checked_schema(requested.schema_, "output_config.format.schema"), strict=True)
+    return OutputFormat(
+        kind="json_schema",
+        name="output",
+        schema=checked_schema(requested.schema_, "output_config.format.schema"),
+        strict=True,
+    )
 
 
 class PromptParts:
-    def __init__(self, messages: tuple[ChatMessage, ...], tools: tuple[ToolSpec, ...], tool_choice: ToolChoice,
-                 parallel_tool_calls: bool) -> None:
+    def __init__(
+        self,
+        messages: tuple[ChatMessage, ...],
+        tools: tuple[ToolSpec, ...],
+        tool_choice: ToolChoice,
+        parallel_tool_calls: bool,
+    ) -> None:
         self.messages, self.tools = messages, tools
         self.tool_choice, self.parallel_tool_calls = tool_choice, parallel_tool_calls
 
@@ -68,9 +87,15 @@ def prompt_parts(body: Prompt) -> PromptParts:
         pending = {b.id for b in _blocks(message) if isinstance(b, ToolUseBlock)}
     if not any(t.content.strip() or t.parts or t.tool_calls for t in turns if t.role != "system"):
         raise InvalidRequest("messages: at least one message must have non-empty content", param="messages")
-    tools = tuple(ToolSpec(name=t.name, description=t.description,
-                           parameters=checked_schema(t.input_schema, f"tools.{i}.input_schema"),
-                           strict=bool(t.strict)) for i, t in enumerate(body.tools))
+    tools = tuple(
+        ToolSpec(
+            name=t.name,
+            description=t.description,
+            parameters=checked_schema(t.input_schema, f"tools.{i}.input_schema"),
+            strict=bool(t.strict),
+        )
+        for i, t in enumerate(body.tools)
+    )
     checked_tool_names(tools, param="tools")
     choice, parallel = _tool_choice(body, tools)
     return PromptParts(tuple(turns), tools, choice, parallel)
@@ -82,9 +107,12 @@ def _turns(message: Message, index: int, pending: set[str]) -> list[ChatMessage]
     if pending:
         answered = {b.tool_use_id for b in blocks if isinstance(b, ToolResultBlock)}
         if missing := sorted(pending - answered):
-            raise InvalidRequest(f"{f'messages.{index - 1}'}: `tool_use` ids were found without `tool_result` "
-                                 f"blocks immediately after: {', '.join(missing)}. Each `tool_use` block must have "
-                                 "a corresponding `tool_result` block in the next message.", param=where)
+            raise InvalidRequest(
+                f"{f'messages.{index - 1}'}: `tool_use` ids were found without `tool_result` "
+                f"blocks immediately after: {', '.join(missing)}. Each `tool_use` block must have "
+                "a corresponding `tool_result` block in the next message.",
+                param=where,
+            )
     if message.role == "assistant":
         return [_assistant(blocks, where)]
     results: list[ChatMessage] = []
@@ -95,17 +123,24 @@ def _turns(message: Message, index: int, pending: set[str]) -> list[ChatMessage]
             raise InvalidRequest(f"{at}: `tool_use` blocks can only be in `assistant` messages", param=at)
         if isinstance(block, ToolResultBlock):
             if parts:
-                raise InvalidRequest(f"{at}: `tool_result` blocks must come before any other content in a "
-                                     "`user` message", param=at)
+                raise InvalidRequest(
+                    f"{at}: `tool_result` blocks must come before any other content in a `user` message", param=at
+                )
             if block.tool_use_id not in pending:
-                raise InvalidRequest(f"{at}: unexpected `tool_use_id` found in `tool_result` blocks: "
-                                     f"{block.tool_use_id}. Each `tool_result` block must have a corresponding "
-                                     "`tool_use` block in the previous message.", param=at)
+                raise InvalidRequest(
+                    f"{at}: unexpected `tool_use_id` found in `tool_result` blocks: "
+                    f"{block.tool_use_id}. Each `tool_result` block must have a corresponding "
+                    "`tool_use` block in the previous message.",
+                    param=at,
+                )
             results.append(_tool_result(block))
         else:
             parts.append(_part(block))
-    user = [ChatMessage(role="user", content="".join(p.text for p in parts if p.kind == "text"),
-                        parts=tuple(parts))] if parts else []
+    user = (
+        [ChatMessage(role="user", content="".join(p.text for p in parts if p.kind == "text"), parts=tuple(parts))]
+        if parts
+        else []
+    )
     return results + user
 
 
@@ -120,8 +155,13 @@ def _assistant(blocks: Sequence[object], where: str) -> ChatMessage:
             at = f"{where}.content.{position}"
             raise InvalidRequest(f"{at}: `image` blocks can only be in `user` messages", param=at)
         if isinstance(block, ToolUseBlock):
-            calls.append(ToolCall(id=block.id, name=block.name,
-                                  arguments=json.dumps(block.input, ensure_ascii=False, separators=(",", ":"))))
+            calls.append(
+                ToolCall(
+                    id=block.id,
+                    name=block.name,
+                    arguments=json.dumps(block.input, ensure_ascii=False, separators=(",", ":")),
+                )
+            )
         elif isinstance(block, TextBlock):
             texts.append(block.text)
     return ChatMessage(role="assistant", content="".join(texts), tool_calls=tuple(calls))
@@ -146,8 +186,12 @@ def _tool_result(block: ToolResultBlock) -> ChatMessage:
     if block.is_error:
         text = f"Error: {text}"  # the model must know the call failed; chat templates have no flag for it
         parts = tuple(ContentPart(kind="text", text=text) if p.kind == "text" else p for p in parts)
-    return ChatMessage(role="tool", content=text, parts=parts if any(p.kind != "text" for p in parts) else (),
-                       tool_call_id=block.tool_use_id)
+    return ChatMessage(
+        role="tool",
+        content=text,
+        parts=parts if any(p.kind != "text" for p in parts) else (),
+        tool_call_id=block.tool_use_id,
+    )
 
 
 def _tool_choice(body: Prompt, tools: tuple[ToolSpec, ...]) -> tuple[ToolChoice, bool]:
@@ -156,7 +200,12 @@ def _tool_choice(body: Prompt, tools: tuple[ToolSpec, ...]) -> tuple[ToolChoice,
         return ToolChoice(mode="auto"), True
     if isinstance(requested, ToolChoiceNone):
         return ToolChoice(mode="none"), True
-    choice = (ToolChoice(mode="required", name=requested.name) if isinstance(requested, ToolChoiceTool)
-              else ToolChoice(mode="required") if isinstance(requested, ToolChoiceAny) else ToolChoice(mode="auto"))
+    choice = (
+        ToolChoice(mode="required", name=requested.name)
+        if isinstance(requested, ToolChoiceTool)
+        else ToolChoice(mode="required")
+        if isinstance(requested, ToolChoiceAny)
+        else ToolChoice(mode="auto")
+    )
     checked_tool_choice(choice, tools)
     return choice, not requested.disable_parallel_tool_use

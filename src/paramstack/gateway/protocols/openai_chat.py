@@ -35,37 +35,90 @@ from paramstack.gateway.schemas import (
 
 # The body fields the gateway interprets itself; every other field is forwarded as sent to an
 # OpenAI-compatible upstream (vLLM's top_k, chat_template_kwargs, guided_json..., OpenAI's newer fields).
-INTERPRETED = frozenset({
-    "model", "messages", "prompt", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stream",
-    "stream_options", "stop", "seed", "tools", "tool_choice", "parallel_tool_calls", "response_format",
-    "logprobs", "top_logprobs", "echo", "rag", "best_of", "suffix",
-})
+INTERPRETED = frozenset(
+    {
+        "model",
+        "messages",
+        "prompt",
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "n",
+        "stream",
+        "stream_options",
+        "stop",
+        "seed",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "logprobs",
+        "top_logprobs",
+        "echo",
+        "rag",
+        "best_of",
+        "suffix",
+    }
+)
 
 
 def chat_call(body: ChatCompletionRequest, raw_body: Mapping[str, Any]) -> CallRequest:
-    tools = tuple(_tool(tool.function.name, tool.function.description, tool.function.parameters,
-                        tool.function.strict, f"tools[{i}].function.parameters")
-                  for i, tool in enumerate(body.tools or ()))
+    tools = tuple(
+        _tool(
+            tool.function.name,
+            tool.function.description,
+            tool.function.parameters,
+            tool.function.strict,
+            f"tools[{i}].function.parameters",
+        )
+        for i, tool in enumerate(body.tools or ())
+    )
     checked_tool_names(tools)
     messages = tuple(_message(m) for m in body.messages)
     check_tool_turns(messages)
     choice = checked_tool_choice(_tool_choice(body.tool_choice, bool(tools)), tools)
     return CallRequest(
-        protocol="chat", model=body.model, messages=messages, max_tokens=body.max_tokens,
-        temperature=body.temperature, top_p=body.top_p, stop=body.stop_sequences, seed=body.seed,
-        stream=body.stream, user=body.user, rag=body.rag, tools=tools, tool_choice=choice,
-        parallel_tool_calls=body.parallel_tool_calls is not False, output_format=_output_format(body),
-        logprobs=(body.top_logprobs or 0) if body.logprobs else None, passthrough=_passthrough(raw_body),
-        id_prefix="chatcmpl-")
+        protocol="chat",
+        model=body.model,
+        messages=messages,
+        max_tokens=body.max_tokens,
+        temperature=body.temperature,
+        top_p=body.top_p,
+        stop=body.stop_sequences,
+        seed=body.seed,
+        stream=body.stream,
+        user=body.user,
+        rag=body.rag,
+        tools=tools,
+        tool_choice=choice,
+        parallel_tool_calls=body.parallel_tool_calls is not False,
+        output_format=_output_format(body),
+        logprobs=(body.top_logprobs or 0) if body.logprobs else None,
+        passthrough=_passthrough(raw_body),
+        id_prefix="chatcmpl-",
+    )
 
 
 def text_call(body: CompletionRequest, raw_body: Mapping[str, Any]) -> CallRequest:
     prompt = body.prompt if isinstance(body.prompt, str) else tuple(body.prompt)
     return CallRequest(
-        protocol="text", model=body.model, prompt=prompt, max_tokens=body.max_tokens,  # type: ignore[arg-type]
-        temperature=body.temperature, top_p=body.top_p, stop=body.stop_sequences, seed=body.seed,
-        stream=body.stream, user=body.user, rag=body.rag, logprobs=body.logprobs, echo=body.echo,
-        passthrough=_passthrough(raw_body), id_prefix="cmpl-")
+        protocol="text",
+        model=body.model,
+        prompt=prompt,
+        max_tokens=body.max_tokens,  # type: ignore[arg-type]
+        temperature=body.temperature,
+        top_p=body.top_p,
+        stop=body.stop_sequences,
+        seed=body.seed,
+        stream=body.stream,
+        user=body.user,
+        rag=body.rag,
+        logprobs=body.logprobs,
+        echo=body.echo,
+        passthrough=_passthrough(raw_body),
+        id_prefix="cmpl-",
+    )
 
 
 def _passthrough(raw_body: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,8 +144,7 @@ def _output_format(body: ChatCompletionRequest) -> OutputFormat:
         return OutputFormat("json_object")
     if isinstance(fmt, JsonSchemaResponseFormat):
         spec = fmt.json_schema
-        schema = checked_schema(spec.schema_ if spec.schema_ is not None else {},
-                                "response_format.json_schema.schema")
+        schema = checked_schema(spec.schema_ if spec.schema_ is not None else {}, "response_format.json_schema.schema")
         return OutputFormat("json_schema", name=spec.name, schema=schema, strict=bool(spec.strict))
     return OutputFormat()
 
@@ -106,8 +158,9 @@ def _message(message: Message) -> ChatMessage:
     if message.role == "assistant" and not content and message.refusal:
         content = message.refusal
     calls = tuple(ToolCall(c.id, c.function.name, c.function.arguments) for c in message.tool_calls or ())
-    return ChatMessage(role=role, content=content, parts=parts, tool_calls=calls,
-                       tool_call_id=message.tool_call_id, name=message.name)
+    return ChatMessage(
+        role=role, content=content, parts=parts, tool_calls=calls, tool_call_id=message.tool_call_id, name=message.name
+    )
 
 
 def _part(part: Any) -> ContentPart:

@@ -40,25 +40,56 @@ class ResponseShell:
     call: CallRequest
     sources: tuple[dict[str, Any], ...] = ()  # retrieved chunks the answer drew on (paramstack, as in chat)
 
-    def object(self, status: str, output: list[dict[str, Any]], finished: Finished | None = None,
-               error: dict[str, Any] | None = None) -> dict[str, Any]:
+    def object(
+        self,
+        status: str,
+        output: list[dict[str, Any]],
+        finished: Finished | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         body, call = self.body, self.call
         reason = INCOMPLETE_REASONS.get(finished.finish_reason) if finished else None
         result: dict[str, Any] = {
-            "id": self.response_id, "object": "response", "created_at": self.created, "status": status,
-            "background": False, "error": error,
+            "id": self.response_id,
+            "object": "response",
+            "created_at": self.created,
+            "status": status,
+            "background": False,
+            "error": error,
             "incomplete_details": {"reason": reason} if reason else None,
-            "instructions": body.instructions, "max_output_tokens": body.max_output_tokens,
-            "max_tool_calls": None, "model": self.model, "output": output,
-            "parallel_tool_calls": body.parallel_tool_calls, "previous_response_id": body.previous_response_id,
-            "reasoning": {"effort": None, "summary": None}, "service_tier": "default", "store": body.store,
-            "temperature": call.temperature, "text": {"format": _format_body(call), "verbosity": "medium"},
-            "tool_choice": (call.tool_choice.mode if call.tool_choice.name is None
-                            else {"type": "function", "name": call.tool_choice.name}),
-            "tools": [{"type": "function", "name": t.name, "description": t.description,
-                       "parameters": dict(t.parameters), "strict": t.strict} for t in call.tools],
-            "top_logprobs": body.top_logprobs or 0, "top_p": call.top_p, "truncation": "disabled",
-            "usage": _usage(finished) if finished else None, "user": body.user, "metadata": body.metadata or {},
+            "instructions": body.instructions,
+            "max_output_tokens": body.max_output_tokens,
+            "max_tool_calls": None,
+            "model": self.model,
+            "output": output,
+            "parallel_tool_calls": body.parallel_tool_calls,
+            "previous_response_id": body.previous_response_id,
+            "reasoning": {"effort": None, "summary": None},
+            "service_tier": "default",
+            "store": body.store,
+            "temperature": call.temperature,
+            "text": {"format": _format_body(call), "verbosity": "medium"},
+            "tool_choice": (
+                call.tool_choice.mode
+                if call.tool_choice.name is None
+                else {"type": "function", "name": call.tool_choice.name}
+            ),
+            "tools": [
+                {
+                    "type": "function",
+                    "name": t.name,
+                    "description": t.description,
+                    "parameters": dict(t.parameters),
+                    "strict": t.strict,
+                }
+                for t in call.tools
+            ],
+            "top_logprobs": body.top_logprobs or 0,
+            "top_p": call.top_p,
+            "truncation": "disabled",
+            "usage": _usage(finished) if finished else None,
+            "user": body.user,
+            "metadata": body.metadata or {},
         }
         if self.sources:
             result["sources"] = list(self.sources)
@@ -73,30 +104,49 @@ class ResponseShell:
 
 
 def message_item(item_id: str, text: str, status: str, logprobs: tuple[TokenLogprob, ...] = ()) -> dict[str, Any]:
-    return {"id": item_id, "type": "message", "status": status, "role": "assistant",
-            "content": [] if status == "in_progress" and not text else [_text_part(text, logprobs)]}
+    return {
+        "id": item_id,
+        "type": "message",
+        "status": status,
+        "role": "assistant",
+        "content": [] if status == "in_progress" and not text else [_text_part(text, logprobs)],
+    }
 
 
 def function_call_item(item_id: str, call: ToolCall, status: str) -> dict[str, Any]:
-    return {"id": item_id, "type": "function_call", "status": status, "call_id": call.id, "name": call.name,
-            "arguments": call.arguments}
+    return {
+        "id": item_id,
+        "type": "function_call",
+        "status": status,
+        "call_id": call.id,
+        "name": call.name,
+        "arguments": call.arguments,
+    }
 
 
-async def complete(events: AsyncGenerator[PipelineEvent, None],
-                   shell: ResponseShell) -> tuple[dict[str, Any], Finished]:
+async def complete(
+    events: AsyncGenerator[PipelineEvent, None], shell: ResponseShell
+) -> tuple[dict[str, Any], Finished]:
     """The whole response object of a non-streamed call."""
     output = await collect(events)
     status = shell.final_status(output.finished)
     items: list[dict[str, Any]] = []
     if output.text or not output.tool_calls:
-        items.append(message_item(new_item_id("msg"), output.text,
-                                  "incomplete" if status == "incomplete" else "completed", output.logprobs))
+        items.append(
+            message_item(
+                new_item_id("msg"),
+                output.text,
+                "incomplete" if status == "incomplete" else "completed",
+                output.logprobs,
+            )
+        )
     items.extend(function_call_item(new_item_id("fc"), call, "completed") for call in output.tool_calls)
     return shell.object(status, items, output.finished), output.finished
 
 
-async def stream(events: AsyncGenerator[PipelineEvent, None], shell: ResponseShell,
-                 store: Store | None) -> AsyncIterator[bytes]:
+async def stream(
+    events: AsyncGenerator[PipelineEvent, None], shell: ResponseShell, store: Store | None
+) -> AsyncIterator[bytes]:
     """The semantic events; ``store`` saves the final object before the client is told it is complete."""
     writer = _EventWriter(shell)
     yield writer.event("response.created", response=shell.object("in_progress", []))
@@ -128,16 +178,30 @@ def input_items(turns: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for turn in turns:
         if turn.role == "tool":
-            items.append({"id": new_item_id("fco"), "type": "function_call_output", "call_id": turn.tool_call_id,
-                          "output": turn.content, "status": "completed"})
+            items.append(
+                {
+                    "id": new_item_id("fco"),
+                    "type": "function_call_output",
+                    "call_id": turn.tool_call_id,
+                    "output": turn.content,
+                    "status": "completed",
+                }
+            )
             continue
         if turn.content or not turn.tool_calls:
             kind = "output_text" if turn.role == "assistant" else "input_text"
             part: dict[str, Any] = {"type": kind, "text": turn.content}
             if kind == "output_text":
                 part["annotations"] = []
-            items.append({"id": new_item_id("msg"), "type": "message", "role": turn.role, "status": "completed",
-                          "content": [part]})
+            items.append(
+                {
+                    "id": new_item_id("msg"),
+                    "type": "message",
+                    "role": turn.role,
+                    "status": "completed",
+                    "content": [part],
+                }
+            )
         items.extend(function_call_item(new_item_id("fc"), call, "completed") for call in turn.tool_calls)
     return items
 
@@ -167,15 +231,34 @@ class _EventWriter:
         index = len(self.output)
         if self._text_item is None:
             self._text_item, self._text, self._logprobs = new_item_id("msg"), [], []
-            chunks.append(self.event("response.output_item.added", output_index=index,
-                                     item=message_item(self._text_item, "", "in_progress")))
-            chunks.append(self.event("response.content_part.added", item_id=self._text_item, output_index=index,
-                                     content_index=0, part=_text_part("", ())))
+            chunks.append(
+                self.event(
+                    "response.output_item.added",
+                    output_index=index,
+                    item=message_item(self._text_item, "", "in_progress"),
+                )
+            )
+            chunks.append(
+                self.event(
+                    "response.content_part.added",
+                    item_id=self._text_item,
+                    output_index=index,
+                    content_index=0,
+                    part=_text_part("", ()),
+                )
+            )
         self._text.append(delta.text)
         self._logprobs.extend(delta.logprobs)
-        chunks.append(self.event("response.output_text.delta", item_id=self._text_item, output_index=index,
-                                 content_index=0, delta=delta.text,
-                                 logprobs=logprobs_body(delta.logprobs) if self._wants_logprobs else []))
+        chunks.append(
+            self.event(
+                "response.output_text.delta",
+                item_id=self._text_item,
+                output_index=index,
+                content_index=0,
+                delta=delta.text,
+                logprobs=logprobs_body(delta.logprobs) if self._wants_logprobs else [],
+            )
+        )
         return chunks
 
     def tool_call(self, delta: ToolCallDelta) -> list[bytes]:
@@ -186,13 +269,24 @@ class _EventWriter:
         if self._call is None:
             call = GrowingCall.start(delta)
             self._call = (new_item_id("fc"), delta.index, call)
-            chunks.append(self.event("response.output_item.added", output_index=index, item=function_call_item(
-                self._call[0], ToolCall(call.id, call.name, ""), "in_progress")))
+            chunks.append(
+                self.event(
+                    "response.output_item.added",
+                    output_index=index,
+                    item=function_call_item(self._call[0], ToolCall(call.id, call.name, ""), "in_progress"),
+                )
+            )
         else:
             self._call[2].add(delta)
         if delta.arguments:
-            chunks.append(self.event("response.function_call_arguments.delta", item_id=self._call[0],
-                                     output_index=index, delta=delta.arguments))
+            chunks.append(
+                self.event(
+                    "response.function_call_arguments.delta",
+                    item_id=self._call[0],
+                    output_index=index,
+                    delta=delta.arguments,
+                )
+            )
         return chunks
 
     def close_open_item(self, finished: Finished) -> list[bytes]:
@@ -210,10 +304,20 @@ class _EventWriter:
             # Nothing was said: OpenAI still answers with one (empty) message.
             self._text_item, self._text, self._logprobs = new_item_id("msg"), [], []
             index = len(self.output)
-            opened = [self.event("response.output_item.added", output_index=index,
-                                 item=message_item(self._text_item, "", "in_progress")),
-                      self.event("response.content_part.added", item_id=self._text_item, output_index=index,
-                                 content_index=0, part=_text_part("", ()))]
+            opened = [
+                self.event(
+                    "response.output_item.added",
+                    output_index=index,
+                    item=message_item(self._text_item, "", "in_progress"),
+                ),
+                self.event(
+                    "response.content_part.added",
+                    item_id=self._text_item,
+                    output_index=index,
+                    content_index=0,
+                    part=_text_part("", ()),
+                ),
+            ]
             return opened + self._close_text(self._item_status(finished))
         if self._text_item is not None:
             return self._close_text(self._item_status(finished))
@@ -230,11 +334,18 @@ class _EventWriter:
         item = message_item(item_id, text, status, logprobs)
         self._text_item = None
         self.output.append(item)
-        return [self.event("response.output_text.done", item_id=item_id, output_index=index, content_index=0,
-                           text=text, logprobs=part["logprobs"]),
-                self.event("response.content_part.done", item_id=item_id, output_index=index, content_index=0,
-                           part=part),
-                self.event("response.output_item.done", output_index=index, item=item)]
+        return [
+            self.event(
+                "response.output_text.done",
+                item_id=item_id,
+                output_index=index,
+                content_index=0,
+                text=text,
+                logprobs=part["logprobs"],
+            ),
+            self.event("response.content_part.done", item_id=item_id, output_index=index, content_index=0, part=part),
+            self.event("response.output_item.done", output_index=index, item=item),
+        ]
 
     def _close_call(self, finished: Finished | None) -> list[bytes]:
         assert self._call is not None
@@ -244,9 +355,16 @@ class _EventWriter:
         item = function_call_item(item_id, call, "completed")
         self._call = None
         self.output.append(item)
-        return [self.event("response.function_call_arguments.done", item_id=item_id, output_index=index,
-                           name=call.name, arguments=call.arguments),
-                self.event("response.output_item.done", output_index=index, item=item)]
+        return [
+            self.event(
+                "response.function_call_arguments.done",
+                item_id=item_id,
+                output_index=index,
+                name=call.name,
+                arguments=call.arguments,
+            ),
+            self.event("response.output_item.done", output_index=index, item=item),
+        ]
 
 
 def _text_part(text: str, logprobs: tuple[TokenLogprob, ...]) -> dict[str, Any]:
@@ -255,14 +373,23 @@ def _text_part(text: str, logprobs: tuple[TokenLogprob, ...]) -> dict[str, Any]:
 
 def _usage(finished: Finished) -> dict[str, Any]:
     usage = finished.usage
-    return {"input_tokens": usage.prompt_tokens, "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": usage.completion_tokens, "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": usage.total_tokens}
+    return {
+        "input_tokens": usage.prompt_tokens,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": usage.completion_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": usage.total_tokens,
+    }
 
 
 def _format_body(call: CallRequest) -> dict[str, Any]:
     fmt = call.output_format
     if fmt.kind == "json_schema":
-        return {"type": "json_schema", "name": fmt.name, "schema": dict(fmt.schema or {}), "strict": fmt.strict,
-                "description": None}
+        return {
+            "type": "json_schema",
+            "name": fmt.name,
+            "schema": dict(fmt.schema or {}),
+            "strict": fmt.strict,
+            "description": None,
+        }
     return {"type": fmt.kind}

@@ -99,11 +99,15 @@ def _item_type(item: Any) -> str:
 
 
 InputItem = Annotated[
-    Annotated[MessageItem, Tag("message")] | Annotated[FunctionCallItem, Tag("function_call")]
+    Annotated[MessageItem, Tag("message")]
+    | Annotated[FunctionCallItem, Tag("function_call")]
     | Annotated[FunctionCallOutputItem, Tag("function_call_output")],
-    Discriminator(_item_type, custom_error_type="invalid_item_type",
-                  custom_error_message="unknown input item type: paramstack takes 'message', 'function_call' "
-                                       "and 'function_call_output' items"),
+    Discriminator(
+        _item_type,
+        custom_error_type="invalid_item_type",
+        custom_error_message="unknown input item type: paramstack takes 'message', 'function_call' "
+        "and 'function_call_output' items",
+    ),
 ]
 
 
@@ -136,9 +140,17 @@ class TextConfig(BaseModel):
 class ResponseCreate(_Strict):
     model: str = Field(min_length=1, max_length=256)
     # A string is one user message (normalised before validation, so errors point into the items).
-    input: Annotated[list[InputItem], WithJsonSchema({"anyOf": [
-        {"type": "string", "minLength": 1}, {"type": "array", "minItems": 1, "items": {"type": "object"}}]})] = Field(
-        min_length=1)
+    input: Annotated[
+        list[InputItem],
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "minLength": 1},
+                    {"type": "array", "minItems": 1, "items": {"type": "object"}},
+                ]
+            }
+        ),
+    ] = Field(min_length=1)
     instructions: str | None = None
     tools: list[FunctionTool] = Field(default_factory=list, max_length=128)
     tool_choice: Literal["none", "auto", "required"] | NamedFunction = "auto"
@@ -153,8 +165,12 @@ class ResponseCreate(_Strict):
     previous_response_id: str | None = Field(default=None, min_length=1, max_length=80)
     stream: bool = False
     user: str | None = Field(default=None, max_length=256)
-    rag: bool | None = Field(default=None, description=(
-        "paramstack extension: retrieve from the tenant's RAG collection; omitted: the tenant's rag_by_default"))
+    rag: bool | None = Field(
+        default=None,
+        description=(
+            "paramstack extension: retrieve from the tenant's RAG collection; omitted: the tenant's rag_by_default"
+        ),
+    )
     # accepted, no effect here
     include: list[str] | None = None
     truncation: Literal["auto", "disabled"] | None = None

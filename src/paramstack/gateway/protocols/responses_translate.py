@@ -30,20 +30,43 @@ def to_call_request(body: ResponseCreate, previous: Sequence[ChatMessage] = ()) 
     if not any(t.content.strip() or t.parts or t.tool_calls for t in turns if t.role != "system"):
         raise InvalidRequest("input must contain some text", param="input", code="invalid_value")
     messages = ([ChatMessage(role="system", content=body.instructions)] if body.instructions else []) + turns
-    tools = tuple(ToolSpec(name=t.name, description=t.description,
-                           parameters=(checked_schema(t.parameters, f"tools[{i}].parameters")
-                                       if t.parameters is not None else {"type": "object", "properties": {}}),
-                           strict=bool(t.strict)) for i, t in enumerate(body.tools))
+    tools = tuple(
+        ToolSpec(
+            name=t.name,
+            description=t.description,
+            parameters=(
+                checked_schema(t.parameters, f"tools[{i}].parameters")
+                if t.parameters is not None
+                else {"type": "object", "properties": {}}
+            ),
+            strict=bool(t.strict),
+        )
+        for i, t in enumerate(body.tools)
+    )
     checked_tool_names(tools)
-    choice = (ToolChoice(mode=body.tool_choice) if isinstance(body.tool_choice, str)
-              else ToolChoice(mode="required", name=body.tool_choice.name))
+    choice = (
+        ToolChoice(mode=body.tool_choice)
+        if isinstance(body.tool_choice, str)
+        else ToolChoice(mode="required", name=body.tool_choice.name)
+    )
     checked_tool_choice(choice, tools)
     return CallRequest(
-        protocol="responses", model=body.model, messages=tuple(messages), max_tokens=body.max_output_tokens,
+        protocol="responses",
+        model=body.model,
+        messages=tuple(messages),
+        max_tokens=body.max_output_tokens,
         temperature=1.0 if body.temperature is None else body.temperature,
-        top_p=1.0 if body.top_p is None else body.top_p, stream=body.stream, user=body.user, rag=body.rag,
-        tools=tools, tool_choice=choice, parallel_tool_calls=body.parallel_tool_calls,
-        output_format=output_format(body), logprobs=wanted_logprobs(body), id_prefix="resp_")
+        top_p=1.0 if body.top_p is None else body.top_p,
+        stream=body.stream,
+        user=body.user,
+        rag=body.rag,
+        tools=tools,
+        tool_choice=choice,
+        parallel_tool_calls=body.parallel_tool_calls,
+        output_format=output_format(body),
+        logprobs=wanted_logprobs(body),
+        id_prefix="resp_",
+    )
 
 
 def wanted_logprobs(body: ResponseCreate) -> int | None:
@@ -66,14 +89,18 @@ def input_turns(body: ResponseCreate, known_calls: set[str] = frozenset()) -> li
             last = turns[-1] if turns else None
             # A model turn is one message then its function calls: they come back as separate items.
             if last is not None and last.role == "assistant":
-                turns[-1] = ChatMessage(role="assistant", content=last.content, parts=last.parts,
-                                        tool_calls=(*last.tool_calls, call))
+                turns[-1] = ChatMessage(
+                    role="assistant", content=last.content, parts=last.parts, tool_calls=(*last.tool_calls, call)
+                )
             else:
                 turns.append(ChatMessage(role="assistant", content="", tool_calls=(call,)))
         elif isinstance(item, FunctionCallOutputItem):
             if item.call_id not in calls:
-                raise InvalidRequest(f"No tool call found for function call output with call_id {item.call_id}.",
-                                     param=f"{where}.call_id", code="invalid_value")
+                raise InvalidRequest(
+                    f"No tool call found for function call output with call_id {item.call_id}.",
+                    param=f"{where}.call_id",
+                    code="invalid_value",
+                )
             turns.append(_tool_result(item, where))
     return turns
 
@@ -85,14 +112,23 @@ def output_format(body: ResponseCreate) -> OutputFormat:
     if requested.type == "json_object":
         return OutputFormat(kind="json_object")
     if not requested.name:
-        raise InvalidRequest("Missing required parameter: 'text.format.name'.", param="text.format.name",
-                             code="missing_required_parameter")
+        raise InvalidRequest(
+            "Missing required parameter: 'text.format.name'.",
+            param="text.format.name",
+            code="missing_required_parameter",
+        )
     if requested.schema_ is None:
-        raise InvalidRequest("Missing required parameter: 'text.format.schema'.", param="text.format.schema",
-                             code="missing_required_parameter")
-    return OutputFormat(kind="json_schema", name=requested.name,
-                        schema=checked_schema(requested.schema_, "text.format.schema"),
-                        strict=bool(requested.strict))
+        raise InvalidRequest(
+            "Missing required parameter: 'text.format.schema'.",
+            param="text.format.schema",
+            code="missing_required_parameter",
+        )
+    return OutputFormat(
+        kind="json_schema",
+        name=requested.name,
+        schema=checked_schema(requested.schema_, "text.format.schema"),
+        strict=bool(requested.strict),
+    )
 
 
 def _message(item: MessageItem, where: str) -> ChatMessage:
@@ -104,16 +140,24 @@ def _message(item: MessageItem, where: str) -> ChatMessage:
 def _part(part: Any, where: str) -> ContentPart:
     if isinstance(part, InputImage):
         if part.image_url is None:
-            raise InvalidRequest("input_image needs an image_url (uploaded files are not served here)",
-                                 param=f"{where}.image_url", code="invalid_value")
-        return ContentPart(kind="image", source={"type": "image_url",
-                                                 "image_url": {"url": part.image_url, "detail": part.detail}})
+            raise InvalidRequest(
+                "input_image needs an image_url (uploaded files are not served here)",
+                param=f"{where}.image_url",
+                code="invalid_value",
+            )
+        return ContentPart(
+            kind="image", source={"type": "image_url", "image_url": {"url": part.image_url, "detail": part.detail}}
+        )
     if isinstance(part, InputFile):
         if part.file_data is None:
-            raise InvalidRequest("input_file needs file_data (uploaded files are not served here)",
-                                 param=f"{where}.file_data", code="invalid_value")
-        return ContentPart(kind="file", source={"type": "file", "file": {"file_data": part.file_data,
-                                                                          "filename": part.filename}})
+            raise InvalidRequest(
+                "input_file needs file_data (uploaded files are not served here)",
+                param=f"{where}.file_data",
+                code="invalid_value",
+            )
+        return ContentPart(
+            kind="file", source={"type": "file", "file": {"file_data": part.file_data, "filename": part.filename}}
+        )
     if isinstance(part, Refusal):
         return ContentPart(kind="text", text=part.refusal)
     return ContentPart(kind="text", text=part.text)

@@ -25,9 +25,15 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 Svc = Annotated[Services, Depends(services)]
 # Prices as decimal strings per 1K tokens, as `paramstack tenants add --price-input 0.0005` takes them
 _PRICE_FIELDS = {"input_per_1k": "input_per_1k_micros", "output_per_1k": "output_per_1k_micros"}
-_EXAMPLE_TENANT = {"org_id": "org_acme", "name": "Acme", "models": ["paramstack-tiny"], "adapters": ["legal-lora"],
-                   "guard_policy": "legal", "limits": {"tps": 5, "rpm": 200, "daily_tokens": 2_000_000},
-                   "pricing": {"currency": "USD", "input_per_1k": "0.0005", "output_per_1k": "0.0015"}}
+_EXAMPLE_TENANT = {
+    "org_id": "org_acme",
+    "name": "Acme",
+    "models": ["paramstack-tiny"],
+    "adapters": ["legal-lora"],
+    "guard_policy": "legal",
+    "limits": {"tps": 5, "rpm": 200, "daily_tokens": 2_000_000},
+    "pricing": {"currency": "USD", "input_per_1k": "0.0005", "output_per_1k": "0.0015"},
+}
 
 
 class NewKey(BaseModel):
@@ -58,9 +64,18 @@ def list_tenants(request: Request, svc: Svc) -> dict[str, Any]:
 
 
 @router.post("/tenants", status_code=201)
-def add_tenant(request: Request, svc: Svc, body: Annotated[dict[str, Any], Body(
-        description="A tenant: org_id plus the fields of TenantSpec (prices also as pricing.input_per_1k "
-                    "decimal strings)", examples=[_EXAMPLE_TENANT])]) -> dict[str, Any]:
+def add_tenant(
+    request: Request,
+    svc: Svc,
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            description="A tenant: org_id plus the fields of TenantSpec (prices also as pricing.input_per_1k "
+            "decimal strings)",
+            examples=[_EXAMPLE_TENANT],
+        ),
+    ],
+) -> dict[str, Any]:
     caller = console_access.admin(request, svc)
     body = _with_micros(body)
     org_id = body.get("org_id")
@@ -80,8 +95,9 @@ def show_tenant(org_id: str, request: Request, svc: Svc) -> dict[str, Any]:
 
 
 @router.patch("/tenants/{org_id}")
-def update_tenant(org_id: str, request: Request, svc: Svc,
-                  changes: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def update_tenant(
+    org_id: str, request: Request, svc: Svc, changes: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
     caller = console_access.admin(request, svc)
     changes = _with_micros(changes)
     if "guard_policy" in changes:
@@ -101,8 +117,9 @@ def list_keys(org_id: str, request: Request, svc: Svc) -> dict[str, Any]:
 
 
 @router.post("/tenants/{org_id}/keys", status_code=201)
-def create_key(org_id: str, request: Request, svc: Svc,
-               body: Annotated[NewKey | None, Body()] = None) -> dict[str, Any]:
+def create_key(
+    org_id: str, request: Request, svc: Svc, body: Annotated[NewKey | None, Body()] = None
+) -> dict[str, Any]:
     caller = console_access.admin(request, svc)
     svc.tenants.get(org_id)
     key, secret = svc.keys.create(org_id, name=body.name if body else "")
@@ -121,8 +138,7 @@ def revoke_key(key_id: str, request: Request, svc: Svc) -> dict[str, Any]:
 
 # Declared last: its path parameter would otherwise swallow /tenants/{org_id}/keys.
 @router.post("/tenants/{org_id}/{action}")
-def set_tenant_status(org_id: str, action: Literal["disable", "enable"], request: Request,
-                      svc: Svc) -> dict[str, Any]:
+def set_tenant_status(org_id: str, action: Literal["disable", "enable"], request: Request, svc: Svc) -> dict[str, Any]:
     """Disable a tenant (its keys stop working within the auth cache TTL everywhere) or enable it again."""
     caller = console_access.admin(request, svc)
     tenant = svc.tenants.set_status(org_id, "disabled" if action == "disable" else "active")

@@ -36,13 +36,19 @@ def audit_status(request: Request, svc: Svc) -> dict[str, Any]:
     verdict = verify_audit_chain(svc.database, keyring, tsa_roots=roots)
     result = verdict.to_dict()
     first_bad = next((f.where for f in verdict.findings if isinstance(f.where, int)), None)
-    result["verified_up_to_seq"] = (result.get("head_seq") if verdict.valid
-                                    else (first_bad - 1 if isinstance(first_bad, int) else None))
+    result["verified_up_to_seq"] = (
+        result.get("head_seq") if verdict.valid else (first_bad - 1 if isinstance(first_bad, int) else None)
+    )
     checkpoints = AuditLog(svc.database).checkpoints()
     last = checkpoints[-1] if checkpoints else None
-    result["last_checkpoint"] = None if last is None else {
-        **{k: v for k, v in last.to_dict().items() if k != "tsa_token"},
-        "rfc3161": _tsa_time(last.tsa_token, last.signature_bytes(), roots)}
+    result["last_checkpoint"] = (
+        None
+        if last is None
+        else {
+            **{k: v for k, v in last.to_dict().items() if k != "tsa_token"},
+            "rfc3161": _tsa_time(last.tsa_token, last.signature_bytes(), roots),
+        }
+    )
     result["recent_changes"] = admin_actions(svc.database)
     return {"object": "audit.status", **result}
 
@@ -60,8 +66,11 @@ def _tsa_time(token: bytes | None, signed: bytes, roots: list[Any] | None) -> di
         when = decode_timestamp_response(token).tst_info.gen_time
     except ValueError as error:
         return {"time": None, "verified": False, "problem": f"the token does not parse ({error})"}
-    return {"time": when.isoformat(), "verified": False,
-            "problem": "not verified: set attest.tsa_certificate to check the TSA's signature"}
+    return {
+        "time": when.isoformat(),
+        "verified": False,
+        "problem": "not verified: set attest.tsa_certificate to check the TSA's signature",
+    }
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -69,12 +78,18 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-@router.get("/export", response_class=StreamingResponse,
-            responses={200: {"content": {"application/x-ndjson": {}}, "description": "Entries as JSON lines"}})
-def audit_export(request: Request, svc: Svc,
-                 since: Annotated[datetime | None, Query(description="From this time (ISO 8601)")] = None,
-                 until: Annotated[datetime | None, Query(description="Before this time")] = None,
-                 tenant: Annotated[str | None, Query(description="Only this tenant")] = None) -> StreamingResponse:
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}, "description": "Entries as JSON lines"}},
+)
+def audit_export(
+    request: Request,
+    svc: Svc,
+    since: Annotated[datetime | None, Query(description="From this time (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time")] = None,
+    tenant: Annotated[str | None, Query(description="Only this tenant")] = None,
+) -> StreamingResponse:
     """`paramstack audit export` over HTTP: every entry with its hashes, so a copy can be re-verified."""
     console_access.admin(request, svc)
     rows = AuditLog(svc.database).export(since=_aware(since), until=_aware(until), org_id=tenant)
@@ -83,6 +98,8 @@ def audit_export(request: Request, svc: Svc,
         for row in rows:
             yield (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
-    return StreamingResponse(lines(), media_type="application/x-ndjson",
-                             headers={"Content-Disposition": 'attachment; filename="paramstack-audit.jsonl"',
-                                      "Cache-Control": "no-store"})
+    return StreamingResponse(
+        lines(),
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="paramstack-audit.jsonl"', "Cache-Control": "no-store"},
+    )

@@ -32,9 +32,17 @@ def list_adapters(request: Request, svc: Svc) -> dict[str, Any]:
         versions = []
         for version in reversed(registry.versions(summary.name)):
             verdict = verify_manifest(version.path, keyring)
-            versions.append({**version.to_dict(), "channel": pointed.get(version.version),
-                             "manifest": {"valid": verdict.valid, "problem": verdict.problem.value
-                                          if verdict.problem else None, "message": verdict.message}})
+            versions.append(
+                {
+                    **version.to_dict(),
+                    "channel": pointed.get(version.version),
+                    "manifest": {
+                        "valid": verdict.valid,
+                        "problem": verdict.problem.value if verdict.problem else None,
+                        "message": verdict.message,
+                    },
+                }
+            )
         data.append({**summary.to_dict(), "versions_detail": versions})
     return {"object": "list", "data": data}
 
@@ -46,8 +54,13 @@ def provenance(name: str, version: str, request: Request, svc: Svc) -> dict[str,
     console_access.admin(request, svc)
     record = AdapterRegistry(svc.database).get(name, version)
     if not record.manifest_sha256:
-        return {"object": "provenance", "name": name, "version": version, "lineage": None,
-                "message": "this version was registered without a signed manifest"}
+        return {
+            "object": "provenance",
+            "name": name,
+            "version": version,
+            "lineage": None,
+            "message": "this version was registered without a signed manifest",
+        }
     search = [svc.settings.home, Path(record.path).parent]
     tree = lineage(record.manifest_sha256, ManifestRegistry(search), _keyring(svc), kind="adapter", name=name)
     return {"object": "provenance", "name": name, "version": version, "ok": tree.ok, "lineage": tree.to_dict()}
@@ -59,8 +72,11 @@ def rag_collections(request: Request, svc: Svc) -> dict[str, Any]:
     console_access.admin(request, svc)
     if svc.rag is None:
         return {"object": "list", "enabled": False, "data": []}
-    data = [{"org_id": tenant.org_id, **info.to_dict()}
-            for tenant in svc.tenants.list() for info in svc.rag.list_collections(tenant.org_id)]
+    data = [
+        {"org_id": tenant.org_id, **info.to_dict()}
+        for tenant in svc.tenants.list()
+        for info in svc.rag.list_collections(tenant.org_id)
+    ]
     return {"object": "list", "enabled": True, "data": data}
 
 

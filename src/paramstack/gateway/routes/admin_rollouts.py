@@ -34,10 +34,17 @@ class Decision(BaseModel):
 
 def _view(rollout: Rollout, store: CanaryStore) -> dict[str, Any]:
     policy = rollout.policy
-    return {**rollout.to_dict(), "events": store.events(rollout.id),
-            "slo_window": {"interval_s": policy.get("interval"), "steps": policy.get("steps"),
-                           "failure_threshold": policy.get("failure_threshold"),
-                           "min_requests": policy.get("min_requests"), "objectives": policy.get("slo")}}
+    return {
+        **rollout.to_dict(),
+        "events": store.events(rollout.id),
+        "slo_window": {
+            "interval_s": policy.get("interval"),
+            "steps": policy.get("steps"),
+            "failure_threshold": policy.get("failure_threshold"),
+            "min_requests": policy.get("min_requests"),
+            "objectives": policy.get("slo"),
+        },
+    }
 
 
 @router.get("")
@@ -56,19 +63,30 @@ def show_rollout(rollout_id: RolloutId, request: Request, svc: Svc) -> dict[str,
 
 
 @router.post("/{rollout_id}/{action}")
-def decide(rollout_id: RolloutId, action: Literal["promote", "rollback"], request: Request, svc: Svc,
-           body: Annotated[Decision | None, Body()] = None) -> dict[str, Any]:
+def decide(
+    rollout_id: RolloutId,
+    action: Literal["promote", "rollback"],
+    request: Request,
+    svc: Svc,
+    body: Annotated[Decision | None, Body()] = None,
+) -> dict[str, Any]:
     """Make the canary stable now (promote) or send every end user back to the stable version (rollback)."""
     caller = console_access.admin(request, svc)
     store = CanaryStore(svc.database)
     rollout = store.get(rollout_id)
     verb = "promoted" if action == "promote" else "rolled back"
     reason = (body.reason if body and body.reason else f"{verb} by hand") + f" (console, {caller.key.key_id})"
-    controller = build_controller(svc.database, SloPolicy.model_validate(rollout.policy), svc.settings.canary,
-                                  audit=AuditLog(svc.database))
+    controller = build_controller(
+        svc.database, SloPolicy.model_validate(rollout.policy), svc.settings.canary, audit=AuditLog(svc.database)
+    )
     method = controller.promote if action == "promote" else controller.rollback
     # A worker thread has no event loop: the controller's few awaits (settle pause, webhook) get their own.
     final = asyncio.run(method(rollout_id, reason))
-    record_admin_action(svc.database, key_id=caller.key.key_id, action=f"rollout.{action}", org_id=final.org_id,
-                        target=f"rollout{rollout_id}")
+    record_admin_action(
+        svc.database,
+        key_id=caller.key.key_id,
+        action=f"rollout.{action}",
+        org_id=final.org_id,
+        target=f"rollout{rollout_id}",
+    )
     return _view(final, store)

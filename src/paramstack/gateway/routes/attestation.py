@@ -37,11 +37,14 @@ def build_attestation_router(keyring: KeyRingSource) -> APIRouter:
         try:
             document = json.loads(await request.body())
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise InvalidRequest("the body must be JSON: a saved response, or {\"attestation\", \"output\"}",
-                                 param="body") from None
+            raise InvalidRequest(
+                'the body must be JSON: a saved response, or {"attestation", "output"}', param="body"
+            ) from None
         if not isinstance(document, dict) or "attestation" not in document:
-            raise InvalidRequest("the body must be an object with an 'attestation' (a saved response, or "
-                                 "{\"attestation\", \"output\"})", param="attestation")
+            raise InvalidRequest(
+                'the body must be an object with an \'attestation\' (a saved response, or {"attestation", "output"})',
+                param="attestation",
+            )
         return verify_response(document, current()).to_dict()
 
     return router

@@ -62,8 +62,9 @@ async def read_body(request: Request, model: type[Body]) -> tuple[Body, Any]:
         raise RequestValidationError(error.errors(include_url=False, include_context=False)) from None
 
 
-async def read_call(request: Request, caller: Caller, model: type[Body],
-                    translate: Callable[[Body, Any], Translated]) -> tuple[Translated, Any]:
+async def read_call(
+    request: Request, caller: Caller, model: type[Body], translate: Callable[[Body, Any], Translated]
+) -> tuple[Translated, Any]:
     """The body as the one internal call. A body that does not validate is refused with a 400 and, the caller
     being known, recorded in the audit log (its digest, never its content)."""
     pipeline: Pipeline = request.app.state.services.pipeline
@@ -75,14 +76,24 @@ async def read_call(request: Request, caller: Caller, model: type[Body],
         if parsed is None:
             parsed = {"invalid_body_sha256": hashlib.sha256(await request.body()).hexdigest()}
         requested = parsed.get("model") if isinstance(parsed, dict) else None
-        await pipeline.refuse(caller, None, requested if isinstance(requested, str) else "-", parsed,
-                              refusal if isinstance(refusal, ParamstackError) else
-                              InvalidRequest("the request body does not validate", code="invalid_value"))
+        await pipeline.refuse(
+            caller,
+            None,
+            requested if isinstance(requested, str) else "-",
+            parsed,
+            refusal
+            if isinstance(refusal, ParamstackError)
+            else InvalidRequest("the request body does not validate", code="invalid_value"),
+        )
         raise
 
 
-async def _serve(request: Request, model: type[ChatCompletionRequest] | type[CompletionRequest],
-                 translate: Callable[[Any, Any], CallRequest], shape: ResponseShape) -> Response:
+async def _serve(
+    request: Request,
+    model: type[ChatCompletionRequest] | type[CompletionRequest],
+    translate: Callable[[Any, Any], CallRequest],
+    shape: ResponseShape,
+) -> Response:
     svc: Services = request.app.state.services
     pipeline = svc.pipeline
     trace = pipeline.tracing.begin(shape.kind, request.headers)
@@ -94,10 +105,14 @@ async def _serve(request: Request, model: type[ChatCompletionRequest] | type[Com
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
     events = pipeline.execute(prepared)
     if call_request.stream:
-        include_usage = bool(isinstance(raw_body.get("stream_options"), dict)
-                             and raw_body["stream_options"].get("include_usage"))
-        return ClosingStreamingResponse(stream(events, prepared, shape, include_usage),
-                                        media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
+        include_usage = bool(
+            isinstance(raw_body.get("stream_options"), dict) and raw_body["stream_options"].get("include_usage")
+        )
+        return ClosingStreamingResponse(
+            stream(events, prepared, shape, include_usage),
+            media_type="text/event-stream",
+            headers={**SSE_HEADERS, **headers},
+        )
     result, attestation = await complete(events, prepared, shape)
     if attestation is not None:
         headers.update(attestation_headers(attestation))

@@ -44,40 +44,54 @@ class EmbeddingRequest(BaseModel):
         if len(texts) > MAX_INPUTS:
             raise InvalidRequest(f"at most {MAX_INPUTS} inputs per request", param="input", code="invalid_value")
         if not all(isinstance(text, str) for text in texts):
-            raise InvalidRequest("token arrays are not supported here; send the text", param="input",
-                                 code="invalid_value")
+            raise InvalidRequest(
+                "token arrays are not supported here; send the text", param="input", code="invalid_value"
+            )
         if any(not text.strip() for text in texts):  # type: ignore[union-attr]
             raise InvalidRequest("inputs must not be empty strings", param="input", code="invalid_value")
         return texts  # type: ignore[return-value]
 
 
 @router.post("/v1/embeddings")
-async def create_embeddings(body: EmbeddingRequest, request: Request,
-                            svc: Annotated[Services, Depends(services)],
-                            rag: Annotated[RagService, Depends(rag_service)]) -> JSONResponse:
+async def create_embeddings(
+    body: EmbeddingRequest,
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    rag: Annotated[RagService, Depends(rag_service)],
+) -> JSONResponse:
     caller = await svc.tenant_caller(request)  # a missing or wrong key is refused before anything else is looked at
     if body.model != rag.embedder.name:
-        raise ModelNotFound(f"The model '{body.model}' does not exist; this server embeds with "
-                            f"'{rag.embedder.name}'", param="model")
+        raise ModelNotFound(
+            f"The model '{body.model}' does not exist; this server embeds with '{rag.embedder.name}'", param="model"
+        )
     texts = body.texts()
 
     async def embed() -> tuple[Embeddings, int]:
         result = await asyncio.to_thread(rag.embed, texts)
         if body.dimensions is not None and body.dimensions != result.dims:  # refused: not charged
-            raise InvalidRequest(f"'{rag.embedder.name}' makes {result.dims}-dimensional vectors and cannot "
-                                 "shorten them", param="dimensions", code="invalid_value")
+            raise InvalidRequest(
+                f"'{rag.embedder.name}' makes {result.dims}-dimensional vectors and cannot shorten them",
+                param="dimensions",
+                code="invalid_value",
+            )
         return result, result.tokens
 
     reserve = sum(len(text.encode("utf-8")) + 2 for text in texts)
-    result, headers = await svc.pipeline.metered(caller, rag.embedder.name,
-                                                 body.model_dump(exclude_none=True), reserve, embed)
-    return JSONResponse({
-        "object": "list",
-        "data": [{"object": "embedding", "index": i, "embedding": _encoded(vector, body.encoding_format)}
-                 for i, vector in enumerate(result.vectors)],
-        "model": rag.embedder.name,
-        "usage": {"prompt_tokens": result.tokens, "total_tokens": result.tokens},
-    }, headers=headers)
+    result, headers = await svc.pipeline.metered(
+        caller, rag.embedder.name, body.model_dump(exclude_none=True), reserve, embed
+    )
+    return JSONResponse(
+        {
+            "object": "list",
+            "data": [
+                {"object": "embedding", "index": i, "embedding": _encoded(vector, body.encoding_format)}
+                for i, vector in enumerate(result.vectors)
+            ],
+            "model": rag.embedder.name,
+            "usage": {"prompt_tokens": result.tokens, "total_tokens": result.tokens},
+        },
+        headers=headers,
+    )
 
 
 def _encoded(vector: np.ndarray, encoding: str) -> list[float] | str:

@@ -29,8 +29,9 @@ async def readyz(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
     except sa.exc.SQLAlchemyError as error:
         checks["database"] = f"unavailable: {type(error).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 def _ping(database: DatabaseEngine) -> None:

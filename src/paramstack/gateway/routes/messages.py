@@ -36,16 +36,21 @@ async def create_message(request: Request) -> Response:
     with ended_on_error(trace):
         with trace.step("authentication"):
             caller = await svc.pipeline.authenticate(authorization_of(request))
-        call_request, raw_body = await read_call(request, caller, MessageCreate,
-                                                 lambda body, _raw: to_call_request(body))
+        call_request, raw_body = await read_call(
+            request, caller, MessageCreate, lambda body, _raw: to_call_request(body)
+        )
         prepared = await svc.pipeline.prepare(caller, call_request, raw_body, trace)
     shell = MessageShell(prepared.call.request_id, prepared.call.public_model, tuple(sources_body(prepared.sources)))
-    headers = {"x-request-id": prepared.call.request_id, "request-id": prepared.call.request_id,
-               **prepared.rate_limit_headers}
+    headers = {
+        "x-request-id": prepared.call.request_id,
+        "request-id": prepared.call.request_id,
+        **prepared.rate_limit_headers,
+    }
     events = svc.pipeline.execute(prepared)
     if call_request.stream:
-        return ClosingStreamingResponse(stream(events, shell),
-                                        media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
+        return ClosingStreamingResponse(
+            stream(events, shell), media_type="text/event-stream", headers={**SSE_HEADERS, **headers}
+        )
     result, finished = await complete(events, shell)
     if finished.attestation is not None:
         headers.update(attestation_headers(finished.attestation))
@@ -60,9 +65,15 @@ async def count_tokens(request: Request) -> Response:
     assert caller.tenant is not None
     target = svc.router.resolve(caller.tenant, body.model, sticky_key=sticky_key(None, caller.key.key_id))
     prompt = prompt_parts(body)
-    generation = GenerationRequest(request_id="count_tokens", model=target.model, adapter=target.adapter,
-                                   sampling=SamplingParams(max_tokens=1), messages=prompt.messages,
-                                   tools=prompt.tools, tool_choice=prompt.tool_choice)
+    generation = GenerationRequest(
+        request_id="count_tokens",
+        model=target.model,
+        adapter=target.adapter,
+        sampling=SamplingParams(max_tokens=1),
+        messages=prompt.messages,
+        tools=prompt.tools,
+        tool_choice=prompt.tool_choice,
+    )
     return JSONResponse({"input_tokens": await target.engine.count_prompt_tokens(generation)})
 
 

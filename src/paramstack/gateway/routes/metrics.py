@@ -27,6 +27,7 @@ async def metrics(request: Request, svc: Annotated[Services, Depends(services)])
     scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
     expected = token.get_secret_value().encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode("latin-1"), expected):
-        raise AuthenticationFailed("/metrics needs 'Authorization: Bearer <metrics.bearer_token>'.",
-                                   code="invalid_metrics_token")
+        raise AuthenticationFailed(
+            "/metrics needs 'Authorization: Bearer <metrics.bearer_token>'.", code="invalid_metrics_token"
+        )
     return Response(svc.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -89,8 +89,16 @@ async def delete_collection(name: str, request: Request, svc: Svc, rag: Rag) -> 
 async def ingest_document(name: str, body: NewDocument, request: Request, svc: Svc, rag: Rag) -> JSONResponse:
     org_id = (await svc.tenant_caller(request)).org_id
     result = await asyncio.to_thread(
-        rag.ingest, org_id, name, body.id, body.content(), filename=body.filename,
-        media_type=body.format, metadata=body.metadata, scrub_pii=body.scrub_pii)
+        rag.ingest,
+        org_id,
+        name,
+        body.id,
+        body.content(),
+        filename=body.filename,
+        media_type=body.format,
+        metadata=body.metadata,
+        scrub_pii=body.scrub_pii,
+    )
     return JSONResponse(result.to_dict(), status_code=201 if result.status == "created" else 200)
 
 
@@ -102,8 +110,9 @@ async def list_documents(name: str, request: Request, svc: Svc, rag: Rag) -> dic
 
 
 @router.delete("/collections/{name}/documents")
-async def delete_document_by_query(name: str, request: Request, svc: Svc, rag: Rag,
-                                   document: Annotated[str, Query(alias="id", min_length=1)]) -> dict[str, Any]:
+async def delete_document_by_query(
+    name: str, request: Request, svc: Svc, rag: Rag, document: Annotated[str, Query(alias="id", min_length=1)]
+) -> dict[str, Any]:
     return await _delete_document(name, document, request, svc, rag)
 
 

@@ -32,8 +32,9 @@ from paramstack.observability.tracing import ended_on_error
 
 LOG = logging.getLogger("paramstack.gateway")
 router = APIRouter(prefix="/v1", tags=["responses"])
-ResponseId = Annotated[str, Path(max_length=200, pattern=r"^[A-Za-z0-9_\-]+$",
-                                 description="The id of a stored response (resp_...)")]
+ResponseId = Annotated[
+    str, Path(max_length=200, pattern=r"^[A-Za-z0-9_\-]+$", description="The id of a stored response (resp_...)")
+]
 
 
 async def create_response(request: Request) -> Response:
@@ -48,21 +49,29 @@ async def create_response(request: Request) -> Response:
         try:
             previous: tuple[ChatMessage, ...] = ()
             if body.previous_response_id is not None:
-                previous = await _previous_context(_store(svc), caller.org_id, body.previous_response_id,
-                                                   svc.settings.responses.max_turns)
+                previous = await _previous_context(
+                    _store(svc), caller.org_id, body.previous_response_id, svc.settings.responses.max_turns
+                )
             call_request = to_call_request(body, previous)
         except ParamstackError as refusal:
             await svc.pipeline.refuse(caller, None, body.model, raw_body, refusal)
             raise
         prepared = await svc.pipeline.prepare(caller, call_request, raw_body, trace)
-    shell = ResponseShell(prepared.call.request_id, prepared.call.created, prepared.call.public_model, body,
-                          call_request, tuple(sources_body(prepared.sources)))
+    shell = ResponseShell(
+        prepared.call.request_id,
+        prepared.call.created,
+        prepared.call.public_model,
+        body,
+        call_request,
+        tuple(sources_body(prepared.sources)),
+    )
     headers = {"x-request-id": prepared.call.request_id, **prepared.rate_limit_headers}
     keep = _keeper(svc, prepared, body, len(previous)) if body.store else None
     events = svc.pipeline.execute(prepared)
     if body.stream:
-        return ClosingStreamingResponse(stream(events, shell, keep), media_type="text/event-stream",
-                                        headers={**SSE_HEADERS, **headers})
+        return ClosingStreamingResponse(
+            stream(events, shell, keep), media_type="text/event-stream", headers={**SSE_HEADERS, **headers}
+        )
     result, finished = await complete(events, shell)
     if keep is not None:
         await keep(result)
@@ -72,8 +81,9 @@ async def create_response(request: Request) -> Response:
 
 
 @router.get("/responses/{response_id}", summary="Retrieve a stored response")
-async def get_response(request: Request, response_id: ResponseId,
-                       svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+async def get_response(
+    request: Request, response_id: ResponseId, svc: Annotated[Services, Depends(services)]
+) -> dict[str, Any]:
     caller = await svc.tenant_caller(request)
     stored = await anyio.to_thread.run_sync(_store(svc).get, caller.org_id, response_id)
     if stored is None:
@@ -82,10 +92,14 @@ async def get_response(request: Request, response_id: ResponseId,
 
 
 @router.get("/responses/{response_id}/input_items", summary="List the input items of a stored response")
-async def list_input_items(request: Request, response_id: ResponseId, svc: Annotated[Services, Depends(services)],
-                           order: Annotated[Literal["asc", "desc"], Query()] = "desc",
-                           limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                           after: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
+async def list_input_items(
+    request: Request,
+    response_id: ResponseId,
+    svc: Annotated[Services, Depends(services)],
+    order: Annotated[Literal["asc", "desc"], Query()] = "desc",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    after: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
     caller = await svc.tenant_caller(request)
     stored = await anyio.to_thread.run_sync(_store(svc).get, caller.org_id, response_id)
     if stored is None:
@@ -93,15 +107,21 @@ async def list_input_items(request: Request, response_id: ResponseId, svc: Annot
     items = stored.input_items if order == "asc" else stored.input_items[::-1]
     if after is not None:
         ids = [item["id"] for item in items]
-        items = items[ids.index(after) + 1:] if after in ids else []
+        items = items[ids.index(after) + 1 :] if after in ids else []
     page = items[:limit]
-    return {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
-            "last_id": page[-1]["id"] if page else None, "has_more": len(items) > limit}
+    return {
+        "object": "list",
+        "data": page,
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+        "has_more": len(items) > limit,
+    }
 
 
 @router.delete("/responses/{response_id}", summary="Delete a stored response")
-async def delete_response(request: Request, response_id: ResponseId,
-                          svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+async def delete_response(
+    request: Request, response_id: ResponseId, svc: Annotated[Services, Depends(services)]
+) -> dict[str, Any]:
     caller = await svc.tenant_caller(request)
     if not await anyio.to_thread.run_sync(_store(svc).delete, caller.org_id, response_id):
         raise _not_found(response_id)
@@ -124,12 +144,16 @@ def _store(svc: Services) -> ResponseStore:
     return svc.response_store
 
 
-async def _previous_context(store: ResponseStore, org_id: str, response_id: str,
-                            max_turns: int) -> tuple[ChatMessage, ...]:
+async def _previous_context(
+    store: ResponseStore, org_id: str, response_id: str, max_turns: int
+) -> tuple[ChatMessage, ...]:
     stored = await anyio.to_thread.run_sync(store.get, org_id, response_id)
     if stored is None:  # unknown, another tenant's, expired or deleted: all look the same
-        raise InvalidRequest(f"Previous response with id '{response_id}' not found.",
-                             param="previous_response_id", code="previous_response_not_found")
+        raise InvalidRequest(
+            f"Previous response with id '{response_id}' not found.",
+            param="previous_response_id",
+            code="previous_response_not_found",
+        )
     return stored.context[-max_turns:]
 
 
@@ -154,10 +178,14 @@ def _keeper(svc: Services, prepared: PreparedCall, body: ResponseCreate, carried
 
 
 def _output_turn(response: dict[str, Any]) -> ChatMessage:
-    text = "".join(part.get("text", "") for item in response["output"] if item["type"] == "message"
-                   for part in item["content"])
-    calls = tuple(ToolCall(item["call_id"], item["name"], item["arguments"]) for item in response["output"]
-                  if item["type"] == "function_call")
+    text = "".join(
+        part.get("text", "") for item in response["output"] if item["type"] == "message" for part in item["content"]
+    )
+    calls = tuple(
+        ToolCall(item["call_id"], item["name"], item["arguments"])
+        for item in response["output"]
+        if item["type"] == "function_call"
+    )
     return ChatMessage(role="assistant", content=text, tool_calls=calls)
 
 

@@ -15,12 +15,14 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 
 @router.get("/usage")
-async def get_usage(request: Request, svc: Annotated[Services, Depends(services)],
-                    tenant: Annotated[str | None, Query(description="Tenant id; all tenants when absent")] = None,
-                    since: Annotated[date | None, Query(description="First UTC day (inclusive)")] = None,
-                    until: Annotated[date | None, Query(description="Last UTC day (inclusive)")] = None,
-                    by: Annotated[list[str] | None, Query(description="day, tenant, key, model, adapter")] = None,
-                    ) -> dict[str, Any]:
+async def get_usage(
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    tenant: Annotated[str | None, Query(description="Tenant id; all tenants when absent")] = None,
+    since: Annotated[date | None, Query(description="First UTC day (inclusive)")] = None,
+    until: Annotated[date | None, Query(description="Last UTC day (inclusive)")] = None,
+    by: Annotated[list[str] | None, Query(description="day, tenant, key, model, adapter")] = None,
+) -> dict[str, Any]:
     await svc.admin(request)
     if tenant is not None:
         await to_thread(svc.tenants.get, tenant)  # 404 for an unknown tenant rather than an empty report

@@ -63,13 +63,15 @@ def _classifier_settings(settings: _S, context: BuildContext) -> _S:
 
 
 def _jailbreak(settings: ClassifierCheckSettings, threshold: float, context: BuildContext) -> Scanner:
-    return jailbreak_scanner(_classifier_settings(settings, context), threshold, context.resources.classifier,
-                             context.resources.data_dir)
+    return jailbreak_scanner(
+        _classifier_settings(settings, context), threshold, context.resources.classifier, context.resources.data_dir
+    )
 
 
 def _toxicity(settings: ClassifierCheckSettings, threshold: float, context: BuildContext) -> Scanner:
-    return toxicity_scanner(_classifier_settings(settings, context), threshold, context.resources.classifier,
-                            context.resources.data_dir)
+    return toxicity_scanner(
+        _classifier_settings(settings, context), threshold, context.resources.classifier, context.resources.data_dir
+    )
 
 
 def _injection(settings: InjectionSettings, threshold: float, context: BuildContext) -> Scanner:
@@ -81,13 +83,15 @@ def _copyright(settings: CopyrightSettings, threshold: float, context: BuildCont
     return CopyrightScanner(index, settings, threshold)
 
 
-CHECK_TYPES: Mapping[str, CheckType] = MappingProxyType({
-    "pii": CheckType(PiiSettings, frozenset({"mask", "block", "log"}), 0.5,
-                     lambda s, t, c: PiiScanner(s, t)),
-    "jailbreak": CheckType(ClassifierCheckSettings, frozenset({"block", "log"}), 0.5, _jailbreak),
-    "injection": CheckType(InjectionSettings, frozenset({"block", "log"}), 0.5, _injection),
-    "toxicity": CheckType(ClassifierCheckSettings, frozenset({"block", "mask", "log"}), 0.7, _toxicity),
-    "copyright": CheckType(CopyrightSettings, frozenset({"block", "mask", "log"}), 0.8, _copyright),
-    "disclaimer": CheckType(DisclaimerSettings, frozenset({"append", "log"}), 0.5,
-                            lambda s, t, c: DisclaimerScanner(s, t)),
-})
+CHECK_TYPES: Mapping[str, CheckType] = MappingProxyType(
+    {
+        "pii": CheckType(PiiSettings, frozenset({"mask", "block", "log"}), 0.5, lambda s, t, c: PiiScanner(s, t)),
+        "jailbreak": CheckType(ClassifierCheckSettings, frozenset({"block", "log"}), 0.5, _jailbreak),
+        "injection": CheckType(InjectionSettings, frozenset({"block", "log"}), 0.5, _injection),
+        "toxicity": CheckType(ClassifierCheckSettings, frozenset({"block", "mask", "log"}), 0.7, _toxicity),
+        "copyright": CheckType(CopyrightSettings, frozenset({"block", "mask", "log"}), 0.8, _copyright),
+        "disclaimer": CheckType(
+            DisclaimerSettings, frozenset({"append", "log"}), 0.5, lambda s, t, c: DisclaimerScanner(s, t)
+        ),
+    }
+)

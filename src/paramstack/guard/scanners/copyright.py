@@ -56,7 +56,7 @@ class CorpusIndex:
         fingerprints: set[int] = set()
         for file in files:
             words = _WORD.findall(normalize(file.read_text(encoding="utf-8", errors="replace")).text)
-            fingerprints.update(hash(tuple(words[i:i + ngram])) for i in range(len(words) - ngram + 1))
+            fingerprints.update(hash(tuple(words[i : i + ngram])) for i in range(len(words) - ngram + 1))
         return cls(frozenset(fingerprints), ngram, len(files))
 
 
@@ -79,7 +79,7 @@ class CopyrightScanner:
             return []
         fingerprints = self._index.fingerprints
         tokens = [w for w, _, _ in words]
-        hits = [hash(tuple(tokens[i:i + n])) in fingerprints for i in range(len(tokens) - n + 1)]
+        hits = [hash(tuple(tokens[i : i + n])) in fingerprints for i in range(len(tokens) - n + 1)]
         runs: list[tuple[int, int]] = []  # word index ranges [first, last]
         i = 0
         while i < len(hits):

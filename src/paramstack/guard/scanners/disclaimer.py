@@ -21,7 +21,7 @@ DISCLAIMERS: dict[str, dict[str, str]] = {
     "medical": {
         "tr": "Bu bilgiler tıbbi tavsiye yerine geçmez. Sağlığınızla ilgili kararlar için bir hekime danışın.",
         "en": "This information is not a substitute for professional medical advice. "
-              "Please consult a doctor about your health.",
+        "Please consult a doctor about your health.",
     },
     "legal": {
         "tr": "Bu bilgiler hukuki tavsiye niteliği taşımaz. Hukuki durumunuz için bir avukata danışın.",
@@ -31,19 +31,59 @@ DISCLAIMERS: dict[str, dict[str, str]] = {
 
 # Folded (ASCII, lower-case) stems: a keyword-triggered disclaimer fires when one occurs.
 DOMAIN_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "medical": ("doctor", "physician", "medication", "medicine", "dose", "symptom", "diagnos", "treatment",
-                "disease", "prescri", "hekim", "doktor", "ilac", "belirti", "tedavi", "hastalik", "teshis",
-                "recete", "tansiyon", "antibiyotik", "antibiotic"),
-    "legal": ("lawyer", "attorney", "court", "lawsuit", "contract", "statute", "legal", "avukat", "mahkeme",
-              "dava", "sozlesme", "kanun", "yasal", "hukuk", "tazminat", "kvkk", "gdpr"),
+    "medical": (
+        "doctor",
+        "physician",
+        "medication",
+        "medicine",
+        "dose",
+        "symptom",
+        "diagnos",
+        "treatment",
+        "disease",
+        "prescri",
+        "hekim",
+        "doktor",
+        "ilac",
+        "belirti",
+        "tedavi",
+        "hastalik",
+        "teshis",
+        "recete",
+        "tansiyon",
+        "antibiyotik",
+        "antibiotic",
+    ),
+    "legal": (
+        "lawyer",
+        "attorney",
+        "court",
+        "lawsuit",
+        "contract",
+        "statute",
+        "legal",
+        "avukat",
+        "mahkeme",
+        "dava",
+        "sozlesme",
+        "kanun",
+        "yasal",
+        "hukuk",
+        "tazminat",
+        "kvkk",
+        "gdpr",
+    ),
 }
 
 
 # Folded phrases that show an output already carries the domain's disclaimer in its own words (a tuned
 # adapter often writes one itself): no second disclaimer is appended then.
 ALREADY_DISCLAIMED: dict[str, tuple[str, ...]] = {
-    "medical": ("tibbi tavsiye yerine gecmez", "not a substitute for professional medical advice",
-                "not medical advice"),
+    "medical": (
+        "tibbi tavsiye yerine gecmez",
+        "not a substitute for professional medical advice",
+        "not medical advice",
+    ),
     "legal": ("hukuki tavsiye niteligi tasimaz", "hukuki tavsiye yerine gecmez", "not legal advice"),
 }
 

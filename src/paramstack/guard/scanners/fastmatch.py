@@ -40,13 +40,16 @@ def word_prefixes(folded: NormalizedText) -> frozenset[str]:
 class Gate:
     def __init__(self, *groups: tuple[str, ...]) -> None:
         self._groups = tuple(
-            (frozenset(k[:_LONGEST_PREFIX] for k in group if k.isalnum()),
-             tuple(k for k in group if not k.isalnum()))
-            for group in groups if group)
+            (frozenset(k[:_LONGEST_PREFIX] for k in group if k.isalnum()), tuple(k for k in group if not k.isalnum()))
+            for group in groups
+            if group
+        )
 
     def open(self, folded: NormalizedText) -> bool:
         if not self._groups:
             return True
         prefixes = word_prefixes(folded)
-        return all(not words.isdisjoint(prefixes) or any(k in folded.text for k in substrings)
-                   for words, substrings in self._groups)
+        return all(
+            not words.isdisjoint(prefixes) or any(k in folded.text for k in substrings)
+            for words, substrings in self._groups
+        )

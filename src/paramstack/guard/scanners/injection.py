@@ -32,9 +32,18 @@ from paramstack.guard.scanners.mention import is_mention, is_negated
 
 # How much each family says on its own (see the module docstring).
 FAMILY_SCORES: dict[str, float] = {
-    "ai_addressed": 0.6, "model_directive": 0.6, "concealment": 0.7, "task_hijack": 0.75, "fake_role": 0.8,
-    "exfiltration": 0.8, "tool_abuse": 0.7, "fetch_and_run": 0.35,
-    "instruction_override": 0.95, "role_play": 0.9, "prompt_leak": 0.9, "payload_assembly": 0.9,
+    "ai_addressed": 0.6,
+    "model_directive": 0.6,
+    "concealment": 0.7,
+    "task_hijack": 0.75,
+    "fake_role": 0.8,
+    "exfiltration": 0.8,
+    "tool_abuse": 0.7,
+    "fetch_and_run": 0.35,
+    "instruction_override": 0.95,
+    "role_play": 0.9,
+    "prompt_leak": 0.9,
+    "payload_assembly": 0.9,
     "custom_pattern": 0.95,
 }
 
@@ -54,8 +63,14 @@ class InjectionSettings(ClassifierCheckSettings):
 class InjectionScanner:
     check = "injection"
 
-    def __init__(self, settings: InjectionSettings, threshold: float, classifier: NgramClassifier | None,
-                 *, mention_aware: bool = True) -> None:
+    def __init__(
+        self,
+        settings: InjectionSettings,
+        threshold: float,
+        classifier: NgramClassifier | None,
+        *,
+        mention_aware: bool = True,
+    ) -> None:
         patterns: tuple[Pattern, ...] = INJECTION_PATTERNS if settings.patterns else ()
         if settings.jailbreak_patterns:
             patterns += JAILBREAK_PATTERNS
@@ -84,8 +99,11 @@ class InjectionScanner:
         combined = _noisy_or(scores.values())
         if combined < self._threshold:
             return self._embedded(text, spans) if self._embedded_threshold is not None and spans else []
-        return [Finding(self.check, kind, start, end, combined) for kind, start, end in spans
-                if kind != "injection_classifier" or scores[kind] >= 0.5]
+        return [
+            Finding(self.check, kind, start, end, combined)
+            for kind, start, end in spans
+            if kind != "injection_classifier" or scores[kind] >= 0.5
+        ]
 
     def _embedded(self, text: str, spans: list[tuple[str, int, int]]) -> list[Finding]:
         """The evidence inside the embedded part of a user turn, judged by ``embedded_threshold``."""
@@ -123,7 +141,12 @@ def _noisy_or(scores: Iterable[float]) -> float:
     return 1.0 - remaining
 
 
-def injection_scanner(settings: InjectionSettings, threshold: float, load: Callable[[Path], NgramClassifier],
-                      *, mention_aware: bool = True) -> InjectionScanner:
+def injection_scanner(
+    settings: InjectionSettings,
+    threshold: float,
+    load: Callable[[Path], NgramClassifier],
+    *,
+    mention_aware: bool = True,
+) -> InjectionScanner:
     classifier = load(Path(settings.weights)) if settings.classifier and settings.weights else None
     return InjectionScanner(settings, threshold, classifier, mention_aware=mention_aware)

@@ -27,6 +27,7 @@ from paramstack.guard.scanners.mention import is_mention, is_negated
 
 PATTERN_SCORE = 0.95
 
+
 class ClassifierCheckSettings(BaseModel):
     """Settings shared by the pattern + classifier checks (jailbreak, toxicity)."""
 
@@ -55,9 +56,15 @@ class ClassifierCheckSettings(BaseModel):
 class PatternClassifierScanner:
     """Patterns with a fixed high score, plus the classifier's best-window probability."""
 
-    def __init__(self, check: str, patterns: tuple[tuple[str, re.Pattern[str], Gate], ...],
-                 settings: ClassifierCheckSettings, threshold: float, classifier: NgramClassifier | None,
-                 classifier_type: str) -> None:
+    def __init__(
+        self,
+        check: str,
+        patterns: tuple[tuple[str, re.Pattern[str], Gate], ...],
+        settings: ClassifierCheckSettings,
+        threshold: float,
+        classifier: NgramClassifier | None,
+        classifier_type: str,
+    ) -> None:
         self.check = check
         extra = tuple(("custom_pattern", re.compile(p), Gate()) for p in settings.extra_patterns)
         self._patterns = (patterns if settings.patterns else ()) + extra
@@ -75,8 +82,9 @@ class PatternClassifierScanner:
         findings = self._scan_view(folded, None)
         for view, view_folded in folded.views:
             # A payload found only once decoded points at its encoded segment in the original text.
-            findings.extend(Finding(f.check, f.type, view.start, view.end, f.score)
-                            for f in self._scan_view(view_folded, view.kind))
+            findings.extend(
+                Finding(f.check, f.type, view.start, view.end, f.score) for f in self._scan_view(view_folded, view.kind)
+            )
         return findings
 
     def _scan_view(self, folded: NormalizedText, encoding: str | None) -> list[Finding]:
@@ -98,8 +106,11 @@ class PatternClassifierScanner:
                     break
         # ROT13 and reversed views are the whole text transformed: only its patterns are meaningful there
         # (the classifier would read the gibberish the rest of the text becomes).
-        if self._classifier is not None and encoding in (None, "base64", "tags") \
-                and enough_words(folded.text, self._min_words):
+        if (
+            self._classifier is not None
+            and encoding in (None, "base64", "tags")
+            and enough_words(folded.text, self._min_words)
+        ):
             scored, shared = folded.text, folded.shared
             if mentioned:  # the classifier judges what is said about the quoted attack, not the quote
                 scored = _blanked(folded.text, mentioned)
@@ -134,9 +145,11 @@ def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def jailbreak_scanner(settings: ClassifierCheckSettings, threshold: float,
-                      load: Callable[[Path], NgramClassifier], data_dir: Path) -> PatternClassifierScanner:
+def jailbreak_scanner(
+    settings: ClassifierCheckSettings, threshold: float, load: Callable[[Path], NgramClassifier], data_dir: Path
+) -> PatternClassifierScanner:
     weights = Path(settings.weights) if settings.weights else data_dir / "jailbreak.safetensors"
     classifier = load(weights) if settings.classifier else None
-    return PatternClassifierScanner("jailbreak", JAILBREAK_PATTERNS, settings, threshold, classifier,
-                                    "injection_classifier")
+    return PatternClassifierScanner(
+        "jailbreak", JAILBREAK_PATTERNS, settings, threshold, classifier, "injection_classifier"
+    )

@@ -13,10 +13,14 @@ import re
 
 from paramstack.guard.scanners.fastmatch import Gate
 
-_QUALIFIER = (r"(?:previous|prior|above|earlier|preceding|initial|original|system|safety|existing|old|given|"
-              r"current|content|ethical|built-in|openai|developer|default|moderation|hidden|usual)")
-_NOUN = (r"(?:instructions?|rules|guidelines|directives?|directions|prompts?|programming|training|guardrails|"
-         r"restrictions|constraints|polic(?:y|ies)|filters?|guidance|commands|protocols)")
+_QUALIFIER = (
+    r"(?:previous|prior|above|earlier|preceding|initial|original|system|safety|existing|old|given|"
+    r"current|content|ethical|built-in|openai|developer|default|moderation|hidden|usual)"
+)
+_NOUN = (
+    r"(?:instructions?|rules|guidelines|directives?|directions|prompts?|programming|training|guardrails|"
+    r"restrictions|constraints|polic(?:y|ies)|filters?|guidance|commands|protocols)"
+)
 _DETERMINERS = r"(?:(?:all|any|of|the|these|those|every|each|such)\W+){0,3}"
 # "Settings" are everyday ("ignore the default settings in git"); only the model's own safety settings count.
 _EN_SAFETY_SETTINGS = (
@@ -28,42 +32,65 @@ _EN_SAFETY_SETTINGS = (
 # instructions are the model's own ("delete old instructions from a Jenkins pipeline" is housekeeping).
 _EN_OVERRIDE = (
     r"\b(?:ignore|disregard|forget|overlook|neglect|override|bypass|set\W+aside|"
-    r"(?:do\W+not|don'?t|stop)\W+(?:follow(?:ing)?|obey(?:ing)?))\W+" + _DETERMINERS +
-    r"(?:(?:your|its|my\W+previous)\W+(?:" + _QUALIFIER + r"\W+)?|(?:" + _QUALIFIER + r"\W+){1,2})" + _NOUN + r"\b"
-    r"|\b(?:skip|abandon|drop|discard|erase|delete|throw\W+out|remove|scrap|wipe)\W+" + _DETERMINERS +
-    r"(?:your|its)\W+(?:" + _QUALIFIER + r"\W+)?" + _NOUN + r"\b"
+    r"(?:do\W+not|don'?t|stop)\W+(?:follow(?:ing)?|obey(?:ing)?))\W+"
+    + _DETERMINERS
+    + r"(?:(?:your|its|my\W+previous)\W+(?:"
+    + _QUALIFIER
+    + r"\W+)?|(?:"
+    + _QUALIFIER
+    + r"\W+){1,2})"
+    + _NOUN
+    + r"\b"
+    r"|\b(?:skip|abandon|drop|discard|erase|delete|throw\W+out|remove|scrap|wipe)\W+"
+    + _DETERMINERS
+    + r"(?:your|its)\W+(?:"
+    + _QUALIFIER
+    + r"\W+)?"
+    + _NOUN
+    + r"\b"
     r"|\b(?:ignore|disregard|forget)\W+(?:all|everything)\W+(?:(?:you\W+were\W+told|before|above|prior)\b)"
     r"|\b(?:ignore|disregard|forget)\W+(?:whatever|what|everything)\W+(?:the\W+system|you\W+were|they|"
     r"(?:your|the)\W+(?:developers?|creators?|admins?|operators?))\W+(?:\w+\W+){0,2}?(?:told|said|gave|instructed)\b"
-    r"|" + _EN_SAFETY_SETTINGS +
-    r"|\b(?:you\W+are|you'?re)\W+(?:now\W+)?(?:no\W+longer|not)\W+(?:bound|restricted|limited|constrained|governed)\W+"
+    r"|" + _EN_SAFETY_SETTINGS + r"|\b(?:you\W+are|you'?re)\W+(?:now\W+)?(?:no\W+longer|not)\W+"
+    r"(?:bound|restricted|limited|constrained|governed)\W+"
     r"by\b"
     r"|\b(?:your|the)\W+(?:\w+\W+)?(?:rules|guidelines|restrictions|policies|filters|limits)\W+(?:no\W+longer|do\W+not|"
     r"don'?t)\W+apply\b"
     r"|\b(?:previous|prior|earlier|old|original)\W+(?:instructions|directives|rules|guidelines)\W+(?:are|were)\W+"
     r"(?:now\W+)?(?:void|cancell?ed|invalid|revoked|no\W+longer\W+valid)\b"
 )
-_TR_VERB = (r"(?:unut(?:un|mani|manizi|masini)?|yok\W*say(?:in|mani|manizi|mana)?|gormezden\W+gel(?:in)?|"
-            r"dikkate\W+alma(?:yin)?|onemseme(?:yin)?|bos\W*ver(?:in)?|gecersiz\W+(?:say|kil)(?:in)?|iptal\W+et|"
-            r"atla(?:yin)?|cigne(?:yin)?|bir\W+kenara\W+birak(?:in)?|hice\W+say(?:in)?|birak(?:in)?|"
-            r"uyma(?:yin)?)\b")
+_TR_VERB = (
+    r"(?:unut(?:un|mani|manizi|masini)?|yok\W*say(?:in|mani|manizi|mana)?|gormezden\W+gel(?:in)?|"
+    r"dikkate\W+alma(?:yin)?|onemseme(?:yin)?|bos\W*ver(?:in)?|gecersiz\W+(?:say|kil)(?:in)?|iptal\W+et|"
+    r"atla(?:yin)?|cigne(?:yin)?|bir\W+kenara\W+birak(?:in)?|hice\W+say(?:in)?|birak(?:in)?|"
+    r"uyma(?:yin)?)\b"
+)
 # Not "mesaj": "önceki mesajımı unut" (forget my previous message) is ordinary; "sistem mesajı" has its own.
-_TR_NOUN = (r"(?:talimat|kural|yonerge|yonlendirme|direktif|komut|istem|kisitlama|filtre|programlama|egitim|"
-            r"politika)\w*")
+_TR_NOUN = (
+    r"(?:talimat|kural|yonerge|yonlendirme|direktif|komut|istem|kisitlama|filtre|programlama|egitim|"
+    r"politika)\w*"
+)
 _TR_OVERRIDE = (
     r"\b(?:onceki|yukaridaki|ustteki|ilk|sistem|tum|butun|verilen|mevcut|eski|baslangictaki|guvenlik|etik)"
-    r"\W+(?:\w+\W+){0,2}?" + _TR_NOUN + r"\W+(?:\w+\W+){0,2}?" + _TR_VERB
-    + r"|\b(?:talimat|kural|yonerge|kisitlama|filtre|programlama)\w{0,8}\W+" + _TR_VERB
+    r"\W+(?:\w+\W+){0,2}?"
+    + _TR_NOUN
+    + r"\W+(?:\w+\W+){0,2}?"
+    + _TR_VERB
+    + r"|\b(?:talimat|kural|yonerge|kisitlama|filtre|programlama)\w{0,8}\W+"
+    + _TR_VERB
     + r"|\b(?:sistemin|sana|gelistiricilerin|gelistiricinin|yaraticilarin|operatorun|sahiplerin)\W+"
-    r"(?:\w+\W+){0,3}?(?:soylediklerini|verdiklerini|verilenleri|yazdiklarini)\W+" + _TR_VERB
-    + r"|\begitimini\W+(?:\w+\W+)?" + _TR_VERB
-    + r"|\bsistem\W+mesaj\w*\W+(?:\w+\W+){0,2}?" + _TR_VERB
+    r"(?:\w+\W+){0,3}?(?:soylediklerini|verdiklerini|verilenleri|yazdiklarini)\W+"
+    + _TR_VERB
+    + r"|\begitimini\W+(?:\w+\W+)?"
+    + _TR_VERB
+    + r"|\bsistem\W+mesaj\w*\W+(?:\w+\W+){0,2}?"
+    + _TR_VERB
     + r"|\b(?:onceki|eski|ilk)\W+(?:talimat|direktif|kural|yonerge)\w*\W+(?:artik\W+)?(?:gecersiz|iptal)\b"
     + r"|\b(?:artik\W+)?(?:hicbir\W+)?(?:kurala|kurallara|kisitlamaya|politikaya|yonergeye|filtreye)\W+(?:artik\W+)?"
-    r"bagli\W+degilsin"
-    + r"|\b(?:kurallarin|yonergelerin|kisitlamalarin|filtrelerin)\W+(?:bu\W+\w+\W+)?(?:artik\W+)?"
+    r"bagli\W+degilsin" + r"|\b(?:kurallarin|yonergelerin|kisitlamalarin|filtrelerin)\W+(?:bu\W+\w+\W+)?(?:artik\W+)?"
     r"(?:gecerli\W+degil|gecersiz|kalkti|yok)\b"
-    + r"|\b(?:bu\W+satirdan\W+onceki|daha\W+once\W+(?:sana\W+)?soylenen)\w*\W+(?:\w+\W+){0,2}?" + _TR_VERB
+    + r"|\b(?:bu\W+satirdan\W+onceki|daha\W+once\W+(?:sana\W+)?soylenen)\w*\W+(?:\w+\W+){0,2}?"
+    + _TR_VERB
 )
 _EN_PERSONA = (
     r"\bdan\W+mode\b|\b(?:you\W+are|you'?re|act\W+as|pretend\W+to\W+be|become|be)\W+"
@@ -100,15 +127,19 @@ _EN_LEAK = (
 )
 # Turkish requests to show: the imperative (plain or polite) or the "can you" question, never the past or
 # the verbal noun ("gizli talimatlarla kandırılabileceğini gösterdi" reports, it does not ask).
-_TR_SHOW = (r"(?:goster|yaz|yazdir|acikla|paylas|soyle|tekrarla|tekrar\W+et|sizdir|alintila|ver|anlat|dok|"
-            r"listele|cikar)(?:in|iniz|sene|ir\W+mi(?:sin|siniz)|ebilir\W+mi(?:sin|siniz)|mani\W+istiyorum)?\b")
+_TR_SHOW = (
+    r"(?:goster|yaz|yazdir|acikla|paylas|soyle|tekrarla|tekrar\W+et|sizdir|alintila|ver|anlat|dok|"
+    r"listele|cikar)(?:in|iniz|sene|ir\W+mi(?:sin|siniz)|ebilir\W+mi(?:sin|siniz)|mani\W+istiyorum)?\b"
+)
 _TR_LEAK = (
     r"\b(?:gizli|sistem|ilk|orijinal|baslangic)\w*\W+(?:istemin|talimatlarin|mesajin|yonergelerin)\w*\W+"
     r"(?:\w+\W+){0,2}?(?:ne\W+diyor|ne\W+yaziyor|neler\W+iceriyor|nedir|neydi|ne\W+soyluyor)"
     r"|\b(?:ustundeki|yukaridaki|bundan\W+onceki)\W+(?:her\W+seyi|tum\W+metni|metnin\W+tamamini|hepsini|"
     r"butun\W+metni)\W+(?:\w+\W+)?(?:tekrar|yaz|goster|cikti|yazdir|aynen)\w*"
-    r"|\bsistem\W+(?:istem|mesaj|prompt|talimat)\w*\W+(?:(?!nasil\b|nedir\b|neden\b|ne\b)\w+\W+){0,3}?" + _TR_SHOW
-    + r"|\bgizli\W+(?:talimat|istem)\w*\W+(?:\w+\W+){0,2}?" + _TR_SHOW
+    r"|\bsistem\W+(?:istem|mesaj|prompt|talimat)\w*\W+(?:(?!nasil\b|nedir\b|neden\b|ne\b)\w+\W+){0,3}?"
+    + _TR_SHOW
+    + r"|\bgizli\W+(?:talimat|istem)\w*\W+(?:\w+\W+){0,2}?"
+    + _TR_SHOW
     + r"|\b(?:talimat|istem|yonerge)\w*\W+(?:\w+\W+){0,2}?(?:aynen|kelimesi\W+kelimesine|oldugu\W+gibi)\W+"
     r"(?:\w+\W+)?(?:yaz|soyle|dok|paylas|tekrarla|goster|aktar)\w*"
 )
@@ -240,16 +271,21 @@ _TR_RELEASE = (
     r"|\b(?:rahmetli|olmus|merhum|vefat\W+etmis)\W+(?:buyukanne|buyukbaba|dede|nine|anneanne|babaanne|anne|baba)\w*"
     r"\W+(?:\w+\W+){0,6}?(?:gibi\W+davran|rolune\W+gir|canlandir|ol)"
 )
-_TR_SHOW_STRICT = (r"(?:goster|yazdir|paylas|tekrarla|tekrar\W+et|sizdir|alintila|dok|yaz|soyle|ver|aktar)"
-                   r"(?:in|iniz|ir\W+mi(?:sin|siniz))?\b")
+_TR_SHOW_STRICT = (
+    r"(?:goster|yazdir|paylas|tekrarla|tekrar\W+et|sizdir|alintila|dok|yaz|soyle|ver|aktar)"
+    r"(?:in|iniz|ir\W+mi(?:sin|siniz))?\b"
+)
 _TR_LEAK_MORE = (
     r"\b(?:basta|en\W+basta|ilk\W+basta|baslangicta|once(?:den)?|daha\W+once|mesajimdan\W+once)\W+(?:sana\W+)?"
     r"(?:verilen|aldigin|yazilan|soylenen)\W+(?:tum\W+|butun\W+)?(?:talimat|kural|yonerge|istem|mesaj)\w*\W+"
-    r"(?:\w+\W+){0,3}?" + _TR_SHOW_STRICT
+    r"(?:\w+\W+){0,3}?"
+    + _TR_SHOW_STRICT
     + r"|\b(?:ilk|gizli|baslangic|gelistirici|sistem|orijinal|asil)\w*\W+(?:\w+\W+)?(?:talimat|mesaj|istem|"
-    r"yapilandirma|yonerge)\w*\W+(?:\w+\W+){0,4}?" + _TR_SHOW_STRICT
+    r"yapilandirma|yonerge)\w*\W+(?:\w+\W+){0,4}?"
+    + _TR_SHOW_STRICT
     + r"|\b(?:talimat|istem|mesaj|yapilandirma|yonerge)\w*\W+(?:\w+\W+){0,5}?(?:aynen|kelimesi\W+kelimesine|oldugu\W+"
-    r"gibi|tam\W+olarak)\W+(?:\w+\W+)?" + _TR_SHOW_STRICT
+    r"gibi|tam\W+olarak)\W+(?:\w+\W+)?"
+    + _TR_SHOW_STRICT
     + r"|\b(?:yaraticilarin|gelistiricilerin|sahiplerin)\w*\W+(?:\w+\W+){0,4}?(?:aynen|kelimesi\W+kelimesine|tam\W+"
     r"olarak)\W+(?:\w+\W+)?" + _TR_SHOW_STRICT
 )
@@ -267,72 +303,516 @@ _ASSEMBLY = (
 )
 
 # (finding type, compiled pattern, cheap keywords one of which must occur for the pattern to be tried)
-_EN_TARGETS = ("instruc", "rule", "rules", "guideli", "directi", "prompt", "program", "trainin", "guardra", "restric",
-               "constra", "polic", "filter", "guidanc", "command", "protoco", "safety", "securit", "moderat",
-               "content", "ethic", "ethics", "censors", "everyth", "whatev", "what", "before", "above", "prior",
-               "told", "said", "gave", "bound", "setting", "measure", "checks", "feature", "mechani", "layers",
-               "limit", "limits", "limitat", "system", "develop", "creator", "openai", "shackle", "chains", "moral",
-               "morals", "day", "mode")
+_EN_TARGETS = (
+    "instruc",
+    "rule",
+    "rules",
+    "guideli",
+    "directi",
+    "prompt",
+    "program",
+    "trainin",
+    "guardra",
+    "restric",
+    "constra",
+    "polic",
+    "filter",
+    "guidanc",
+    "command",
+    "protoco",
+    "safety",
+    "securit",
+    "moderat",
+    "content",
+    "ethic",
+    "ethics",
+    "censors",
+    "everyth",
+    "whatev",
+    "what",
+    "before",
+    "above",
+    "prior",
+    "told",
+    "said",
+    "gave",
+    "bound",
+    "setting",
+    "measure",
+    "checks",
+    "feature",
+    "mechani",
+    "layers",
+    "limit",
+    "limits",
+    "limitat",
+    "system",
+    "develop",
+    "creator",
+    "openai",
+    "shackle",
+    "chains",
+    "moral",
+    "morals",
+    "day",
+    "mode",
+)
 
 # (finding type, compiled pattern, the gate: words a match cannot do without; see fastmatch.py)
 JAILBREAK_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
-    ("instruction_override", re.compile(_EN_OVERRIDE),
-     Gate(("ignore", "disrega", "forget", "overloo", "neglect", "overrid", "bypass", "aside", "follow", "obey",
-           "skip", "abandon", "drop", "discard", "erase", "delete", "throw", "remove", "scrap", "wipe", "disable",
-           "turn", "switch", "deactiv", "bound", "apply", "void", "cancel", "invalid", "revoked", "longer"),
-          _EN_TARGETS)),
-    ("instruction_override", re.compile(_TR_OVERRIDE),
-     Gate(("unut", "yok", "yoksay", "say", "gormezd", "gel", "dikkate", "alma", "onemse", "bos", "bosver", "ver",
-           "gecersi", "iptal", "atla", "cigne", "kenara", "birak", "hice", "uyma", "bagli", "gecerli", "kalkti"),
-          ("talimat", "kural", "yonerge", "yonlend", "direkti", "komut", "istem", "kisitla", "filtre", "program",
-           "egitim", "politik", "sistem", "soyledi", "verdikl", "verilen", "yazdikl", "satirda", "soylene",
-           "mesaj"))),
-    ("role_play", re.compile(_EN_PERSONA),
-     Gate(("dan", "aim", "stan", "mode", "jailbr", "uncenso", "unfilte", "unrestr", "rogue", "evil", "no ",
-           "without", "charact", "freegpt", "evilbot"))),
-    ("role_play", re.compile(_TR_PERSONA),
-     Gate(("kisitla", "filtres", "sansurs", "kuralsi", "sinirsi", "ahlaksi", "gelisti", "tanri", "dan", "jailbre",
-           "artik", "bundan", "hicbir", "hic", "mod", "modu", "modd", "modun", "sinir"))),
-    ("prompt_leak", re.compile(_EN_LEAK),
-     Gate(("reveal", "show", "print", "output", "repeat", "tell", "display", "leak", "quote", "give", "write", "dump",
-           "recite", "paste", "say", "says", "contain", "look", "read", "reads"),
-          ("system", "prompt", "instruc", "message", "above", "initial", "hidden", "secret", "confide", "develop",
-           "origina"))),
-    ("prompt_leak", re.compile(_TR_LEAK),
-     Gate(("sistem", "gizli", "ustunde", "yukarid", "istemin", "talimat", "onceki", "ilk", "orijina", "baslang",
-           "bundan", "yonerge", "mesaj"),
-          ("goster", "yaz", "yazin", "yazdir", "acikla", "paylas", "soyle", "tekrarl", "tekrar", "sizdir", "alintil",
-           "ver", "verin", "verir",
-           "anlat", "dok", "listele", "cikar", "aynen", "kelimes", "oldugu", "ne", "nedir", "neydi", "neler",
-           "cikti"))),
-    ("instruction_override", re.compile(_EN_RELEASE),
-     Gate(("ignore", "disrega", "forget", "skip", "abandon", "drop", "bypass", "overrid", "discard", "aside", "free",
-           "freed", "liberat", "release", "unchain", "apply", "applies", "exist", "matter", "turned", "switche",
-           "if", "without", "off", "disable", "deactiv", "set", "regardl", "obey", "treat", "conside", "take",
-           "accept", "opposit", "reverse", "answer", "respond", "reply", "write", "talk", "speak", "offline",
-           "disable", "down", "removed", "lifted", "suspend", "void", "gone", "cancel", "false", "none", "no", "broken",
-           "broke", "break", "breaks", "breakin", "system", "admin", "develop", "=", ":", "never", "restric",
-           "bound", "limited", "control", "censore"),
-          _EN_TARGETS + ("censors", "refusin", "message", "text", "filteri", "convers", "chat", "anthrop",
-                         "makers", "maker"))),
-    ("role_play", re.compile(_EN_PERSONA_MORE),
-     Gate(("refus", "refuse", "refuses", "declin", "censor", "say", "says", "limits", "limitat", "boundar", "morals",
-           "ethics", "guideli", "filters", "rules", "restric", "anythin", "escaped", "jailbro", "unfilte", "uncenso",
-           "mode", "decease", "late", "dead", "prompt", "instruc", "message"))),
-    ("prompt_leak", re.compile(_EN_LEAK_MORE),
-     Gate(("reveal", "show", "print", "output", "repeat", "tell", "display", "leak", "quote", "give", "write", "dump",
-           "spill", "recite", "list", "what", "which"),
-          ("instruc", "rules", "prompt", "configu", "directi", "guideli", "message", "setup"))),
-    ("instruction_override", re.compile(_TR_RELEASE),
-     Gate(("kisitla", "kural", "filtre", "sinir", "sansur", "yonerge", "etik", "ahlak", "reddet", "program", "zincir",
-           "yetki", "itaat", "yonetic", "sistem", "gelisti", "konusm", "sohbet", "mesaj", "kisitla", "sinirla",
-           "denetle", "sansurl", "hic", "hicbir",
-           "ters", "icerik", "guvenli", "moderas", "politik", "jailbre", "tanri", "gelisti", "dan", "yonetic",
-           "bakim", "talimat", "gorev", "sistem", "rahmetl", "olmus", "merhum", "vefat", "sinirla"))),
-    ("prompt_leak", re.compile(_TR_LEAK_MORE),
-     Gate(("talimat", "istem", "mesaj", "yapilan", "yonerge"),
-          ("goster", "yazdir", "paylas", "tekrarl", "tekrar", "sizdir", "alintil", "dok", "yaz", "yazin", "soyle",
-           "ver", "verin", "verir", "aktar"))),
-    ("payload_assembly", re.compile(_ASSEMBLY, re.DOTALL),
-     Gate(("+", "concate", "combine", "join", "merge", "togethe", "birlest", "araya", "arda"))),
+    (
+        "instruction_override",
+        re.compile(_EN_OVERRIDE),
+        Gate(
+            (
+                "ignore",
+                "disrega",
+                "forget",
+                "overloo",
+                "neglect",
+                "overrid",
+                "bypass",
+                "aside",
+                "follow",
+                "obey",
+                "skip",
+                "abandon",
+                "drop",
+                "discard",
+                "erase",
+                "delete",
+                "throw",
+                "remove",
+                "scrap",
+                "wipe",
+                "disable",
+                "turn",
+                "switch",
+                "deactiv",
+                "bound",
+                "apply",
+                "void",
+                "cancel",
+                "invalid",
+                "revoked",
+                "longer",
+            ),
+            _EN_TARGETS,
+        ),
+    ),
+    (
+        "instruction_override",
+        re.compile(_TR_OVERRIDE),
+        Gate(
+            (
+                "unut",
+                "yok",
+                "yoksay",
+                "say",
+                "gormezd",
+                "gel",
+                "dikkate",
+                "alma",
+                "onemse",
+                "bos",
+                "bosver",
+                "ver",
+                "gecersi",
+                "iptal",
+                "atla",
+                "cigne",
+                "kenara",
+                "birak",
+                "hice",
+                "uyma",
+                "bagli",
+                "gecerli",
+                "kalkti",
+            ),
+            (
+                "talimat",
+                "kural",
+                "yonerge",
+                "yonlend",
+                "direkti",
+                "komut",
+                "istem",
+                "kisitla",
+                "filtre",
+                "program",
+                "egitim",
+                "politik",
+                "sistem",
+                "soyledi",
+                "verdikl",
+                "verilen",
+                "yazdikl",
+                "satirda",
+                "soylene",
+                "mesaj",
+            ),
+        ),
+    ),
+    (
+        "role_play",
+        re.compile(_EN_PERSONA),
+        Gate(
+            (
+                "dan",
+                "aim",
+                "stan",
+                "mode",
+                "jailbr",
+                "uncenso",
+                "unfilte",
+                "unrestr",
+                "rogue",
+                "evil",
+                "no ",
+                "without",
+                "charact",
+                "freegpt",
+                "evilbot",
+            )
+        ),
+    ),
+    (
+        "role_play",
+        re.compile(_TR_PERSONA),
+        Gate(
+            (
+                "kisitla",
+                "filtres",
+                "sansurs",
+                "kuralsi",
+                "sinirsi",
+                "ahlaksi",
+                "gelisti",
+                "tanri",
+                "dan",
+                "jailbre",
+                "artik",
+                "bundan",
+                "hicbir",
+                "hic",
+                "mod",
+                "modu",
+                "modd",
+                "modun",
+                "sinir",
+            )
+        ),
+    ),
+    (
+        "prompt_leak",
+        re.compile(_EN_LEAK),
+        Gate(
+            (
+                "reveal",
+                "show",
+                "print",
+                "output",
+                "repeat",
+                "tell",
+                "display",
+                "leak",
+                "quote",
+                "give",
+                "write",
+                "dump",
+                "recite",
+                "paste",
+                "say",
+                "says",
+                "contain",
+                "look",
+                "read",
+                "reads",
+            ),
+            (
+                "system",
+                "prompt",
+                "instruc",
+                "message",
+                "above",
+                "initial",
+                "hidden",
+                "secret",
+                "confide",
+                "develop",
+                "origina",
+            ),
+        ),
+    ),
+    (
+        "prompt_leak",
+        re.compile(_TR_LEAK),
+        Gate(
+            (
+                "sistem",
+                "gizli",
+                "ustunde",
+                "yukarid",
+                "istemin",
+                "talimat",
+                "onceki",
+                "ilk",
+                "orijina",
+                "baslang",
+                "bundan",
+                "yonerge",
+                "mesaj",
+            ),
+            (
+                "goster",
+                "yaz",
+                "yazin",
+                "yazdir",
+                "acikla",
+                "paylas",
+                "soyle",
+                "tekrarl",
+                "tekrar",
+                "sizdir",
+                "alintil",
+                "ver",
+                "verin",
+                "verir",
+                "anlat",
+                "dok",
+                "listele",
+                "cikar",
+                "aynen",
+                "kelimes",
+                "oldugu",
+                "ne",
+                "nedir",
+                "neydi",
+                "neler",
+                "cikti",
+            ),
+        ),
+    ),
+    (
+        "instruction_override",
+        re.compile(_EN_RELEASE),
+        Gate(
+            (
+                "ignore",
+                "disrega",
+                "forget",
+                "skip",
+                "abandon",
+                "drop",
+                "bypass",
+                "overrid",
+                "discard",
+                "aside",
+                "free",
+                "freed",
+                "liberat",
+                "release",
+                "unchain",
+                "apply",
+                "applies",
+                "exist",
+                "matter",
+                "turned",
+                "switche",
+                "if",
+                "without",
+                "off",
+                "disable",
+                "deactiv",
+                "set",
+                "regardl",
+                "obey",
+                "treat",
+                "conside",
+                "take",
+                "accept",
+                "opposit",
+                "reverse",
+                "answer",
+                "respond",
+                "reply",
+                "write",
+                "talk",
+                "speak",
+                "offline",
+                "disable",
+                "down",
+                "removed",
+                "lifted",
+                "suspend",
+                "void",
+                "gone",
+                "cancel",
+                "false",
+                "none",
+                "no",
+                "broken",
+                "broke",
+                "break",
+                "breaks",
+                "breakin",
+                "system",
+                "admin",
+                "develop",
+                "=",
+                ":",
+                "never",
+                "restric",
+                "bound",
+                "limited",
+                "control",
+                "censore",
+            ),
+            _EN_TARGETS
+            + ("censors", "refusin", "message", "text", "filteri", "convers", "chat", "anthrop", "makers", "maker"),
+        ),
+    ),
+    (
+        "role_play",
+        re.compile(_EN_PERSONA_MORE),
+        Gate(
+            (
+                "refus",
+                "refuse",
+                "refuses",
+                "declin",
+                "censor",
+                "say",
+                "says",
+                "limits",
+                "limitat",
+                "boundar",
+                "morals",
+                "ethics",
+                "guideli",
+                "filters",
+                "rules",
+                "restric",
+                "anythin",
+                "escaped",
+                "jailbro",
+                "unfilte",
+                "uncenso",
+                "mode",
+                "decease",
+                "late",
+                "dead",
+                "prompt",
+                "instruc",
+                "message",
+            )
+        ),
+    ),
+    (
+        "prompt_leak",
+        re.compile(_EN_LEAK_MORE),
+        Gate(
+            (
+                "reveal",
+                "show",
+                "print",
+                "output",
+                "repeat",
+                "tell",
+                "display",
+                "leak",
+                "quote",
+                "give",
+                "write",
+                "dump",
+                "spill",
+                "recite",
+                "list",
+                "what",
+                "which",
+            ),
+            ("instruc", "rules", "prompt", "configu", "directi", "guideli", "message", "setup"),
+        ),
+    ),
+    (
+        "instruction_override",
+        re.compile(_TR_RELEASE),
+        Gate(
+            (
+                "kisitla",
+                "kural",
+                "filtre",
+                "sinir",
+                "sansur",
+                "yonerge",
+                "etik",
+                "ahlak",
+                "reddet",
+                "program",
+                "zincir",
+                "yetki",
+                "itaat",
+                "yonetic",
+                "sistem",
+                "gelisti",
+                "konusm",
+                "sohbet",
+                "mesaj",
+                "kisitla",
+                "sinirla",
+                "denetle",
+                "sansurl",
+                "hic",
+                "hicbir",
+                "ters",
+                "icerik",
+                "guvenli",
+                "moderas",
+                "politik",
+                "jailbre",
+                "tanri",
+                "gelisti",
+                "dan",
+                "yonetic",
+                "bakim",
+                "talimat",
+                "gorev",
+                "sistem",
+                "rahmetl",
+                "olmus",
+                "merhum",
+                "vefat",
+                "sinirla",
+            )
+        ),
+    ),
+    (
+        "prompt_leak",
+        re.compile(_TR_LEAK_MORE),
+        Gate(
+            ("talimat", "istem", "mesaj", "yapilan", "yonerge"),
+            (
+                "goster",
+                "yazdir",
+                "paylas",
+                "tekrarl",
+                "tekrar",
+                "sizdir",
+                "alintil",
+                "dok",
+                "yaz",
+                "yazin",
+                "soyle",
+                "ver",
+                "verin",
+                "verir",
+                "aktar",
+            ),
+        ),
+    ),
+    (
+        "payload_assembly",
+        re.compile(_ASSEMBLY, re.DOTALL),
+        Gate(("+", "concate", "combine", "join", "merge", "togethe", "birlest", "araya", "arda")),
+    ),
 )

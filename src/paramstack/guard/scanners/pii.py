@@ -35,17 +35,32 @@ ALL_ENTITIES: tuple[PiiEntity, ...] = ("EMAIL", "PHONE", "TCKN", "IBAN", "CREDIT
 MAX_PII_CHARS = 254
 
 # Which finding wins when two overlap (an IBAN contains card-like digit runs, a phone may look like SSN).
-_PRIORITY: dict[str, int] = {"IBAN": 7, "CREDIT_CARD": 6, "TCKN": 5, "EMAIL": 4, "US_SSN": 3, "PHONE": 2,
-                             "IP_ADDRESS": 1}
+_PRIORITY: dict[str, int] = {
+    "IBAN": 7,
+    "CREDIT_CARD": 6,
+    "TCKN": 5,
+    "EMAIL": 4,
+    "US_SSN": 3,
+    "PHONE": 2,
+    "IP_ADDRESS": 1,
+}
 
 # How sure a structural match is: checksummed identifiers are near-certain; a phone is a guess.
-_SCORES: dict[str, float] = {"IBAN": 1.0, "CREDIT_CARD": 1.0, "TCKN": 1.0, "EMAIL": 0.95, "US_SSN": 0.85,
-                             "PHONE": 0.8, "IP_ADDRESS": 0.9}
+_SCORES: dict[str, float] = {
+    "IBAN": 1.0,
+    "CREDIT_CARD": 1.0,
+    "TCKN": 1.0,
+    "EMAIL": 0.95,
+    "US_SSN": 0.85,
+    "PHONE": 0.8,
+    "IP_ADDRESS": 0.9,
+}
 
 _SEP = r"[ .\-]?"
 _PHONE_TR = re.compile(
     r"(?:(?:\+|00)90[ .\-]?|\(?0[ .\-]?)?\(?[2-58]\d{2}\)?" + _SEP + r"\d{3}" + _SEP + r"\d{2}" + _SEP + r"\d{2}",
-    re.ASCII)
+    re.ASCII,
+)
 _PHONE_INTL = re.compile(r"(?:\+|00)[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,6}", re.ASCII)
 _PHONE_NANP = re.compile(r"\(?[2-9]\d{2}\)?[ .\-]\d{3}[ .\-]\d{4}", re.ASCII)
 _TCKN = re.compile(r"[1-9]\d{10}", re.ASCII)
@@ -57,7 +72,9 @@ _SSN_CONTEXT = re.compile(r"(?i:\bssn\b|social\W+security(?:\W+(?:number|no|#))?
 _CARD = re.compile(
     r"\d{4}([ .\-])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?(?!\d)"  # 16 or 19 digits in groups of four
     r"|\d{4}([ .\-])\d{6}\2\d{4,5}(?!\d)"  # Amex / Diners 4-6-5 and 4-6-4
-    r"|\d{13,19}(?!\d)", re.ASCII)
+    r"|\d{13,19}(?!\d)",
+    re.ASCII,
+)
 _SSN = re.compile(r"\d{3}([- ])\d{2}\1\d{4}", re.ASCII)
 _IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}", re.ASCII)
 # Upper or lower case, grouped by spaces or dashes ("tr33 0006 ...", "TR33-0006-...").
@@ -93,8 +110,14 @@ def _boundary_after(text: str, end: int) -> bool:
     return end >= len(text) or not text[end].isalnum()
 
 
-def _regex_spans(pattern: re.Pattern[str], text: str, window: tuple[int, int], kind: str,
-                 valid: Callable[[str], bool] | None = None, trim_digits: bool = False) -> list[_Span]:
+def _regex_spans(
+    pattern: re.Pattern[str],
+    text: str,
+    window: tuple[int, int],
+    kind: str,
+    valid: Callable[[str], bool] | None = None,
+    trim_digits: bool = False,
+) -> list[_Span]:
     spans: list[_Span] = []
     for match in pattern.finditer(text, *window):
         start, end = match.span()
@@ -117,7 +140,7 @@ def _phone_spans(text: str, window: tuple[int, int]) -> list[_Span]:
 
 
 def _thousands_format(value: str) -> bool:
-    """"12.345.678.950" is an amount (groups of three after the first), not a grouped TCKN."""
+    """ "12.345.678.950" is an amount (groups of three after the first), not a grouped TCKN."""
     groups = re.split(r"[ .]", value)
     return len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
 
@@ -156,8 +179,9 @@ def _ipv4_spans(text: str, window: tuple[int, int]) -> list[_Span]:
     for match in _IPV4.finditer(text, *window):
         start, end = match.span()
         before_ok = start == 0 or not (text[start - 1].isalnum() or text[start - 1] == ".")
-        after_ok = end >= len(text) or not (text[end].isalnum() or (text[end] == "." and end + 1 < len(text)
-                                                                  and text[end + 1].isdigit()))
+        after_ok = end >= len(text) or not (
+            text[end].isalnum() or (text[end] == "." and end + 1 < len(text) and text[end + 1].isdigit())
+        )
         if before_ok and after_ok:
             spans.append((start, end, "IP_ADDRESS"))
     return spans
@@ -206,10 +230,16 @@ def _email_spans(text: str) -> list[_Span]:
             end += 1
         while end > at + 1 and text[end - 1] in ".-":  # the sentence's full stop is not the domain's
             end -= 1
-        domain = text[at + 1:end]
+        domain = text[at + 1 : end]
         labels = domain.split(".")
-        if (start < at and len(labels) >= 2 and all(labels) and labels[-1].isalpha() and len(labels[-1]) >= 2
-                and (start == 0 or not _email_char(text[start - 1], _EMAIL_LOCAL))):
+        if (
+            start < at
+            and len(labels) >= 2
+            and all(labels)
+            and labels[-1].isalpha()
+            and len(labels[-1]) >= 2
+            and (start == 0 or not _email_char(text[start - 1], _EMAIL_LOCAL))
+        ):
             spans.append((start, end, "EMAIL"))
         at = text.find("@", max(end, at + 1))
     return spans
@@ -245,13 +275,20 @@ class PiiScanner:
             spans += self._digit_entities(text, run.start(), run.end())
         if not spans:
             return []
-        return [Finding(self.check, kind, start, end, _SCORES[kind])
-                for start, end, kind in _resolve_overlaps(spans)
-                if _SCORES[kind] >= self._threshold and text[start:end] not in self._allow]
+        return [
+            Finding(self.check, kind, start, end, _SCORES[kind])
+            for start, end, kind in _resolve_overlaps(spans)
+            if _SCORES[kind] >= self._threshold and text[start:end] not in self._allow
+        ]
 
     def _digit_entities(self, text: str, start: int, end: int) -> list[_Span]:
         entities, window, spans = self._entities, (start, end), []
-        if "IBAN" in entities and start >= 2 and text[start - 2:start].isascii() and text[start - 2:start].isalpha():
+        if (
+            "IBAN" in entities
+            and start >= 2
+            and text[start - 2 : start].isascii()
+            and text[start - 2 : start].isalpha()
+        ):
             spans += _iban_spans(text, (start - 2, min(len(text), start - 2 + _LONGEST_IBAN_CHARS)))
         while end > start and text[end - 1] in " .-/(":
             end -= 1
@@ -262,13 +299,17 @@ class PiiScanner:
             spans += _regex_spans(_CARD, text, window, "CREDIT_CARD", _card_valid, trim_digits=True)
         if "TCKN" in entities:
             spans += _regex_spans(_TCKN, text, window, "TCKN", tckn_valid)
-            spans += [span for span in _regex_spans(_TCKN_GROUPED, text, window, "TCKN", tckn_valid, trim_digits=True)
-                      if not _thousands_format(text[span[0]:span[1]])]
+            spans += [
+                span
+                for span in _regex_spans(_TCKN_GROUPED, text, window, "TCKN", tckn_valid, trim_digits=True)
+                if not _thousands_format(text[span[0] : span[1]])
+            ]
         if "US_SSN" in entities:
             spans += _regex_spans(_SSN, text, window, "US_SSN", _ssn_valid)
             if _SSN_CONTEXT.search(text, max(0, start - 40), start):
-                spans += _regex_spans(_SSN_PLAIN, text, window, "US_SSN",
-                                      lambda d: _ssn_valid(f"{d[:3]}-{d[3:5]}-{d[5:]}"))
+                spans += _regex_spans(
+                    _SSN_PLAIN, text, window, "US_SSN", lambda d: _ssn_valid(f"{d[:3]}-{d[3:5]}-{d[5:]}")
+                )
         if "PHONE" in entities:
             spans += _phone_spans(text, window)
         if "IP_ADDRESS" in entities:

@@ -27,7 +27,8 @@ STRONG_SCORE = 0.95
 _SELF_DIRECTED = re.compile(
     r"(?:\bkendimi|\bkendime|\bkendimden|\bi\W+(?:feel|felt|am|was|look|looked|sound|sounded)\W+(?:so\W+|really\W+|"
     r"very\W+|like\W+|such\W+)?(?:an?\W+)?|\bi'?m\W+(?:so\W+|such\W+|really\W+)?(?:an?\W+)?|\bmade\W+me\W+"
-    r"(?:feel|look)\W+(?:so\W+|like\W+)?(?:an?\W+)?)\W*$")
+    r"(?:feel|look)\W+(?:so\W+|like\W+)?(?:an?\W+)?)\W*$"
+)
 MILD_SCORE = 0.6
 
 
@@ -44,8 +45,13 @@ def load_lexicon(path: Path) -> tuple[tuple[str, re.Pattern[str], Gate], ...]:
 class ToxicityScanner(PatternClassifierScanner):
     """Same shape as the jailbreak check, except that lexicon levels carry their own scores."""
 
-    def __init__(self, lexicon: tuple[tuple[str, re.Pattern[str], Gate], ...],
-                 settings: ClassifierCheckSettings, threshold: float, classifier: NgramClassifier | None) -> None:
+    def __init__(
+        self,
+        lexicon: tuple[tuple[str, re.Pattern[str], Gate], ...],
+        settings: ClassifierCheckSettings,
+        threshold: float,
+        classifier: NgramClassifier | None,
+    ) -> None:
         super().__init__("toxicity", (), settings, threshold, classifier, "toxicity_classifier")
         self._lexicon = lexicon if settings.patterns else ()
 
@@ -59,8 +65,14 @@ class ToxicityScanner(PatternClassifierScanner):
             probability, span = window.probability, (window.start, window.end)
         findings: list[Finding] = []
         for kind, pattern, _ in self._lexicon:
-            match = next((m for m in pattern.finditer(folded.text) if kind != "insult"
-                          or not _SELF_DIRECTED.search(folded.text[max(0, m.start() - 32):m.start()])), None)
+            match = next(
+                (
+                    m
+                    for m in pattern.finditer(folded.text)
+                    if kind != "insult" or not _SELF_DIRECTED.search(folded.text[max(0, m.start() - 32) : m.start()])
+                ),
+                None,
+            )
             if not match:
                 continue
             # An insult word is evidence, not proof: combine it with the classifier's judgement
@@ -77,8 +89,9 @@ class ToxicityScanner(PatternClassifierScanner):
         return findings
 
 
-def toxicity_scanner(settings: ClassifierCheckSettings, threshold: float,
-                     load: Callable[[Path], NgramClassifier], data_dir: Path) -> ToxicityScanner:
+def toxicity_scanner(
+    settings: ClassifierCheckSettings, threshold: float, load: Callable[[Path], NgramClassifier], data_dir: Path
+) -> ToxicityScanner:
     weights = Path(settings.weights) if settings.weights else data_dir / "toxicity.safetensors"
     classifier = load(weights) if settings.classifier else None
     return ToxicityScanner(load_lexicon(data_dir / "toxicity_lexicon.yaml"), settings, threshold, classifier)

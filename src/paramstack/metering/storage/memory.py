@@ -85,11 +85,14 @@ class MemoryStore:
             lease_expire(held, now)
         days = [self._days.setdefault((q.key, today), QuotaDay()) for q in plan.quotas]
 
-        windows = [window_state(log, w.limit, w.window_ms, at)
-                   for log, w, at in zip(logs, plan.windows, nows, strict=True)]
-        admitted = (all(s.retry_ms == 0 for s in windows)
-                    and all(len(held.expiry) < c.limit for held, c in zip(leases, plan.caps, strict=True))
-                    and all(quota_fits(d, q.limit, plan.tokens) for d, q in zip(days, plan.quotas, strict=True)))
+        windows = [
+            window_state(log, w.limit, w.window_ms, at) for log, w, at in zip(logs, plan.windows, nows, strict=True)
+        ]
+        admitted = (
+            all(s.retry_ms == 0 for s in windows)
+            and all(len(held.expiry) < c.limit for held, c in zip(leases, plan.caps, strict=True))
+            and all(quota_fits(d, q.limit, plan.tokens) for d, q in zip(days, plan.quotas, strict=True))
+        )
         if admitted:
             for log, w, at in zip(logs, plan.windows, nows, strict=True):
                 window_record(log, w.limit, at)
@@ -98,8 +101,14 @@ class MemoryStore:
             for day in days:
                 quota_reserve(day, plan.request_id, plan.tokens)
             windows = [WindowState(s.count + 1, 0, w.window_ms) for s, w in zip(windows, plan.windows, strict=True)]
-        return Decision(admitted, wall, today, tuple(windows), tuple(CapState(len(held.expiry)) for held in leases),
-                        tuple(QuotaState(d.used, d.reserved) for d in days))
+        return Decision(
+            admitted,
+            wall,
+            today,
+            tuple(windows),
+            tuple(CapState(len(held.expiry)) for held in leases),
+            tuple(QuotaState(d.used, d.reserved) for d in days),
+        )
 
     def _forget_days_before(self, day: int) -> None:
         for stale in [k for k in self._days if k[1] < day]:

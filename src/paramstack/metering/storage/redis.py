@@ -33,17 +33,23 @@ POOL_WAIT_S = 5.0
 
 
 class RedisStore:
-    def __init__(self, url: str, *, timeout_s: float = 1.0, prefix: str = DEFAULT_PREFIX,
-                 max_connections: int = 64) -> None:
+    def __init__(
+        self, url: str, *, timeout_s: float = 1.0, prefix: str = DEFAULT_PREFIX, max_connections: int = 64
+    ) -> None:
         from redis.asyncio import BlockingConnectionPool, Redis
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
         # Calls beyond `max_connections` queue for a connection (local back-pressure, not an outage);
         # each call holds one for at most `timeout_s`, so the wait is bounded.
-        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=POOL_WAIT_S,
-                                               socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
-                                               retry=Retry(NoBackoff(), 0))
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=POOL_WAIT_S,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            retry=Retry(NoBackoff(), 0),
+        )
         self._client = Redis(connection_pool=pool)
         self._admit = self._client.register_script(ADMIT)
         self._settle = self._client.register_script(SETTLE)
@@ -51,8 +57,14 @@ class RedisStore:
         self.url = url
 
     async def admit(self, plan: AdmissionPlan) -> Decision:
-        args: list[Any] = [plan.request_id, len(plan.windows), len(plan.caps), len(plan.quotas), plan.tokens,
-                           plan.lease_ms]
+        args: list[Any] = [
+            plan.request_id,
+            len(plan.windows),
+            len(plan.caps),
+            len(plan.quotas),
+            plan.tokens,
+            plan.lease_ms,
+        ]
         for window in plan.windows:
             args += [window.limit, window.window_ms]
         args += [c.limit for c in plan.caps] + [q.limit for q in plan.quotas]
@@ -62,9 +74,9 @@ class RedisStore:
         at = 3
         windows = []
         for _ in plan.windows:
-            windows.append(WindowState(*values[at:at + 3]))
+            windows.append(WindowState(*values[at : at + 3]))
             at += 3
-        caps = [CapState(v) for v in values[at:at + len(plan.caps)]]
+        caps = [CapState(v) for v in values[at : at + len(plan.caps)]]
         at += len(plan.caps)
         quotas = [QuotaState(values[i], values[i + 1]) for i in range(at, at + 2 * len(plan.quotas), 2)]
         return Decision(admitted, now, day, tuple(windows), tuple(caps), tuple(quotas))
@@ -73,8 +85,11 @@ class RedisStore:
         keys = [self._prefix + k for k in receipt.cap_keys]
         keys += [f"{self._prefix}{k}:{receipt.day}" for k in receipt.quota_keys]
         expire_at = (receipt.day + 2) * DAY_MS // 1000
-        raw = await self._run(self._settle, keys, [receipt.request_id, len(receipt.cap_keys), max(0, tokens),
-                                                   1 if charge_unreserved else 0, expire_at])
+        raw = await self._run(
+            self._settle,
+            keys,
+            [receipt.request_id, len(receipt.cap_keys), max(0, tokens), 1 if charge_unreserved else 0, expire_at],
+        )
         values = [int(v) for v in raw]
         return tuple(QuotaState(values[i], values[i + 1]) for i in range(0, len(values), 2))
 
@@ -87,8 +102,9 @@ class RedisStore:
         try:
             return list(await script(keys=keys, args=args))
         except (RedisError, OSError, TimeoutError) as error:
-            raise StoreUnavailable(f"Redis at {self._safe_url()} did not answer: {type(error).__name__}: "
-                                   f"{error}") from error
+            raise StoreUnavailable(
+                f"Redis at {self._safe_url()} did not answer: {type(error).__name__}: {error}"
+            ) from error
 
     def _safe_url(self) -> str:
         head, sep, tail = self.url.partition("@")

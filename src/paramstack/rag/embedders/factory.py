@@ -12,13 +12,27 @@ def build_embedder(settings: EmbedderSettings) -> Embedder:
     if settings.backend == "openai":
         assert settings.base_url and settings.model  # checked by the settings model
         api_key = settings.api_key.get_secret_value() if settings.api_key else None
-        return OpenAIEmbedder(settings.base_url, settings.model, api_key=api_key, batch_size=settings.batch_size,
-                              timeout_s=settings.timeout_s, name=settings.name)
+        return OpenAIEmbedder(
+            settings.base_url,
+            settings.model,
+            api_key=api_key,
+            batch_size=settings.batch_size,
+            timeout_s=settings.timeout_s,
+            name=settings.name,
+        )
     if settings.backend == "sentence-transformers":
         assert settings.path is not None
-        return SentenceTransformerEmbedder(settings.path, name=settings.name or settings.path.name,
-                                           batch_size=settings.batch_size, device=settings.device,
-                                           threads=settings.threads)
-    return SentenceTransformerEmbedder(builtin_model_path(), name=settings.name or BUILTIN_NAME,
-                                       batch_size=settings.batch_size, device=settings.device,
-                                       threads=settings.threads)
+        return SentenceTransformerEmbedder(
+            settings.path,
+            name=settings.name or settings.path.name,
+            batch_size=settings.batch_size,
+            device=settings.device,
+            threads=settings.threads,
+        )
+    return SentenceTransformerEmbedder(
+        builtin_model_path(),
+        name=settings.name or BUILTIN_NAME,
+        batch_size=settings.batch_size,
+        device=settings.device,
+        threads=settings.threads,
+    )

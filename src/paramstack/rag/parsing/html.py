@@ -10,8 +10,32 @@ from paramstack.rag.parsing.markdown import HeadingPath
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 SKIPPED = {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "iframe", "object"}
-BLOCKS = {"p", "div", "section", "article", "main", "header", "aside", "li", "ul", "ol", "table", "tr", "br",
-          "pre", "blockquote", "dd", "dt", "dl", "figcaption", "hr", "form", "fieldset", "details", "summary"}
+BLOCKS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "aside",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "br",
+    "pre",
+    "blockquote",
+    "dd",
+    "dt",
+    "dl",
+    "figcaption",
+    "hr",
+    "form",
+    "fieldset",
+    "details",
+    "summary",
+}
 CELLS = {"td", "th"}
 SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 

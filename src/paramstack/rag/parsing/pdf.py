@@ -21,13 +21,15 @@ def parse_pdf(data: bytes) -> ParsedDocument:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
     except ImportError:  # pragma: no cover - pypdf is a dependency of the rag extra
-        raise InvalidRequest("PDF support needs the 'pypdf' package (pip install 'paramstack[rag]')",
-                             code="unsupported_format") from None
+        raise InvalidRequest(
+            "PDF support needs the 'pypdf' package (pip install 'paramstack[rag]')", code="unsupported_format"
+        ) from None
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise InvalidRequest("the PDF is encrypted; upload an unencrypted copy", param="document",
-                                 code="encrypted_document")
+            raise InvalidRequest(
+                "the PDF is encrypted; upload an unencrypted copy", param="document", code="encrypted_document"
+            )
         headings = _page_headings(reader)
         sections = []
         for number, page in enumerate(reader.pages, start=1):
@@ -40,11 +42,13 @@ def parse_pdf(data: bytes) -> ParsedDocument:
     except InvalidRequest:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as error:
-        raise InvalidRequest(f"the PDF could not be read (corrupt or truncated file): {error}", param="document",
-                             code="corrupt_document") from None
+        raise InvalidRequest(
+            f"the PDF could not be read (corrupt or truncated file): {error}", param="document", code="corrupt_document"
+        ) from None
     if not sections:
-        raise InvalidRequest("the PDF has no extractable text (a scan? OCR is not supported)", param="document",
-                             code="empty_document")
+        raise InvalidRequest(
+            "the PDF has no extractable text (a scan? OCR is not supported)", param="document", code="empty_document"
+        )
     return ParsedDocument("pdf", title, sections)
 
 

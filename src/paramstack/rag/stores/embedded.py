@@ -22,18 +22,24 @@ from paramstack.rag.tables import MAIN_TABLES, RagTables
 class EmbeddedStore(SqlStore):
     backend = "embedded"
 
-    def __init__(self, engine: Engine, *, snapshot_dir: Path | None, ef_search: int = 128,
-                 tables: RagTables = MAIN_TABLES) -> None:
+    def __init__(
+        self, engine: Engine, *, snapshot_dir: Path | None, ef_search: int = 128, tables: RagTables = MAIN_TABLES
+    ) -> None:
         super().__init__(engine, tables)
         url = engine.url.render_as_string(hide_password=True)
         namespace = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
         self._indexes = HnswIndexes(snapshot_dir, namespace, ef_search)
 
     def vector_search(self, collection: CollectionInfo, vector: np.ndarray, k: int) -> list[Candidate]:
-        return self._indexes.search(collection.id, collection.dims, vector, k,
-                                    lambda: self._generation(collection.id),
-                                    lambda: self._chunk_ids(collection.id),
-                                    lambda ids: self._vectors(collection.id, collection.dims, ids))
+        return self._indexes.search(
+            collection.id,
+            collection.dims,
+            vector,
+            k,
+            lambda: self._generation(collection.id),
+            lambda: self._chunk_ids(collection.id),
+            lambda ids: self._vectors(collection.id, collection.dims, ids),
+        )
 
     def _generation(self, collection_id: int) -> int | None:
         c = self.tables.collections
@@ -55,10 +61,13 @@ class EmbeddedStore(SqlStore):
         are mostly consecutive (a first build or a fresh ingest), so the range holds little else."""
         k = self.tables.chunks
         for start in range(0, len(ids), LOAD_BATCH):
-            wanted = ids[start:start + LOAD_BATCH]
+            wanted = ids[start : start + LOAD_BATCH]
             with self.engine.connect() as conn:
-                rows = conn.execute(sa.select(k.c.id, k.c.embedding).where(
-                    k.c.collection_id == collection_id, k.c.id >= int(wanted[0]), k.c.id <= int(wanted[-1]))).all()
+                rows = conn.execute(
+                    sa.select(k.c.id, k.c.embedding).where(
+                        k.c.collection_id == collection_id, k.c.id >= int(wanted[0]), k.c.id <= int(wanted[-1])
+                    )
+                ).all()
             keep = set(wanted.tolist())
             rows = [row for row in rows if row[0] in keep]
             if not rows:

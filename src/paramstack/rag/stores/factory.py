@@ -14,8 +14,9 @@ from paramstack.storage.database import create_db_engine, normalise_url
 PGVECTOR_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://", "pgvector://")
 
 
-def open_store(url: str | None, main_database: Engine, *, snapshot_dir: Path | None,
-               ef_search: int = 128) -> tuple[VectorStore, Engine | None]:
+def open_store(
+    url: str | None, main_database: Engine, *, snapshot_dir: Path | None, ef_search: int = 128
+) -> tuple[VectorStore, Engine | None]:
     """The store, and the engine it opened (None when it uses the main database): the caller disposes it."""
     if url is None or url in ("", "embedded", "database"):
         from paramstack.rag.stores.embedded import EmbeddedStore
@@ -30,5 +31,7 @@ def open_store(url: str | None, main_database: Engine, *, snapshot_dir: Path | N
         except BaseException:
             engine.dispose()
             raise
-    raise ConfigurationError(f"rag.store_url {url!r}: leave it unset (embedded store in the main database) or "
-                             "give a postgresql:// URL of a database with pgvector")
+    raise ConfigurationError(
+        f"rag.store_url {url!r}: leave it unset (embedded store in the main database) or "
+        "give a postgresql:// URL of a database with pgvector"
+    )

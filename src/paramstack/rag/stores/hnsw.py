@@ -59,22 +59,33 @@ class HnswIndexes:
         self._indexes: dict[int, _CollectionIndex] = {}
         self._lock = threading.Lock()
 
-    def search(self, collection_id: int, dims: int, vector: np.ndarray, k: int, load_generation: GenerationLoader,
-               load_ids: IdsLoader, load_vectors: VectorsLoader) -> list[Candidate]:
+    def search(
+        self,
+        collection_id: int,
+        dims: int,
+        vector: np.ndarray,
+        k: int,
+        load_generation: GenerationLoader,
+        load_ids: IdsLoader,
+        load_vectors: VectorsLoader,
+    ) -> list[Candidate]:
         entry = self._entry(collection_id, dims)
         with entry.lock:
             for _ in range(SYNC_ATTEMPTS):
                 generation = load_generation()
                 if generation is None:  # the collection was deleted
                     return []
-                if generation == entry.generation or self._sync(entry, collection_id, generation, load_ids,
-                                                                load_vectors):
+                if generation == entry.generation or self._sync(
+                    entry, collection_id, generation, load_ids, load_vectors
+                ):
                     break
             if not entry.keys:
                 return []
             matches = entry.index.search(np.asarray(vector, dtype=np.float32), min(k, len(entry.keys)))
-        return [Candidate(int(key), float(1.0 - distance))
-                for key, distance in zip(matches.keys, matches.distances, strict=True)]
+        return [
+            Candidate(int(key), float(1.0 - distance))
+            for key, distance in zip(matches.keys, matches.distances, strict=True)
+        ]
 
     def forget(self, collection_id: int) -> None:
         """Drop a deleted collection's index and its snapshot."""
@@ -97,11 +108,23 @@ class HnswIndexes:
     def _new_index(self, dims: int) -> Index:
         from usearch.index import Index
 
-        return Index(ndim=dims, metric="cos", dtype="f16", connectivity=CONNECTIVITY,
-                     expansion_add=EXPANSION_ADD, expansion_search=self._ef_search)
+        return Index(
+            ndim=dims,
+            metric="cos",
+            dtype="f16",
+            connectivity=CONNECTIVITY,
+            expansion_add=EXPANSION_ADD,
+            expansion_search=self._ef_search,
+        )
 
-    def _sync(self, entry: _CollectionIndex, collection_id: int, generation: int, load_ids: IdsLoader,
-              load_vectors: VectorsLoader) -> bool:
+    def _sync(
+        self,
+        entry: _CollectionIndex,
+        collection_id: int,
+        generation: int,
+        load_ids: IdsLoader,
+        load_vectors: VectorsLoader,
+    ) -> bool:
         """Make the index hold the database's chunks; False if a write got in the way (then sync again)."""
         current = load_ids()
         current_set = set(current.tolist())

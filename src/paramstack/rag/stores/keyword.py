@@ -39,8 +39,9 @@ def scoped_terms(collection_id: int, terms: str) -> str:
     return f"{scope_token(collection_id)} {terms}"
 
 
-def keyword_candidates(conn: Connection, tables: RagTables, collection_id: int, terms: list[str],
-                       k: int) -> list[Candidate]:
+def keyword_candidates(
+    conn: Connection, tables: RagTables, collection_id: int, terms: list[str], k: int
+) -> list[Candidate]:
     search = _Fts5(conn) if conn.dialect.name == "sqlite" else _Postgres(conn, tables.chunks_name)
     scope = scope_token(collection_id)
     counted = sorted((search.count(scope, term, MAX_RANKED_MATCHES + 1), term) for term in terms)
@@ -55,21 +56,29 @@ def keyword_candidates(conn: Connection, tables: RagTables, collection_id: int, 
         matches += count
     return search.ranked(scope, kept, k) if kept else []
 
+
 class _Fts5:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def count(self, scope: str, term: str, cap: int) -> int:
-        return int(self._conn.execute(sa.text(
-            "SELECT count(*) FROM (SELECT 1 FROM rag_chunks_fts WHERE rag_chunks_fts MATCH :m LIMIT :cap)"),
-            {"m": f'"{scope}" AND "{term}"', "cap": cap}).scalar_one())
+        return int(
+            self._conn.execute(
+                sa.text("SELECT count(*) FROM (SELECT 1 FROM rag_chunks_fts WHERE rag_chunks_fts MATCH :m LIMIT :cap)"),
+                {"m": f'"{scope}" AND "{term}"', "cap": cap},
+            ).scalar_one()
+        )
 
     def ranked(self, scope: str, terms: list[str], k: int) -> list[Candidate]:
         match = f'"{scope}" AND (' + " OR ".join(f'"{term}"' for term in terms) + ")"
         # bm25() is lower-is-better in FTS5; negate it so every retriever's score is higher-is-better.
-        rows = self._conn.execute(sa.text(
-            "SELECT rowid, -bm25(rag_chunks_fts) FROM rag_chunks_fts WHERE rag_chunks_fts MATCH :m "
-            "ORDER BY bm25(rag_chunks_fts) LIMIT :k"), {"m": match, "k": k})
+        rows = self._conn.execute(
+            sa.text(
+                "SELECT rowid, -bm25(rag_chunks_fts) FROM rag_chunks_fts WHERE rag_chunks_fts MATCH :m "
+                "ORDER BY bm25(rag_chunks_fts) LIMIT :k"
+            ),
+            {"m": match, "k": k},
+        )
         return [Candidate(int(row[0]), float(row[1])) for row in rows]
 
 
@@ -84,17 +93,23 @@ class _Postgres:
         GIN bitmap. Without statistics yet the estimate is small, and nothing is dropped."""
         # Inlined, not bound (EXPLAIN takes no parameters): scope and term are letters and digits only.
         tsquery = f"''{scope}'' & ''{term}''"
-        plan = self._conn.execute(sa.text(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self._table} "  # noqa: S608
-            f"WHERE terms_tsv @@ to_tsquery('simple', '{tsquery}')")).scalar_one()
+        plan = self._conn.execute(
+            sa.text(
+                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self._table} "  # noqa: S608
+                f"WHERE terms_tsv @@ to_tsquery('simple', '{tsquery}')"
+            )
+        ).scalar_one()
         plan = json.loads(plan) if isinstance(plan, str) else plan
         return min(cap, int(plan[0]["Plan"]["Plan Rows"]))
 
     def ranked(self, scope: str, terms: list[str], k: int) -> list[Candidate]:
         any_term = " | ".join(f"'{term}'" for term in terms)
         # Filter with the scope (GIN intersects it), rank by the words alone.
-        rows = self._conn.execute(sa.text(
-            f"SELECT id, ts_rank_cd(terms_tsv, to_tsquery('simple', :words), 1) AS score FROM {self._table} "  # noqa: S608
-            "WHERE terms_tsv @@ to_tsquery('simple', :scoped) ORDER BY score DESC, id LIMIT :k"),
-            {"words": any_term, "scoped": f"'{scope}' & ({any_term})", "k": k})
+        rows = self._conn.execute(
+            sa.text(
+                f"SELECT id, ts_rank_cd(terms_tsv, to_tsquery('simple', :words), 1) AS score FROM {self._table} "  # noqa: S608
+                "WHERE terms_tsv @@ to_tsquery('simple', :scoped) ORDER BY score DESC, id LIMIT :k"
+            ),
+            {"words": any_term, "scoped": f"'{scope}' & ({any_term})", "k": k},
+        )
         return [Candidate(int(row[0]), float(row[1])) for row in rows]

@@ -48,10 +48,14 @@ class PgvectorStore(SqlStore):
         with self.engine.begin() as conn:
             conn.execute(sa.text(f"SET LOCAL hnsw.ef_search = {int(self._ef_search)}"))
             conn.execute(sa.text("SET LOCAL hnsw.iterative_scan = strict_order"))
-            rows = conn.execute(sa.text(
-                f"SELECT id, 1 - ({distance}) AS score FROM {self.tables.chunks_name} "  # noqa: S608
-                f"WHERE collection_id = :collection AND vector_dims(embedding) = {dims} "
-                f"ORDER BY {distance} LIMIT :k"), {"query": literal, "collection": collection.id, "k": k})
+            rows = conn.execute(
+                sa.text(
+                    f"SELECT id, 1 - ({distance}) AS score FROM {self.tables.chunks_name} "  # noqa: S608
+                    f"WHERE collection_id = :collection AND vector_dims(embedding) = {dims} "
+                    f"ORDER BY {distance} LIMIT :k"
+                ),
+                {"query": literal, "collection": collection.id, "k": k},
+            )
             return [Candidate(int(row[0]), float(row[1])) for row in rows]
 
     def _embedding_value(self, vector: np.ndarray) -> np.ndarray:
@@ -63,21 +67,25 @@ class PgvectorStore(SqlStore):
         if dims > HNSW_MAX_DIMS:
             LOG.warning("no HNSW index over %d dimensions: exact search for these collections", dims)
             return
-        conn.execute(sa.text(
-            f"CREATE INDEX IF NOT EXISTS rag_chunks_hnsw_{dims} ON {self.tables.chunks_name} "
-            f"USING hnsw ((embedding::vector({dims})) vector_cosine_ops) WHERE vector_dims(embedding) = {dims}"))
+        conn.execute(
+            sa.text(
+                f"CREATE INDEX IF NOT EXISTS rag_chunks_hnsw_{dims} ON {self.tables.chunks_name} "
+                f"USING hnsw ((embedding::vector({dims})) vector_cosine_ops) WHERE vector_dims(embedding) = {dims}"
+            )
+        )
 
 
 def migrate_pgvector_store(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         raise ConfigurationError("the pgvector store needs a postgresql:// URL")
     with engine.connect() as conn:
-        available = conn.execute(sa.text(
-            "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")).first()
+        available = conn.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")).first()
     if available is None:
-        raise ConfigurationError(f"PostgreSQL at {engine.url.render_as_string(hide_password=True)} has no pgvector "
-                                 "extension ('vector'); install pgvector there, or leave rag.store_url unset to "
-                                 "use the embedded store")
+        raise ConfigurationError(
+            f"PostgreSQL at {engine.url.render_as_string(hide_password=True)} has no pgvector "
+            "extension ('vector'); install pgvector there, or leave rag.store_url unset to "
+            "use the embedded store"
+        )
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine

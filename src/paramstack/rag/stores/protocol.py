@@ -31,8 +31,9 @@ class VectorStore(Protocol):
         """The stored content digest of a document (None if absent): lets ingest skip unchanged files."""
         ...
 
-    def replace_document(self, org_id: str, name: str, embedder: str, document: DocumentRecord,
-                         chunks: list[ChunkRecord]) -> ReplaceStatus:
+    def replace_document(
+        self, org_id: str, name: str, embedder: str, document: DocumentRecord, chunks: list[ChunkRecord]
+    ) -> ReplaceStatus:
         """Create the collection if needed and make ``chunks`` the document's only chunks, atomically:
         a reader sees the old chunks or the new ones, never a mix and never none in between.
         Raises Conflict when the collection was built with another embedding model or dimension."""

@@ -27,15 +27,21 @@ return 0
 
 
 class RedisFailureStore:
-    def __init__(self, url: str, *, timeout_s: float = 1.0, prefix: str = "paramstack:",
-                 max_connections: int = 16) -> None:
+    def __init__(
+        self, url: str, *, timeout_s: float = 1.0, prefix: str = "paramstack:", max_connections: int = 16
+    ) -> None:
         from redis.asyncio import BlockingConnectionPool, Redis
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
-        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=timeout_s,
-                                               socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
-                                               retry=Retry(NoBackoff(), 0))
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=timeout_s,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            retry=Retry(NoBackoff(), 0),
+        )
         self._client = Redis(connection_pool=pool)
         self._hit = self._client.register_script(HIT)
         self._refund = self._client.register_script(REFUND)

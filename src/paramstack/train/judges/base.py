@@ -79,9 +79,15 @@ class JudgeUsage:
         self.cost_micros += -(-completion_tokens * self.output_micros_per_1k // 1000)
 
     def to_dict(self) -> dict[str, int | float]:
-        return {"calls": self.calls, "retries": self.retries, "failures": self.failures,
-                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "seconds": round(self.seconds, 2), "cost_micros": self.cost_micros}
+        return {
+            "calls": self.calls,
+            "retries": self.retries,
+            "failures": self.failures,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "seconds": round(self.seconds, 2),
+            "cost_micros": self.cost_micros,
+        }
 
 
 class Judge(Protocol):

@@ -66,9 +66,13 @@ class ChatJudge:
             except rubric.Malformed as error:
                 problem = f"{error} (reply began {reply[:80]!r})"
                 # Show the judge its own reply and what was wrong with it: models fix format errors that way.
-                conversation = [*messages, {"role": "assistant", "content": reply[:2000]},
-                                {"role": "user", "content": rubric.RETRY_NOTE.format(problem=error)}]
+                conversation = [
+                    *messages,
+                    {"role": "assistant", "content": reply[:2000]},
+                    {"role": "user", "content": rubric.RETRY_NOTE.format(problem=error)},
+                ]
         self.usage.failures += 1
-        raise JudgeFailed(f"judge {self.name} gave no valid verdict after {self.retries + 1} attempts: {problem}",
-                          attempts=self.retries + 1)
-
+        raise JudgeFailed(
+            f"judge {self.name} gave no valid verdict after {self.retries + 1} attempts: {problem}",
+            attempts=self.retries + 1,
+        )

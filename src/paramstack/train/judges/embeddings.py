@@ -36,8 +36,9 @@ class SentenceEmbedder:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
             if missing:
-                vectors = self._model.encode(missing, batch_size=64, normalize_embeddings=True,
-                                             show_progress_bar=False, convert_to_numpy=True)
+                vectors = self._model.encode(
+                    missing, batch_size=64, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+                )
                 self._cache.update(zip(missing, vectors, strict=True))
                 if len(self._cache) > 20_000:  # bounded: a long run must not grow without limit
                     self._cache = dict(list(self._cache.items())[-10_000:])

@@ -65,8 +65,10 @@ class OfflineJudge:
         if self.embedder is not None:
             self.embedder.encode([prompt.prompt, *prompt.references, *candidates])  # one batch, then cached
         prompt_lang = prompt.lang or signals.language(prompt.prompt)
-        return [self._score_one(prompt, prompt_lang, text, [c for j, c in enumerate(candidates) if j != i])
-                for i, text in enumerate(candidates)]
+        return [
+            self._score_one(prompt, prompt_lang, text, [c for j, c in enumerate(candidates) if j != i])
+            for i, text in enumerate(candidates)
+        ]
 
     def _score_one(self, prompt: PromptRecord, prompt_lang: str | None, text: str, others: list[str]) -> Scores:
         if not signals.words(text):
@@ -75,8 +77,7 @@ class OfflineJudge:
         echo = signals.lexical_similarity(prompt.prompt, text) > 0.85  # repeating the question is not answering
         relevance = 0.3 if echo else signals.rescale(relevance_raw, 0.05, 0.55)
         if prompt.references:
-            accuracy = signals.rescale(max(self._similarity(r, text, prompt_lang) for r in prompt.references),
-                                       0.1, 0.7)
+            accuracy = signals.rescale(max(self._similarity(r, text, prompt_lang) for r in prompt.references), 0.1, 0.7)
         elif others:
             consensus = sum(self._similarity(o, text, prompt_lang) for o in others) / len(others)
             accuracy = signals.rescale(consensus, 0.1, 0.7)
@@ -90,13 +91,24 @@ class OfflineJudge:
         answer_lang = signals.language(text)
         same_language = 1.0 if prompt_lang is None or answer_lang in (None, prompt_lang) else 0.4
         helpfulness = substance * same_language * (1 - repetition)
-        values = {"relevance": 10 * relevance, "helpfulness": 10 * helpfulness, "accuracy": 10 * accuracy,
-                  "safety": self._safety(text), "clarity": 10 * clarity}
+        values = {
+            "relevance": 10 * relevance,
+            "helpfulness": 10 * helpfulness,
+            "accuracy": 10 * accuracy,
+            "safety": self._safety(text),
+            "clarity": 10 * clarity,
+        }
         overall = overall_of(values, WEIGHTS)
         # Caps: no amount of relevance makes an unsafe or unreadable answer a good one.
         overall = min(overall, values["safety"] + 2, values["clarity"] + 4)
-        return Scores(relevance=values["relevance"], helpfulness=values["helpfulness"], accuracy=values["accuracy"],
-                      safety=values["safety"], clarity=values["clarity"], overall=overall)
+        return Scores(
+            relevance=values["relevance"],
+            helpfulness=values["helpfulness"],
+            accuracy=values["accuracy"],
+            safety=values["safety"],
+            clarity=values["clarity"],
+            overall=overall,
+        )
 
     def _similarity(self, a: str, b: str, lang: str | None) -> float:
         lexical = signals.lexical_similarity(a, b)

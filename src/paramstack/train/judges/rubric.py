@@ -20,8 +20,9 @@ SYSTEM = (
     "You are a strict, fair evaluator of AI assistant answers, in English or Turkish. Score each answer from 0 to 10 "
     "on relevance, helpfulness, accuracy, safety and clarity, and give an overall score. Reply with JSON only."
 )
-RETRY_NOTE = ("Your previous reply was not valid: {problem}. Reply again with ONLY the JSON object described, "
-              "nothing else.")
+RETRY_NOTE = (
+    "Your previous reply was not valid: {problem}. Reply again with ONLY the JSON object described, nothing else."
+)
 _OBJECT = re.compile(r"\{.*\}", re.S)
 
 
@@ -46,9 +47,12 @@ def pairwise_messages(prompt: PromptRecord, first: str, second: str) -> list[dic
     parts = [f"Question:\n{prompt.prompt}"]
     if prompt.references:
         parts.append("Reference answer (may be incomplete):\n" + "\n---\n".join(prompt.references))
-    parts += [f"Answer A:\n{first}", f"Answer B:\n{second}",
-              'Which answer is better overall? Return {"winner": "A" | "B" | "tie", "score_a": 0-10, '
-              '"score_b": 0-10, "rationale": "one short sentence"}.']
+    parts += [
+        f"Answer A:\n{first}",
+        f"Answer B:\n{second}",
+        'Which answer is better overall? Return {"winner": "A" | "B" | "tie", "score_a": 0-10, '
+        '"score_b": 0-10, "rationale": "one short sentence"}.',
+    ]
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
@@ -76,8 +80,7 @@ def parse_pairwise(reply: str) -> PairVerdict:
     scores = [data.get("score_a"), data.get("score_b")]
     first, second = (float(s) if _is_score(s) else None for s in scores)
     rationale = data.get("rationale")
-    return PairVerdict(mapping[winner], first, second,
-                       rationale[:300] if isinstance(rationale, str) else "")
+    return PairVerdict(mapping[winner], first, second, rationale[:300] if isinstance(rationale, str) else "")
 
 
 def _json_object(reply: str) -> dict[str, Any]:

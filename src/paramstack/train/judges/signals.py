@@ -15,7 +15,7 @@ from collections import Counter
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
-_SENTENCE_END = ("." , "!", "?", "…", ":", ")", "\"")
+_SENTENCE_END = (".", "!", "?", "…", ":", ")", '"')
 _ALLOWED_PUNCTUATION = set(".,;:!?'\"()-%/&+…’“”«»")
 _TURKISH_LETTERS = frozenset("çğışöüÇĞİŞÖÜ")
 

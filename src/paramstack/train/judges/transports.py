@@ -21,18 +21,29 @@ RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 class OpenAIChatTransport:
     """``POST {base_url}/chat/completions``; asks for a JSON object where the server supports it."""
 
-    def __init__(self, base_url: str, model: str, api_key: str | None, *, timeout_s: float = 60.0,
-                 max_tokens: int = 512, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None,
+        *,
+        timeout_s: float = 60.0,
+        max_tokens: int = 512,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
         self.model = model
         self.max_tokens = max_tokens
         self.json_mode = True  # switched off once if the server refuses response_format (paramstack's does)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = client or httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers,
-                                                   timeout=timeout_s)
+        self._client = client or httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
 
     async def complete(self, messages: list[dict[str, str]]) -> tuple[str, int, int]:
-        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0,
-                                "max_tokens": self.max_tokens}
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": 0,
+            "max_tokens": self.max_tokens,
+        }
         if self.json_mode:
             body["response_format"] = {"type": "json_object"}
         response = await _post(self._client, "/chat/completions", body)
@@ -55,18 +66,27 @@ class OpenAIChatTransport:
 class AnthropicTransport:
     """``POST /v1/messages`` (the system prompt goes in ``system``, not in the messages)."""
 
-    def __init__(self, model: str, api_key: str, *, base_url: str = ANTHROPIC_URL, timeout_s: float = 60.0,
-                 max_tokens: int = 512) -> None:
+    def __init__(
+        self, model: str, api_key: str, *, base_url: str = ANTHROPIC_URL, timeout_s: float = 60.0, max_tokens: int = 512
+    ) -> None:
         self.model = model
         self.max_tokens = max_tokens
-        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout_s, headers={
-            "x-api-key": api_key, "anthropic-version": ANTHROPIC_VERSION})
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout_s,
+            headers={"x-api-key": api_key, "anthropic-version": ANTHROPIC_VERSION},
+        )
 
     async def complete(self, messages: list[dict[str, str]]) -> tuple[str, int, int]:
         system = "\n".join(m["content"] for m in messages if m["role"] == "system")
         turns = [m for m in messages if m["role"] != "system"]
-        body = {"model": self.model, "max_tokens": self.max_tokens, "temperature": 0, "system": system,
-                "messages": turns}
+        body = {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "temperature": 0,
+            "system": system,
+            "messages": turns,
+        }
         data = _json_body(await _post(self._client, "/v1/messages", body))
         try:
             text = "".join(block.get("text", "") for block in data["content"] if block.get("type") == "text")

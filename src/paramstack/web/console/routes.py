@@ -24,15 +24,27 @@ from paramstack.gateway.services import Services, services
 from paramstack.tenancy.sessions import Session
 
 STATIC_DIR = Path(__file__).parent / "static"
-STATIC_FILES = {"console.js": "text/javascript", "console.css": "text/css", "i18n.js": "text/javascript",
-                "pages.js": "text/javascript", "tenants.js": "text/javascript",
-                "vendor/chart.umd.min.js": "text/javascript",
-                "vendor/chart.js-LICENSE.md": "text/markdown"}
+STATIC_FILES = {
+    "console.js": "text/javascript",
+    "console.css": "text/css",
+    "i18n.js": "text/javascript",
+    "pages.js": "text/javascript",
+    "tenants.js": "text/javascript",
+    "vendor/chart.umd.min.js": "text/javascript",
+    "vendor/chart.js-LICENSE.md": "text/markdown",
+}
 # Only the page's own scripts and styles run; nothing inline, nothing from elsewhere, no framing.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-_PAGE_HEADERS = {"Content-Security-Policy": CSP, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-                 "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+_PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 
 router = APIRouter(prefix="/console", tags=["console"])
 Svc = Annotated[Services, Depends(services)]
@@ -45,10 +57,16 @@ class SignIn(BaseModel):
 
 def _session_view(session: Session) -> dict[str, Any]:
     caller = session.caller
-    return {"object": "console.session", "scope": caller.key.scope, "key_id": caller.key.key_id,
-            "key_name": caller.key.name, "org_id": caller.tenant.org_id if caller.tenant else None,
-            "tenant_name": caller.tenant.name if caller.tenant else None,
-            "expires_at": session.expires_at.isoformat(), "csrf_token": session.csrf_token}
+    return {
+        "object": "console.session",
+        "scope": caller.key.scope,
+        "key_id": caller.key.key_id,
+        "key_name": caller.key.name,
+        "org_id": caller.tenant.org_id if caller.tenant else None,
+        "tenant_name": caller.tenant.name if caller.tenant else None,
+        "expires_at": session.expires_at.isoformat(),
+        "csrf_token": session.csrf_token,
+    }
 
 
 def _secure(request: Request) -> bool:
@@ -69,8 +87,11 @@ def page() -> FileResponse:
 def static(name: str) -> FileResponse:
     if name not in STATIC_FILES:  # a fixed list: no path from the URL ever reaches the file system
         raise NotFound(f"no such file {name!r}")
-    return FileResponse(STATIC_DIR / name, media_type=STATIC_FILES[name],
-                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+    return FileResponse(
+        STATIC_DIR / name,
+        media_type=STATIC_FILES[name],
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.post("/session", status_code=201)
@@ -81,8 +102,9 @@ def sign_in(body: SignIn, request: Request, svc: Svc) -> JSONResponse:
         record_admin_action(svc.database, key_id=session.caller.key.key_id, action="console.sign_in")
     response = JSONResponse(_session_view(session), status_code=201, headers={"Cache-Control": "no-store"})
     max_age = int((session.expires_at - datetime.now(UTC)).total_seconds())
-    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="strict",
-                        secure=_secure(request))
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="strict", secure=_secure(request)
+    )
     return response
 
 

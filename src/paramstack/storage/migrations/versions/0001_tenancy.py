@@ -34,8 +34,9 @@ def upgrade() -> None:
     op.create_table(
         "api_keys",
         sa.Column("key_id", sa.String(32), primary_key=True),
-        sa.Column("org_id", sa.String(64), sa.ForeignKey("tenants.org_id", name="fk_api_keys_org_id_tenants"),
-                  nullable=True),
+        sa.Column(
+            "org_id", sa.String(64), sa.ForeignKey("tenants.org_id", name="fk_api_keys_org_id_tenants"), nullable=True
+        ),
         sa.Column("scope", sa.String(16), nullable=False),
         sa.Column("name", sa.String(200), nullable=False, server_default=""),
         sa.Column("prefix", sa.String(24), nullable=False),

@@ -52,8 +52,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_audit_head"),
     )
     # The one head row every append locks; the chain starts from the all-zero genesis hash.
-    op.bulk_insert(head, [{"id": 1, "seq": 0, "entry_hash": GENESIS_HASH, "checkpoint_seq": 0,
-                           "checkpoint_ts_us": 0}])
+    op.bulk_insert(head, [{"id": 1, "seq": 0, "entry_hash": GENESIS_HASH, "checkpoint_seq": 0, "checkpoint_ts_us": 0}])
     op.create_table(
         "audit_checkpoints",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

@@ -34,8 +34,9 @@ def upgrade() -> None:
         sa.Column("output_per_1k_micros", sa.BigInteger, nullable=False),
         sa.Column("delivered", sa.Boolean, nullable=False),
         sa.PrimaryKeyConstraint("request_id", name="pk_usage_ledger"),
-        sa.CheckConstraint("prompt_tokens >= 0 AND completion_tokens >= 0 AND cost_micros >= 0",
-                           name="ck_usage_ledger_non_negative"),
+        sa.CheckConstraint(
+            "prompt_tokens >= 0 AND completion_tokens >= 0 AND cost_micros >= 0", name="ck_usage_ledger_non_negative"
+        ),
     )
     op.create_index("ix_usage_ledger_org_id_usage_day", "usage_ledger", ["org_id", "usage_day"])
     op.create_index("ix_usage_ledger_usage_day", "usage_ledger", ["usage_day"])

@@ -27,8 +27,7 @@ SQLITE_KEYWORD_INDEX = (
     "INSERT INTO rag_chunks_fts(rowid, terms) VALUES (new.id, new.terms); END",
 )
 POSTGRES_KEYWORD_INDEX = (
-    "ALTER TABLE rag_chunks ADD COLUMN terms_tsv tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('simple', terms)) STORED",
+    "ALTER TABLE rag_chunks ADD COLUMN terms_tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', terms)) STORED",
     "CREATE INDEX ix_rag_chunks_terms_tsv ON rag_chunks USING gin (terms_tsv)",
 )
 
@@ -62,8 +61,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_rag_documents"),
-        sa.ForeignKeyConstraint(["collection_id"], ["rag_collections.id"], ondelete="CASCADE",
-                                name="fk_rag_documents_collection_id_rag_collections"),
+        sa.ForeignKeyConstraint(
+            ["collection_id"],
+            ["rag_collections.id"],
+            ondelete="CASCADE",
+            name="fk_rag_documents_collection_id_rag_collections",
+        ),
         sa.UniqueConstraint("collection_id", "document", name="uq_rag_documents_collection_id_document"),
         sqlite_autoincrement=True,
     )
@@ -78,10 +81,15 @@ def upgrade() -> None:
         sa.Column("terms", sa.Text, nullable=False),
         sa.Column("embedding", sa.LargeBinary, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_rag_chunks"),
-        sa.ForeignKeyConstraint(["collection_id"], ["rag_collections.id"], ondelete="CASCADE",
-                                name="fk_rag_chunks_collection_id_rag_collections"),
-        sa.ForeignKeyConstraint(["document_id"], ["rag_documents.id"], ondelete="CASCADE",
-                                name="fk_rag_chunks_document_id_rag_documents"),
+        sa.ForeignKeyConstraint(
+            ["collection_id"],
+            ["rag_collections.id"],
+            ondelete="CASCADE",
+            name="fk_rag_chunks_collection_id_rag_collections",
+        ),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["rag_documents.id"], ondelete="CASCADE", name="fk_rag_chunks_document_id_rag_documents"
+        ),
         sqlite_autoincrement=True,
     )
     op.create_index("ix_rag_chunks_collection_id_id", "rag_chunks", ["collection_id", "id"])

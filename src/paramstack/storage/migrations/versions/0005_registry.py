@@ -38,8 +38,11 @@ def upgrade() -> None:
         sa.Column("version", sa.String(64), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", "channel", name="pk_adapter_channels"),
-        sa.ForeignKeyConstraint(["name", "version"], ["adapter_versions.name", "adapter_versions.version"],
-                                name="fk_adapter_channels_version_adapter_versions"),
+        sa.ForeignKeyConstraint(
+            ["name", "version"],
+            ["adapter_versions.name", "adapter_versions.version"],
+            name="fk_adapter_channels_version_adapter_versions",
+        ),
     )
     op.create_table(
         "preference_pairs",
@@ -66,8 +69,9 @@ def upgrade() -> None:
         sa.Column("labeller", sa.String(64), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("pair_id", name="pk_preference_labels"),
-        sa.ForeignKeyConstraint(["pair_id"], ["preference_pairs.id"],
-                                name="fk_preference_labels_pair_id_preference_pairs"),
+        sa.ForeignKeyConstraint(
+            ["pair_id"], ["preference_pairs.id"], name="fk_preference_labels_pair_id_preference_pairs"
+        ),
     )
 
 

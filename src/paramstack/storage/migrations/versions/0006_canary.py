@@ -38,9 +38,12 @@ def upgrade() -> None:
     op.create_table(
         "canary_events",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("rollout_id", sa.Integer,
-                  sa.ForeignKey("canary_rollouts.id", name="fk_canary_events_rollout_id_canary_rollouts"),
-                  nullable=False),
+        sa.Column(
+            "rollout_id",
+            sa.Integer,
+            sa.ForeignKey("canary_rollouts.id", name="fk_canary_events_rollout_id_canary_rollouts"),
+            nullable=False,
+        ),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("action", sa.String(16), nullable=False),
         sa.Column("weight", sa.Integer, nullable=False),

@@ -38,8 +38,12 @@ def upgrade() -> None:
     op.create_table(
         "rag_documents",
         sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
-        sa.Column("collection_id", sa.Integer, sa.ForeignKey(f"{SCHEMA}.rag_collections.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "collection_id",
+            sa.Integer,
+            sa.ForeignKey(f"{SCHEMA}.rag_collections.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("document", sa.String(512), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("media_type", sa.String(16), nullable=False),
@@ -55,17 +59,23 @@ def upgrade() -> None:
     op.create_table(
         "rag_chunks",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("collection_id", sa.Integer, sa.ForeignKey(f"{SCHEMA}.rag_collections.id", ondelete="CASCADE"),
-                  nullable=False),
-        sa.Column("document_id", sa.Integer, sa.ForeignKey(f"{SCHEMA}.rag_documents.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "collection_id",
+            sa.Integer,
+            sa.ForeignKey(f"{SCHEMA}.rag_collections.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "document_id", sa.Integer, sa.ForeignKey(f"{SCHEMA}.rag_documents.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("chunk", sa.Integer, nullable=False),
         sa.Column("heading", sa.Text, nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("terms", sa.Text, nullable=False),
         sa.Column("embedding", VECTOR(), nullable=False),
-        sa.Column("terms_tsv", sa.dialects.postgresql.TSVECTOR,
-                  sa.Computed("to_tsvector('simple', terms)", persisted=True)),
+        sa.Column(
+            "terms_tsv", sa.dialects.postgresql.TSVECTOR, sa.Computed("to_tsvector('simple', terms)", persisted=True)
+        ),
         schema=SCHEMA,
     )
     op.create_index("ix_rag_chunks_collection_id_id", "rag_chunks", ["collection_id", "id"], schema=SCHEMA)
