@@ -47,7 +47,9 @@ class AdmissionController:
         tenant = call.caller.tenant
         assert tenant is not None, "admission is for tenant keys"
         plan = plan_for(
-            call,
+            call.request_id,
+            tenant,
+            call.caller.key.key_id,
             reserve_tokens,
             lease_ms=self._settings.concurrency_lease_s * 1000,
             key_limits=self._settings.key_limits,

@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from paramstack.calls import CallInfo
 from paramstack.metering.settings import KeyLimits
-from paramstack.tenancy.models import TenantLimits
+from paramstack.tenancy.models import Tenant, TenantLimits
 
 LimitName = Literal["tps", "rpm", "max_concurrent", "daily_tokens"]
 SECOND_MS = 1_000
@@ -76,17 +75,16 @@ def tenant_key(org_id: str) -> str:
     return f"{{{org_id}}}"
 
 
-def plan_for(call: CallInfo, tokens: int, *, lease_ms: int, key_limits: KeyLimits | None = None) -> AdmissionPlan:
-    tenant = call.caller.tenant
-    if tenant is None:
-        raise ValueError("admission needs a tenant caller")
+def plan_for(
+    request_id: str, tenant: Tenant, key_id: str, tokens: int, *, lease_ms: int, key_limits: KeyLimits | None = None
+) -> AdmissionPlan:
+    """The checks of one call: what it needs is who (tenant, key), which request, and how many tokens."""
     base = tenant_key(tenant.org_id)
     windows, caps, quotas = _scope_checks(base, f"tenant {tenant.org_id}", tenant.limits)
     if key_limits is not None:
-        key_id = call.caller.key.key_id
         more = _scope_checks(f"{base}:key:{key_id}", f"key {key_id}", key_limits)
         windows, caps, quotas = windows + more[0], caps + more[1], quotas + more[2]
-    return AdmissionPlan(call.request_id, max(0, tokens), lease_ms, windows, caps, quotas)
+    return AdmissionPlan(request_id, max(0, tokens), lease_ms, windows, caps, quotas)
 
 
 def _scope_checks(
