@@ -23,6 +23,7 @@ the output with spaces until max_tokens. Special tokens other than the stop toke
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Collection
@@ -116,6 +117,7 @@ class GrammarBook:
         self._lock = threading.Lock()
         self._compiler: Any = None
         self._control_ids: Any = None
+        self._surrogate_ban: SurrogateBan | None = None
 
     def plan(self, request: GenerationRequest) -> GrammarPlan | None:
         """``plan_for(request)``, remembered per request shape: checking a schema against the JSON Schema
@@ -196,9 +198,16 @@ class GrammarBook:
         """Tokens whose text holds a control character (U+0000-U+001F), as a tensor of ids: never valid
         inside compact JSON. xgrammar 0.2.9's masks let byte-fallback tokens such as ``<0x02>`` into JSON
         strings (measured: a random model filled a string with U+0002), so the engine bans these itself
-        wherever the output is JSON (a JSON answer, a call's arguments)."""
+        wherever the output is JSON (a JSON answer, a call's arguments). Tokens whose bytes hold a whole
+        surrogate (see ``SurrogateBan``; none in a SentencePiece vocabulary) are banned with them."""
         self._grammar_compiler()
         return self._control_ids
+
+    def surrogate_ban(self) -> SurrogateBan:
+        """What keeps surrogates out of a constrained row's output (see ``SurrogateBan``)."""
+        self._grammar_compiler()
+        assert self._surrogate_ban is not None
+        return self._surrogate_ban
 
     def _grammar_compiler(self) -> Any:
         with self._lock:
@@ -209,10 +218,45 @@ class GrammarBook:
                 with self._tokenizer_lock:
                     texts = _token_texts(self._tokenizer, self.vocab_size)
                     info = _tokenizer_info(self._tokenizer, self.vocab_size, self._stop_token_ids, texts)
+                decoded: list[bytes] = info.decoded_vocab  # each token's bytes, as xgrammar matches them
                 control = [i for i, text in enumerate(texts) if any(ord(c) < 0x20 for c in text)]
-                self._control_ids = torch.tensor(control, dtype=torch.long)
+                control += [i for i, raw in enumerate(decoded) if _SURROGATE_START.search(raw)]
+                self._control_ids = torch.tensor(sorted(set(control)), dtype=torch.long)
+                self._surrogate_ban = SurrogateBan.of(decoded)
                 self._compiler = xgrammar.GrammarCompiler(info, max_threads=1)
             return self._compiler
+
+
+# The first two bytes of a surrogate's UTF-8 form (U+D800-U+DFFF): ED A0..BF.
+_SURROGATE_START = re.compile(rb"\xed[\xa0-\xbf]")
+
+
+@dataclass(frozen=True)
+class SurrogateBan:
+    """xgrammar 0.2.9 matches a JSON string's characters (``[^"\\...]``) on a UTF-8 decoding that takes the
+    three-byte forms of surrogates, ED A0..BF xx (U+D800-U+DFFF), for characters; UTF-8 forbids them.
+    (Measured over the byte-fallback tokens: every other byte sequence its masks allow is valid UTF-8.)
+    Once sampled, decoding turns the whole run of byte tokens around one into U+FFFD, one per byte: a
+    string over its maxLength, a call's closing tag lost. 0xED is always a lead byte, so after a token that
+    ends in it the engine bans the tokens that begin with A0..BF; the grammar's other continuations
+    (80..9F, U+D000-U+D7FF) stay allowed."""
+
+    leads: frozenset[int]  # tokens whose bytes end in 0xED
+    tails: Any  # tensor of the ids of the tokens whose bytes begin with 0xA0..0xBF
+
+    @classmethod
+    def of(cls, decoded_vocab: list[bytes]) -> SurrogateBan:
+        import torch
+
+        tails = [i for i, raw in enumerate(decoded_vocab) if raw[:1] and 0xA0 <= raw[0] <= 0xBF]
+        return cls(
+            leads=frozenset(i for i, raw in enumerate(decoded_vocab) if raw.endswith(b"\xed")),
+            tails=torch.tensor(tails, dtype=torch.long),
+        )
+
+    def banned_after(self, token_id: int) -> Any | None:
+        """The ids to ban at the step after ``token_id``, None when there are none."""
+        return self.tails if token_id in self.leads else None
 
 
 def _compile(strict: Any, lenient: Any, *, param: str) -> Any:

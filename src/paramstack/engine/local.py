@@ -231,6 +231,7 @@ class LocalEngine:
             sampler=RowSampler(request.sampling, self._device),
             matcher=self._grammars.matcher(grammar) if plan is not None else None,
             control_token_ids=self._grammars.control_token_ids() if plan is not None else None,
+            surrogate_ban=self._grammars.surrogate_ban() if plan is not None else None,
             tool_parser=ToolCallParser() if plan is not None and plan.parses_tool_calls else None,
             logprobs=request.logprobs,
             echo_logprobs=request.echo and request.logprobs is not None,

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from paramstack.engine.detokenizer import IncrementalDetokenizer
 from paramstack.engine.protocol import FinishReason, GenerationChunk, SamplingParams, TokenLogprob, ToolCallDelta
 from paramstack.engine.stopping import StopStringBuffer
 from paramstack.engine.tool_calls import ToolCallParser
 from paramstack.errors import ServiceUnavailable
+
+if TYPE_CHECKING:
+    from paramstack.engine.grammars import SurrogateBan
 
 
 class ChunkSink(Protocol):
@@ -49,6 +52,7 @@ class Row:
     sampler: Any  # sampling.RowSampler; typed loosely so this module stays free of torch
     matcher: Any = None  # xgrammar.GrammarMatcher of a constrained row
     control_token_ids: Any = None  # tokens banned wherever a constrained row writes JSON (grammars.py)
+    surrogate_ban: SurrogateBan | None = None  # keeps a constrained row's bytes valid UTF-8 (grammars.py)
     tool_parser: ToolCallParser | None = None
     logprobs: int | None = None  # top alternatives wanted per token (0 = the token's own logprob only)
     echo_logprobs: bool = False  # the prompt's logprobs go on the first chunk (set by the prefill)

@@ -36,6 +36,11 @@ def choose_tokens(
         for i in constrained:
             if rows[i].in_json and rows[i].control_token_ids is not None:
                 logits[i, rows[i].control_token_ids.to(logits.device)] = float("-inf")
+            # xgrammar's masks let a surrogate's bytes follow a lead byte 0xED (grammars.SurrogateBan).
+            ban = rows[i].surrogate_ban
+            banned = ban.banned_after(rows[i].last_token) if ban is not None else None
+            if banned is not None:
+                logits[i, banned.to(logits.device)] = float("-inf")
     tokens = next_tokens([row.sampler for row in rows], logits)
     entries: list[TokenLogprob | None] = [None] * len(rows)
     if wanted:
