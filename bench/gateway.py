@@ -8,10 +8,17 @@ with the whole pipeline on: authentication, limits, quota, ledger, and whatever 
 (signing, audit). Three gateway set-ups: the embedded default (SQLite + in-process limits: one process by
 design, its limits live in it), Redis + PostgreSQL with one replica, and the same with two replicas (two
 processes sharing Redis and PostgreSQL, the client's connections spread over both, as a Service would).
-Beside them, ``bench/bare_proxy.py``: the same server stack forwarding to the stub with nothing else, the
-ceiling for a Python gateway on the machine at hand; each gateway's saturation is also given as a share of it.
+Beside them, ``bench/bare_proxy.py``: the same server stack (uvicorn with uvloop and httptools, as
+``paramstack serve`` runs) forwarding to the stub with nothing else, the ceiling for a Python gateway on the
+machine at hand; each gateway's saturation is also given as a share of it.
 Beside plain chat, a chat request that offers a tool (the stub answers it with a streamed-shape tool call of
 the same token count): the same stub, the bare proxy and the embedded gateway, in the same run, so the
+tools row's share of the bare proxy reads against chat's (``tools_vs_chat``).
+Beside them, LiteLLM's proxy (pinned, installed into a virtual environment of its own at benchmark time, never a
+dependency of paramstack; offline cost map, one worker) on the same stub under the same load: the table gives
+paramstack/LiteLLM for saturation throughput, and for p50/p99 at ``PEER_RATE``, a rate LiteLLM can hold.
+Server-side CPU per request (utime+stime of the server's processes over the saturation window, divided by the
+requests answered) for every set-up; ``targets`` says which of issue 18's bars each gateway row meets.
 tools row's share of the bare proxy reads against chat's (``tools_vs_chat``). The embedded gateway also
 answers the same question on ``/v1/responses`` and ``/v1/messages`` (rows "embedded responses" and "embedded
 messages", same processes, same stub), read against chat's share the same way (``protocols_vs_chat``).
@@ -49,10 +56,14 @@ RESULTS = HERE / "results" / "gateway.json"
 PROFILE = HERE / "results" / "gateway-profile.txt"
 FLOOD_RESULTS = HERE / "results" / "gateway-key-flood.json"  # --flood-only
 MODEL = "paramstack-tiny"
-RATES = (100, 500)
+PEER_RATE = 20  # a fixed rate LiteLLM's one worker holds on this machine: where the two latencies are compared
+RATES = (PEER_RATE, 100, 500)
+LITELLM_VERSION = "1.106.12"
+LITELLM = "litellm proxy"
+LITELLM_KEY = "sk-bench-litellm"
 CONNECTIONS = 32
 MAX_IN_FLIGHT = 256
-KEEPALIVE_S = 4.0  # a connection idle this long is not reused: uvicorn closes idle ones after 5 s
+KEEPALIVE_S = 4.0  # a connection idle this long is not reused: uvicorn (LiteLLM's server) closes idle ones after 5 s
 BARE = "bare python proxy"  # the set-up of bare_proxy.py: the ceiling the gateways are read against
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}], "max_tokens": 8}
 WEATHER_TOOL = {
@@ -83,6 +94,14 @@ PROTOCOLS = {
         {"model": MODEL, "messages": [{"role": "user", "content": "Merhaba, nasılsın?"}], "max_tokens": 8},
     ),
 }
+# A row suffix -> (path, body). The baselines (the stub, the bare proxy, LiteLLM) speak chat completions, so the
+# rows of other protocols (e.g. " responses": ("/v1/responses", ...), " messages": ("/v1/messages", ...)) are
+# measured on the gateways and read against the chat baselines (``baselines``): add them to GATEWAY_ROWS.
+CHAT_ROWS: dict[str, tuple[str, dict[str, Any]]] = {
+    "": ("/v1/chat/completions", BODY),
+    TOOLS: ("/v1/chat/completions", TOOLS_BODY),
+}
+GATEWAY_ROWS: dict[str, tuple[str, dict[str, Any]]] = {**CHAT_ROWS}
 
 
 # --- a lean HTTP/1.1 keep-alive client: the load generator must cost far less than what it measures --------
@@ -227,7 +246,13 @@ async def saturate(target: Target, connections: int, seconds: float) -> Measured
         connection = await target.connect()
         while time.perf_counter() < deadline:
             sent = time.perf_counter()
-            errors += await connection.post(target.request) != 200
+            try:
+                errors += await connection.post(target.request) != 200
+            except (OSError, asyncio.IncompleteReadError, ValueError):  # the server dropped it: count, reconnect
+                errors += 1
+                connection.writer.close()
+                connection = await target.connect()
+                continue
             latencies.append(time.perf_counter() - sent)
         connection.writer.close()
 
@@ -262,11 +287,18 @@ def wait_ready(port: int, path: str, process: subprocess.Popen[bytes], timeout_s
 
 
 @contextmanager
-def running(command: list[str], port: int, ready_path: str, env: dict[str, str] | None = None, log: Path | None = None):
+def running(
+    command: list[str],
+    port: int,
+    ready_path: str,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    ready_timeout_s: float = 120,
+):
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
     try:
-        wait_ready(port, ready_path, process)
+        wait_ready(port, ready_path, process, ready_timeout_s)
         yield process
     finally:
         process.send_signal(signal.SIGTERM)
@@ -346,11 +378,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measure(target: Target, seconds: float, pids: list[int]) -> dict[str, Any]:
-    await fixed_rate(target, 50, 1.0)  # warm up: connections, caches, first-call paths
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a server that runs its workers as child processes)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return [pid, *(p for child in children for p in process_tree(child))]
+
+
+async def measure(
+    target: Target, seconds: float, pids: list[int], rates: tuple[int, ...] = RATES, warm_rate: int = 50
+) -> dict[str, Any]:
+    await fixed_rate(target, warm_rate, 1.0)  # warm up: connections, caches, first-call paths
     result: dict[str, Any] = {"fixed": {}}
-    for rate in RATES:
+    for rate in rates:
         result["fixed"][str(rate)] = (await fixed_rate(target, rate, seconds)).summary()
+    pids = [p for pid in pids for p in process_tree(pid)]
     cpu = sum(map(cpu_seconds, pids))
     saturation = await saturate(target, CONNECTIONS, seconds)
     result["saturation"] = saturation.summary()
@@ -362,7 +410,8 @@ async def measure(target: Target, seconds: float, pids: list[int]) -> dict[str, 
 
 
 def profile_saturation(py_spy: str, process: subprocess.Popen[bytes], target: Target, seconds: float) -> None:
-    """Sample the gateway under saturation with py-spy; keep the functions that hold the CPU longest."""
+    """Sample the gateway under saturation with py-spy (its child processes included, should a server
+    serve the app from one); keep the functions that hold the CPU longest."""
     raw = PROFILE.with_suffix(".raw")
     sampler = subprocess.Popen(
         [
@@ -379,6 +428,7 @@ def profile_saturation(py_spy: str, process: subprocess.Popen[bytes], target: Ta
             "--output",
             str(raw),
             "--nonblocking",
+            "--subprocesses",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -413,9 +463,13 @@ def profile_saturation(py_spy: str, process: subprocess.Popen[bytes], target: Ta
     raw.unlink()
 
 
-def rows(name: str, tools: bool) -> dict[str, dict[str, Any]]:
-    """The rows one set-up is measured for: plain chat under ``name``, and the tools request if asked."""
-    return {name: BODY, **({name + TOOLS: TOOLS_BODY} if tools else {})}
+def rows(
+    name: str,
+    tools: bool,
+    table: dict[str, tuple[str, dict[str, Any]]] = CHAT_ROWS,
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The rows one set-up is measured for: plain chat under ``name``, and (``tools``) every other row of ``table``."""
+    return {name + suffix: row for suffix, row in table.items() if tools or not suffix}
 
 
 def run_gateway(
@@ -447,8 +501,8 @@ def run_gateway(
             )
             for p in ports
         ]
-        for row, payload in rows(name, tools).items():
-            target = Target(row, ports, request_bytes("/v1/chat/completions", key, payload))
+        for row, (path, payload) in rows(name, tools, GATEWAY_ROWS).items():
+            target = Target(row, ports, request_bytes(path, key, payload))
             results[row] = asyncio.run(measure(target, seconds, [process.pid for process in processes]))
             if py_spy and row == "embedded":
                 profile_saturation(py_spy, processes[0], target, seconds)
@@ -471,19 +525,105 @@ def run_bare_proxy(stub_port: int, seconds: float) -> dict[str, Any]:
     ]
     with running(command, port, "/readyz") as process:
         return {
+            row: asyncio.run(measure(Target(row, (port,), request_bytes(path, None, payload)), seconds, [process.pid]))
+            for row, (path, payload) in rows(BARE, True).items()
+        }
+
+
+def litellm_binary(venv: Path) -> Path:
+    """LiteLLM's proxy, pinned, in a virtual environment of its own (created and installed on first use)."""
+    binary = venv / "bin" / "litellm"
+    if not binary.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"litellm[proxy]=={LITELLM_VERSION}"], check=True)
+    return binary
+
+
+def run_litellm(venv: Path, stub_port: int, seconds: float, work: Path) -> dict[str, Any]:
+    """LiteLLM's proxy in front of the same stub: its defaults, one worker, offline cost map, a master key (it
+    authenticates, as the gateways do). Measured at PEER_RATE and saturation only: above its saturation an open
+    loop measures only its queue."""
+    import yaml
+
+    port = free_port()
+    config = work / "litellm.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "model_list": [
+                    {
+                        "model_name": MODEL,
+                        "litellm_params": {
+                            "model": "openai/stub",
+                            "api_base": f"http://127.0.0.1:{stub_port}/v1",
+                            "api_key": "none",
+                        },
+                    }
+                ],
+                "litellm_settings": {"telemetry": False},
+                "general_settings": {"master_key": LITELLM_KEY},
+            }
+        ),
+        encoding="utf-8",
+    )
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_TELEMETRY": "False"}
+    command = [str(litellm_binary(venv)), "--config", str(config), "--port", str(port), "--num_workers", "1"]
+    with running(command, port, "/health/liveliness", env, work / "litellm.log", ready_timeout_s=600) as process:
+        return {
             row: asyncio.run(
                 measure(
-                    Target(row, (port,), request_bytes("/v1/chat/completions", None, payload)), seconds, [process.pid]
+                    Target(row, (port,), request_bytes(path, LITELLM_KEY, payload)),
+                    seconds,
+                    [process.pid],
+                    rates=(PEER_RATE,),
+                    warm_rate=PEER_RATE,
                 )
             )
-            for row, payload in rows(BARE, True).items()
+            for row, (path, payload) in rows(LITELLM, True).items()
         }
 
 
 def baselines(row: str) -> tuple[str, str]:
-    """The direct and bare-proxy rows a row reads against: those measured with the same request."""
+    """The direct and bare-proxy rows a row reads against: those measured with the same request (chat's for a
+    protocol the baselines do not speak)."""
     suffix = TOOLS if row.endswith(TOOLS) else ""
     return "direct" + suffix, BARE + suffix
+
+
+def peer(row: str) -> str:
+    """The LiteLLM row a gateway row reads against."""
+    return LITELLM + (TOOLS if row.endswith(TOOLS) else "")
+
+
+def against_litellm(results: dict[str, Any], row: str) -> dict[str, Any] | None:
+    """paramstack / LiteLLM: saturation throughput (higher is better) and latency at PEER_RATE (lower is better)."""
+    other = results["scenarios"].get(peer(row))
+    if other is None:
+        return None
+    mine, rate = results["scenarios"][row], str(PEER_RATE)
+    return {
+        "saturation_x": round(mine["saturation"]["achieved_rps"] / other["saturation"]["achieved_rps"], 2),
+        f"p50_at_{PEER_RATE}_ratio": round(mine["fixed"][rate]["p50_ms"] / other["fixed"][rate]["p50_ms"], 3),
+        f"p99_at_{PEER_RATE}_ratio": round(mine["fixed"][rate]["p99_ms"] / other["fixed"][rate]["p99_ms"], 3),
+        "cpu_ms_per_request_ratio": round(
+            mine["saturation"]["server_cpu_ms_per_request"] / other["saturation"]["server_cpu_ms_per_request"], 3
+        ),
+    }
+
+
+def targets(results: dict[str, Any], row: str) -> dict[str, Any]:
+    """Issue 18's bars for one gateway row, each with its figure and its limit."""
+    scenario, bare = results["scenarios"][row], results["scenarios"][baselines(row)[1]]
+    cpu, bare_cpu = (s["saturation"]["server_cpu_ms_per_request"] for s in (scenario, bare))
+    p99, bare_p99 = (s["fixed"]["100"]["p99_ms"] for s in (scenario, bare))
+    out: dict[str, Any] = {
+        "cpu_vs_bare": {"value": round(cpu / bare_cpu, 2), "limit": 3.0, "met": cpu <= 3 * bare_cpu},
+        "p99_at_100_ms": {"value": p99, "limit": round(1.5 * bare_p99 + 5, 3), "met": p99 <= 1.5 * bare_p99 + 5},
+    }
+    vs = against_litellm(results, row)
+    if vs is not None:
+        out["saturation_vs_litellm"] = {"value": vs["saturation_x"], "limit": 10.0, "met": vs["saturation_x"] >= 10}
+    return out
 
 
 async def metering_alone(redis_url: str | None, database_url: str, calls: int = 2000) -> dict[str, float]:
@@ -586,7 +726,7 @@ def table(results: dict[str, Any]) -> str:
     ]
     for name, scenario in results["scenarios"].items():
         direct, bare = (results["scenarios"][b] for b in baselines(name))
-        for rate in RATES:
+        for rate in map(int, scenario["fixed"]):
             numbers = scenario["fixed"][str(rate)]
             extra = results["added"].get(name, {}).get(str(rate))
             lines.append(
@@ -653,6 +793,13 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--profile", metavar="PY_SPY", help="py-spy binary: profile the embedded gateway")
     parser.add_argument("--only-embedded", action="store_true", help="skip the Redis+PostgreSQL set-up")
+    parser.add_argument(
+        "--litellm-venv",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "litellm-venv",
+        help=f"LiteLLM {LITELLM_VERSION}'s own virtual environment (created if absent)",
+    )
+    parser.add_argument("--no-litellm", action="store_true", help="skip LiteLLM's proxy")
     parser.add_argument("--flood-only", action="store_true", help="run only the bad-key flood scenario")
     parser.add_argument(
         "--protocols-check",
@@ -685,10 +832,12 @@ def main() -> None:
         ) as stub_process,
     ):
         work = Path(tmp)
-        for row, payload in rows("direct", True).items():
-            stub = Target(row, (stub_port,), request_bytes("/v1/chat/completions", None, payload))
+        for row, (path, payload) in rows("direct", True).items():
+            stub = Target(row, (stub_port,), request_bytes(path, None, payload))
             results["scenarios"][row] = asyncio.run(measure(stub, args.seconds, [stub_process.pid]))
         results["scenarios"].update(run_bare_proxy(stub_port, args.seconds))
+        if not args.no_litellm:
+            results["scenarios"].update(run_litellm(args.litellm_venv, stub_port, args.seconds, work))
         results["metering_step"] = {"embedded": asyncio.run(metering_alone(None, f"sqlite:///{work / 'step.db'}"))}
         results["scenarios"].update(
             run_gateway("embedded", stub_port, {}, args.seconds, work, args.profile, tools=True, protocols=True)
@@ -701,7 +850,9 @@ def main() -> None:
                     "redis_url": args.redis,
                     "metering": {"redis_key_prefix": f"paramstack-bench:{uuid.uuid4().hex[:8]}:"},
                 }
-                results["scenarios"].update(run_gateway(name, stub_port, extra, args.seconds, work, None, replicas))
+                results["scenarios"].update(
+                    run_gateway(name, stub_port, extra, args.seconds, work, None, replicas, tools=replicas == 1)
+                )
                 if replicas == 1:
                     results["metering_step"][name] = asyncio.run(metering_alone(args.redis, database_url))
         results["key_flood"] = run_floods(args, stub_port, work)
@@ -711,6 +862,9 @@ def main() -> None:
             results["added"][name] = added(
                 results["scenarios"][direct], results["scenarios"][bare], results["scenarios"][name]
             )
+    gateways = [row for row in results["scenarios"] if not row.startswith(("direct", BARE, LITELLM))]
+    results["vs_litellm"] = {row: vs for row in gateways if (vs := against_litellm(results, row)) is not None}
+    results["targets"] = {row: targets(results, row) for row in gateways}
     # The issue's bar: a request with tools keeps at least 90 % of plain chat's share of the bare proxy.
     results["tools_vs_chat"] = round(
         results["added"]["embedded" + TOOLS]["share_of_bare_proxy"]
@@ -748,6 +902,19 @@ def main() -> None:
         f"{results['tools_vs_chat']:.0%} of its share with plain chat (bar: 90 %)"
         + (f"; NOT comparable: {tools_errors} tools requests failed" if tools_errors else "")
     )
+    for row, vs in results["vs_litellm"].items():
+        print(
+            f"{row} vs LiteLLM: saturation x{vs['saturation_x']}, p50 at {PEER_RATE}/s "
+            f"x{vs[f'p50_at_{PEER_RATE}_ratio']}, p99 at {PEER_RATE}/s x{vs[f'p99_at_{PEER_RATE}_ratio']}, "
+            f"CPU per request x{vs['cpu_ms_per_request_ratio']}"
+        )
+    for row, bars in results["targets"].items():
+        print(
+            f"targets {row}: "
+            + "; ".join(
+                f"{bar} {v['value']} (limit {v['limit']}) {'met' if v['met'] else 'MISSED'}" for bar, v in bars.items()
+            )
+        )
     print(
         "protocols vs chat: the embedded gateway's share of the bare proxy is, of its share with chat, "
         + ", ".join(f"{name} {ratio:.0%}" for name, ratio in results["protocols_vs_chat"].items())

@@ -115,3 +115,25 @@ def test_logs_hold_no_keys_or_prompt_text(gateway):
     assert secret_prompt not in log
     assert all(t["api_key"] not in log for t in gateway.tenants)
     assert gateway.admin_key not in log
+
+
+def test_every_completion_says_the_gateways_own_time(gateway):
+    """x-paramstack-overhead-ms on whole and streamed answers, and the histogram counting both (no timing bound)."""
+    headers = {"authorization": f"Bearer {gateway.key('org_open')}"}
+    body = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3}
+    before = metric(gateway, "paramstack_gateway_overhead_seconds_count", protocol="chat")
+    whole = httpx.post(f"{gateway.base_url}/chat/completions", json=body, headers=headers, timeout=60)
+    assert whole.status_code == 200 and float(whole.headers["x-paramstack-overhead-ms"]) >= 0
+    with httpx.stream(
+        "POST", f"{gateway.base_url}/chat/completions", json={**body, "stream": True}, headers=headers, timeout=60
+    ) as streamed:
+        assert float(streamed.headers["x-paramstack-overhead-ms"]) >= 0
+        streamed.read()
+    deadline = time.monotonic() + 10  # the stream's figure is observed as its generator closes
+    while (
+        time.monotonic() < deadline
+        and metric(gateway, "paramstack_gateway_overhead_seconds_count", protocol="chat") < before + 2
+    ):
+        time.sleep(0.1)
+    assert metric(gateway, "paramstack_gateway_overhead_seconds_count", protocol="chat", stream="false") >= 1
+    assert metric(gateway, "paramstack_gateway_overhead_seconds_count", protocol="chat", stream="true") >= 1

@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import rfc8785
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -39,9 +39,11 @@ def canonical_json(value: Any) -> bytes:
     plain = _as_plain_json(value)
     if plain is not _NOT_PLAIN:
         try:
-            return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            pass  # a lone surrogate: rfc8785 below names the problem
+            # orjson's sorted dump is byte for byte the standard library's sorted compact dump on this domain
+            # (every code point's escaping, and every plain float, checked), at a fraction of its cost.
+            return orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass  # a lone surrogate, or nesting deeper than orjson's limit: rfc8785 below
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as error:

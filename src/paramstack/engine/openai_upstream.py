@@ -20,12 +20,12 @@ HTTP: aiohttp, one keep-alive connection pool per engine. (httpx costs ~10x the 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 import aiohttp
+import orjson
 
 from paramstack.engine.adapter_paths import upstream_adapter_path
 from paramstack.engine.openai_errors import error_from_event, error_from_response
@@ -219,7 +219,7 @@ async def _parse_stream(content: aiohttp.StreamReader, request: GenerationReques
         if data == "[DONE]":
             continue  # read on to the end of the body, so the connection goes back to the pool
         try:
-            payload = json.loads(data)
+            payload = orjson.loads(data)
         except ValueError:
             raise UpstreamError(f"upstream sent an event that is not JSON: {data[:100]!r}") from None
         if not isinstance(payload, dict):
@@ -238,7 +238,7 @@ async def _parse_stream(content: aiohttp.StreamReader, request: GenerationReques
 async def _parse_whole(response: aiohttp.ClientResponse, request: GenerationRequest) -> AsyncIterator[GenerationChunk]:
     """A non-streamed answer: one chunk with the whole text and tool calls, the exact usage and the finish reason."""
     try:
-        payload = json.loads(await response.read())
+        payload = orjson.loads(await response.read())
         if "error" in payload:
             raise error_from_event(payload["error"])
         chunk = whole_answer(payload, request)
@@ -252,7 +252,7 @@ def _tool_definition(tool: ToolSpec) -> dict[str, Any]:
 
 
 def _json_bytes(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return orjson.dumps(value)  # compact UTF-8, as json.dumps(ensure_ascii=False) gives, 5-10x faster
 
 
 def _message_tokens(message: ChatMessage) -> int:

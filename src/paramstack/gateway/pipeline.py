@@ -107,6 +107,18 @@ class PreparedCall:
     findings: list[Finding] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     trace: CallTrace = NO_TRACE
+    # Seconds spent waiting on the engine (the upstream or the local model), summed over its chunks.
+    engine_seconds: float = 0.0
+    # When the front-end began on the request (before authentication); ``started`` if it did not say.
+    received: float | None = None
+
+    def overhead_seconds(self, now: float | None = None) -> float:
+        """The gateway's own time on this call so far: since the request was received, less the engine wait.
+
+        It includes the consumer's time between chunks (encoding and sending them), which is the gateway's
+        too; it excludes only the time spent awaiting the engine's next chunk."""
+        start = self.received if self.received is not None else self.started
+        return max(0.0, (time.perf_counter() if now is None else now) - start - self.engine_seconds)
 
     @property
     def rate_limit_headers(self) -> dict[str, str]:
@@ -229,7 +241,9 @@ class Pipeline:
                     finish_reason: FinishReason | None = None
                     blocked: ContentBlocked | None = None
                     try:
+                        waiting = time.perf_counter()
                         async for chunk in chunks:
+                            prepared.engine_seconds += time.perf_counter() - waiting
                             usage = UsageCounts(chunk.prompt_tokens, chunk.completion_tokens)
                             judged = time.perf_counter()
                             events = delivery.add(chunk, TextDelta, EchoedPrompt)
@@ -241,6 +255,7 @@ class Pipeline:
                                 yield event  # type: ignore[misc]
                             if finish_reason is not None:
                                 break
+                            waiting = time.perf_counter()
                     except ContentBlocked as block:
                         blocked, finish_reason = block, "content_filter"
             trace.record("output_guard", guard_seconds)

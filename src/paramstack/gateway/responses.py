@@ -10,11 +10,12 @@ additions (``sources``, ``disclaimer``, ``attestation``) are extra fields, which
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import orjson
 
 from paramstack.attest.wire import attach_attestation, attestation_sse_event
 from paramstack.calls import Source, UsageCounts
@@ -220,4 +221,4 @@ def _chat_logprob(entry: TokenLogprob) -> dict[str, Any]:
 
 
 def _sse(payload: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n\n"
+    return b"data: " + orjson.dumps(payload) + b"\n\n"

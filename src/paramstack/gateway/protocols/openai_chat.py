@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from paramstack.engine.protocol import (
     ChatMessage,
@@ -101,12 +101,13 @@ def chat_call(body: ChatCompletionRequest, raw_body: Mapping[str, Any]) -> CallR
 
 
 def text_call(body: CompletionRequest, raw_body: Mapping[str, Any]) -> CallRequest:
-    prompt = body.prompt if isinstance(body.prompt, str) else tuple(body.prompt)
+    # the validator leaves one prompt: a string or a list of token ids
+    prompt = body.prompt if isinstance(body.prompt, str) else tuple(cast(list[int], body.prompt))
     return CallRequest(
         protocol="text",
         model=body.model,
         prompt=prompt,
-        max_tokens=body.max_tokens,  # type: ignore[arg-type]
+        max_tokens=body.max_tokens,
         temperature=body.temperature,
         top_p=body.top_p,
         stop=body.stop_sequences,
