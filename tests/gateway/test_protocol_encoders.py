@@ -182,7 +182,7 @@ def test_responses_items_become_turns_with_calls_on_the_assistant_turn():
     assert call.messages[0].content == "Be brief." and call.messages[1].content == "earlier"
     assert call.messages[3].media[0].source["image_url"]["url"] == "https://x/cat.png"
     assert call.messages[4].content == "Checking." and call.messages[4].tool_calls == (CALL,)
-    assert call.protocol == "responses" and call.id_prefix == "resp"
+    assert call.protocol == "responses" and call.id_prefix == "resp_"
 
 
 def test_a_function_call_output_may_answer_a_call_of_the_previous_response():

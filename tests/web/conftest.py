@@ -34,6 +34,9 @@ CHROMIUM_ARGS = [
 ]
 # The console's gateway prices the cost report (there are no default prices) and re-reads rollouts quickly.
 CONSOLE_CONFIG = {
+    # These tests sign in with wrong keys and call with revoked ones on purpose, all from 127.0.0.1: the
+    # failed-authentication limiter (tests/gateway/test_failed_auth.py) would start answering 429 within a minute.
+    "auth": {"max_failures": 1000},
     "metering": {
         "cost": {
             "gpu_hour_price": "2.50",
