@@ -20,6 +20,7 @@ from paramstack.attest.keystore import SigningKeyStore
 from paramstack.attest.timestamps import check_timestamp, load_tsa_roots
 from paramstack.gateway import console_access
 from paramstack.gateway.services import Services, services
+from paramstack.tenancy.models import ORG_ID_PATTERN
 
 router = APIRouter(prefix="/admin/audit", tags=["admin: audit"])
 Svc = Annotated[Services, Depends(services)]
@@ -88,7 +89,7 @@ def audit_export(
     svc: Svc,
     since: Annotated[datetime | None, Query(description="From this time (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="Before this time")] = None,
-    tenant: Annotated[str | None, Query(description="Only this tenant")] = None,
+    tenant: Annotated[str | None, Query(pattern=ORG_ID_PATTERN, description="Only this tenant")] = None,
 ) -> StreamingResponse:
     """`paramstack audit export` over HTTP: every entry with its hashes, so a copy can be re-verified."""
     console_access.admin(request, svc)

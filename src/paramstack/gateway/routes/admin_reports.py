@@ -20,10 +20,14 @@ from paramstack.gateway import console_access
 from paramstack.gateway.services import Services, services
 from paramstack.metering.cost_report import Traffic, cost_report
 from paramstack.metering.usage_report import UsageQuery, ledger_totals, usage_report
+from paramstack.tenancy.models import ORG_ID_PATTERN
 
 router = APIRouter(prefix="/admin", tags=["admin: reports"])
 Svc = Annotated[Services, Depends(services)]
-Tenant = Annotated[str | None, Query(description="Tenant id; all tenants when absent (admins only)")]
+# The tenant id's own pattern: a NUL or another control character never reaches PostgreSQL (it refuses NUL: a 500)
+Tenant = Annotated[
+    str | None, Query(pattern=ORG_ID_PATTERN, description="Tenant id; all tenants when absent (admins only)")
+]
 Since = Annotated[date | None, Query(description="First UTC day, inclusive (default: 29 days before until)")]
 Until = Annotated[date | None, Query(description="Last UTC day, inclusive (default: today)")]
 MAX_DAYS = 366  # one report, one chart: a year of days at most (the CLI and the ledger have the rest)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from paramstack.gateway.services import Services, services
 from paramstack.metering.usage_report import UsageQuery, usage_report
+from paramstack.tenancy.models import ORG_ID_PATTERN
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -18,7 +19,9 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 async def get_usage(
     request: Request,
     svc: Annotated[Services, Depends(services)],
-    tenant: Annotated[str | None, Query(description="Tenant id; all tenants when absent")] = None,
+    tenant: Annotated[
+        str | None, Query(pattern=ORG_ID_PATTERN, description="Tenant id; all tenants when absent")
+    ] = None,
     since: Annotated[date | None, Query(description="First UTC day (inclusive)")] = None,
     until: Annotated[date | None, Query(description="Last UTC day (inclusive)")] = None,
     by: Annotated[list[str] | None, Query(description="day, tenant, key, model, adapter")] = None,
