@@ -512,6 +512,14 @@ def run_gateway(
     return results
 
 
+def saturation_only(
+    port: int, key: str | None, path: str, payload: dict[str, Any], seconds: float, pid: int
+) -> dict[str, Any]:
+    """Saturation of one server (no fixed-rate levels), with its CPU per request: the side benchmarks' row."""
+    target = Target(path, (port,), request_bytes(path, key, payload))
+    return asyncio.run(measure(target, seconds, [pid], rates=()))["saturation"]
+
+
 def run_bare_proxy(stub_port: int, seconds: float) -> dict[str, Any]:
     """The ceiling of a Python gateway on this machine (``bare_proxy.py``): forward and answer, nothing else."""
     port = free_port()

@@ -10,7 +10,6 @@ Prints a table and writes bench/results/tracing.json.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -27,12 +26,10 @@ from gateway import (  # noqa: E402 - the gateway benchmark's own helpers, not a
     BODY,
     CONNECTIONS,
     HERE,
-    Target,
     free_port,
-    measure,
     prepare_gateway,
-    request_bytes,
     running,
+    saturation_only,
 )
 
 RESULTS = HERE / "results" / "tracing.json"
@@ -50,11 +47,6 @@ class _Collector(BaseHTTPRequestHandler):
 
     def log_message(self, *_: object) -> None:
         return None
-
-
-def saturation_only(port: int, key: str | None, path: str, seconds: float, pid: int) -> dict[str, Any]:
-    target = Target(path, (port,), request_bytes(path, key, BODY))
-    return asyncio.run(measure(target, seconds, [pid], rates=()))["saturation"]
 
 
 def main() -> None:
@@ -93,14 +85,16 @@ def main() -> None:
         ]
         with running(bare, bare_port, "/readyz") as process:
             results["rows"]["bare python proxy"] = saturation_only(
-                bare_port, None, "/v1/chat/completions", args.seconds, process.pid
+                bare_port, None, "/v1/chat/completions", BODY, args.seconds, process.pid
             )
         for name, extra_env in (("tracing off", {}), ("tracing on, OTLP export", traced_env)):
             env, port, key = prepare_gateway(Path(tmp) / name.replace(" ", "-").replace(",", ""), stub_port, {})
             env = {**{k: v for k, v in env.items() if not k.startswith("OTEL_")}, **extra_env}
             command = [sys.executable, "-m", "paramstack", "serve", "--port", str(port)]
             with running(command, port, "/readyz", env) as process:
-                results["rows"][name] = saturation_only(port, key, "/v1/chat/completions", args.seconds, process.pid)
+                results["rows"][name] = saturation_only(
+                    port, key, "/v1/chat/completions", BODY, args.seconds, process.pid
+                )
     collector.shutdown()
     bare_rps = results["rows"]["bare python proxy"]["achieved_rps"]
     print(f"{'set-up':<26} {'req/s':>8} {'CPU ms/req':>11} {'share of bare':>14}")
