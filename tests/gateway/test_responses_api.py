@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import httpx
 import openai
 import pytest
 import sqlalchemy as sa
 import yaml
+from pydantic import Field
 
 from paramstack.conversations.tables import stored_responses
 from paramstack.storage.database import create_db_engine
@@ -197,8 +199,10 @@ def test_openai_agents_sdk_on_the_local_engine_calls_a_forced_tool_and_finishes(
     agents.set_tracing_disabled(True)
     seen: list[str] = []
 
+    # Bounded (maxLength) and one call at a time: a random tiny model would otherwise fill an unbounded string,
+    # or open a second call, until max_tokens (an incomplete response, which the SDK rightly refuses).
     @agents.function_tool
-    def get_weather(city: str) -> str:
+    def get_weather(city: Annotated[str, Field(max_length=12)]) -> str:
         """Weather of a city."""
         seen.append(city)
         return "sunny"
@@ -213,7 +217,7 @@ def test_openai_agents_sdk_on_the_local_engine_calls_a_forced_tool_and_finishes(
             instructions="Use the tool.",
             tools=[get_weather],
             model=model,
-            model_settings=agents.ModelSettings(tool_choice="required", max_tokens=128),
+            model_settings=agents.ModelSettings(tool_choice="required", parallel_tool_calls=False, max_tokens=128),
             tool_use_behavior="stop_on_first_tool",
         )
         return (await agents.Runner.run(agent, "weather in Paris?", max_turns=4)).final_output
