@@ -11,7 +11,7 @@ import pytest
 from paramstack.calls import UsageCounts
 from paramstack.engine.protocol import ChatMessage, TokenLogprob, ToolCall, ToolCallDelta
 from paramstack.errors import InvalidRequest, UpstreamOverloaded
-from paramstack.gateway.pipeline import Finished, TextDelta
+from paramstack.gateway.call_events import Finished, TextDelta
 from paramstack.gateway.protocols import messages_output, responses_output
 from paramstack.gateway.protocols.messages_request import MessageCreate
 from paramstack.gateway.protocols.messages_translate import to_call_request as message_call

@@ -31,13 +31,12 @@ from paramstack.engine.protocol import (
     FinishReason,
     GenerationRequest,
     SamplingParams,
-    TokenLogprob,
-    ToolCall,
-    ToolCallDelta,
 )
 from paramstack.engine.router import ModelRouter, Target
 from paramstack.engine.sticky import sticky_key
 from paramstack.errors import ContentBlocked, InvalidRequest, ParamstackError, UpstreamError
+from paramstack.gateway.call_attributes import request_attributes, usage_attributes
+from paramstack.gateway.call_events import EchoedPrompt, Finished, PipelineEvent, TextDelta
 from paramstack.gateway.call_request import CallRequest
 from paramstack.gateway.delivery import Delivery
 from paramstack.gateway.input_guard import InputGuard
@@ -59,41 +58,6 @@ from paramstack.tenancy.models import Caller
 
 LOG = logging.getLogger("paramstack.requests")
 Result = TypeVar("Result")
-
-
-@dataclass(frozen=True)
-class TextDelta:
-    """Text the client may be sent now (the output guard has judged it), with its tokens' logprobs when asked."""
-
-    text: str
-    logprobs: tuple[TokenLogprob, ...] = ()
-
-
-@dataclass(frozen=True)
-class EchoedPrompt:
-    """Text completions with ``echo``: the prompt as the model read it, first, with its logprobs."""
-
-    text: str
-    logprobs: tuple[TokenLogprob, ...] = ()
-
-
-@dataclass(frozen=True)
-class Finished:
-    """The last event. ``tool_calls``: the complete calls as delivered (what was signed). ``disclaimer``: text a
-    policy appends, kept out of JSON output and tool calls (the front-end puts it in a field of its own).
-    ``filtered``: with ``finish_reason == "content_filter"``, what the output guard found (codes, no text)."""
-
-    finish_reason: FinishReason
-    usage: UsageCounts
-    attestation: Attestation | None
-    tool_calls: tuple[ToolCall, ...] = ()
-    disclaimer: str | None = None
-    filtered: tuple[Finding, ...] = ()
-
-
-# What ``Pipeline.execute`` yields. A ``ToolCallDelta`` (engine.protocol) is a piece of a tool call whose
-# arguments the output guard has judged.
-PipelineEvent = TextDelta | EchoedPrompt | ToolCallDelta | Finished
 
 
 @dataclass
@@ -174,7 +138,7 @@ class Pipeline:
                     adapter=target.adapter,
                     sampling=self._sampling(request),
                 )
-            trace.set(_request_attributes(call, request))
+            trace.set(request_attributes(call, request))
             messages, prompt = request.messages, request.prompt
             inputs = InputGuard(self.guard, call, caller.tenant.guard_policy, findings) if self.guard else None
             if inputs is not None:
@@ -282,7 +246,7 @@ class Pipeline:
                     tuple(c.name for c in tool_calls),
                     trace,
                 )
-            trace.set({"gen_ai.response.finish_reasons": [finish_reason], **_usage_attributes(usage, outcome)})
+            trace.set({"gen_ai.response.finish_reasons": [finish_reason], **usage_attributes(usage, outcome)})
             yield Finished(
                 finish_reason,
                 usage,
@@ -310,7 +274,7 @@ class Pipeline:
                         tuple(c.name for c in delivery.tool_calls),
                         trace,
                     )
-                trace.set(_usage_attributes(usage, outcome))
+                trace.set(usage_attributes(usage, outcome))
             trace.end(failure)
 
     async def metered(
@@ -519,29 +483,3 @@ async def _nothing() -> None:
 async def _traced(trace: CallTrace, name: str, work: Awaitable[Result]) -> Result:
     with trace.step(name):
         return await work
-
-
-def _request_attributes(call: CallInfo, request: CallRequest) -> dict[str, Any]:
-    """GenAI semantic-convention attributes of the request (ids and numbers only, never text)."""
-    return {
-        "gen_ai.request.model": call.public_model,
-        "gen_ai.response.model": call.model,
-        "gen_ai.response.id": call.request_id,
-        "gen_ai.request.max_tokens": call.sampling.max_tokens,
-        "gen_ai.request.temperature": call.sampling.temperature,
-        "gen_ai.request.top_p": call.sampling.top_p,
-        "gen_ai.system": "paramstack",
-        "paramstack.tenant": call.org_id,
-        "paramstack.adapter": call.adapter,
-        "paramstack.protocol": request.protocol,
-        "paramstack.tools": len(request.tools),
-    }
-
-
-def _usage_attributes(usage: UsageCounts, outcome: Outcome) -> dict[str, Any]:
-    return {
-        "gen_ai.usage.input_tokens": usage.prompt_tokens,
-        "gen_ai.usage.output_tokens": usage.completion_tokens,
-        "paramstack.outcome": outcome.kind.value,
-        "paramstack.outcome_code": outcome.code,
-    }

@@ -21,7 +21,8 @@ from paramstack.attest.wire import attach_attestation, attestation_sse_event
 from paramstack.calls import Source, UsageCounts
 from paramstack.engine.protocol import TokenLogprob, ToolCall, ToolCallDelta
 from paramstack.errors import ParamstackError
-from paramstack.gateway.pipeline import EchoedPrompt, Finished, PipelineEvent, PreparedCall, TextDelta
+from paramstack.gateway.call_events import EchoedPrompt, Finished, PipelineEvent, TextDelta
+from paramstack.gateway.pipeline import PreparedCall
 from paramstack.gateway.schemas import error_body
 from paramstack.gateway.steps import Attestation
 from paramstack.guard.result import Finding

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paramstack.engine.protocol import TokenLogprob, ToolCall, ToolCallDelta
-from paramstack.gateway.pipeline import Finished, PipelineEvent, TextDelta
+from paramstack.gateway.call_events import Finished, PipelineEvent, TextDelta
 
 
 @dataclass(frozen=True)

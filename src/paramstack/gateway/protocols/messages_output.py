@@ -17,7 +17,7 @@ from typing import Any
 
 from paramstack.engine.protocol import ToolCall, ToolCallDelta
 from paramstack.errors import ParamstackError
-from paramstack.gateway.pipeline import Finished, PipelineEvent, TextDelta
+from paramstack.gateway.call_events import Finished, PipelineEvent, TextDelta
 from paramstack.gateway.protocols.anthropic_errors import anthropic_error_body
 from paramstack.gateway.protocols.events import GrowingCall, collect, sse
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from paramstack.engine.protocol import ChatMessage, TokenLogprob, ToolCall, ToolCallDelta
 from paramstack.errors import ParamstackError
+from paramstack.gateway.call_events import Finished, PipelineEvent, TextDelta
 from paramstack.gateway.call_request import CallRequest
-from paramstack.gateway.pipeline import Finished, PipelineEvent, TextDelta
 from paramstack.gateway.protocols.events import GrowingCall, collect, logprobs_body, sse
 from paramstack.gateway.protocols.responses_request import ResponseCreate
 
