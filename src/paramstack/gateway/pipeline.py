@@ -234,18 +234,7 @@ class Pipeline:
             # full is always in the ledger (a crash in between can only over-count).
             outcome = Outcome(OutcomeKind.OK, 200, "content_filter" if blocked else None)
             settled = True
-            with anyio.CancelScope(shield=True):
-                await self._settle_and_record(
-                    call,
-                    prepared.ticket,
-                    usage,
-                    outcome,
-                    time.perf_counter() - prepared.started,
-                    prepared.findings + delivery.findings,
-                    attestation,
-                    tuple(c.name for c in tool_calls),
-                    trace,
-                )
+            await self._close(prepared, delivery, usage, outcome, attestation)
             trace.set({"gen_ai.response.finish_reasons": [finish_reason], **usage_attributes(usage, outcome)})
             yield Finished(
                 finish_reason,
@@ -262,20 +251,31 @@ class Pipeline:
             if not settled:
                 # The client's disconnect cancels this task; the bookkeeping must still finish, or the
                 # quota reservation and the concurrency slot would leak and the audit trail miss the call.
-                with anyio.CancelScope(shield=True):
-                    await self._settle_and_record(
-                        call,
-                        prepared.ticket,
-                        usage,
-                        outcome,
-                        time.perf_counter() - prepared.started,
-                        prepared.findings + delivery.findings,
-                        None,
-                        tuple(c.name for c in delivery.tool_calls),
-                        trace,
-                    )
+                await self._close(prepared, delivery, usage, outcome, None)
                 trace.set(usage_attributes(usage, outcome))
             trace.end(failure)
+
+    async def _close(
+        self,
+        prepared: PreparedCall,
+        delivery: Delivery,
+        usage: UsageCounts,
+        outcome: Outcome,
+        attestation: Attestation | None,
+    ) -> None:
+        """Settle and audit the call, however it ended; shielded, so a client that leaves cannot cancel it."""
+        with anyio.CancelScope(shield=True):
+            await self._settle_and_record(
+                prepared.call,
+                prepared.ticket,
+                usage,
+                outcome,
+                time.perf_counter() - prepared.started,
+                prepared.findings + delivery.findings,
+                attestation,
+                tuple(c.name for c in delivery.tool_calls),
+                prepared.trace,
+            )
 
     async def metered(
         self,
