@@ -66,7 +66,13 @@ class Guard:
             if settings.weights
             else settings
         )
-        injection = injection_scanner(resolved, policy.untrusted.threshold, resources.classifier, mention_aware=False)
+        injection = injection_scanner(
+            resolved,
+            policy.untrusted.threshold,
+            resources.classifier,
+            mention_aware=False,
+            prefilter=resources.prefilter(),
+        )
         pii = [scanner for spec, scanner in built if spec.check == "pii" and spec.action == "mask"]
         attacks = [
             scanner

@@ -65,8 +65,10 @@ _LEET = str.maketrans(
 )
 # A token holding a digit, '@' or '$', matched from the token's start only (the look-behind) so that a
 # 100 KB run of digits or letters costs one linear pass, not one pass per position.
-_DIGIT_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*[\d@$][\w@$]*")
-_DIGITS = str.maketrans("123456789", "000000000")
+# Possessive: letters (and "_") are taken without backtracking, then a digit, "@" or "$" must follow, and
+# the rest of the token goes with it; the same tokens as "[\w@$]*[\d@$][\w@$]*", in one pass over each word.
+_DIGIT_TOKEN = re.compile(r"(?<![\w@$])[^\W\d]*+[\d@$][\w@$]*")
+_NONZERO_DIGIT = re.compile("[1-9]")  # ASCII digits only, as the classifiers were trained
 
 # Cyrillic and Greek letters that look like Latin ones (the usual homoglyph attack set).
 _CONFUSABLES = {
@@ -144,8 +146,11 @@ def _build_fold_table() -> dict[int, str]:
     return table
 
 
-# A constant built once at import: translate tables are read-only in use.
+# Constants built once at import: translate tables are read-only in use. ``str.translate`` looks a code point
+# up in a tuple about twice as fast as in a dict; past the tuple's end (IndexError, a LookupError) a
+# character maps to itself.
 _FOLD = _build_fold_table()
+_FOLD_TABLE = tuple(_FOLD.get(code, chr(code)) for code in range(max(_FOLD) + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +251,10 @@ def _fold(text: str) -> NormalizedText:
     offsets: list[int] | None = None
     if not text.isascii():
         text, offsets = _remove(text, _INVISIBLE, None)
-    folded = text.translate(_FOLD).lower()
+    folded = text.translate(_FOLD_TABLE).lower()
     if len(folded) != len(text):  # cannot happen after folding "İ", but never trust a Unicode corner
-        folded = "".join(ch.translate(_FOLD).lower()[:1] or ch for ch in text)
+        folded = "".join(ch.translate(_FOLD_TABLE).lower()[:1] or ch for ch in text)
     folded = _DIGIT_TOKEN.sub(_undo_leet, folded)
-    folded = folded.translate(_DIGITS)
+    folded = _NONZERO_DIGIT.sub("0", folded)
     folded, offsets = _remove(folded, _SPACED_LETTERS, offsets, keep=_SPACED_SEPARATORS)
     return NormalizedText(folded, original_length, tuple(offsets) if offsets is not None else None)

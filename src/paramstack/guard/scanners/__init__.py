@@ -63,19 +63,32 @@ def _classifier_settings(settings: _S, context: BuildContext) -> _S:
 
 
 def _jailbreak(settings: ClassifierCheckSettings, threshold: float, context: BuildContext) -> Scanner:
+    resources = context.resources
     return jailbreak_scanner(
-        _classifier_settings(settings, context), threshold, context.resources.classifier, context.resources.data_dir
+        _classifier_settings(settings, context),
+        threshold,
+        resources.classifier,
+        resources.data_dir,
+        resources.prefilter(),
     )
 
 
 def _toxicity(settings: ClassifierCheckSettings, threshold: float, context: BuildContext) -> Scanner:
+    resources = context.resources
     return toxicity_scanner(
-        _classifier_settings(settings, context), threshold, context.resources.classifier, context.resources.data_dir
+        _classifier_settings(settings, context),
+        threshold,
+        resources.classifier,
+        resources.data_dir,
+        resources.prefilter(),
     )
 
 
 def _injection(settings: InjectionSettings, threshold: float, context: BuildContext) -> Scanner:
-    return injection_scanner(_classifier_settings(settings, context), threshold, context.resources.classifier)
+    resources = context.resources
+    return injection_scanner(
+        _classifier_settings(settings, context), threshold, resources.classifier, prefilter=resources.prefilter()
+    )
 
 
 def _copyright(settings: CopyrightSettings, threshold: float, context: BuildContext) -> Scanner:

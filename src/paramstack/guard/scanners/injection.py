@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field
 from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.embedded import embedded_start
 from paramstack.guard.normalize import NormalizedText
+from paramstack.guard.prefilter import Prefilter
 from paramstack.guard.result import Finding
 from paramstack.guard.scanners.fastmatch import Gate
 from paramstack.guard.scanners.injection_patterns import INJECTION_PATTERNS
@@ -70,11 +71,13 @@ class InjectionScanner:
         classifier: NgramClassifier | None,
         *,
         mention_aware: bool = True,
+        prefilter: Prefilter | None = None,
     ) -> None:
         patterns: tuple[Pattern, ...] = INJECTION_PATTERNS if settings.patterns else ()
         if settings.jailbreak_patterns:
             patterns += JAILBREAK_PATTERNS
-        self._patterns = patterns + tuple(("custom_pattern", re.compile(p), Gate()) for p in settings.extra_patterns)
+        patterns += tuple(("custom_pattern", re.compile(p), Gate()) for p in settings.extra_patterns)
+        self._selection = (prefilter or Prefilter(())).selection(patterns)
         self._classifier = classifier if settings.classifier else None
         self._threshold = threshold
         self._embedded_threshold = settings.embedded_threshold
@@ -118,7 +121,7 @@ class InjectionScanner:
 
     def _matches(self, folded: NormalizedText, encoding: str | None) -> list[tuple[str, int, int]]:
         found: list[tuple[str, int, int]] = []
-        for kind, pattern, keywords in self._patterns:
+        for kind, pattern, keywords in self._selection.of(folded):
             if not keywords.open(folded):
                 continue
             for match in pattern.finditer(folded.text):
@@ -147,6 +150,7 @@ def injection_scanner(
     load: Callable[[Path], NgramClassifier],
     *,
     mention_aware: bool = True,
+    prefilter: Prefilter | None = None,
 ) -> InjectionScanner:
     classifier = load(Path(settings.weights)) if settings.classifier and settings.weights else None
-    return InjectionScanner(settings, threshold, classifier, mention_aware=mention_aware)
+    return InjectionScanner(settings, threshold, classifier, mention_aware=mention_aware, prefilter=prefilter)

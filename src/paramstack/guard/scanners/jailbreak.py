@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
+from paramstack.guard.prefilter import Prefilter
 from paramstack.guard.result import Finding
 from paramstack.guard.scanners.fastmatch import Gate
 from paramstack.guard.scanners.jailbreak_patterns import JAILBREAK_PATTERNS
@@ -64,10 +65,12 @@ class PatternClassifierScanner:
         threshold: float,
         classifier: NgramClassifier | None,
         classifier_type: str,
+        prefilter: Prefilter | None = None,
     ) -> None:
         self.check = check
         extra = tuple(("custom_pattern", re.compile(p), Gate()) for p in settings.extra_patterns)
-        self._patterns = (patterns if settings.patterns else ()) + extra
+        self._prefilter = prefilter or Prefilter(())
+        self._selection = self._prefilter.selection((patterns if settings.patterns else ()) + extra)
         self._classifier = classifier if settings.classifier else None
         self._classifier_type = classifier_type
         self._threshold = threshold
@@ -91,7 +94,7 @@ class PatternClassifierScanner:
         findings: list[Finding] = []
         mentioned: list[tuple[int, int]] = []
         if self._threshold <= PATTERN_SCORE:
-            for kind, pattern, keywords in self._patterns:
+            for kind, pattern, keywords in self._selection.of(folded):
                 if not keywords.open(folded):
                     continue
                 for match in pattern.finditer(folded.text):
@@ -146,10 +149,14 @@ def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def jailbreak_scanner(
-    settings: ClassifierCheckSettings, threshold: float, load: Callable[[Path], NgramClassifier], data_dir: Path
+    settings: ClassifierCheckSettings,
+    threshold: float,
+    load: Callable[[Path], NgramClassifier],
+    data_dir: Path,
+    prefilter: Prefilter | None = None,
 ) -> PatternClassifierScanner:
     weights = Path(settings.weights) if settings.weights else data_dir / "jailbreak.safetensors"
     classifier = load(weights) if settings.classifier else None
     return PatternClassifierScanner(
-        "jailbreak", JAILBREAK_PATTERNS, settings, threshold, classifier, "injection_classifier"
+        "jailbreak", JAILBREAK_PATTERNS, settings, threshold, classifier, "injection_classifier", prefilter
     )

@@ -18,6 +18,7 @@ import yaml
 from paramstack.errors import ConfigurationError
 from paramstack.guard.classifier import NgramClassifier
 from paramstack.guard.normalize import NormalizedText
+from paramstack.guard.prefilter import Prefilter
 from paramstack.guard.result import Finding
 from paramstack.guard.scanners.fastmatch import Gate
 from paramstack.guard.scanners.jailbreak import ClassifierCheckSettings, PatternClassifierScanner, enough_words
@@ -51,9 +52,10 @@ class ToxicityScanner(PatternClassifierScanner):
         settings: ClassifierCheckSettings,
         threshold: float,
         classifier: NgramClassifier | None,
+        prefilter: Prefilter | None = None,
     ) -> None:
-        super().__init__("toxicity", (), settings, threshold, classifier, "toxicity_classifier")
-        self._lexicon = lexicon if settings.patterns else ()
+        super().__init__("toxicity", (), settings, threshold, classifier, "toxicity_classifier", prefilter)
+        self._lexicon = self._prefilter.selection(lexicon if settings.patterns else ())
 
     def scan(self, text: str, normalized: Callable[[], NormalizedText]) -> list[Finding]:
         if not text:
@@ -64,7 +66,7 @@ class ToxicityScanner(PatternClassifierScanner):
             window = self._classifier.score(folded.text, folded.shared)
             probability, span = window.probability, (window.start, window.end)
         findings: list[Finding] = []
-        for kind, pattern, _ in self._lexicon:
+        for kind, pattern, _ in self._lexicon.of(folded):
             match = next(
                 (
                     m
@@ -90,8 +92,12 @@ class ToxicityScanner(PatternClassifierScanner):
 
 
 def toxicity_scanner(
-    settings: ClassifierCheckSettings, threshold: float, load: Callable[[Path], NgramClassifier], data_dir: Path
+    settings: ClassifierCheckSettings,
+    threshold: float,
+    load: Callable[[Path], NgramClassifier],
+    data_dir: Path,
+    prefilter: Prefilter | None = None,
 ) -> ToxicityScanner:
     weights = Path(settings.weights) if settings.weights else data_dir / "toxicity.safetensors"
     classifier = load(weights) if settings.classifier else None
-    return ToxicityScanner(load_lexicon(data_dir / "toxicity_lexicon.yaml"), settings, threshold, classifier)
+    return ToxicityScanner(load_lexicon(data_dir / "toxicity_lexicon.yaml"), settings, threshold, classifier, prefilter)
