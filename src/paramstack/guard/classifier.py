@@ -189,19 +189,7 @@ def _index_segment(
     after the previous occurrence of its bucket; from that, the range of windows in which it is the first
     of its kind, and the number of distinct buckets in every window."""
     buckets = hash_ngrams(codes, sizes, bits)
-    shift = len(codes).bit_length()
-    key_type = np.int32 if bits + shift <= 31 else np.int64  # int32 keys sort twice as fast
-    keys = np.empty(sum(len(b) for b in buckets), dtype=key_type)
-    span = np.arange(max(len(b) for b in buckets), dtype=key_type)
-    offset = 0
-    for b in buckets:  # key = bucket << shift | position
-        part = keys[offset : offset + len(b)]
-        np.left_shift(b, shift, out=part, casting="unsafe")
-        np.bitwise_or(part, span[: len(b)], out=part)
-        offset += len(b)
-    keys.sort()
-    bucket = np.right_shift(keys, shift, dtype=np.intp)  # native indices from here on: every bincount and
-    low = np.bitwise_and(keys, (1 << shift) - 1, dtype=np.intp)  # gather (also per classifier) takes them
+    bucket, low = _by_bucket_then_position(buckets, bits) if bits <= 16 else _by_packed_key(buckets, bits)
     high = low + 1  # an occurrence at position p lies in the windows starting in [p - window + 1, p] ...
     low -= window - 1
     # ... and is the first of its bucket in those that also start after the previous occurrence of that
@@ -216,6 +204,40 @@ def _index_segment(
     for array in (bucket, low, high, scale):
         array.flags.writeable = False  # shared between classifiers
     return WindowIndex(bucket, low, high, scale, starts)
+
+
+def _by_bucket_then_position(buckets: list[np.ndarray], bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The occurrences (bucket, position), sorted by bucket then position, for buckets of <= 16 bits: laid
+    out position-major (every size at position 0, then at 1, ...), one stable sort by the 16-bit bucket
+    (numpy's radix sort, linear) leaves each bucket's occurrences in position order."""
+    shortest = min(len(b) for b in buckets)
+    flat = np.stack([b[:shortest] for b in buckets], axis=1).ravel()
+    positions = np.repeat(np.arange(shortest, dtype=np.intp), len(buckets))
+    tail = [(p, b[p]) for p in range(shortest, max(len(b) for b in buckets)) for b in buckets if p < len(b)]
+    if tail:  # the last positions, where only the shorter n-grams still fit
+        flat = np.concatenate((flat, np.array([value for _, value in tail], dtype=flat.dtype)))
+        positions = np.concatenate((positions, np.array([p for p, _ in tail], dtype=np.intp)))
+    order = np.argsort(flat.astype(np.uint16), kind="stable")
+    return flat[order].astype(np.intp), positions[order]
+
+
+def _by_packed_key(buckets: list[np.ndarray], bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The same order for wider buckets: one sort of ``bucket << shift | position`` keys."""
+    length = max(len(b) for b in buckets)
+    shift = length.bit_length()
+    key_type = np.int32 if bits + shift <= 31 else np.int64  # int32 keys sort twice as fast
+    keys = np.empty(sum(len(b) for b in buckets), dtype=key_type)
+    span = np.arange(length, dtype=key_type)
+    offset = 0
+    for b in buckets:  # key = bucket << shift | position
+        part = keys[offset : offset + len(b)]
+        np.left_shift(b, shift, out=part, casting="unsafe")
+        np.bitwise_or(part, span[: len(b)], out=part)
+        offset += len(b)
+    keys.sort()
+    bucket = np.right_shift(keys, shift, dtype=np.intp)  # native indices from here on: every bincount and
+    low = np.bitwise_and(keys, (1 << shift) - 1, dtype=np.intp)  # gather (also per classifier) takes them
+    return bucket, low
 
 
 def window_scores(index: WindowIndex, weights: np.ndarray) -> np.ndarray:
