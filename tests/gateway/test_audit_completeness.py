@@ -31,6 +31,7 @@ def test_each_refusal_kind_leaves_exactly_one_entry(gateway):
     probes = [
         ("model_not_found", 404, {"model": "no-such-model", "messages": hello}),
         ("model_not_found", 404, {"model": f"{MODEL}:medical-lora", "messages": hello}),  # another tenant's
+        ("model_not_found", 404, {"model": "\x00", "messages": hello}),  # PostgreSQL text cannot hold NUL
         ("invalid_value", 400, {"model": MODEL, "messages": hello, "max_tokens": 100_000}),
         ("invalid_value", 400, {"model": MODEL, "messages": hello, "temperature": 9}),  # schema validation
         (

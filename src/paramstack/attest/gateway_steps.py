@@ -107,17 +107,23 @@ def audit_entry(record: AuditRecord) -> AuditEntry:
     return AuditEntry(
         request_id=call.request_id,
         org_id=call.org_id,
-        model=call.public_model,
+        model=_storable(call.public_model),
         status=record.outcome.kind.value,
         http_status=record.outcome.http_status,
         code=record.outcome.code,
         api_key_id=call.caller.key.key_id,
-        adapter=call.adapter,
+        adapter=_storable(call.adapter) if call.adapter is not None else None,
         prompt_tokens=record.usage.prompt_tokens,
         completion_tokens=record.usage.completion_tokens,
         cost_micros=record.cost_micros,
         latency_ms=round(record.latency_ms),
         guard=dict(guard),
         attestation_sha256=record.attestation_digest,
-        tools=tuple(name[:64] for name in record.tool_names[:128]),
+        tools=tuple(_storable(name[:64]) for name in record.tool_names[:128]),
     )
+
+
+def _storable(text: str) -> str:
+    """A caller-chosen name as every audit store can hold it: PostgreSQL text cannot contain NUL, so a refused
+    request naming the model "\\x00" is recorded with U+FFFD there (and, for one chain everywhere, on SQLite too)."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
