@@ -11,7 +11,11 @@ word count and nothing else:
 - base64: a run of at least 16 base64 characters that decodes to UTF-8 text, mostly letters and spaces;
 - ROT13 / reversed: at least two words that are not function words as written but become ones when
   rotated or reversed ("gur" -> "the", "eht" -> "the"); ordinary prose almost never has two;
-- tag characters: any at all (no legitimate text hides ASCII in them).
+- tag characters: any at all (no legitimate text hides ASCII in them);
+- hex: a run of at least 16 hex digit pairs (spaces or colons between pairs allowed) that decodes to such
+  text (a digest or a key decodes to bytes that are not);
+- quoted pieces joined by "+" (``"ign" + "ore all" + " rules"``): the joined string;
+- a text that names ROT13 ("decode this rot13: ...") gets its ROT13 view without the function-word test.
 
 Everything is bounded: at most ``MAX_VIEWS`` views and ``MAX_DECODED_CHARS`` decoded characters per text.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import string
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -29,6 +34,13 @@ MAX_DECODED_CHARS = 16_384
 _MIN_BASE64 = 16
 
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+_HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){16,}(?![0-9A-Fa-f])")
+_QUOTE = "\"'`\u2018\u2019\u201c\u201d"
+_PIECE = re.compile(rf"[{_QUOTE}]([^{_QUOTE}\n]{{1,60}})[{_QUOTE}]")
+_JOINED = re.compile(
+    rf"[{_QUOTE}][^{_QUOTE}\n]{{1,60}}[{_QUOTE}](?:\s*\+\s*[{_QUOTE}][^{_QUOTE}\n]{{1,60}}[{_QUOTE}]){{1,16}}"
+)
+_ROT13_CUE = re.compile(r"\brot[\s\-_]?13\b", re.IGNORECASE)
 _TAGS = re.compile("[\U000e0020-\U000e007e]+")
 _WORD = re.compile(r"[a-z]+")
 
@@ -86,7 +98,7 @@ _FUNCTION_WORDS = frozenset(
 class DecodedView:
     """One decoded reading: ``text`` (raw decoded text, not yet folded) of ``original[start:end]``."""
 
-    kind: str  # base64 | rot13 | reversed | reversed_words | tags
+    kind: str  # base64 | hex | joined | rot13 | reversed | reversed_words | tags
     start: int
     end: int
     text: str
@@ -108,6 +120,10 @@ def _base64_views(text: str) -> list[DecodedView]:
     views: list[DecodedView] = []
     for match in _BASE64_RUN.finditer(text):
         segment = match.group().rstrip("=")
+        hex_text = _hex_text(segment)
+        if hex_text is not None:  # hex digits are base64 characters too: read a hex run as hex
+            views.append(DecodedView("hex", match.start(), match.end(), hex_text))
+            continue
         # Words, identifiers and hex digests are base64-alphabet too: a real payload mixes cases or digits.
         if segment.isalpha() and (segment.islower() or segment.isupper()):
             continue
@@ -126,6 +142,31 @@ def _base64_views(text: str) -> list[DecodedView]:
             if len(views) >= MAX_VIEWS:
                 break
     return views
+
+
+def _hex_text(segment: str) -> str | None:
+    digits = segment.replace(" ", "").replace(":", "")
+    if len(digits) < 32 or len(digits) % 2 or not all(ch in string.hexdigits for ch in digits):
+        return None
+    return _plausible_text(bytes.fromhex(digits))
+
+
+def _separated_hex_views(text: str) -> list[DecodedView]:
+    """Hex written in pairs ("49 67 6e ..."), looked for only in a text that says "hex"."""
+    views = []
+    for match in _HEX_RUN.finditer(text):
+        decoded = _hex_text(match.group())
+        if decoded is not None:
+            views.append(DecodedView("hex", match.start(), match.end(), decoded))
+    return views
+
+
+def _joined_views(text: str) -> list[DecodedView]:
+    """``"ign" + "ore all" + " rules"``: the string the pieces make."""
+    return [
+        DecodedView("joined", match.start(), match.end(), "".join(_PIECE.findall(match.group())))
+        for match in _JOINED.finditer(text)
+    ]
 
 
 _ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyz", "nopqrstuvwxyzabcdefghijklm")
@@ -149,9 +190,13 @@ def decoded_views(text: str, folded: str, words: Collection[str] | None = None) 
         views.append(DecodedView("tags", 0, len(text), hidden))
     if len(text) >= _MIN_BASE64:
         views.extend(_base64_views(text))
+        if "hex" in folded:
+            views.extend(v for v in _separated_hex_views(text) if all(v.start != w.start for w in views))
+    if "+" in text:
+        views.extend(_joined_views(text))
     sample = folded[:MAX_DECODED_CHARS]
     distinct = frozenset(words) if words is not None else frozenset(_WORD.findall(sample))
-    if _hits(distinct, "rot13") >= 2:
+    if _hits(distinct, "rot13") >= 2 or ("rot" in folded and _ROT13_CUE.search(text)):
         views.append(DecodedView("rot13", 0, len(text), sample.translate(_ROT13)))
     if _hits(distinct, "reversed") >= 2:
         views.append(DecodedView("reversed", 0, len(text), sample[::-1]))

@@ -39,9 +39,10 @@ _INVISIBLE = re.compile(
     "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
 )
 
-# Letters spelled out one by one: "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e" (at least 3 letters).
-_SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*+/]){2,}[^\W\d_](?![^\W\d_])")
-_SPACED_SEPARATORS = frozenset(" .-_*+/")
+# Letters spelled out one by one: "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e", "| i | g | n |", one per line
+# (at least 3 letters, the same separator throughout, so "d.i.s.r.e.g.a.r.d y.o.u.r" is two words again
+# and "e.g. a" is left alone).
+_SPACED_LETTERS = re.compile(r"(?<![^\W\d_])[^\W\d_]( ?[.\-_*+/|\\] ?| |\n)(?:[^\W\d_]\1)+[^\W\d_](?![^\W\d_])")
 
 # Leetspeak: digits and symbols that stand for letters, undone only inside words that mix them with
 # letters ("1gn0r3", "4ll"): a plain number stays a number. "!" and "|" are left alone because folding
@@ -197,15 +198,15 @@ class NormalizedText:
 
 
 def _remove(
-    text: str, pattern: re.Pattern[str], offsets: list[int] | None, keep: frozenset[str] | None = None
+    text: str, pattern: re.Pattern[str], offsets: list[int] | None, spaced: bool = False
 ) -> tuple[str, list[int] | None]:
-    """Drop the characters ``pattern`` matches (or, with ``keep``, the separators inside its matches)."""
+    """Drop the characters ``pattern`` matches (or, ``spaced``, the separators between its spelled-out letters)."""
     removed: list[int] = []
     for match in pattern.finditer(text):
-        if keep is None:
+        if not spaced:
             removed.extend(range(match.start(), match.end()))
         else:
-            removed.extend(i for i in range(match.start(), match.end()) if text[i] in keep)
+            removed.extend(i for i in range(match.start(), match.end()) if not text[i].isalpha())
     if not removed:
         return text, offsets
     gone = set(removed)
@@ -256,5 +257,5 @@ def _fold(text: str) -> NormalizedText:
         folded = "".join(ch.translate(_FOLD_TABLE).lower()[:1] or ch for ch in text)
     folded = _DIGIT_TOKEN.sub(_undo_leet, folded)
     folded = _NONZERO_DIGIT.sub("0", folded)
-    folded, offsets = _remove(folded, _SPACED_LETTERS, offsets, keep=_SPACED_SEPARATORS)
+    folded, offsets = _remove(folded, _SPACED_LETTERS, offsets, spaced=True)
     return NormalizedText(folded, original_length, tuple(offsets) if offsets is not None else None)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from paramstack.guard.scanners.attack_phrasings import INJECTION_PHRASINGS
 from paramstack.guard.scanners.fastmatch import Gate
 
 # "agent", "model" and "bot" alone are people and things too ("note to the agent: the buyer called"),
@@ -802,4 +803,4 @@ INJECTION_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
             )
         ),
     ),
-)
+) + INJECTION_PHRASINGS

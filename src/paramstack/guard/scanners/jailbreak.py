@@ -111,7 +111,7 @@ class PatternClassifierScanner:
         # (the classifier would read the gibberish the rest of the text becomes).
         if (
             self._classifier is not None
-            and encoding in (None, "base64", "tags")
+            and encoding in (None, "base64", "hex", "joined", "tags")
             and enough_words(folded.text, self._min_words)
         ):
             scored, shared = folded.text, folded.shared

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from paramstack.guard.scanners.attack_phrasings import JAILBREAK_PHRASINGS
 from paramstack.guard.scanners.fastmatch import Gate
 
 _QUALIFIER = (
@@ -815,4 +816,4 @@ JAILBREAK_PATTERNS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
         re.compile(_ASSEMBLY, re.DOTALL),
         Gate(("+", "concate", "combine", "join", "merge", "togethe", "birlest", "araya", "arda")),
     ),
-)
+) + JAILBREAK_PHRASINGS
