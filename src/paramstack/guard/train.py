@@ -82,11 +82,10 @@ def metrics(predicted: list[bool], labels: list[int]) -> Metrics:
 
 
 def training_set(task: str, data_dir: Path = DATA_DIR) -> LabelledSet:
-    """``<task>_train.yaml`` plus, when present, ``<task>_train_generated.yaml`` (the TRAIN split of
-    ``evals/guard``, written by ``evals/guard/train/generate.py``)."""
+    """``<task>_train.yaml`` plus every ``<task>_train_*.yaml`` in name order: ``_generated`` (the TRAIN split of
+    ``evals/guard``, written by ``evals/guard/train/generate.py``) and ``_blind1`` (blind split 1, once measured)."""
     training = load_set(data_dir / f"{task}_train.yaml", task)
-    extra_path = data_dir / f"{task}_train_generated.yaml"
-    if extra_path.is_file():
+    for extra_path in sorted(data_dir.glob(f"{task}_train_*.yaml")):
         extra = load_set(extra_path, task)
         training = LabelledSet(training.texts + extra.texts, training.labels + extra.labels)
     return training
