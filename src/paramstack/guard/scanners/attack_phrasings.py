@@ -192,3 +192,78 @@ INJECTION_PHRASINGS: tuple[tuple[str, re.Pattern[str], Gate], ...] = (
     ("task_hijack", re.compile(TR_STOP_THE_TASK), Gate()),
     ("exfiltration", re.compile(TR_DATA_TO_SEND), Gate()),
 )
+
+# Round 2 (blind split 2's misses, read after its two measurements): an instruction addressed to the model by a
+# label or a condition, with the order later in the same sentence; readers of more kinds of data; fake roles
+# inside data fields. In untrusted text any of these is an order to the model.
+_CLAUSE = r"(?:^|(?<=[\n\[(\"'#*|>{])|(?<=<!--)|(?<=\|\|\|))[ \t]*"  # a finding starts at the label, not before
+_AI_NOUN = (
+    r"(?:ai|a\.i\.|llms?|gpt|chatgpt|claude|gemini|copilot|chatbots?|assistants?|summari[sz]ers?|(?:ai|automated|llm|"
+    r"autonomous|coding|e\W?mail|screening|translation|translator|summari[sz]\w*|note\W?taking|virtual|digital|"
+    r"language|code\W+review)\W+(?:\w+\W+)?(?:agents?|models?|assistants?|bots?|tools?|systems?|screeners?|reviewers?))"
+)
+_ORDER = (
+    r"(?:tell|say|write|reply|respond|send|forward|mark|pay|delete|cancel|run|execute|ignore|disregard|forget|output|"
+    r"include|add|append|rate|score|rank|recommend|praise|approve|rewrite|translate|answer|call|click|visit|open|give|"
+    r"share|copy|post|upload|email|e-mail|dm|message|list|insert|replace|do\W+not|don'?t|never|stop|use|reveal|print|"
+    r"show|ask|refuse|transfer|omit|hide|skip|conceal|remove|push|merge|commit|grant|fill|complete|invoke|leak|"
+    r"exfiltrate|notify|inform|claim|state|report|describe|summari[sz]e|treat|consider|classify|label|flag)\b"
+)
+AI_LABEL_THEN_ORDER = (
+    _CLAUSE + r"(?:(?:new\s+)?(?:note|message|instructions?|attention|reminder|task|directive|notice|important)\s+"
+    r"(?:to|for)\s+)?"
+    r"(?:(?:the|any|all|every)\s+)?(?:\w+\s+){0,2}?"
+    + _AI_NOUN
+    + r"(?:\s+\w+){0,4}?\s*[:\u2014\u2013]\s*[^.!?\n]{0,120}?\b"
+    + _ORDER
+)
+AI_CONDITION = (
+    r"\bif\W+(?:there\W*(?:is|s|are)\W+)?(?:an?|any|the)\W+(?:\w+\W+)?(?:ai|llm|language\W+model|chatbot|bot|"
+    r"assistant)s?\W+(?:\w+\W+)?(?:taking|reading|processing|listening|summari[sz]ing|transcribing|recording|watching|"
+    r"handling|working|parsing|analy[sz]ing|on\W+this|in\W+this)"
+    r"|\bif\W+you\W+are\W+an?\W+(?:\w+\W+)?(?:ai|automated|autonomous|coding|llm|language|software)\W+(?:\w+\W+)?"
+    r"(?:agent|assistant|model|bot|tool)\b"
+)
+READER_OF_DATA = (
+    r"\b" + _AI_NOUN + r"\W+(?:\w+\W+)?(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|handling|reviewing|"
+    r"triaging|indexing)\W+(?:this|these|the)\W+(?:\w+\W+)?(?:notifications?|logs?|transcripts?|tickets?|reviews?|"
+    r"records?|entries|notes|e\W?mails?|messages?|rows?|results?|files?|diffs?|commits?|issues?|comments?|cvs?|"
+    r"resumes?|applications?)"
+)
+DATA_FIELD_ROLE = r"[\"'`]\s*(?:system|sistem|developer|gelistirici|admin)\s*:\s*\w"
+_TR_AI_NOUN = r"(?:yapay\W+zeka|yz|ai|llm|gpt|sohbet\W+bot|chatbot|dil\W+model|asistan|ajan|model)\w*"
+_TR_ORDER = (
+    r"(?:gonder|ilet|yolla|yaz|ekle|sil|ver|soyle|cevir|isaretle|ode|kopyala|degistir|iptal\W+et|calistir|yap|oner|de|"
+    r"goster|paylas|yukle|unut|yok\W*say|tikla|ziyaret\W+et|kaydet|onayla|reddet|sor|iste|yanitla|cevapla|aktar|ac|"
+    r"doldur|push\W+et|birlestir|gizle|atla|cikar|bildir|soz\W+etme|bahsetme|soyleme|yazma|yapma)"
+    r"(?:in|yin|un|yun|iniz|yiniz|unuz|yunuz)?\b"
+)
+TR_AI_LABEL_THEN_ORDER = (
+    _CLAUSE + r"(?:\w+\s+){0,3}?(?:yapay\W+zeka\w*|yz\b|ai\b|llm\w*|gpt\w*|(?:ceviri|dil)\W+model\w*|sohbet\W+bot\w*|"
+    r"chatbot\w*|asistan\W+talimat\w*|kod\W+inceleyici\w*|ajan\w*)(?:\s+\w+){0,3}?\s*[:\u2014\u2013]\s*[^.!?\n]{0,160}?\b"
+    + _TR_ORDER
+    + r"|"
+    + _CLAUSE
+    + r"(?:\w+\s+){0,2}?(?:model|asistan)(?:ine|ina|lere|lara)\s*:\s*[^.!?\n]{0,160}?\b"
+    + _TR_ORDER
+)
+TR_AI_CONDITION = (
+    r"\b(?:bir\W+)?(?:yapay\W+zeka|yz|ai|llm|sohbet\W+botu?|chatbot|dil\W+modeli)\w*\W+(?:\w+\W+)?(?:varsa|isen|"
+    r"iseniz|okuyorsa|dinliyorsa|kaydediyorsa|isliyorsa)\b"
+    r"|\b(?:yapay\W+zeka|yz|ai|llm)\W+(?:\w+\W+){0,3}?\w+(?:ya|ye|a|e|na|ne|lara|lere|larina|lerine|ina|ine)\W+"
+    r"(?:not|mesaj|talimat|uyari)\w*\W*[:\-]"
+)
+TR_READER_OF_DATA = (
+    r"\b(?:bu|su)\W+(?:\w+\W+)?(?:bildirim|gunluk|kayit|log|tablo|bilet|talep|yorum|inceleme|dokum|transkript|not|"
+    r"ozgecmis|cv|basvuru|commit|issue|satir)\w*\W+(?:okuyan|isleyen|ozetleyen|ceviren|inceleyen|tarayan|analiz\W+eden|"
+    r"degerlendiren)\W+(?:\w+\W+)?" + _TR_AI_NOUN
+)
+INJECTION_PHRASINGS += (
+    ("ai_addressed", re.compile(AI_LABEL_THEN_ORDER), Gate()),
+    ("ai_addressed", re.compile(AI_CONDITION), Gate()),
+    ("ai_addressed", re.compile(READER_OF_DATA), Gate()),
+    ("fake_role", re.compile(DATA_FIELD_ROLE), Gate()),
+    ("ai_addressed", re.compile(TR_AI_LABEL_THEN_ORDER), Gate()),
+    ("ai_addressed", re.compile(TR_AI_CONDITION), Gate()),
+    ("ai_addressed", re.compile(TR_READER_OF_DATA), Gate()),
+)

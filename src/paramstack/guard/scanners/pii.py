@@ -110,6 +110,24 @@ def _boundary_after(text: str, end: int) -> bool:
     return end >= len(text) or not text[end].isalnum()
 
 
+# A product or book code right before a number ("SKU 0012345678905", "Stok kodu 5321234567-K"): not personal data.
+_CODE_LABEL = re.compile(
+    r"\b(?:sku|ean|upc|gtin|isbn(?:-1[03])?|barkod|barcode|p/n|part\s+(?:no|number|#)|(?:stok|ürün|urun|parça|parca|"
+    r"model)\s+(?:kodu|no|numarası|numarasi)|seri\s+no|serial\s+(?:no|number))\W{0,3}$",
+    re.IGNORECASE,
+)
+
+
+def _part_of_a_code(text: str, start: int, end: int) -> bool:
+    """A number glued by a dash to more letters or digits ("978-605-09-5847-2", "4155550123-B") is a piece of
+    a longer code, or one right after a code label is a code."""
+    if start >= 2 and text[start - 1] == "-" and text[start - 2].isalnum():
+        return True
+    if end + 1 < len(text) and text[end] == "-" and text[end + 1].isalnum():
+        return True
+    return _CODE_LABEL.search(text, max(0, start - 24), start) is not None
+
+
 def _regex_spans(
     pattern: re.Pattern[str],
     text: str,
@@ -121,7 +139,7 @@ def _regex_spans(
     spans: list[_Span] = []
     for match in pattern.finditer(text, *window):
         start, end = match.span()
-        if not (_boundary_before(text, start) and _boundary_after(text, end)):
+        if not (_boundary_before(text, start) and _boundary_after(text, end)) or _part_of_a_code(text, start, end):
             continue
         value = match.group()
         if trim_digits:
