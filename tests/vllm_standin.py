@@ -10,6 +10,8 @@ What it answers, streamed (SSE) or whole as the request's ``stream`` says:
 - otherwise text (after a tool result: the result quoted, so an agent's loop can finish);
 - logprobs in chat's ``logprobs.content[]`` shape and completions' parallel lists (``echo`` included);
 - usage in a last event with ``choices: []``; text beyond ``max_tokens`` cut with ``finish_reason: "length"``;
+- a ``stop`` string in the text: the text cut before it, ``finish_reason: "stop"`` and, as vLLM does, the matched
+  string in ``stop_reason``;
 - an image/audio/file part while ``vision`` is off: vLLM's 400 (``... is not a multimodal model``).
 Every request body is kept in ``bodies`` and every answer in ``answers``; ``fail_with`` makes every
 completion answer that error instead.
@@ -122,6 +124,9 @@ class ChatAnswer:
         self.head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": self.body["model"]}
         self.call_id = f"chatcmpl-tool-{uuid.uuid4().hex}"
         budget = int(self.body.get("max_tokens") or 10**6)
+        self.stop_hit: str | None = None
+        if not self.call:
+            self.pieces, self.stop_hit = cut_at_stop(self.pieces, self.body.get("stop"))
         tokens = self.call[1] if self.call else self.pieces
         self.cut = len(tokens) > budget
         if self.call:
@@ -163,7 +168,7 @@ class ChatAnswer:
             "message": message,
             "logprobs": self.logprobs(tokens),
             "finish_reason": self.finish_reason,
-            "stop_reason": None,
+            "stop_reason": self.stop_hit,
         }
         return {
             **self.head,
@@ -181,6 +186,8 @@ class ChatAnswer:
                 "logprobs": self.logprobs(tokens) if tokens else None,
                 "finish_reason": finish,
             }
+            if finish is not None:
+                choice["stop_reason"] = self.stop_hit
             return {**self.head, "object": "chat.completion.chunk", "choices": [choice]}
 
         events = [event({"role": "assistant", "content": ""})]
@@ -197,6 +204,24 @@ class ChatAnswer:
         events.append(event({}, finish=self.finish_reason))
         events.append({**self.head, "object": "chat.completion.chunk", "choices": [], "usage": self.usage})
         return events
+
+
+def cut_at_stop(pieces: list[str], stop: str | list[str] | None) -> tuple[list[str], str | None]:
+    """The pieces up to the first stop string (which is left out, as vLLM does by default), and that string."""
+    stops = [stop] if isinstance(stop, str) else list(stop or [])
+    text = "".join(pieces)
+    found = min(((text.find(s), s) for s in stops if s and s in text), default=None)
+    if found is None:
+        return pieces, None
+    kept, length = [], 0
+    for piece in pieces:
+        if length + len(piece) >= found[0]:
+            if found[0] > length:
+                kept.append(piece[: found[0] - length])
+            break
+        kept.append(piece)
+        length += len(piece)
+    return kept, found[1]
 
 
 def token_logprob(token: str, position: int, top: int) -> dict[str, Any]:

@@ -106,3 +106,14 @@ def test_greedy_and_seeded_rows_in_one_batch():
     assert chosen[0] == int(logits[0].argmax())
     again = RowSampler(SamplingParams(temperature=0.8, seed=3))
     assert next_tokens([again], logits[1:2].clone()) == [chosen[1]]
+
+
+def test_the_buffer_names_the_stop_string_that_ended_the_text() -> None:
+    buffer = StopStringBuffer(["END", "<|us", "<|user|>"])
+    assert buffer.push("answer <|u").text == "answer "
+    assert buffer.matched is None
+    check = buffer.push("ser|> more")
+    assert (check.text, check.stopped, buffer.matched) == ("", True, "<|us")  # the first to match, at the start
+    never = StopStringBuffer(["END"])
+    never.push("no stop here")
+    assert never.matched is None and never.flush() == ""

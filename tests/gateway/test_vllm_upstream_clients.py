@@ -135,3 +135,26 @@ def test_models_lists_what_the_upstream_model_can_take(client):
         "logprobs": True,
         "vision": False,
     }
+
+
+def test_a_stop_sequence_that_ended_the_answer_is_named_to_the_anthropic_sdk(served):
+    import anthropic
+
+    standin, gateway, key = served
+    messages = anthropic.Anthropic(base_url=gateway.root_url, api_key=key, max_retries=0).messages
+    ask = {"model": "vllm", "max_tokens": 64, "messages": [{"role": "user", "content": "Hi"}]}
+    whole = messages.create(**ask, stop_sequences=["###", " vLLM"])
+    assert (whole.stop_reason, whole.stop_sequence) == ("stop_sequence", " vLLM")
+    assert [block.text for block in whole.content] == ["Hello from the"]
+    assert standin.bodies[-1]["stop"] == ["###", " vLLM"]
+    with messages.stream(**ask, stop_sequences=[" stand"]) as stream:
+        final = stream.get_final_message()
+    assert (final.stop_reason, final.stop_sequence) == ("stop_sequence", " stand")
+    # A stop string that never came: an ordinary end of turn, no sequence named.
+    plain = messages.create(**ask, stop_sequences=["never there"])
+    assert (plain.stop_reason, plain.stop_sequence) == ("end_turn", None)
+    # Chat completions keep OpenAI's shape: finish_reason "stop" and nothing else.
+    chat = openai.OpenAI(base_url=gateway.base_url, api_key=key, max_retries=0).chat.completions.create(
+        model="vllm", messages=[{"role": "user", "content": "Hi"}], stop=[" vLLM"]
+    )
+    assert (chat.choices[0].finish_reason, chat.choices[0].message.content) == ("stop", "Hello from the")

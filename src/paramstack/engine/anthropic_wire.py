@@ -157,6 +157,7 @@ class StreamState:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reason: FinishReason = "stop"
+    stop_sequence: str | None = None
     _tool_index: dict[int, int] = field(default_factory=dict)  # content block index -> tool call index
 
     def read(self, event: dict[str, Any]) -> GenerationChunk | None:
@@ -188,7 +189,9 @@ class StreamState:
             usage = event.get("usage") or {}
             self.completion_tokens = int(usage.get("output_tokens") or self.completion_tokens)
             self.prompt_tokens = int(usage.get("input_tokens") or self.prompt_tokens)
-            self.finish_reason = FINISH_REASONS.get((event.get("delta") or {}).get("stop_reason") or "", "stop")
+            delta = event.get("delta") or {}
+            self.finish_reason = FINISH_REASONS.get(delta.get("stop_reason") or "", "stop")
+            self.stop_sequence = delta.get("stop_sequence") if delta.get("stop_reason") == "stop_sequence" else None
             return None
         if kind == "error":
             raise upstream_error_from_event(event.get("error") or {})
@@ -200,6 +203,7 @@ class StreamState:
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
             finish_reason=self.finish_reason,
+            stop_sequence=self.stop_sequence,
         )
 
     def _chunk(self, text: str, calls: tuple[ToolCallDelta, ...] = ()) -> GenerationChunk:
@@ -233,6 +237,7 @@ def whole_message(payload: dict[str, Any]) -> GenerationChunk:
         completion_tokens=int(usage.get("output_tokens") or 0),
         tool_calls=tuple(calls),
         finish_reason=FINISH_REASONS.get(payload.get("stop_reason") or "", "stop"),
+        stop_sequence=payload.get("stop_sequence") if payload.get("stop_reason") == "stop_sequence" else None,
     )
 
 

@@ -38,6 +38,7 @@ class StreamedAnswer:
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self._finish: str | None = None
+        self._stop_sequence: str | None = None
 
     def event(self, payload: Mapping[str, Any]) -> GenerationChunk | None:
         usage = payload.get("usage")
@@ -48,6 +49,7 @@ class StreamedAnswer:
         if choice is None:
             return None
         self._finish = choice.get("finish_reason") or self._finish
+        self._stop_sequence = matched_stop(choice) or self._stop_sequence
         if self._chat:
             delta = choice.get("delta") or {}
             text = delta.get("content") or ""
@@ -75,6 +77,7 @@ class StreamedAnswer:
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
             finish_reason=finish_reason(self._finish),
+            stop_sequence=self._stop_sequence if finish_reason(self._finish) == "stop" else None,
         )
 
 
@@ -84,6 +87,7 @@ def whole_answer(payload: Mapping[str, Any], request: GenerationRequest) -> Gene
     usage = payload.get("usage") or {}
     prompt_tokens, completion_tokens = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
     reason = finish_reason(choice.get("finish_reason"))
+    stop_sequence = matched_stop(choice) if reason == "stop" else None
     if request.messages is not None:
         message = choice.get("message") or {}
         calls = tuple(
@@ -104,6 +108,7 @@ def whole_answer(payload: Mapping[str, Any], request: GenerationRequest) -> Gene
             finish_reason=reason,
             tool_calls=calls,
             logprobs=logprobs,
+            stop_sequence=stop_sequence,
         )
     text = choice.get("text") or ""
     logprobs = completion_logprobs(choice.get("logprobs"))
@@ -121,7 +126,14 @@ def whole_answer(payload: Mapping[str, Any], request: GenerationRequest) -> Gene
         finish_reason=reason,
         logprobs=logprobs,
         prompt_logprobs=prompt,
+        stop_sequence=stop_sequence,
     )
+
+
+def matched_stop(choice: Mapping[str, Any]) -> str | None:
+    """vLLM's ``stop_reason``: the stop string that ended the text (an int is a stop token: not a string)."""
+    value = choice.get("stop_reason")
+    return value if isinstance(value, str) and value else None
 
 
 def tool_call_delta(raw: Mapping[str, Any], position: int) -> ToolCallDelta:

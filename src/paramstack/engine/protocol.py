@@ -170,8 +170,10 @@ class ToolCallDelta:
 class GenerationChunk:
     """One step of a generation. ``text`` is the new text since the previous chunk (may be empty).
 
-    Every chunk carries the running token counts; the last chunk has ``finish_reason`` set. ``logprobs``
-    has one entry per token whose text is in this chunk; ``prompt_logprobs`` (echo) comes on the first.
+    Every chunk carries the running token counts; the last chunk has ``finish_reason`` set, and
+    ``stop_sequence`` when one of the request's stop strings ended the text (Anthropic reports which).
+    ``logprobs`` has one entry per token whose text is in this chunk; ``prompt_logprobs`` (echo) comes on the
+    first.
     """
 
     text: str
@@ -181,6 +183,7 @@ class GenerationChunk:
     tool_calls: tuple[ToolCallDelta, ...] = ()
     logprobs: tuple[TokenLogprob, ...] = ()
     prompt_logprobs: tuple[TokenLogprob, ...] = ()
+    stop_sequence: str | None = None
 
 
 @runtime_checkable

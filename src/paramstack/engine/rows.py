@@ -202,4 +202,5 @@ class Row:
             tool_calls=calls,
             logprobs=self._released_logprobs(text) if self.logprobs is not None else (),
             prompt_logprobs=self.prompt_logprobs if first else (),
+            stop_sequence=self.stops.matched if self.finish_reason == "stop" else None,
         )

@@ -27,6 +27,7 @@ class StopStringBuffer:
         self._stops = tuple(s for s in stops if s)
         self._held = ""
         self._stopped = False
+        self.matched: str | None = None  # the stop string that ended the text
 
     @property
     def stopped(self) -> bool:
@@ -55,8 +56,11 @@ class StopStringBuffer:
         return held
 
     def _first_stop(self, text: str) -> int | None:
-        positions = [i for i in (text.find(s) for s in self._stops) if i >= 0]
-        return min(positions) if positions else None
+        found = min(((i, s) for s in self._stops if (i := text.find(s)) >= 0), default=None)
+        if found is None:
+            return None
+        self.matched = found[1]
+        return found[0]
 
     def _longest_stop_prefix_suffix(self, text: str) -> int:
         """Length of the longest end of ``text`` that is the beginning of some stop string."""

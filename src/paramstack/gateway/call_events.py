@@ -34,7 +34,8 @@ class EchoedPrompt:
 class Finished:
     """The last event. ``tool_calls``: the complete calls as delivered (what was signed). ``disclaimer``: text a
     policy appends, kept out of JSON output and tool calls (the front-end puts it in a field of its own).
-    ``filtered``: with ``finish_reason == "content_filter"``, what the output guard found (codes, no text)."""
+    ``filtered``: with ``finish_reason == "content_filter"``, what the output guard found (codes, no text).
+    ``stop_sequence``: the request's stop string that ended the answer, if one did."""
 
     finish_reason: FinishReason
     usage: UsageCounts
@@ -42,6 +43,7 @@ class Finished:
     tool_calls: tuple[ToolCall, ...] = ()
     disclaimer: str | None = None
     filtered: tuple[Finding, ...] = ()
+    stop_sequence: str | None = None
 
 
 # What ``Pipeline.execute`` yields. A ``ToolCallDelta`` (engine.protocol) is a piece of a tool call whose

@@ -203,6 +203,7 @@ class Pipeline:
             with trace.step("engine"):
                 async with aclosing(prepared.target.engine.generate(prepared.generation)) as chunks:
                     finish_reason: FinishReason | None = None
+                    stop_sequence: str | None = None
                     blocked: ContentBlocked | None = None
                     try:
                         waiting = time.perf_counter()
@@ -212,7 +213,7 @@ class Pipeline:
                             judged = time.perf_counter()
                             events = delivery.add(chunk, TextDelta, EchoedPrompt)
                             if chunk.finish_reason is not None:
-                                finish_reason = chunk.finish_reason
+                                finish_reason, stop_sequence = chunk.finish_reason, chunk.stop_sequence
                                 events += delivery.finish(TextDelta)
                             guard_seconds += time.perf_counter() - judged
                             for event in events:
@@ -243,6 +244,7 @@ class Pipeline:
                 tool_calls,
                 delivery.disclaimer,
                 tuple(delivery.findings) if blocked else (),
+                stop_sequence if finish_reason == "stop" else None,
             )
         except ParamstackError as error:
             outcome, failure = Outcome.error(error.code or "error", error.status_code), error

@@ -25,6 +25,14 @@ from paramstack.gateway.protocols.events import GrowingCall, collect, sse
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use", "content_filter": "refusal"}
 
 
+def stop_fields(finished: Finished) -> dict[str, Any]:
+    """``stop_reason`` and ``stop_sequence`` as Anthropic reports them: "stop_sequence" and the string matched
+    when one of the request's ``stop_sequences`` ended the turn."""
+    if finished.stop_sequence is not None:
+        return {"stop_reason": "stop_sequence", "stop_sequence": finished.stop_sequence}
+    return {"stop_reason": STOP_REASONS[finished.finish_reason], "stop_sequence": None}
+
+
 @dataclass(frozen=True)
 class MessageShell:
     message_id: str
@@ -38,8 +46,7 @@ class MessageShell:
             "role": "assistant",
             "model": self.model,
             "content": content,
-            "stop_reason": STOP_REASONS[finished.finish_reason] if finished else None,
-            "stop_sequence": None,
+            **(stop_fields(finished) if finished else {"stop_reason": None, "stop_sequence": None}),
             "usage": usage_body(finished, input_tokens),
         }
         if finished is not None:
@@ -98,7 +105,7 @@ async def stream(
                         yield chunk
                     delta: dict[str, Any] = {
                         "type": "message_delta",
-                        "delta": {"stop_reason": STOP_REASONS[event.finish_reason], "stop_sequence": None},
+                        "delta": stop_fields(event),
                         "usage": usage_body(event),
                     }
                     _extras(delta, event, shell.sources)
