@@ -1,6 +1,6 @@
 """One Hyperscan scan per folded text says which of the guard's patterns could match it.
 
-The jailbreak, injection and toxicity checks hold some fifty large regular expressions. Run one by one
+The jailbreak, injection and toxicity checks hold some sixty large regular expressions. Run one by one
 with CPython's ``re`` over a 2 KB prompt they cost most of the guard's time, although almost every text
 matches none of them. Here all of them are compiled into one Hyperscan database, each rewritten to accept
 a superset of its matches (``prefilter_syntax.py``); a scan of the folded text (tens of microseconds,
