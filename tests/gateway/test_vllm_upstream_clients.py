@@ -35,7 +35,9 @@ def served(tmp_path_factory):
         config = {"models": [{"name": "vllm", "backend": "openai", "base_url": upstream.url, "upstream_model": "base"}]}
         gateway = start_gateway(tmp_path_factory.mktemp("vllm-gateway"), config, init_args=())
         try:
-            added = gateway.cli("tenants", "add", "org_agents", "--name", "Agents", "--model", "vllm", "--json")
+            added = gateway.cli(
+                "tenants", "add", "org_agents", "--name", "Agents", "--model", "vllm", "--tps", "1000", "--json"
+            )
             assert added.returncode == 0, added.stderr
             key = json.loads(gateway.cli("keys", "create", "--tenant", "org_agents", "--json").stdout)["api_key"]
             yield standin, gateway, key
