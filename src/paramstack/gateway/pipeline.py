@@ -320,8 +320,9 @@ class Pipeline:
         text_filter = args_filter = None
         if self.guard is not None and call.caller.tenant is not None:
             guard, policy = self.guard, call.caller.tenant.guard_policy
+            # A whole (non-streamed) response is judged once, at its end: text and tool-call arguments alike.
             text_filter = guard.output_filter(call, policy, streaming=request.stream)
-            args_filter = partial(guard.output_filter, call, policy, streaming=True)
+            args_filter = partial(guard.output_filter, call, policy, streaming=request.stream)
 
         def first_output() -> None:
             prepared.trace.first_token()
