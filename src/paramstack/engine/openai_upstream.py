@@ -133,12 +133,15 @@ class OpenAIUpstreamEngine:
         if request.adapter and request.adapter in self._known_paths:
             await self.ensure_adapter(request.adapter)
         path, body = request_body(request, request.adapter or self._base_name)
+        payload = _json_bytes(body)  # once, for every attempt (aiohttp's json= runs the stdlib encoder each time)
         for attempt in range(self._retry.attempts):
             last = attempt == self._retry.attempts - 1
             produced = False
             try:
                 async with self._session().post(
-                    self._base_url + path, json=body, headers=propagation_headers()
+                    self._base_url + path,
+                    data=payload,
+                    headers={"content-type": "application/json", **propagation_headers()},
                 ) as response:
                     if response.status >= 400:
                         text = await response.text(errors="replace")

@@ -25,7 +25,10 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        declared: bytes | None = None
+        for name, value in scope.get("headers", ()):  # the last one, as a dict of them would keep
+            if name == b"content-length":
+                declared = value
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, send)
             return

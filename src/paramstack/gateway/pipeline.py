@@ -14,8 +14,6 @@ the tokens it produced.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
@@ -26,7 +24,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from paramstack.calls import CANCELLED, NO_USAGE, AuditRecord, CallInfo, Outcome, OutcomeKind, Source, UsageCounts
+from paramstack.calls import CANCELLED, NO_USAGE, CallInfo, Outcome, OutcomeKind, Source, UsageCounts
 from paramstack.engine.protocol import (
     FinishReason,
     GenerationRequest,
@@ -35,6 +33,7 @@ from paramstack.engine.protocol import (
 from paramstack.engine.router import ModelRouter, Target
 from paramstack.engine.sticky import sticky_key
 from paramstack.errors import ContentBlocked, InvalidRequest, ParamstackError, UpstreamError
+from paramstack.gateway.bookkeeping import CallBookkeeping
 from paramstack.gateway.call_attributes import request_attributes, usage_attributes
 from paramstack.gateway.call_events import EchoedPrompt, Finished, PipelineEvent, TextDelta
 from paramstack.gateway.call_request import CallRequest
@@ -56,7 +55,6 @@ from paramstack.observability.tracing import NO_TRACE, CallTrace, Tracing
 from paramstack.tenancy.authenticator import Authenticator
 from paramstack.tenancy.models import Caller
 
-LOG = logging.getLogger("paramstack.requests")
 Result = TypeVar("Result")
 
 
@@ -102,6 +100,10 @@ class Pipeline:
     signer: SigningStep | None = None
     audit: AuditStep | None = None
     tracing: Tracing = field(default_factory=lambda: Tracing(None))
+    _books: CallBookkeeping = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._books = CallBookkeeping(self.metrics, self.audit)
 
     async def authenticate(self, authorization: str | None) -> Caller:
         """The tenant key's caller (401/403 otherwise). Failures before this are not chained per request."""
@@ -113,7 +115,7 @@ class Pipeline:
         """Record a request refused before it could be prepared (a body that does not validate): one audit
         entry, with the body's digest and never the body."""
         call = self._call_info(caller, request.id_prefix if request else "req-", model, raw_body)
-        await self._record(
+        await self._books.record(
             call, Outcome.refused(refusal.code or "invalid_request", refusal.status_code), NO_USAGE, 0, 0.0, [], None
         )
 
@@ -178,7 +180,7 @@ class Pipeline:
                     ticket = await self.admission.admit(call, prompt_tokens + call.sampling.max_tokens)
         except ParamstackError as refusal:
             # Refused before any token was produced: nothing to charge, but the audit trail records it.
-            await self._record(
+            await self._books.record(
                 call,
                 Outcome.refused(refusal.code or "refused", refusal.status_code),
                 NO_USAGE,
@@ -267,7 +269,7 @@ class Pipeline:
     ) -> None:
         """Settle and audit the call, however it ended; shielded, so a client that leaves cannot cancel it."""
         with anyio.CancelScope(shield=True):
-            await self._settle_and_record(
+            await self._books.settle_and_record(
                 prepared.call,
                 prepared.ticket,
                 usage,
@@ -295,7 +297,7 @@ class Pipeline:
         try:
             ticket = await self.admission.admit(call, reserve_tokens) if self.admission is not None else None
         except ParamstackError as refusal:
-            await self._record(
+            await self._books.record(
                 call,
                 Outcome.refused(refusal.code or "refused", refusal.status_code),
                 NO_USAGE,
@@ -314,7 +316,9 @@ class Pipeline:
             raise
         finally:
             with anyio.CancelScope(shield=True):  # a client that leaves does not make the call free
-                await self._settle_and_record(call, ticket, usage, outcome, time.perf_counter() - started, [], None)
+                await self._books.settle_and_record(
+                    call, ticket, usage, outcome, time.perf_counter() - started, [], None
+                )
         return result, dict(ticket.headers) if ticket else {}
 
     def _delivery(self, prepared: PreparedCall) -> Delivery:
@@ -322,8 +326,9 @@ class Pipeline:
         text_filter = args_filter = None
         if self.guard is not None and call.caller.tenant is not None:
             guard, policy = self.guard, call.caller.tenant.guard_policy
+            # A whole (non-streamed) response is judged once, at its end: text and tool-call arguments alike.
             text_filter = guard.output_filter(call, policy, streaming=request.stream)
-            args_filter = partial(guard.output_filter, call, policy, streaming=True)
+            args_filter = partial(guard.output_filter, call, policy, streaming=request.stream)
 
         def first_output() -> None:
             prepared.trace.first_token()
@@ -341,105 +346,6 @@ class Pipeline:
             logprobs=request.logprobs is not None,
             on_first_output=first_output,
         )
-
-    async def _settle_and_record(
-        self,
-        call: CallInfo,
-        ticket: Ticket | None,
-        usage: UsageCounts,
-        outcome: Outcome,
-        seconds: float,
-        findings: list[Finding],
-        attestation: Attestation | None,
-        tool_names: tuple[str, ...] = (),
-        trace: CallTrace = NO_TRACE,
-    ) -> None:
-        """The call's ledger row and audit entry, submitted together: the writer commits them in one
-        transaction (storage/writer.py). A ledger that cannot be written fails the call, and the audit says so."""
-        cost = ticket.cost(usage) if ticket is not None else 0
-        settling = (
-            _traced(trace, "settlement", ticket.settle(usage, delivered=outcome.delivered))
-            if ticket is not None
-            else _nothing()
-        )
-        auditing = _traced(
-            trace, "audit", self._audit(call, outcome, usage, cost, seconds, findings, attestation, tool_names)
-        )
-        settled, audited = await asyncio.gather(settling, auditing, return_exceptions=True)
-        if isinstance(settled, ParamstackError):
-            try:
-                await self._record(
-                    call, Outcome.error(settled.code or "error", settled.status_code), usage, 0, seconds, findings, None
-                )
-            except ParamstackError:  # the audit is down too: the ledger's failure is the one to report
-                LOG.error("the failed call could not be audited either", extra={"request_id": call.request_id})
-            raise settled
-        if isinstance(settled, BaseException):
-            raise settled
-        self._observe(call, outcome, usage, cost, seconds, findings)
-        if isinstance(audited, BaseException):
-            raise audited
-
-    async def _record(
-        self,
-        call: CallInfo,
-        outcome: Outcome,
-        usage: UsageCounts,
-        cost: int,
-        seconds: float,
-        findings: list[Finding],
-        attestation: Attestation | None,
-    ) -> None:
-        self._observe(call, outcome, usage, cost, seconds, findings)
-        await self._audit(call, outcome, usage, cost, seconds, findings, attestation)
-
-    def _observe(
-        self, call: CallInfo, outcome: Outcome, usage: UsageCounts, cost: int, seconds: float, findings: list[Finding]
-    ) -> None:
-        self.metrics.observe_completion(call.org_id, call.public_model, outcome.kind.value, seconds, usage)
-        self.metrics.observe_findings(call.org_id, findings)
-        # Ids and counts only: prompt text and keys never reach the logs.
-        LOG.info(
-            "completion",
-            extra={
-                "request_id": call.request_id,
-                "tenant": call.org_id,
-                "key_id": call.caller.key.key_id,
-                "model": call.public_model,
-                "adapter": call.adapter,
-                "status": outcome.kind.value,
-                "code": outcome.code,
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-                "cost_micros": cost,
-                "latency_ms": round(seconds * 1000.0, 2),
-            },
-        )
-
-    async def _audit(
-        self,
-        call: CallInfo,
-        outcome: Outcome,
-        usage: UsageCounts,
-        cost: int,
-        seconds: float,
-        findings: list[Finding],
-        attestation: Attestation | None,
-        tool_names: tuple[str, ...] = (),
-    ) -> None:
-        if self.audit is not None:
-            await self.audit.record(
-                AuditRecord(
-                    call,
-                    outcome,
-                    usage,
-                    cost,
-                    seconds * 1000.0,
-                    findings,
-                    attestation.digest() if attestation else None,
-                    tool_names,
-                )
-            )
 
     def _call_info(self, caller: Caller, id_prefix: str, model: str, raw_body: Any) -> CallInfo:
         return CallInfo(
@@ -476,12 +382,3 @@ class Pipeline:
         if tenant is None or not tenant.rag_collection:
             return False
         return tenant.rag_by_default if request.rag is None else request.rag
-
-
-async def _nothing() -> None:
-    return None
-
-
-async def _traced(trace: CallTrace, name: str, work: Awaitable[Result]) -> Result:
-    with trace.step(name):
-        return await work

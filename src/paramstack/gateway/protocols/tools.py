@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from paramstack.engine.protocol import ChatMessage, ToolChoice, ToolSpec
 from paramstack.errors import InvalidRequest
@@ -24,10 +25,10 @@ def checked_schema(schema: Any, param: str) -> dict[str, Any]:
     if not isinstance(schema, Mapping):
         raise InvalidRequest(f"'{param}' must be a JSON Schema object", param=param, code="invalid_schema")
     try:
-        size = len(json.dumps(schema, ensure_ascii=False))
+        size = _oversize(schema)
     except (TypeError, ValueError, RecursionError):
         raise InvalidRequest(f"'{param}' is not a JSON Schema", param=param, code="invalid_schema") from None
-    if size > MAX_SCHEMA_BYTES:
+    if size is not None:
         raise InvalidRequest(
             f"'{param}' is {size} bytes; at most {MAX_SCHEMA_BYTES} are allowed", param=param, code="schema_too_large"
         )
@@ -95,11 +96,41 @@ def check_tool_turns(messages: Sequence[ChatMessage], param: str = "messages") -
             )
 
 
-def _depth(value: Any, level: int = 0) -> int:
-    if level > MAX_SCHEMA_DEPTH:
-        return level
-    if isinstance(value, Mapping):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level
+def _oversize(schema: Mapping[str, Any]) -> int | None:
+    """The schema's serialised size (``json.dumps``, ``ensure_ascii=False``) when it is over the limit, else None.
+
+    Every request of an agent loop resends its tools, so the common case is decided by orjson's compact dump,
+    many times faster: the standard dump adds one space per separator and may spell a number a character or two
+    longer, so it is less than three times the compact size, and a compact dump of a quarter of the limit is
+    under it. Anything larger (or that orjson refuses) is measured exactly as before."""
+    try:
+        if len(orjson.dumps(schema)) <= MAX_SCHEMA_BYTES // 4:
+            return None
+    except orjson.JSONEncodeError:
+        pass  # nesting beyond orjson's limit, an integer beyond 64 bits: the standard dump decides
+    size = len(json.dumps(schema, ensure_ascii=False))
+    return size if size > MAX_SCHEMA_BYTES else None
+
+
+def _depth(value: Any) -> int:
+    """How deep containers nest in ``value`` (a leaf in an object at the top is at depth 1); it stops counting
+    once past MAX_SCHEMA_DEPTH. A loop over a stack of containers: the recursive generator it replaces cost more
+    than the meta-schema check."""
+    deepest = 0
+    pending = [(value, 0)] if _is_container(value) else []
+    while pending:
+        node, level = pending.pop()
+        children = node.values() if isinstance(node, dict | Mapping) else node
+        if not children:
+            continue
+        if level >= deepest:
+            deepest = level + 1
+            if deepest > MAX_SCHEMA_DEPTH:
+                return deepest
+        pending.extend((child, level + 1) for child in children if _is_container(child))
+    return deepest
+
+
+def _is_container(value: Any) -> bool:
+    kind = type(value)
+    return kind is dict or kind is list or (kind is not str and isinstance(value, Mapping | list))
