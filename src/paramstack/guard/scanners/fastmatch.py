@@ -53,3 +53,9 @@ class Gate:
             not words.isdisjoint(prefixes) or any(k in folded.text for k in substrings)
             for words, substrings in self._groups
         )
+
+
+def keywords(words: str) -> tuple[str, ...]:
+    """A gate group written as one string of space-separated keywords (a keyword with a space in it is
+    written as a tuple element beside it)."""
+    return tuple(words.split())
