@@ -1,12 +1,12 @@
 """Guard benchmark: latency of the default policy, detection on the project's evaluation sets, PII beside Presidio.
 
 Run: ``.venv/bin/python bench/guard.py [--quick]``. Prints tables and writes ``bench/results/guard.json``.
-Targets (Guard II, on the HELD-OUT split of ``evals/guard``; the BLIND split 3, written by an author who never saw
-the guard, is reported beside it): attack TPR >= 0.95 overall and >= 0.90 per language; indirect injection
->= 0.90; FPR <= 0.02 on ordinary prompts and <= 0.03 on hard negatives; PII recall >= 0.99 with look-alikes kept >= 0.99; latency p50 <= 1 ms and p99 <= 5 ms per 2 KB on the default
-policy (a figure of this machine at this load, never a test). The TRAIN split is reported beside it; the
-held-out split was written separately and never tuned on. Also: the shipped classifier sets, no block of
-repetitive or junk text, and the time of hostile inputs.
+Targets (Guard II, on the HELD-OUT split of ``evals/guard``; the BLIND split 3, written by an author who never saw the
+guard, is reported beside it): attack TPR >= 0.95 overall and >= 0.90 per language; indirect injection >= 0.90; FPR <=
+0.02 on ordinary prompts and <= 0.03 on hard negatives; PII recall >= 0.99 with look-alikes kept >= 0.99; latency p50
+<= 1 ms and p99 <= 5 ms per 2 KB on the default policy (a figure of this machine at this load, never a test). The
+TRAIN split is reported beside it; the held-out split was written separately and never tuned on. Also: the shipped
+classifier sets, no block of repetitive or junk text, and the time of hostile inputs.
 Presidio is optional (``pip install paramstack[guard]``); it runs regex-only and offline (a blank spaCy
 pipeline saved to a temporary directory, no model download), on exactly the same PII texts.
 """
